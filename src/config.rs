@@ -1,0 +1,206 @@
+//! **Before the first arrow — configuration from the environment.** Where the
+//! server listens, and the one public URL from which every advertised address
+//! (the MCP resource, the OAuth issuer, the 401 challenge) is built.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PORT` | `8080` | TCP port to listen on (Cloud Run sets it) |
+//! | `HOST` | `127.0.0.1` | address to bind; `0.0.0.0` in a container |
+//! | `PUBLIC_URL` | `http://localhost:$PORT` | the origin clients use, no trailing slash |
+//! | `MCP_ALLOWED_HOSTS` | (none) | extra `Host` values accepted, comma-separated |
+//! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
+//! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
+//!
+//! # Why `PUBLIC_URL` and never the `Host` header
+//! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
+//! server that builds its issuer from request headers advertises `http://…:8080`
+//! (clients then refuse the metadata), and one that trusts `X-Forwarded-Host`
+//! lets an attacker make it advertise their own authorization server. So the
+//! issuer and the resource come from configuration only.
+//!
+//! # Where this sits
+//! Read once at start-up by [`crate::App`]; everything else gets a `&Config`.
+
+use std::fmt;
+
+use crate::http::Limits;
+
+/// Server configuration. Build it with [`Config::from_env`] or [`Config::local`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind, e.g. `127.0.0.1` or `0.0.0.0`.
+    pub host: String,
+    /// Port to bind; `0` picks a free one (tests).
+    pub port: u16,
+    /// The public origin, e.g. `https://my-service-xyz.run.app`, without a
+    /// trailing slash. The MCP endpoint is `{public_url}/mcp`.
+    pub public_url: String,
+    /// `Host` header values accepted besides the public URL's host and loopback.
+    pub allowed_hosts: Vec<String>,
+    /// Browser `Origin` values accepted besides the public URL's origin and loopback.
+    pub allowed_origins: Vec<String>,
+    /// Bounds on connections, heads, bodies and time.
+    pub limits: Limits,
+}
+
+/// A configuration variable that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable's name, e.g. `PORT`.
+    pub variable: &'static str,
+    /// What is wrong with it and what is expected.
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// A configuration for `127.0.0.1:port` whose public URL is
+    /// `http://localhost:port` (with `port` 0 the URL is fixed up once bound).
+    pub fn local(port: u16) -> Config {
+        Config {
+            host: "127.0.0.1".to_string(),
+            port,
+            public_url: format!("http://localhost:{port}"),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Reads the variables in the table above.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables through `get` (for tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let port = match get("PORT") {
+            Some(p) => p.trim().parse::<u16>().map_err(|_| ConfigError {
+                variable: "PORT",
+                problem: format!("{p:?} is not a port number (0-65535)"),
+            })?,
+            None => 8080,
+        };
+        let mut config = Config::local(port);
+        if let Some(host) = get("HOST").filter(|h| !h.trim().is_empty()) {
+            config.host = host.trim().to_string();
+        }
+        if let Some(url) = get("PUBLIC_URL").filter(|u| !u.trim().is_empty()) {
+            config.public_url = normalize_public_url(&url)?;
+        }
+        config.allowed_hosts = list(get("MCP_ALLOWED_HOSTS"));
+        config.allowed_origins = list(get("MCP_ALLOWED_ORIGINS"));
+        if let Some(n) = get("MCP_MAX_CONNECTIONS") {
+            config.limits.max_connections = n
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError {
+                    variable: "MCP_MAX_CONNECTIONS",
+                    problem: format!("{n:?} is not a positive number"),
+                })?;
+        }
+        Ok(config)
+    }
+
+    /// The MCP endpoint: `{public_url}/mcp`. It is also the OAuth resource
+    /// identifier (RFC 8707) and the audience of every access token.
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.public_url)
+    }
+
+    /// The host (and port, if any) of the public URL, e.g. `example.run.app`.
+    pub fn public_host(&self) -> &str {
+        let rest = self
+            .public_url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.public_url);
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    /// Whether the bind address is a loopback address (only then may the MCP
+    /// endpoint be served without authorization).
+    pub fn binds_loopback(&self) -> bool {
+        match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => self.host.eq_ignore_ascii_case("localhost"),
+        }
+    }
+}
+
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `PUBLIC_URL` must be an absolute http(s) origin; a trailing slash is removed
+/// so that the issuer matches byte for byte everywhere it is advertised.
+fn normalize_public_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/');
+    let bad = |problem: &str| ConfigError {
+        variable: "PUBLIC_URL",
+        problem: format!("{url:?} {problem}; expected e.g. https://my-service-xyz.run.app"),
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(bad("has no scheme"));
+    };
+    if scheme != "https" && scheme != "http" {
+        return Err(bad("is not http or https"));
+    }
+    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
+        return Err(bad("is not a plain origin"));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_are_localhost_8080() {
+        let c = Config::from_lookup(env(&[])).unwrap();
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.host, "127.0.0.1");
+        assert_eq!(c.public_url, "http://localhost:8080");
+        assert_eq!(c.mcp_url(), "http://localhost:8080/mcp");
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        let c = Config::from_lookup(env(&[("PUBLIC_URL", "https://x.run.app/")])).unwrap();
+        assert_eq!(c.public_url, "https://x.run.app");
+        assert_eq!(c.public_host(), "x.run.app");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(Config::from_lookup(env(&[("PORT", "http")])).unwrap_err().variable, "PORT");
+        assert_eq!(
+            Config::from_lookup(env(&[("PUBLIC_URL", "x.run.app")])).unwrap_err().variable,
+            "PUBLIC_URL"
+        );
+    }
+}

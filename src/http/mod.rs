@@ -1,0 +1,484 @@
+//! **Every arrow — the HTTP/1.1 layer.** Each numbered arrow in
+//! [docs/FLOW.md](../../docs/FLOW.md) is one HTTP request and one HTTP response;
+//! this module is the only code that turns bytes on a socket into a [`Request`]
+//! and a [`Response`] back into bytes.
+//!
+//! ```text
+//!   client ──TCP──▶ server::serve (accept loop, bounded pool, timeouts, caps)
+//!                       │  parse::read_request  (httparse + body framing)
+//!                       ▼
+//!                   Request ──▶ crate::router::route ──▶ Response
+//!                                                          │
+//!   client ◀──TCP── Responder (status line, headers, body: bytes or a chunked stream)
+//! ```
+//!
+//! # Spec
+//! * RFC 9112 (HTTP/1.1 message syntax): request line, header fields,
+//!   `Content-Length` and `Transfer-Encoding: chunked` framing, persistent
+//!   connections and pipelining (§9.3).
+//! * RFC 9110 (HTTP semantics): status codes, `Expect: 100-continue` (§10.1.1).
+//! * WHATWG HTML, *Server-sent events*: the `text/event-stream` bodies that MCP
+//!   streams are written as chunks, each flushed as soon as it is written.
+//!
+//! # Where this sits
+//! Below everything: the rest of the crate sees only [`Request`], [`Response`]
+//! and, for streamed answers, [`Responder`] and [`StreamWriter`]. Nothing outside
+//! `src/http/` touches a socket (an invariant stated in ARCHITECTURE.md).
+//!
+//! # Not implemented (on purpose)
+//! * TLS: Cloud Run (and any reverse proxy) terminates HTTPS in front of us.
+//! * HTTP/2: Cloud Run speaks HTTP/1.1 to the container unless told otherwise.
+
+pub mod server;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+pub use server::{Limits, Server, ShutdownHandle};
+
+/// The HTTP version of a request line. We answer in the same version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `HTTP/1.0`: no chunked encoding, connection closes unless `keep-alive`.
+    Http10,
+    /// `HTTP/1.1`: persistent by default (RFC 9112 §9.3).
+    Http11,
+}
+
+/// One parsed HTTP request, with its whole body already read (within the limits).
+///
+/// Header names keep the case the client sent; look them up with
+/// [`Request::header`], which ignores case as RFC 9110 §5.1 requires.
+#[derive(Clone)]
+pub struct Request {
+    /// `GET`, `POST`, … exactly as sent (methods are case-sensitive).
+    pub method: String,
+    /// The path part of the request target, without the query, not decoded.
+    pub path: String,
+    /// The query string after `?`, not decoded (empty when absent).
+    pub query: String,
+    /// The version of the request line.
+    pub version: Version,
+    /// Every header field, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body (decoded from chunked framing if it was chunked).
+    pub body: Vec<u8>,
+    /// The peer's address (on Cloud Run: the front end's).
+    pub remote_addr: SocketAddr,
+}
+
+impl Request {
+    /// A request with no headers and no body: for tests and examples.
+    pub fn new(method: &str, target: &str) -> Request {
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p.to_string(), q.to_string()),
+            None => (target.to_string(), String::new()),
+        };
+        Request {
+            method: method.to_string(),
+            path,
+            query,
+            version: Version::Http11,
+            headers: Vec::new(),
+            body: Vec::new(),
+            remote_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    /// Adds a header (builder style, for tests and examples).
+    pub fn with_header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets the body (builder style, for tests and examples).
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
+        self.body = body.into();
+        self
+    }
+
+    /// The first value of header `name`, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name`, in order: to detect duplicated or
+    /// conflicting headers (RFC 9110 §5.3).
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for Request {
+    /// Never prints header values: `Authorization` and `Cookie` carry secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// A function that writes the response itself, once the connection is ready:
+/// see [`Body::Deferred`].
+pub type Deferred = Box<dyn FnOnce(Responder<'_>) -> io::Result<()> + Send>;
+
+/// What follows the head of a [`Response`].
+pub enum Body {
+    /// A complete body, sent with `Content-Length`.
+    Bytes(Vec<u8>),
+    /// The handler decides later, while the connection waits: it may send one
+    /// complete response ([`Responder::send`]) or start a chunked stream whose
+    /// every chunk is flushed at once ([`Responder::stream`]). The MCP transport
+    /// uses this to answer `application/json` when a tool emits nothing, and
+    /// `text/event-stream` as soon as it emits a notification. The status and
+    /// headers of the [`Response`] that carries a deferred body are not used.
+    Deferred(Deferred),
+}
+
+/// One HTTP response: status, headers and body.
+///
+/// `Content-Length`, `Transfer-Encoding`, `Connection` and `Date` are written by
+/// the HTTP layer; handlers never set them.
+pub struct Response {
+    /// The status code, e.g. `200`.
+    pub status: u16,
+    /// Header fields in the order they will be written.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Body,
+}
+
+impl Response {
+    /// An empty response with this status.
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Bytes(Vec::new()),
+        }
+    }
+
+    /// A response with a body and its `Content-Type`.
+    pub fn bytes(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        Response::empty(status)
+            .with_header("Content-Type", content_type)
+            .with_body(body)
+    }
+
+    /// `application/json` from a JSON value.
+    pub fn json(status: u16, value: &serde_json::Value) -> Response {
+        Response::bytes(status, "application/json", value.to_string())
+    }
+
+    /// `text/plain; charset=utf-8`.
+    pub fn text(status: u16, text: &str) -> Response {
+        Response::bytes(status, "text/plain; charset=utf-8", text)
+    }
+
+    /// `text/html; charset=utf-8`, never framed by another site
+    /// (`frame-ancestors 'none'`, `X-Frame-Options: DENY`).
+    pub fn html(status: u16, html: impl Into<Vec<u8>>) -> Response {
+        Response::bytes(status, "text/html; charset=utf-8", html)
+            .with_header("Content-Security-Policy", "frame-ancestors 'none'")
+            .with_header("X-Frame-Options", "DENY")
+    }
+
+    /// A response written later by `f`: see [`Body::Deferred`].
+    pub fn deferred(f: impl FnOnce(Responder<'_>) -> io::Result<()> + Send + 'static) -> Response {
+        Response {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Deferred(Box::new(f)),
+        }
+    }
+
+    /// Adds a header (builder style).
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Replaces the body with these bytes.
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Response {
+        self.body = Body::Bytes(body.into());
+        self
+    }
+
+    /// The first value of header `name`, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body bytes, or an empty slice for a deferred body.
+    pub fn body_bytes(&self) -> &[u8] {
+        match &self.body {
+            Body::Bytes(b) => b,
+            Body::Deferred(_) => &[],
+        }
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match &self.body {
+            Body::Bytes(b) => format!("{} bytes", b.len()),
+            Body::Deferred(_) => "deferred".to_string(),
+        };
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// The standard reason phrase for a status code (RFC 9110 §15).
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        417 => "Expectation Failed",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+/// Writes one response on a connection that is ready for it.
+///
+/// The HTTP layer creates a `Responder` for every request. Handlers meet it only
+/// through [`Body::Deferred`]; the in-memory constructor [`Responder::new`]
+/// lets tests capture what would go over the wire.
+pub struct Responder<'a> {
+    out: &'a mut dyn Write,
+    version: Version,
+    keep_alive: bool,
+    head_only: bool,
+    /// The status sent, once sent: read back by the HTTP layer for its log line.
+    sent_status: &'a mut u16,
+}
+
+impl<'a> Responder<'a> {
+    /// A responder that writes to `out`. `keep_alive` says whether the
+    /// connection stays open after this response (it decides the
+    /// `Connection` header); `sent_status` receives the status written.
+    pub fn new(
+        out: &'a mut dyn Write,
+        version: Version,
+        keep_alive: bool,
+        sent_status: &'a mut u16,
+    ) -> Responder<'a> {
+        Responder {
+            out,
+            version,
+            keep_alive,
+            head_only: false,
+            sent_status,
+        }
+    }
+
+    /// Answer a `HEAD` request: the head is written, the body is not.
+    pub fn head_only(mut self) -> Responder<'a> {
+        self.head_only = true;
+        self
+    }
+
+    /// Writes `response` completely. A deferred body is run with a fresh responder.
+    pub fn send(self, response: Response) -> io::Result<()> {
+        match response.body {
+            Body::Deferred(f) => f(self),
+            Body::Bytes(body) => {
+                let mut head = self.head(response.status, &response.headers);
+                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                let mut bytes = head.into_bytes();
+                if !self.head_only {
+                    bytes.extend_from_slice(&body);
+                }
+                *self.sent_status = response.status;
+                self.out.write_all(&bytes)?;
+                self.out.flush()
+            }
+        }
+    }
+
+    /// Starts a streamed body: writes the head with `Transfer-Encoding: chunked`
+    /// (HTTP/1.1) and returns the writer for the chunks. On HTTP/1.0 the body is
+    /// written raw and the connection closes at the end.
+    pub fn stream(self, status: u16, headers: &[(String, String)]) -> io::Result<StreamWriter<'a>> {
+        let chunked = self.version == Version::Http11;
+        let mut head = self.head(status, headers);
+        if chunked {
+            head.push_str("Transfer-Encoding: chunked\r\n");
+        }
+        head.push_str("\r\n");
+        *self.sent_status = status;
+        self.out.write_all(head.as_bytes())?;
+        self.out.flush()?;
+        Ok(StreamWriter {
+            out: self.out,
+            chunked,
+            finished: false,
+        })
+    }
+
+    /// Whether the connection stays open after this response.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive && self.version == Version::Http11
+    }
+
+    fn head(&self, status: u16, headers: &[(String, String)]) -> String {
+        let version = match self.version {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        };
+        let mut head = format!("{version} {status} {}\r\n", reason(status));
+        for (name, value) in headers {
+            // A value with CR or LF would split the header (response splitting):
+            // such a header is dropped rather than written.
+            if value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']) {
+                continue;
+            }
+            head.push_str(name);
+            head.push_str(": ");
+            head.push_str(value);
+            head.push_str("\r\n");
+        }
+        if self.keep_alive() {
+            if self.version == Version::Http10 {
+                head.push_str("Connection: keep-alive\r\n");
+            }
+        } else {
+            head.push_str("Connection: close\r\n");
+        }
+        head
+    }
+}
+
+/// The body of a streamed response: every [`StreamWriter::write`] becomes one
+/// chunk on the wire and is flushed before it returns, so a server-sent event
+/// reaches the client while the handler is still working.
+pub struct StreamWriter<'a> {
+    out: &'a mut dyn Write,
+    chunked: bool,
+    finished: bool,
+}
+
+impl StreamWriter<'_> {
+    /// Writes and flushes one chunk. Empty writes are skipped (an empty chunk
+    /// would end the body).
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.chunked {
+            let mut chunk = format!("{:X}\r\n", bytes.len()).into_bytes();
+            chunk.extend_from_slice(bytes);
+            chunk.extend_from_slice(b"\r\n");
+            self.out.write_all(&chunk)?;
+        } else {
+            self.out.write_all(bytes)?;
+        }
+        self.out.flush()
+    }
+
+    /// Ends the body (the last, empty chunk).
+    pub fn finish(mut self) -> io::Result<()> {
+        self.end()
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.finished = true;
+        if self.chunked {
+            self.out.write_all(b"0\r\n\r\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+impl Drop for StreamWriter<'_> {
+    /// A writer dropped without [`StreamWriter::finish`] still ends the body,
+    /// so the connection stays in a well-framed state.
+    fn drop(&mut self) {
+        let _ = self.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capture(f: impl FnOnce(Responder<'_>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        let mut status = 0;
+        f(Responder::new(&mut out, Version::Http11, true, &mut status)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_full_response_has_its_length() {
+        let wire = capture(|r| r.send(Response::text(200, "hi")));
+        assert_eq!(
+            wire,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nhi"
+        );
+    }
+
+    #[test]
+    fn a_stream_is_chunked_and_ends_with_the_empty_chunk() {
+        let wire = capture(|r| {
+            let mut s = r.stream(200, &[("Content-Type".into(), "text/event-stream".into())])?;
+            s.write(b"data: 1\n\n")?;
+            s.finish()
+        });
+        assert_eq!(
+            wire,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: 1\n\n\r\n0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn header_values_with_newlines_are_dropped() {
+        let wire = capture(|r| r.send(Response::empty(204).with_header("X-Evil", "a\r\nSet-Cookie: x")));
+        assert!(!wire.contains("Set-Cookie"));
+    }
+}

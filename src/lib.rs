@@ -1,0 +1,23 @@
+//! # mcp-server
+//!
+//! A remote MCP server for claude.ai in about 30 lines, guarded by its own
+//! OAuth 2.1 authorization server (PKCE S256), written to be read.
+//!
+//! The modules map one-to-one to the arrows of the sequence diagram in
+//! [docs/FLOW.md](../docs/FLOW.md).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod log;
+pub mod mcp;
+pub mod router;
+
+pub use app::{App, RunningServer};
+pub use auth::Identity;
+pub use config::Config;
+pub use mcp::McpServer;
