@@ -77,7 +77,9 @@ fn a_big_body_gets_413_before_it_is_read() {
     // At the cap it is fine.
     let mut conn = server.connect();
     let body = "b".repeat(1000);
-    conn.send(format!("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n{body}"));
+    conn.send(format!(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n{body}"
+    ));
     assert_eq!(conn.answer().text(), format!("POST /? body={body}"));
     server.stop();
 }
@@ -166,7 +168,10 @@ fn drip(server: &TestServer, prefix: &[u8], drip: &[u8]) -> raw::Answer {
 
 /// Runs `slow` on a thread while another client makes requests; returns the
 /// slow client's answer.
-fn while_others_are_served(server: &TestServer, slow: impl FnOnce() -> raw::Answer + Send) -> raw::Answer {
+fn while_others_are_served(
+    server: &TestServer,
+    slow: impl FnOnce() -> raw::Answer + Send,
+) -> raw::Answer {
     std::thread::scope(|scope| {
         let slow = scope.spawn(slow);
         let mut other = server.connect();
@@ -184,12 +189,17 @@ fn a_slow_head_is_closed_at_its_deadline_while_others_are_served() {
     let started = Instant::now();
     // Each byte comes well within any per-read timeout; the head as a whole
     // (about 4 s at this pace) cannot beat the 600 ms deadline.
-    let head = b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let head =
+        b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
     let answer = while_others_are_served(&server, || drip(&server, b"", head));
     assert_eq!(answer.status, 408);
     assert_eq!(answer.header("connection"), Some("close"));
     // Loose bound: closed well before the whole head could have come.
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     server.stop();
 }
 
@@ -200,7 +210,11 @@ fn a_slow_body_is_closed_at_its_deadline_while_others_are_served() {
     let head = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 80\r\n\r\n";
     let answer = while_others_are_served(&server, || drip(&server, head, &[b'z'; 80]));
     assert_eq!(answer.status, 408);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A chunked body that stalls midway, too.
     let head = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab";

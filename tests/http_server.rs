@@ -20,7 +20,10 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         assert_eq!(answer.version, "HTTP/1.1");
         assert_eq!(answer.text(), format!("GET /n{i}?q={i} body="));
         assert_eq!(answer.header("connection"), None);
-        assert_eq!(answer.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            answer.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
         assert!(answer.header("date").is_some_and(|d| d.ends_with(" GMT")));
     }
     server.stop();
@@ -187,7 +190,10 @@ fn a_streamed_answer_delivers_each_event_before_the_next_is_written() {
     assert_eq!(head.header("transfer-encoding"), Some("chunked"));
     for i in 0..3 {
         events_tx.send(format!("event {i}")).unwrap();
-        assert_eq!(conn.chunk().unwrap(), format!("data: event {i}\n\n").as_bytes());
+        assert_eq!(
+            conn.chunk().unwrap(),
+            format!("data: event {i}\n\n").as_bytes()
+        );
     }
     drop(events_tx);
     assert_eq!(conn.chunk().unwrap(), b"");

@@ -66,7 +66,11 @@ fn read_exact(input: &mut Input, out: &mut [u8], deadline: Instant) -> Result<()
 /// chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
 /// last-chunk   = 1*("0") [ chunk-ext ] CRLF
 /// ```
-fn read_chunked(input: &mut Input, limits: &Limits, deadline: Instant) -> Result<Vec<u8>, ReadError> {
+fn read_chunked(
+    input: &mut Input,
+    limits: &Limits,
+    deadline: Instant,
+) -> Result<Vec<u8>, ReadError> {
     let mut body = Vec::new();
     loop {
         let size = read_line(input, deadline, chunk_size)??;
@@ -100,7 +104,11 @@ fn read_chunked(input: &mut Input, limits: &Limits, deadline: Instant) -> Result
 
 /// The size of a chunk from its size line (extensions after `;` ignored).
 fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
-    let digits = line.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+    let digits = line
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
     if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(ReadError::Reject(400));
     }
@@ -146,6 +154,9 @@ mod tests {
         assert_eq!(chunk_size(b""), Err(ReadError::Reject(400)));
         assert_eq!(chunk_size(b"-1"), Err(ReadError::Reject(400)));
         assert_eq!(chunk_size(b"0x10"), Err(ReadError::Reject(400)));
-        assert_eq!(chunk_size(b"ffffffffffffffffff"), Err(ReadError::Reject(400)));
+        assert_eq!(
+            chunk_size(b"ffffffffffffffffff"),
+            Err(ReadError::Reject(400))
+        );
     }
 }

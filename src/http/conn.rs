@@ -149,9 +149,8 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
     let deferred = matches!(response.body, Body::Deferred(_));
     // Shutting down: this is the last answer. HTTP/1.0 has no chunked
     // encoding, so a deferred answer (possibly a stream) is the last one too.
-    let keep_alive = keep_alive
-        && !cx.control.stopping()
-        && !(deferred && version == Version::Http10);
+    let keep_alive =
+        keep_alive && !cx.control.stopping() && !(deferred && version == Version::Http10);
 
     let mut status = 0;
     let mut out = input.socket();

@@ -269,15 +269,18 @@ fn parse(
     if len > limits.max_head_bytes {
         return Err(ReadError::Reject(431));
     }
-    let (Some(method), Some(target), Some(version)) =
-        (parsed.method, parsed.path, parsed.version)
+    let (Some(method), Some(target), Some(version)) = (parsed.method, parsed.path, parsed.version)
     else {
         return Err(ReadError::Reject(400));
     };
     if target.len() > limits.max_url_bytes {
         return Err(ReadError::Reject(414));
     }
-    let version = if version == 0 { Version::Http10 } else { Version::Http11 };
+    let version = if version == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
 
     let mut request = Request::new(method, target);
     request.version = version;
@@ -295,7 +298,11 @@ fn parse(
 /// speak: 505) and for a request line that is not HTTP at all (400).
 fn version_error(bytes: &[u8]) -> u16 {
     let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let last = line.trim_ascii().rsplit(|&b| b == b' ').next().unwrap_or_default();
+    let last = line
+        .trim_ascii()
+        .rsplit(|&b| b == b' ')
+        .next()
+        .unwrap_or_default();
     let is_http_version = last.len() == 8
         && last.starts_with(b"HTTP/")
         && last[5].is_ascii_digit()
@@ -338,7 +345,10 @@ fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
     // never in HTTP/1.0 (RFC 9112 §6.1, §6.3 item 3).
     let mut codings = 0;
     let mut only_chunked = true;
-    for coding in request.header_all("transfer-encoding").flat_map(|v| v.split(',')) {
+    for coding in request
+        .header_all("transfer-encoding")
+        .flat_map(|v| v.split(','))
+    {
         codings += 1;
         only_chunked &= coding.trim().eq_ignore_ascii_case("chunked");
     }
@@ -429,21 +439,53 @@ mod tests {
     fn framing_rules() {
         let h = "POST / HTTP/1.1\r\nHost: h\r\n";
         assert_eq!(status(&format!("{h}Content-Length: 5\r\n\r\n")), 200);
-        assert_eq!(status(&format!("{h}Content-Length: 5\r\nContent-Length: 5\r\n\r\n")), 200);
-        assert_eq!(status(&format!("{h}Content-Length: 5, 5\r\n\r\n")), 200);
-        assert_eq!(status(&format!("{h}Content-Length: 5\r\nContent-Length: 6\r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Content-Length: +5\r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Content-Length: \r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Content-Length: 99999999999999999999999\r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Transfer-Encoding: chunked\r\n\r\n")), 200);
-        assert_eq!(status(&format!("{h}Transfer-Encoding: Chunked\r\n\r\n")), 200);
         assert_eq!(
-            status(&format!("{h}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n")),
+            status(&format!(
+                "{h}Content-Length: 5\r\nContent-Length: 5\r\n\r\n"
+            )),
+            200
+        );
+        assert_eq!(status(&format!("{h}Content-Length: 5, 5\r\n\r\n")), 200);
+        assert_eq!(
+            status(&format!(
+                "{h}Content-Length: 5\r\nContent-Length: 6\r\n\r\n"
+            )),
             400
         );
-        assert_eq!(status(&format!("{h}Transfer-Encoding: gzip, chunked\r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Transfer-Encoding: chunked, chunked\r\n\r\n")), 400);
-        assert_eq!(status(&format!("{h}Transfer-Encoding: identity\r\n\r\n")), 400);
+        assert_eq!(status(&format!("{h}Content-Length: +5\r\n\r\n")), 400);
+        assert_eq!(status(&format!("{h}Content-Length: \r\n\r\n")), 400);
+        assert_eq!(
+            status(&format!(
+                "{h}Content-Length: 99999999999999999999999\r\n\r\n"
+            )),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: chunked\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: Chunked\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!(
+                "{h}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+            )),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: gzip, chunked\r\n\r\n")),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: chunked, chunked\r\n\r\n")),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: identity\r\n\r\n")),
+            400
+        );
         assert_eq!(
             status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
             400
@@ -468,11 +510,23 @@ mod tests {
 
     #[test]
     fn persistence_and_expectations() {
-        assert!(!head("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").unwrap().keep_alive);
+        assert!(
+            !head("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
         assert!(!head("GET / HTTP/1.0\r\n\r\n").unwrap().keep_alive);
-        assert!(head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap().keep_alive);
+        assert!(
+            head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
         let h = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n";
-        assert!(head(&format!("{h}Expect: 100-continue\r\n\r\n")).unwrap().expect_continue);
+        assert!(
+            head(&format!("{h}Expect: 100-continue\r\n\r\n"))
+                .unwrap()
+                .expect_continue
+        );
         assert_eq!(status(&format!("{h}Expect: something\r\n\r\n")), 417);
     }
 

@@ -189,7 +189,10 @@ impl Pool {
             }
             let until = state.queue.front().map(|(_, since)| *since + wait);
             state = match until {
-                None => self.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
+                None => self
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
                 Some(until) => {
                     let left = until.saturating_duration_since(now);
                     match self.changed.wait_timeout(state, left) {
@@ -218,7 +221,10 @@ impl Pool {
             if left.is_zero() {
                 crate::log::event(
                     "WARNING",
-                    &format!("shutdown: {} connections still busy, leaving them", state.threads),
+                    &format!(
+                        "shutdown: {} connections still busy, leaving them",
+                        state.threads
+                    ),
                 );
                 return;
             }

@@ -1,6 +1,6 @@
 //! **Every arrow — the accept loop and shutdown.** [`Server::serve`] accepts
-//! TCP connections and hands each to the bounded [`pool`](super::pool) of
-//! connection threads; [`ShutdownHandle::shutdown`] stops it the way Cloud Run
+//! TCP connections and hands each to the bounded pool of connection threads
+//! (`pool.rs`); [`ShutdownHandle::shutdown`] stops it the way Cloud Run
 //! stops a container (SIGTERM, then 10 s before SIGKILL).
 //!
 //! ```text
@@ -20,8 +20,9 @@
 //!   [`Limits::shutdown_grace`].
 //!
 //! # Where this sits
-//! Started by [`crate::App::start`]; each connection is served by
-//! [`super::conn`], which reads with [`super::parse`] and [`super::body`].
+//! Started by [`crate::App::start`]; each connection is served by the
+//! private `conn` module (one thread per connection, from the `pool`
+//! module), which reads with `parse` and `body`.
 
 use std::collections::HashMap;
 use std::io;

@@ -133,7 +133,10 @@ impl Conn {
     /// Reads one answer; `head` when it answers a `HEAD` request (no body).
     pub fn read_answer(&mut self, head: bool) -> Answer {
         let status_line = self.line();
-        assert!(!status_line.is_empty(), "connection closed before an answer");
+        assert!(
+            !status_line.is_empty(),
+            "connection closed before an answer"
+        );
         let mut parts = status_line.splitn(3, ' ');
         let version = parts.next().unwrap().to_string();
         let status = parts.next().unwrap().parse().unwrap();
