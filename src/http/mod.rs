@@ -21,6 +21,20 @@
 //! * WHATWG HTML, *Server-sent events*: the `text/event-stream` bodies that MCP
 //!   streams are written as chunks, each flushed as soon as it is written.
 //!
+//! # Files, in the order a request meets them
+//! * `server.rs` — [`Server`], [`Limits`], [`ShutdownHandle`]: the accept
+//!   loop and shutdown.
+//! * `pool.rs` — the bounded, lazily grown pool of connection threads, and
+//!   the `503` for connections that find it full.
+//! * `conn.rs` — one connection: request after request, panics caught,
+//!   error answers, one log line per answer.
+//! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
+//!   rules; the read buffer with its deadlines.
+//! * `body.rs` — the request body: `Content-Length` or chunked, capped.
+//! * `date.rs` — the `Date` header.
+//! * this file — [`Request`], [`Response`], and the writer of answers
+//!   ([`Responder`], [`StreamWriter`]).
+//!
 //! # Where this sits
 //! Below everything: the rest of the crate sees only [`Request`], [`Response`]
 //! and, for streamed answers, [`Responder`] and [`StreamWriter`]. Nothing outside
@@ -351,13 +365,20 @@ impl<'a> Responder<'a> {
         match response.body {
             Body::Deferred(f) => f(self),
             Body::Bytes(body) => {
+                let status = response.status;
                 let mut bytes = Vec::with_capacity(256 + body.len().min(ONE_WRITE_MAX));
-                self.head(&mut bytes, response.status, &response.headers);
-                bytes.extend_from_slice(b"Content-Length: ");
-                bytes.extend_from_slice(body.len().to_string().as_bytes());
-                bytes.extend_from_slice(b"\r\n\r\n");
-                *self.sent_status = response.status;
-                if self.head_only {
+                self.head(&mut bytes, status, &response.headers);
+                // 1xx, 204 and 304 have no body, and 1xx and 204 no length
+                // either (RFC 9110 §8.6; a 304's length would be the 200's).
+                let bodiless = status < 200 || status == 204 || status == 304;
+                if !bodiless {
+                    bytes.extend_from_slice(b"Content-Length: ");
+                    bytes.extend_from_slice(body.len().to_string().as_bytes());
+                    bytes.extend_from_slice(b"\r\n");
+                }
+                bytes.extend_from_slice(b"\r\n");
+                *self.sent_status = status;
+                if self.head_only || bodiless {
                     self.out.write_all(&bytes)?;
                 } else if body.len() <= ONE_WRITE_MAX {
                     bytes.extend_from_slice(&body);
@@ -420,6 +441,15 @@ impl<'a> Responder<'a> {
             // A value with CR or LF would split the header (response splitting):
             // such a header is dropped rather than written.
             if value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']) {
+                continue;
+            }
+            // The framing is ours alone: a second `Content-Length` or a
+            // `Transfer-Encoding` from a handler would let one response be
+            // read as two by a proxy (response splitting).
+            let ours = ["content-length", "transfer-encoding", "connection"];
+            if ours.iter().any(|n| name.eq_ignore_ascii_case(n))
+                || (self.date && name.eq_ignore_ascii_case("date"))
+            {
                 continue;
             }
             out.extend_from_slice(name.as_bytes());
@@ -560,6 +590,19 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\nabc"
         );
+    }
+
+    #[test]
+    fn framing_headers_from_handlers_are_dropped_and_204_has_no_length() {
+        let wire = capture(|r| {
+            r.send(
+                Response::empty(204)
+                    .with_header("Content-Length", "5")
+                    .with_header("transfer-encoding", "chunked")
+                    .with_header("X-Kept", "yes"),
+            )
+        });
+        assert_eq!(wire, "HTTP/1.1 204 No Content\r\nX-Kept: yes\r\n\r\n");
     }
 
     #[test]
