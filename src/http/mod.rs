@@ -372,9 +372,8 @@ impl<'a> Responder<'a> {
                 // either (RFC 9110 §8.6; a 304's length would be the 200's).
                 let bodiless = status < 200 || status == 204 || status == 304;
                 if !bodiless {
-                    bytes.extend_from_slice(b"Content-Length: ");
-                    bytes.extend_from_slice(body.len().to_string().as_bytes());
-                    bytes.extend_from_slice(b"\r\n");
+                    // Writing into a Vec cannot fail (and does not allocate a String).
+                    let _ = write!(bytes, "Content-Length: {}\r\n", body.len());
                 }
                 bytes.extend_from_slice(b"\r\n");
                 *self.sent_status = status;
@@ -433,10 +432,7 @@ impl<'a> Responder<'a> {
             Version::Http10 => b"HTTP/1.0 ",
             Version::Http11 => b"HTTP/1.1 ",
         });
-        out.extend_from_slice(status.to_string().as_bytes());
-        out.push(b' ');
-        out.extend_from_slice(reason(status).as_bytes());
-        out.extend_from_slice(b"\r\n");
+        let _ = write!(out, "{status} {}\r\n", reason(status));
         for (name, value) in headers {
             // A value with CR or LF would split the header (response splitting):
             // such a header is dropped rather than written.
@@ -492,7 +488,7 @@ impl StreamWriter<'_> {
         }
         if self.chunked {
             let mut chunk = Vec::with_capacity(bytes.len() + 12);
-            chunk.extend_from_slice(format!("{:X}\r\n", bytes.len()).as_bytes());
+            let _ = write!(chunk, "{:X}\r\n", bytes.len());
             chunk.extend_from_slice(bytes);
             chunk.extend_from_slice(b"\r\n");
             self.out.write_all(&chunk)?;
