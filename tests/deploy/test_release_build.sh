@@ -48,9 +48,44 @@ finish() {
 }
 
 cd "$repo" || exit 1
+
+# ── The Dockerfile's build step, run with /bin/sh as `docker build` runs it ──
+# Its RUN instruction (the one after `ARG EXAMPLE=`) is taken from the
+# Dockerfile itself and run against a stand-in cargo that only records which
+# example it was asked for, to check how the example is chosen.
+run_step=$(awk '/^ARG EXAMPLE=/ { arg = 1; next }
+  arg && /^RUN / { sub(/^RUN /, ""); body = 1 }
+  body { print; if (!/\\$/) exit }' Dockerfile)
+check "the Dockerfile has a RUN step after ARG EXAMPLE=" test -n "$run_step"
+mkdir -p "$work/fakebin"
+cat >"$work/fakebin/cargo" <<'FAKE'
+#!/bin/sh
+# Stand-in cargo: "builds" the example named after --example.
+while [ $# -gt 0 ]; do
+  if [ "$1" = --example ]; then name=$2; fi
+  shift
+done
+mkdir -p target/release/examples && echo "$name" >"target/release/examples/$name"
+FAKE
+chmod +x "$work/fakebin/cargo"
+# build_step EXAMPLE_ARG [CONTENT_OF_.deploy-example]: prints the example built.
+build_step() {
+  local ctx=$work/ctx
+  rm -rf "$ctx" "$work/built"
+  mkdir -p "$ctx"
+  if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$ctx/.deploy-example"; fi
+  (cd "$ctx" && EXAMPLE=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/mcp-server/$work/built}") >/dev/null 2>&1 &&
+    cat "$work/built"
+}
+check "no build arg, no file: quickstart" test "$(build_step "")" = quickstart
+check "no build arg, deploy.sh's file says github: github" test "$(build_step "" github)" = github
+check "build arg polymarket wins over the file" test "$(build_step polymarket github)" = polymarket
+check "a name that is not a file name fails the build" test -z "$(build_step "../../etc/passwd")"
+
+# ── The real build and run ──
 check "Cargo.lock exists (the Dockerfile builds with --locked)" test -f Cargo.lock
 check "examples/$example.rs exists" test -f "examples/$example.rs"
-[ "$failed" -eq 0 ] || finish
+[ -f Cargo.lock ] && [ -f "examples/$example.rs" ] || finish
 
 # The Dockerfile's RUN step, verbatim apart from where the binary goes.
 rc=0
