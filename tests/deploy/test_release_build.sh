@@ -85,7 +85,7 @@ check "a name that is not a file name fails the build" test -z "$(build_step "..
 # ── The real build and run ──
 check "Cargo.lock exists (the Dockerfile builds with --locked)" test -f Cargo.lock
 check "examples/$example.rs exists" test -f "examples/$example.rs"
-[ -f Cargo.lock ] && [ -f "examples/$example.rs" ] || finish
+if ! [ -f Cargo.lock ] || ! [ -f "examples/$example.rs" ]; then finish; fi
 
 # The Dockerfile's RUN step, verbatim apart from where the binary goes.
 rc=0
