@@ -118,6 +118,18 @@ if ! [ -f "examples/$example.rs" ] && ! [ -f "examples/$example/main.rs" ]; then
   die "no example named '$example' (expected examples/$example.rs)"
 fi
 
+# A PUBLIC_URL or REDIS_URL left over from local development would make the
+# deployed server advertise localhost, or wait for a Redis it cannot reach.
+# (REDIS_URL may hold a password, so it is not echoed.)
+if [ -n "${PUBLIC_URL:-}" ] && [[ $PUBLIC_URL != https://* ]]; then
+  die "PUBLIC_URL is set to '$PUBLIC_URL' in your environment; on Cloud Run it must be an https:// URL.
+  Unset it (unset PUBLIC_URL) to use the service's run.app URL."
+fi
+if [[ ${REDIS_URL:-} =~ ^rediss?://([^@/]*@)?(localhost|127\.|\[::1\]) ]]; then
+  die "REDIS_URL in your environment points to this machine; Cloud Run needs a Redis it can reach
+  (docs/DEPLOY.md section 7). Unset it (unset REDIS_URL) to deploy without Redis."
+fi
+
 # ── 1. gcloud, login, project ────────────────────────────────────────────────
 step "Checking the Google Cloud CLI"
 if ! command -v gcloud >/dev/null 2>&1; then
@@ -193,7 +205,13 @@ create_secret() {
 grant_access() {
   gcloud secrets add-iam-policy-binding "$1" --project "$project" \
     --member="serviceAccount:$runtime_sa" \
-    --role=roles/secretmanager.secretAccessor --quiet >/dev/null
+    --role=roles/secretmanager.secretAccessor --quiet >/dev/null ||
+    die "could not let $runtime_sa read secret $1.
+  If that service account does not exist: a new project gets it when the Compute Engine API
+  is enabled (gcloud services enable compute.googleapis.com --project $project), or create one
+  for the service and name it in SERVICE_ACCOUNT:
+    gcloud iam service-accounts create mcp-runner --project $project
+    SERVICE_ACCOUNT=mcp-runner@$project.iam.gserviceaccount.com ./deploy.sh $service $region"
 }
 
 # 32 random bytes, base64url without padding: 43 characters.

@@ -57,8 +57,14 @@ run() {
   GCLOUD_LOG=$work/log
   : >"$GCLOUD_LOG"
   rc=0
-  (cd "$work" && env PATH="$here/bin:$PATH" "${vars[@]}" bash "$fixture/deploy.sh" "$@") >"$out" 2>&1 || rc=$?
+  (cd "$work" && env "${clean_env[@]}" PATH="$here/bin:$PATH" "${vars[@]}" bash "$fixture/deploy.sh" "$@") >"$out" 2>&1 || rc=$?
 }
+# Settings deploy.sh reads, cleared so that the caller's shell cannot change the outcome.
+clean_env=()
+for var in ADMIN_PASSWORD GITHUB_CLIENT_ID GITHUB_CLIENT_SECRET GITHUB_ALLOWED_USERS REDIS_URL \
+  SERVICE_ACCOUNT PUBLIC_URL FAKE_ACCOUNT FAKE_PROJECT FAKE_PROJECT_NUMBER FAKE_SERVICE_URL FAKE_MISSING_SA; do
+  clean_env+=(-u "$var")
+done
 
 calls() { grep -Ec -- "$1" "$GCLOUD_LOG"; }
 called() { grep -Eq -- "$1" "$GCLOUD_LOG"; }
@@ -153,6 +159,29 @@ check "grants access to that account" \
 check "deploys with --service-account" \
   called '^run deploy .*--service-account mcp-runner@my-project\.iam\.gserviceaccount\.com'
 
+echo "# the runtime service account does not exist (new project)"
+run i FAKE_MISSING_SA=1 -- my-service europe-west1
+check "exits non-zero" test "$rc" -ne 0
+check "says how to get a service account" said "gcloud services enable compute.googleapis.com"
+check "does not deploy" not_called '^run deploy'
+
+echo "# PUBLIC_URL pinned to a custom domain"
+run h PUBLIC_URL=https://mcp.example.com -- my-service europe-west1
+check "exits 0" is "$rc" 0
+check "deploys with the given PUBLIC_URL" called '^run deploy .*PUBLIC_URL=https://mcp\.example\.com( |$)'
+check "does not replace it with the run.app URL" not_called '^run services update'
+check "prints the custom domain's connector URL" said "https://mcp.example.com/mcp"
+
+echo "# leftovers from local development in the environment"
+run h PUBLIC_URL=http://localhost:8080 -- my-service europe-west1
+check "PUBLIC_URL=http://localhost:8080: exits non-zero" test "$rc" -ne 0
+check "PUBLIC_URL=http://localhost:8080: says it must be https" said "must be an https:// URL"
+check "PUBLIC_URL=http://localhost:8080: no gcloud call" not_called '.'
+run h REDIS_URL=redis://:hunter2-local@127.0.0.1:6379 -- my-service europe-west1
+check "loopback REDIS_URL: exits non-zero" test "$rc" -ne 0
+check "loopback REDIS_URL: says why" said "REDIS_URL in your environment points to this machine"
+check "loopback REDIS_URL: its password is not echoed" nowhere "hunter2-local"
+
 echo "# gcloud missing from PATH"
 nogcloud=$work/nogcloud-bin
 mkdir -p "$nogcloud"
@@ -160,7 +189,7 @@ for tool in head base64 tr cat rm env; do ln -sf "$(command -v "$tool")" "$nogcl
 GCLOUD_LOG=$work/log
 : >"$GCLOUD_LOG"
 rc=0
-(cd "$work" && PATH=$nogcloud "$BASH" "$fixture/deploy.sh" my-service europe-west1) >"$out" 2>&1 || rc=$?
+(cd "$work" && env "${clean_env[@]}" PATH="$nogcloud" "$BASH" "$fixture/deploy.sh" my-service europe-west1) >"$out" 2>&1 || rc=$?
 check "exits non-zero" test "$rc" -ne 0
 check "says gcloud is not installed" said "gcloud) is not installed"
 check "says where to get it" said "https://cloud.google.com/sdk/docs/install"
