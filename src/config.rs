@@ -197,16 +197,9 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
+        assert_eq!(Config::from_lookup(env(&[("PORT", "http")])).unwrap_err().variable, "PORT");
         assert_eq!(
-            Config::from_lookup(env(&[("PORT", "http")]))
-                .unwrap_err()
-                .variable,
-            "PORT"
-        );
-        assert_eq!(
-            Config::from_lookup(env(&[("PUBLIC_URL", "x.run.app")]))
-                .unwrap_err()
-                .variable,
+            Config::from_lookup(env(&[("PUBLIC_URL", "x.run.app")])).unwrap_err().variable,
             "PUBLIC_URL"
         );
     }
