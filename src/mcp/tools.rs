@@ -299,9 +299,9 @@ impl ToolResult {
         if let Some(s) = &self.structured_content {
             r.insert("structuredContent".into(), s.clone());
         }
-        if self.is_error {
-            r.insert("isError".into(), true.into());
-        }
+        // Optional in the schema (default false); always sent, so a reader of
+        // the wire never has to remember the default.
+        r.insert("isError".into(), self.is_error.into());
         Value::Object(r)
     }
 }
