@@ -90,7 +90,11 @@ fn server() -> RunningServer {
 #[test]
 fn tools_list_shows_each_tool_in_registration_order() {
     let srv = server();
-    let r = rpc(&srv, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}));
+    let r = rpc(
+        &srv,
+        &[],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+    );
     assert_eq!(r.status, 200);
     let tools = r.json()["result"]["tools"].clone();
     assert_eq!(
@@ -110,8 +114,16 @@ fn tools_list_shows_each_tool_in_registration_order() {
             "annotations": {"title": "Add numbers", "readOnlyHint": true, "idempotentHint": true}})
     );
     // A tool without params: the spec's "no parameters" schema.
-    assert_eq!(tools[2]["inputSchema"], json!({"type": "object", "additionalProperties": false}));
-    let names: Vec<&str> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        tools[2]["inputSchema"],
+        json!({"type": "object", "additionalProperties": false})
+    );
+    let names: Vec<&str> = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names[..4], ["my_tool", "add", "fail", "panic"]);
     assert!(r.json()["result"].get("nextCursor").is_none());
 }
@@ -125,10 +137,20 @@ fn tools_list_pages_with_an_opaque_cursor() {
     let srv = start(mcp);
     let list = |cursor: Option<&str>| {
         let params = cursor.map_or(json!({}), |c| json!({"cursor": c}));
-        rpc(&srv, &[], &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": params})).json()
+        rpc(
+            &srv,
+            &[],
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": params}),
+        )
+        .json()
     };
     let names = |page: &Value| -> Vec<String> {
-        page["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
+        page["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
     };
     let p1 = list(None);
     assert_eq!(names(&p1), ["t0", "t1"]);
@@ -139,7 +161,11 @@ fn tools_list_pages_with_an_opaque_cursor() {
     assert!(p3["result"].get("nextCursor").is_none());
     // "Invalid cursors SHOULD result in an error with code -32602"
     for bad in [json!("garbage!"), json!(12)] {
-        let r = rpc(&srv, &[], &json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {"cursor": bad}}));
+        let r = rpc(
+            &srv,
+            &[],
+            &json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {"cursor": bad}}),
+        );
         assert_eq!(r.status, 200);
         assert_eq!(r.json()["error"]["code"], -32602);
         assert_eq!(r.json()["id"], 9);
@@ -184,11 +210,27 @@ fn bad_arguments_are_tool_errors_naming_the_argument() {
     let srv = server();
     let cases = [
         ("my_tool", json!({}), "Missing required argument `query`."),
-        ("my_tool", json!({"query": null}), "Missing required argument `query`."),
-        ("my_tool", json!({"query": 42}), "Argument `query` must be a string."),
-        ("add", json!({"a": "two"}), "Argument `a` must be an integer."),
+        (
+            "my_tool",
+            json!({"query": null}),
+            "Missing required argument `query`.",
+        ),
+        (
+            "my_tool",
+            json!({"query": 42}),
+            "Argument `query` must be a string.",
+        ),
+        (
+            "add",
+            json!({"a": "two"}),
+            "Argument `a` must be an integer.",
+        ),
         ("add", json!({"a": 1.5}), "Argument `a` must be an integer."),
-        ("add", json!({"a": 1, "b": true}), "Argument `b` must be a number."),
+        (
+            "add",
+            json!({"a": 1, "b": true}),
+            "Argument `b` must be a number.",
+        ),
         ("fail", json!({}), "The upstream API is down."),
     ];
     for (tool, args, text) in cases {
@@ -201,7 +243,11 @@ fn bad_arguments_are_tool_errors_naming_the_argument() {
         );
     }
     // `arguments` that is not an object is malformed params.
-    let r = rpc(&srv, &[], &json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "my_tool", "arguments": [1]}}));
+    let r = rpc(
+        &srv,
+        &[],
+        &json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "my_tool", "arguments": [1]}}),
+    );
     assert_eq!(r.json()["error"]["code"], -32602);
 }
 
@@ -211,14 +257,24 @@ fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
     let r = rpc(&srv, &[], &call(7, "panic", json!({})));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["error"]["code"], -32603);
-    assert_eq!(rpc(&srv, &[], &call(8, "my_tool", json!({"query": "x"}))).json()["result"]["isError"], false);
+    assert_eq!(
+        rpc(&srv, &[], &call(8, "my_tool", json!({"query": "x"}))).json()["result"]["isError"],
+        false
+    );
 }
 
 #[test]
 fn without_authorization_the_caller_is_none() {
     let srv = server();
-    let r = rpc(&srv, &[("MCP-Protocol-Version", "2025-06-18")], &call(1, "whoami", json!({})));
-    assert_eq!(r.json()["result"]["content"][0]["text"], "caller: None, version: 2025-06-18");
+    let r = rpc(
+        &srv,
+        &[("MCP-Protocol-Version", "2025-06-18")],
+        &call(1, "whoami", json!({})),
+    );
+    assert_eq!(
+        r.json()["result"]["content"][0]["text"],
+        "caller: None, version: 2025-06-18"
+    );
 }
 
 #[test]
@@ -231,7 +287,10 @@ fn progress_is_streamed_only_with_a_token_and_only_increasing() {
     assert_eq!(r.header("Content-Type"), Some("text/event-stream"));
     assert_eq!(r.header("X-Accel-Buffering"), Some("no"));
     let events = r.events();
-    let progress: Vec<Value> = events[..3].iter().map(|e| e["params"]["progress"].clone()).collect();
+    let progress: Vec<Value> = events[..3]
+        .iter()
+        .map(|e| e["params"]["progress"].clone())
+        .collect();
     assert_eq!(progress, [json!(1.0), json!(2.0), json!(3.0)]); // 2.0 again and 1.5 were dropped
     assert_eq!(
         events[0],
@@ -268,12 +327,24 @@ fn log_messages_honour_the_level_set_for_the_session() {
     );
     // ── C → S: logging/setLevel warning
     let set = |level: &str| json!({"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": level}});
-    assert_eq!(rpc(&srv, &s, &set("warning")).json(), json!({"jsonrpc": "2.0", "id": 2, "result": {}}));
-    assert_eq!(levels(&rpc(&srv, &s, &call(3, "logs", json!({})))), ["warning", "error"]);
+    assert_eq!(
+        rpc(&srv, &s, &set("warning")).json(),
+        json!({"jsonrpc": "2.0", "id": 2, "result": {}})
+    );
+    assert_eq!(
+        levels(&rpc(&srv, &s, &call(3, "logs", json!({})))),
+        ["warning", "error"]
+    );
     rpc(&srv, &s, &set("debug"));
-    assert_eq!(levels(&rpc(&srv, &s, &call(4, "logs", json!({})))), ["debug", "info", "warning", "error"]);
+    assert_eq!(
+        levels(&rpc(&srv, &s, &call(4, "logs", json!({})))),
+        ["debug", "info", "warning", "error"]
+    );
     // An unknown level is invalid params.
-    assert_eq!(rpc(&srv, &s, &set("verbose")).json()["error"]["code"], -32602);
+    assert_eq!(
+        rpc(&srv, &s, &set("verbose")).json()["error"]["code"],
+        -32602
+    );
 }
 
 #[test]
@@ -312,8 +383,14 @@ fn sampling_round_trip_and_a_client_error_answer() {
     let session = initialize(&srv, json!({"sampling": {}}));
     let s = [("Mcp-Session-Id", session.as_str())];
     for (answer, text) in [
-        (json!({"result": {"role": "assistant", "content": {"type": "text", "text": "4"}, "model": "m"}}), "model said \"4\""),
-        (json!({"error": {"code": -1, "message": "User rejected sampling request"}}), "The client refused sampling/createMessage: User rejected sampling request"),
+        (
+            json!({"result": {"role": "assistant", "content": {"type": "text", "text": "4"}, "model": "m"}}),
+            "model said \"4\"",
+        ),
+        (
+            json!({"error": {"code": -1, "message": "User rejected sampling request"}}),
+            "The client refused sampling/createMessage: User rejected sampling request",
+        ),
     ] {
         let mut stream = Stream::open(&srv, &s, &call(21, "think", json!({})));
         let request = stream.next_event().unwrap();
@@ -333,7 +410,11 @@ fn sampling_round_trip_and_a_client_error_answer() {
 fn a_client_without_the_capability_is_not_asked() {
     let srv = server();
     let session = initialize(&srv, json!({}));
-    let r = rpc(&srv, &[("Mcp-Session-Id", &session)], &call(22, "ask", json!({})));
+    let r = rpc(
+        &srv,
+        &[("Mcp-Session-Id", &session)],
+        &call(22, "ask", json!({})),
+    );
     assert_eq!(r.header("Content-Type"), Some("application/json"));
     assert_eq!(
         r.json()["result"],
@@ -344,7 +425,11 @@ fn a_client_without_the_capability_is_not_asked() {
 #[test]
 fn a_stray_response_is_accepted_and_ignored() {
     let srv = server();
-    let r = post(&srv, &[ACCEPT_BOTH], r#"{"jsonrpc":"2.0","id":"srv-999-x","result":{}}"#);
+    let r = post(
+        &srv,
+        &[ACCEPT_BOTH],
+        r#"{"jsonrpc":"2.0","id":"srv-999-x","result":{}}"#,
+    );
     assert_eq!((r.status, r.body.len()), (202, 0));
 }
 
@@ -368,7 +453,8 @@ fn cancellation_before_anything_was_streamed_answers_202_without_a_body() {
     let addr_srv = &srv;
     thread::scope(|scope| {
         scope.spawn(move || {
-            tx.send(rpc(addr_srv, &[], &call(31, "slow_quiet", json!({})))).unwrap();
+            tx.send(rpc(addr_srv, &[], &call(31, "slow_quiet", json!({}))))
+                .unwrap();
         });
         // The call may not have started yet: repeat the (idempotent) cancellation.
         let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 31}});

@@ -6,17 +6,21 @@
 #[path = "support/mcp_client.rs"]
 mod mcp_client;
 
+use mcp_client::{ACCEPT_BOTH, initialize, post, request, request_with_host, rpc};
 use mcp_server::mcp::{Prompt, PromptMessage, Resource, ResourceContents};
 use mcp_server::{McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
-use mcp_client::{ACCEPT_BOTH, initialize, post, request, request_with_host, rpc};
 
 fn server() -> RunningServer {
     mcp_client::start(
         McpServer::new("test-server")
             .version("1.2.3")
             .instructions("For tests.")
-            .tool(Tool::new("echo", "Echo.").param("text", "string", "Text").handler(|c| Ok(c.str("text")?.into()))),
+            .tool(
+                Tool::new("echo", "Echo.")
+                    .param("text", "string", "Text")
+                    .handler(|c| Ok(c.str("text")?.into())),
+            ),
     )
 }
 
@@ -45,9 +49,16 @@ fn initialize_answers_capabilities_server_info_and_a_session() {
     // "The session ID … MUST only contain visible ASCII characters (0x21 to 0x7E)."
     let session = r.header("Mcp-Session-Id").unwrap();
     assert!(session.len() >= 32 && session.bytes().all(|b| (0x21..=0x7e).contains(&b)));
-    assert_ne!(rpc(&srv, &[], &init("2025-11-25")).header("Mcp-Session-Id"), Some(session));
+    assert_ne!(
+        rpc(&srv, &[], &init("2025-11-25")).header("Mcp-Session-Id"),
+        Some(session)
+    );
     // ── C → S: notifications/initialized → 202, empty body
-    let r = post(&srv, &[ACCEPT_BOTH], r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    let r = post(
+        &srv,
+        &[ACCEPT_BOTH],
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+    );
     assert_eq!((r.status, r.body.len()), (202, 0));
 }
 
@@ -55,7 +66,10 @@ fn initialize_answers_capabilities_server_info_and_a_session() {
 fn capabilities_name_only_what_is_registered() {
     let srv = mcp_client::start(
         McpServer::new("full")
-            .resource(Resource::new("x://a", "a").read(|r| Ok(ResourceContents::text(r.uri, "text/plain", "a"))))
+            .resource(
+                Resource::new("x://a", "a")
+                    .read(|r| Ok(ResourceContents::text(r.uri, "text/plain", "a"))),
+            )
             .prompt(Prompt::new("p", "P").get(|_| Ok(vec![PromptMessage::user("hi")]))),
     );
     let r = rpc(&srv, &[], &init("2025-11-25"));
@@ -76,7 +90,11 @@ fn version_negotiation_echoes_supported_versions_else_offers_the_latest() {
         ("2099-01-01", "2025-11-25"),
     ] {
         let r = rpc(&srv, &[], &init(asked));
-        assert_eq!(r.json()["result"]["protocolVersion"], answered, "asked {asked}");
+        assert_eq!(
+            r.json()["result"]["protocolVersion"],
+            answered,
+            "asked {asked}"
+        );
     }
 }
 
@@ -94,7 +112,14 @@ fn sessions_are_never_required_and_unknown_ids_are_not_errors() {
     // No session at all: served (claude.ai often does not echo the id).
     assert_eq!(post(&srv, &[ACCEPT_BOTH], PING).status, 200);
     // A stale or made-up id: served as if there were none.
-    let r = post(&srv, &[ACCEPT_BOTH, ("Mcp-Session-Id", "stale-id-from-before-a-restart")], PING);
+    let r = post(
+        &srv,
+        &[
+            ACCEPT_BOTH,
+            ("Mcp-Session-Id", "stale-id-from-before-a-restart"),
+        ],
+        PING,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["result"], json!({}));
 }
@@ -113,12 +138,18 @@ fn delete_ends_a_session_and_later_requests_with_it_get_404() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["error"]["code"], -32001);
     assert_eq!(r.json()["id"], 2);
-    assert_eq!(request(&srv, "DELETE", &[("Mcp-Session-Id", &session)], b"").status, 404);
+    assert_eq!(
+        request(&srv, "DELETE", &[("Mcp-Session-Id", &session)], b"").status,
+        404
+    );
     // Without the header the client starts over, statelessly.
     assert_eq!(post(&srv, &[ACCEPT_BOTH], PING).status, 200);
     // DELETE without an id is a bad request; with an unknown one, 404.
     assert_eq!(request(&srv, "DELETE", &[], b"").status, 400);
-    assert_eq!(request(&srv, "DELETE", &[("Mcp-Session-Id", "nope")], b"").status, 404);
+    assert_eq!(
+        request(&srv, "DELETE", &[("Mcp-Session-Id", "nope")], b"").status,
+        404
+    );
 }
 
 #[test]
@@ -134,7 +165,11 @@ fn get_and_other_methods_are_405_at_once() {
 #[test]
 fn accept_star_or_missing_is_served_as_json() {
     let srv = server();
-    for accept in [vec![("Accept", "*/*")], vec![], vec![("Accept", "application/json")]] {
+    for accept in [
+        vec![("Accept", "*/*")],
+        vec![],
+        vec![("Accept", "application/json")],
+    ] {
         let r = post(&srv, &accept, PING);
         assert_eq!(r.status, 200, "{accept:?}");
         assert_eq!(r.header("Content-Type"), Some("application/json"));
@@ -150,7 +185,10 @@ fn accept_only_event_stream_gets_one_event_then_the_end() {
     assert_eq!(r.header("Content-Type"), Some("text/event-stream"));
     assert_eq!(r.header("Cache-Control"), Some("no-cache"));
     assert_eq!(r.header("X-Accel-Buffering"), Some("no"));
-    assert_eq!(r.text(), "event: message\ndata: {\"id\":2,\"jsonrpc\":\"2.0\",\"result\":{}}\n\n");
+    assert_eq!(
+        r.text(),
+        "event: message\ndata: {\"id\":2,\"jsonrpc\":\"2.0\",\"result\":{}}\n\n"
+    );
 }
 
 #[test]
@@ -160,7 +198,10 @@ fn protocol_version_header_missing_supported_and_unsupported() {
     assert_eq!(post(&srv, &[ACCEPT_BOTH], PING).status, 200);
     // Supported: served.
     for v in ["2025-11-25", "2025-06-18", "2025-03-26"] {
-        assert_eq!(post(&srv, &[ACCEPT_BOTH, ("MCP-Protocol-Version", v)], PING).status, 200);
+        assert_eq!(
+            post(&srv, &[ACCEPT_BOTH, ("MCP-Protocol-Version", v)], PING).status,
+            200
+        );
     }
     // "If the server receives a request with an invalid or unsupported
     // MCP-Protocol-Version, it MUST respond with 400 Bad Request."
@@ -183,7 +224,10 @@ fn the_2026_discover_probe_gets_400_with_a_legacy_error_so_clients_fall_back() {
             Some("2026-07-28"),
         ),
         // the method alone, no header
-        (json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover"}), None),
+        (
+            json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover"}),
+            None,
+        ),
         // any request stamped with the 2026 _meta key
         (
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
@@ -192,11 +236,17 @@ fn the_2026_discover_probe_gets_400_with_a_legacy_error_so_clients_fall_back() {
         ),
     ];
     for (body, header) in probes {
-        let headers: Vec<(&str, &str)> = header.map(|h| ("MCP-Protocol-Version", h)).into_iter().collect();
+        let headers: Vec<(&str, &str)> = header
+            .map(|h| ("MCP-Protocol-Version", h))
+            .into_iter()
+            .collect();
         let r = rpc(&srv, &headers, &body);
         assert_eq!(r.status, 400, "{body}");
         let code = r.json()["error"]["code"].as_i64().unwrap();
-        assert_eq!(code, -32600, "a legacy code: not -32601, not -32020..-32022");
+        assert_eq!(
+            code, -32600,
+            "a legacy code: not -32601, not -32020..-32022"
+        );
     }
 }
 
@@ -207,7 +257,10 @@ fn claude_ai_sending_2026_after_negotiating_2025_is_served() {
     let list = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"});
     // With the session, and without it (claude.ai often drops the id).
     for headers in [
-        vec![("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Session-Id", session.as_str())],
+        vec![
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Session-Id", session.as_str()),
+        ],
         vec![("MCP-Protocol-Version", "2026-07-28")],
     ] {
         let r = rpc(&srv, &headers, &list);
@@ -231,24 +284,53 @@ fn foreign_origin_or_host_is_403_and_loopback_is_served() {
         h
     };
     // The conformance suite's DNS-rebinding attack: Host and Origin evil.example.com.
-    let r = request_with_host(addr, "POST", &head("evil.example.com", Some("http://evil.example.com")), body.as_bytes());
+    let r = request_with_host(
+        addr,
+        "POST",
+        &head("evil.example.com", Some("http://evil.example.com")),
+        body.as_bytes(),
+    );
     assert_eq!(r.status, 403);
-    assert_eq!(r.json(), json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": "Forbidden: Origin not allowed"}}));
+    assert_eq!(
+        r.json(),
+        json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": "Forbidden: Origin not allowed"}})
+    );
     // A good Host with a foreign browser Origin.
-    let r = request_with_host(addr, "POST", &head(&addr.to_string(), Some("https://evil.example.com")), body.as_bytes());
+    let r = request_with_host(
+        addr,
+        "POST",
+        &head(&addr.to_string(), Some("https://evil.example.com")),
+        body.as_bytes(),
+    );
     assert_eq!(r.status, 403);
     // A foreign Host without Origin.
-    let r = request_with_host(addr, "POST", &head("evil.example.com", None), body.as_bytes());
+    let r = request_with_host(
+        addr,
+        "POST",
+        &head("evil.example.com", None),
+        body.as_bytes(),
+    );
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"]["message"], "Forbidden: Host not allowed");
     // Loopback names with any port, with or without a loopback Origin.
     let port = addr.port();
     for (host, origin) in [
-        (format!("127.0.0.1:{port}"), Some(format!("http://127.0.0.1:{port}"))),
+        (
+            format!("127.0.0.1:{port}"),
+            Some(format!("http://127.0.0.1:{port}")),
+        ),
         (format!("localhost:{port}"), None),
-        (format!("[::1]:{port}"), Some("http://localhost:6274".to_string())),
+        (
+            format!("[::1]:{port}"),
+            Some("http://localhost:6274".to_string()),
+        ),
     ] {
-        let r = request_with_host(addr, "POST", &head(&host, origin.as_deref()), body.as_bytes());
+        let r = request_with_host(
+            addr,
+            "POST",
+            &head(&host, origin.as_deref()),
+            body.as_bytes(),
+        );
         assert_eq!(r.status, 200, "{host} {origin:?}");
     }
 }

@@ -42,7 +42,8 @@ impl Http {
 
     /// The body as JSON (panics with the body if it is not).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
     }
 
     /// The JSON messages in the `data:` lines of an SSE body.
@@ -55,7 +56,10 @@ impl Http {
 pub fn parse_events(text: &str) -> Vec<Value> {
     text.split("\n\n")
         .filter_map(|event| {
-            let data: Vec<&str> = event.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+            let data: Vec<&str> = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
             (!data.is_empty()).then(|| serde_json::from_str(&data.join("\n")).unwrap())
         })
         .collect()
@@ -88,8 +92,18 @@ fn head(method: &str, addr: SocketAddr, headers: &[(&str, &str)]) -> String {
 }
 
 /// `method /mcp` with `Host: 127.0.0.1:port`, these headers and this body.
-pub fn request(server: &RunningServer, method: &str, headers: &[(&str, &str)], body: &[u8]) -> Http {
-    request_with_host(server.addr(), method, &head(method, server.addr(), headers), body)
+pub fn request(
+    server: &RunningServer,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Http {
+    request_with_host(
+        server.addr(),
+        method,
+        &head(method, server.addr(), headers),
+        body,
+    )
 }
 
 /// Like [`request`] but with the request head written out in full (for `Host` tests).
@@ -109,7 +123,11 @@ pub fn request_with_host(addr: SocketAddr, _method: &str, head: &str, body: &[u8
     } else {
         reader.read_to_end(&mut body).unwrap();
     }
-    Http { status, headers, body }
+    Http {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// `POST /mcp` with a JSON body and `Content-Type: application/json`.
@@ -158,9 +176,9 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> (u16, Vec<(String, String)>) 
 }
 
 fn is_chunked(headers: &[(String, String)]) -> bool {
-    headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"))
+    headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    })
 }
 
 fn content_length(headers: &[(String, String)]) -> Option<usize> {
@@ -198,7 +216,11 @@ impl Stream {
         let mut all = vec![("Content-Type", "application/json"), ACCEPT_BOTH];
         all.extend_from_slice(headers);
         let mut stream = connect(server.addr());
-        send(&mut stream, &head("POST", server.addr(), &all), body.to_string().as_bytes());
+        send(
+            &mut stream,
+            &head("POST", server.addr(), &all),
+            body.to_string().as_bytes(),
+        );
         let mut reader = BufReader::new(stream);
         let (status, headers) = read_head(&mut reader);
         Stream {
