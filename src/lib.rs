@@ -20,4 +20,4 @@ pub mod router;
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
-pub use mcp::McpServer;
+pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
