@@ -78,9 +78,12 @@ impl Exchange<'_> {
 
 /// Answers a request: `Some(response)`, or `None` if the client cancelled it.
 pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
+    // Borrowed, not cloned: a copy of the params map was a measurable share
+    // of a small tools/call (docs/PERFORMANCE.md).
+    let no_params = Map::new();
     let params = match &req.params {
-        Value::Null => Map::new(),
-        Value::Object(p) => p.clone(),
+        Value::Null => &no_params,
+        Value::Object(p) => p,
         _ => {
             let e = RpcError::invalid_params("Invalid params: `params` must be an object");
             return Some(jsonrpc::failure(Some(&req.id), &e));
@@ -88,43 +91,43 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
     };
     let outcome = match req.method.as_str() {
         // ── Lifecycle ──
-        "initialize" => Ok(initialize(ex.server, &params)),
+        "initialize" => Ok(initialize(ex.server, params)),
         "ping" => Ok(json!({})),
         // ── Tools ──
         "tools/list" => list(
             ex.server,
-            &params,
+            params,
             "tools",
             ex.server.tools.iter().map(|t| t.to_json()),
         ),
-        "tools/call" => return call_tool(ex, req, &params),
+        "tools/call" => return call_tool(ex, req, params),
         // ── Resources ──
         "resources/list" => list(
             ex.server,
-            &params,
+            params,
             "resources",
             ex.server.resources.iter().map(|r| r.to_json()),
         ),
         "resources/templates/list" => list(
             ex.server,
-            &params,
+            params,
             "resourceTemplates",
             ex.server.templates.iter().map(|t| t.to_json()),
         ),
-        "resources/read" => read_resource(ex, &params),
-        "resources/subscribe" => subscribe(ex, &params, true),
-        "resources/unsubscribe" => subscribe(ex, &params, false),
+        "resources/read" => read_resource(ex, params),
+        "resources/subscribe" => subscribe(ex, params, true),
+        "resources/unsubscribe" => subscribe(ex, params, false),
         // ── Prompts and completion ──
         "prompts/list" => list(
             ex.server,
-            &params,
+            params,
             "prompts",
             ex.server.prompts.iter().map(|p| p.to_json()),
         ),
-        "prompts/get" => get_prompt(ex, &params),
-        "completion/complete" => complete(ex.server, &params),
+        "prompts/get" => get_prompt(ex, params),
+        "completion/complete" => complete(ex.server, params),
         // ── Logging ──
-        "logging/setLevel" => set_level(ex, &params),
+        "logging/setLevel" => set_level(ex, params),
         other => Err(RpcError::new(
             METHOD_NOT_FOUND,
             format!("Method not found: {other}"),
