@@ -35,7 +35,11 @@ pub fn request(method: &str, path: &str, status: u16, elapsed: Duration) {
         });
         eprintln!("{line}");
     } else {
-        eprintln!("{method} {path} {status} {}.{:03}ms", micros / 1000, micros % 1000);
+        eprintln!(
+            "{method} {path} {status} {}.{:03}ms",
+            micros / 1000,
+            micros % 1000
+        );
     }
 }
 

@@ -478,7 +478,8 @@ mod tests {
 
     #[test]
     fn header_values_with_newlines_are_dropped() {
-        let wire = capture(|r| r.send(Response::empty(204).with_header("X-Evil", "a\r\nSet-Cookie: x")));
+        let wire =
+            capture(|r| r.send(Response::empty(204).with_header("X-Evil", "a\r\nSet-Cookie: x")));
         assert!(!wire.contains("Set-Cookie"));
     }
 }

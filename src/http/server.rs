@@ -148,11 +148,16 @@ fn connection(stream: TcpStream, handler: &Handler, limits: &Limits) -> io::Resu
         let target = parsed.path.unwrap_or("/");
         let mut request = Request::new(parsed.method.unwrap_or("GET"), target);
         request.remote_addr = remote_addr;
-        request.version = if parsed.version == Some(0) { Version::Http10 } else { Version::Http11 };
+        request.version = if parsed.version == Some(0) {
+            Version::Http10
+        } else {
+            Version::Http11
+        };
         for h in parsed.headers.iter() {
-            request
-                .headers
-                .push((h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()));
+            request.headers.push((
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            ));
         }
         let len: usize = request
             .header("content-length")

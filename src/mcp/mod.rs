@@ -12,6 +12,8 @@ pub struct McpServer {
 impl McpServer {
     /// A server with no tools yet.
     pub fn new(name: &str) -> McpServer {
-        McpServer { name: name.to_string() }
+        McpServer {
+            name: name.to_string(),
+        }
     }
 }
