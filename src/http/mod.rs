@@ -5,7 +5,8 @@
 //!
 //! ```text
 //!   client ──TCP──▶ server::serve (accept loop, bounded pool, timeouts, caps)
-//!                       │  parse::read_request  (httparse + body framing)
+//!                       │  parse::read_head (httparse, caps, framing rules)
+//!                       │  body::read_body  (Content-Length or chunked, capped)
 //!                       ▼
 //!                   Request ──▶ crate::router::route ──▶ Response
 //!                                                          │
@@ -20,6 +21,20 @@
 //! * WHATWG HTML, *Server-sent events*: the `text/event-stream` bodies that MCP
 //!   streams are written as chunks, each flushed as soon as it is written.
 //!
+//! # Files, in the order a request meets them
+//! * `server.rs` — [`Server`], [`Limits`], [`ShutdownHandle`]: the accept
+//!   loop and shutdown.
+//! * `pool.rs` — the bounded, lazily grown pool of connection threads, and
+//!   the `503` for connections that find it full.
+//! * `conn.rs` — one connection: request after request, panics caught,
+//!   error answers, one log line per answer.
+//! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
+//!   rules; the read buffer with its deadlines.
+//! * `body.rs` — the request body: `Content-Length` or chunked, capped.
+//! * `date.rs` — the `Date` header.
+//! * this file — [`Request`], [`Response`], and the writer of answers
+//!   ([`Responder`], [`StreamWriter`]).
+//!
 //! # Where this sits
 //! Below everything: the rest of the crate sees only [`Request`], [`Response`]
 //! and, for streamed answers, [`Responder`] and [`StreamWriter`]. Nothing outside
@@ -29,13 +44,18 @@
 //! * TLS: Cloud Run (and any reverse proxy) terminates HTTPS in front of us.
 //! * HTTP/2: Cloud Run speaks HTTP/1.1 to the container unless told otherwise.
 
+mod body;
+mod conn;
+mod date;
+mod parse;
+mod pool;
 pub mod server;
 
 use std::fmt;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
-pub use server::{Limits, Server, ShutdownHandle};
+pub use server::{Handler, Limits, Server, ShutdownHandle};
 
 /// The HTTP version of a request line. We answer in the same version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,14 +306,26 @@ pub fn reason(status: u16) -> &'static str {
 /// The HTTP layer creates a `Responder` for every request. Handlers meet it only
 /// through [`Body::Deferred`]; the in-memory constructor [`Responder::new`]
 /// lets tests capture what would go over the wire.
+///
+/// # One write per response
+/// A complete response (head and body) goes out in a single `write` when the
+/// body is small, so with `TCP_NODELAY` it leaves in one segment and the
+/// client never waits for a delayed ACK between head and body.
 pub struct Responder<'a> {
     out: &'a mut dyn Write,
     version: Version,
     keep_alive: bool,
     head_only: bool,
+    /// Whether to write a `Date` header (the server does; in-memory tests
+    /// leave it out so their expected bytes stay fixed).
+    date: bool,
     /// The status sent, once sent: read back by the HTTP layer for its log line.
     sent_status: &'a mut u16,
 }
+
+/// Bodies up to this size are copied behind the head and sent in one write;
+/// larger ones are written after the head rather than copied.
+const ONE_WRITE_MAX: usize = 64 * 1024;
 
 impl<'a> Responder<'a> {
     /// A responder that writes to `out`. `keep_alive` says whether the
@@ -310,6 +342,7 @@ impl<'a> Responder<'a> {
             version,
             keep_alive,
             head_only: false,
+            date: false,
             sent_status,
         }
     }
@@ -320,19 +353,39 @@ impl<'a> Responder<'a> {
         self
     }
 
+    /// Adds a `Date` header to what is written (RFC 9110 §6.6.1: an origin
+    /// server with a clock sends one). The server turns this on.
+    pub fn with_date(mut self) -> Responder<'a> {
+        self.date = true;
+        self
+    }
+
     /// Writes `response` completely. A deferred body is run with a fresh responder.
     pub fn send(self, response: Response) -> io::Result<()> {
         match response.body {
             Body::Deferred(f) => f(self),
             Body::Bytes(body) => {
-                let mut head = self.head(response.status, &response.headers);
-                head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                let mut bytes = head.into_bytes();
-                if !self.head_only {
-                    bytes.extend_from_slice(&body);
+                let status = response.status;
+                let mut bytes = Vec::with_capacity(256 + body.len().min(ONE_WRITE_MAX));
+                self.head(&mut bytes, status, &response.headers);
+                // 1xx, 204 and 304 have no body, and 1xx and 204 no length
+                // either (RFC 9110 §8.6; a 304's length would be the 200's).
+                let bodiless = status < 200 || status == 204 || status == 304;
+                if !bodiless {
+                    // Writing into a Vec cannot fail (and does not allocate a String).
+                    let _ = write!(bytes, "Content-Length: {}\r\n", body.len());
                 }
-                *self.sent_status = response.status;
-                self.out.write_all(&bytes)?;
+                bytes.extend_from_slice(b"\r\n");
+                *self.sent_status = status;
+                if self.head_only || bodiless {
+                    self.out.write_all(&bytes)?;
+                } else if body.len() <= ONE_WRITE_MAX {
+                    bytes.extend_from_slice(&body);
+                    self.out.write_all(&bytes)?;
+                } else {
+                    self.out.write_all(&bytes)?;
+                    self.out.write_all(&body)?;
+                }
                 self.out.flush()
             }
         }
@@ -340,54 +393,78 @@ impl<'a> Responder<'a> {
 
     /// Starts a streamed body: writes the head with `Transfer-Encoding: chunked`
     /// (HTTP/1.1) and returns the writer for the chunks. On HTTP/1.0 the body is
-    /// written raw and the connection closes at the end.
-    pub fn stream(self, status: u16, headers: &[(String, String)]) -> io::Result<StreamWriter<'a>> {
+    /// written raw and the connection closes at the end (there is no other way
+    /// to mark its end), so the head says `Connection: close`. For a `HEAD`
+    /// request only the head is written and the chunks are discarded.
+    pub fn stream(
+        mut self,
+        status: u16,
+        headers: &[(String, String)],
+    ) -> io::Result<StreamWriter<'a>> {
         let chunked = self.version == Version::Http11;
-        let mut head = self.head(status, headers);
-        if chunked {
-            head.push_str("Transfer-Encoding: chunked\r\n");
+        if !chunked {
+            self.keep_alive = false;
         }
-        head.push_str("\r\n");
+        let mut head = Vec::with_capacity(256);
+        self.head(&mut head, status, headers);
+        if chunked {
+            head.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
         *self.sent_status = status;
-        self.out.write_all(head.as_bytes())?;
+        self.out.write_all(&head)?;
         self.out.flush()?;
         Ok(StreamWriter {
             out: self.out,
             chunked,
+            discard: self.head_only,
             finished: false,
         })
     }
 
     /// Whether the connection stays open after this response.
     pub fn keep_alive(&self) -> bool {
-        self.keep_alive && self.version == Version::Http11
+        self.keep_alive
     }
 
-    fn head(&self, status: u16, headers: &[(String, String)]) -> String {
-        let version = match self.version {
-            Version::Http10 => "HTTP/1.0",
-            Version::Http11 => "HTTP/1.1",
-        };
-        let mut head = format!("{version} {status} {}\r\n", reason(status));
+    fn head(&self, out: &mut Vec<u8>, status: u16, headers: &[(String, String)]) {
+        out.extend_from_slice(match self.version {
+            Version::Http10 => b"HTTP/1.0 ",
+            Version::Http11 => b"HTTP/1.1 ",
+        });
+        let _ = write!(out, "{status} {}\r\n", reason(status));
         for (name, value) in headers {
             // A value with CR or LF would split the header (response splitting):
             // such a header is dropped rather than written.
             if value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']) {
                 continue;
             }
-            head.push_str(name);
-            head.push_str(": ");
-            head.push_str(value);
-            head.push_str("\r\n");
+            // The framing is ours alone: a second `Content-Length` or a
+            // `Transfer-Encoding` from a handler would let one response be
+            // read as two by a proxy (response splitting).
+            let ours = ["content-length", "transfer-encoding", "connection"];
+            if ours.iter().any(|n| name.eq_ignore_ascii_case(n))
+                || (self.date && name.eq_ignore_ascii_case("date"))
+            {
+                continue;
+            }
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
-        if self.keep_alive() {
+        if self.date {
+            out.extend_from_slice(b"Date: ");
+            out.extend_from_slice(&date::now());
+            out.extend_from_slice(b"\r\n");
+        }
+        if self.keep_alive {
             if self.version == Version::Http10 {
-                head.push_str("Connection: keep-alive\r\n");
+                out.extend_from_slice(b"Connection: keep-alive\r\n");
             }
         } else {
-            head.push_str("Connection: close\r\n");
+            out.extend_from_slice(b"Connection: close\r\n");
         }
-        head
     }
 }
 
@@ -397,6 +474,8 @@ impl<'a> Responder<'a> {
 pub struct StreamWriter<'a> {
     out: &'a mut dyn Write,
     chunked: bool,
+    /// A `HEAD` request: nothing after the head is written.
+    discard: bool,
     finished: bool,
 }
 
@@ -404,11 +483,12 @@ impl StreamWriter<'_> {
     /// Writes and flushes one chunk. Empty writes are skipped (an empty chunk
     /// would end the body).
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if bytes.is_empty() {
+        if bytes.is_empty() || self.discard {
             return Ok(());
         }
         if self.chunked {
-            let mut chunk = format!("{:X}\r\n", bytes.len()).into_bytes();
+            let mut chunk = Vec::with_capacity(bytes.len() + 12);
+            let _ = write!(chunk, "{:X}\r\n", bytes.len());
             chunk.extend_from_slice(bytes);
             chunk.extend_from_slice(b"\r\n");
             self.out.write_all(&chunk)?;
@@ -428,7 +508,7 @@ impl StreamWriter<'_> {
             return Ok(());
         }
         self.finished = true;
-        if self.chunked {
+        if self.chunked && !self.discard {
             self.out.write_all(b"0\r\n\r\n")?;
         }
         self.out.flush()
@@ -437,9 +517,14 @@ impl StreamWriter<'_> {
 
 impl Drop for StreamWriter<'_> {
     /// A writer dropped without [`StreamWriter::finish`] still ends the body,
-    /// so the connection stays in a well-framed state.
+    /// so the connection stays in a well-framed state — unless the handler is
+    /// panicking: then the body is left unfinished, the server closes the
+    /// connection, and the client sees a truncated stream instead of a
+    /// complete-looking one.
     fn drop(&mut self) {
-        let _ = self.end();
+        if !std::thread::panicking() {
+            let _ = self.end();
+        }
     }
 }
 
@@ -474,6 +559,46 @@ mod tests {
             wire,
             "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: 1\n\n\r\n0\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn a_head_request_gets_the_head_only() {
+        let mut out = Vec::new();
+        let mut status = 0;
+        let r = Responder::new(&mut out, Version::Http11, true, &mut status).head_only();
+        r.send(Response::text(200, "hi")).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\n"
+        );
+        assert_eq!(status, 200);
+    }
+
+    #[test]
+    fn an_http10_stream_is_raw_and_closes() {
+        let mut out = Vec::new();
+        let mut status = 0;
+        let r = Responder::new(&mut out, Version::Http10, true, &mut status);
+        let mut s = r.stream(200, &[]).unwrap();
+        s.write(b"abc").unwrap();
+        s.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\nabc"
+        );
+    }
+
+    #[test]
+    fn framing_headers_from_handlers_are_dropped_and_204_has_no_length() {
+        let wire = capture(|r| {
+            r.send(
+                Response::empty(204)
+                    .with_header("Content-Length", "5")
+                    .with_header("transfer-encoding", "chunked")
+                    .with_header("X-Kept", "yes"),
+            )
+        });
+        assert_eq!(wire, "HTTP/1.1 204 No Content\r\nX-Kept: yes\r\n\r\n");
     }
 
     #[test]

@@ -1,37 +1,65 @@
-//! **Every arrow — the accept loop and the connection threads.** The socket
-//! side of the HTTP layer: accept, read a request head and body within limits,
-//! hand the [`Request`] to the handler, write the [`Response`], and keep the
-//! connection open for the next request.
+//! **Every arrow — the accept loop and shutdown.** [`Server::serve`] accepts
+//! TCP connections and hands each to the bounded pool of connection threads
+//! (`pool.rs`); [`ShutdownHandle::shutdown`] stops it the way Cloud Run
+//! stops a container (SIGTERM, then 10 s before SIGKILL).
 //!
-//! PROVISIONAL: a minimal implementation so the rest of the crate can run; it is
-//! replaced by the hardened server (bounded pool, timeouts, caps, chunked bodies,
-//! 100-continue, pipelining, 503 when full).
+//! ```text
+//!   accept ──▶ Pool::submit ──▶ idle thread │ new thread (≤ max_connections)
+//!     ▲                                     │ queue ≤ pool_wait, then 503
+//!     └── an accept error (EMFILE, ECONNABORTED…) is logged, the loop pauses
+//!         ACCEPT_PAUSE and goes on: it never ends the server
+//! ```
+//!
+//! # Spec
+//! * RFC 9112 §9.6 (tear-down): a server that stops closes idle persistent
+//!   connections, and answers a request already being read with
+//!   `Connection: close`.
+//! * Cloud Run container contract: SIGTERM, then SIGKILL after 10 s. Catching
+//!   the signal is the binary's business; it calls
+//!   [`ShutdownHandle::shutdown`], and [`Server::serve`] returns within
+//!   [`Limits::shutdown_grace`].
+//!
+//! # Where this sits
+//! Started by [`crate::App::start`]; each connection is served by the
+//! private `conn` module (one thread per connection, from the `pool`
+//! module), which reads with `parse` and `body`.
 
-use std::io::{self, BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use super::{Request, Responder, Response, Version};
+use super::conn::Context;
+use super::pool::Pool;
+use super::{Request, Response};
 
 /// The handler the server calls for every request.
 pub type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
 
-/// Bounds on what one connection may cost.
+/// How long the accept loop pauses after an accept error, so a flood that
+/// exhausts file descriptors does not spin a core.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// Bounds on what connections may cost: threads, bytes and time.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Connection threads at most.
+    /// Connection threads at most: connections served at once.
     pub max_connections: usize,
+    /// How long a new connection may wait for a free thread before it gets
+    /// `503` with `Retry-After`.
+    pub pool_wait: Duration,
     /// Bytes of request line plus headers at most (431 above).
     pub max_head_bytes: usize,
-    /// Header fields at most (431 above).
+    /// Header fields at most (431 above; at most 128 are ever parsed).
     pub max_headers: usize,
     /// Bytes of request target at most (414 above).
     pub max_url_bytes: usize,
     /// Bytes of body at most (413 above).
     pub max_body_bytes: usize,
-    /// Time allowed to receive a whole request head.
+    /// Time allowed to receive a whole request head, from its first byte (on
+    /// a new connection: from when a thread takes the connection).
     pub head_timeout: Duration,
     /// Time allowed to receive a whole body.
     pub body_timeout: Duration,
@@ -39,12 +67,16 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Time allowed for one write to the client.
     pub write_timeout: Duration,
+    /// How long [`Server::serve`] waits, once shut down, for requests in
+    /// flight to finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_connections: 512,
+            pool_wait: Duration::from_millis(200),
             max_head_bytes: 16 * 1024,
             max_headers: 64,
             max_url_bytes: 8 * 1024,
@@ -53,6 +85,8 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
+            // Cloud Run sends SIGKILL 10 s after SIGTERM.
+            shutdown_grace: Duration::from_secs(8),
         }
     }
 }
@@ -61,22 +95,26 @@ impl Default for Limits {
 pub struct Server {
     listener: TcpListener,
     limits: Limits,
-    stop: Arc<AtomicBool>,
+    control: Arc<Control>,
 }
 
 /// Stops a running [`Server`] from another thread (e.g. on SIGTERM).
 #[derive(Clone)]
 pub struct ShutdownHandle {
-    stop: Arc<AtomicBool>,
-    addr: SocketAddr,
+    control: Arc<Control>,
+    /// Where to connect to wake the accept loop.
+    wake: SocketAddr,
 }
 
 impl ShutdownHandle {
-    /// Stops accepting; [`Server::serve`] returns once in-flight requests end.
+    /// Stops accepting and closes idle keep-alive connections;
+    /// [`Server::serve`] returns once in-flight requests end (or after
+    /// [`Limits::shutdown_grace`]).
     pub fn shutdown(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        self.control.stop.store(true, Ordering::SeqCst);
+        self.control.close_waiting();
+        // `accept` has no timeout: one connection of our own wakes it.
+        let _ = TcpStream::connect_timeout(&self.wake, Duration::from_millis(200));
     }
 }
 
@@ -86,7 +124,7 @@ impl Server {
         Ok(Server {
             listener: TcpListener::bind(addr)?,
             limits,
-            stop: Arc::new(AtomicBool::new(false)),
+            control: Arc::new(Control::default()),
         })
     }
 
@@ -97,88 +135,131 @@ impl Server {
 
     /// A handle that stops [`Server::serve`].
     pub fn shutdown_handle(&self) -> io::Result<ShutdownHandle> {
+        let mut wake = self.local_addr()?;
+        if wake.ip().is_unspecified() {
+            // Bound to 0.0.0.0 or [::]: loopback reaches it.
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => [127, 0, 0, 1].into(),
+                SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
         Ok(ShutdownHandle {
-            stop: self.stop.clone(),
-            addr: self.local_addr()?,
+            control: self.control.clone(),
+            wake,
         })
     }
 
-    /// Serves until shut down.
+    /// Serves until shut down, then waits (at most
+    /// [`Limits::shutdown_grace`]) for requests in flight. Returns an error
+    /// only if the server cannot start its first thread.
     pub fn serve(self, handler: Handler) -> io::Result<()> {
-        for stream in self.listener.incoming() {
-            if self.stop.load(Ordering::SeqCst) {
+        let pool = Arc::new(Pool::new(Context {
+            handler,
+            limits: self.limits.clone(),
+            control: self.control.clone(),
+        }));
+        pool.start()?;
+        loop {
+            let accepted = self.listener.accept();
+            if self.control.stopping() {
+                // Most likely the wake-up connection; a real client that
+                // raced it sees its connection closed, as with any server
+                // that is going away.
                 break;
             }
-            let Ok(stream) = stream else {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            };
-            let handler = handler.clone();
-            let limits = self.limits.clone();
-            std::thread::spawn(move || {
-                let _ = connection(stream, &handler, &limits);
-            });
+            match accepted {
+                Ok((stream, _)) => pool.submit(stream),
+                Err(e) => {
+                    crate::log::event("WARNING", &format!("accept failed: {e}"));
+                    std::thread::sleep(ACCEPT_PAUSE);
+                }
+            }
         }
+        drop(self.listener);
+        pool.stop(self.limits.shutdown_grace);
+        crate::log::event("INFO", "server stopped");
         Ok(())
     }
 }
 
-fn connection(stream: TcpStream, handler: &Handler, limits: &Limits) -> io::Result<()> {
-    stream.set_read_timeout(Some(limits.idle_timeout))?;
-    stream.set_write_timeout(Some(limits.write_timeout))?;
-    let remote_addr = stream.peer_addr()?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
-    loop {
-        let mut head = Vec::new();
-        loop {
-            let n = reader.read_until(b'\n', &mut head)?;
-            if n == 0 {
-                return Ok(());
+/// What the accept loop, the connection threads and [`ShutdownHandle`] share:
+/// the stop flag, and the open connections, so that shutdown can close those
+/// that are only waiting for a request.
+#[derive(Default)]
+pub(crate) struct Control {
+    stop: AtomicBool,
+    next_id: AtomicU64,
+    open: Mutex<HashMap<u64, OpenConnection>>,
+}
+
+struct OpenConnection {
+    /// A second handle on the socket, to shut it down from another thread.
+    socket: TcpStream,
+    /// Whether the connection is waiting for (or reading) a request head,
+    /// rather than answering one.
+    waiting: Arc<AtomicBool>,
+}
+
+impl Control {
+    /// Whether the server is shutting down.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Records an open connection until the returned guard is dropped.
+    pub(crate) fn register(&self, stream: &TcpStream) -> Registration<'_> {
+        let waiting = Arc::new(AtomicBool::new(true));
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        if let Ok(socket) = stream.try_clone() {
+            let entry = OpenConnection {
+                socket,
+                waiting: waiting.clone(),
+            };
+            self.lock().insert(id, entry);
+        }
+        Registration {
+            control: self,
+            id,
+            waiting,
+        }
+    }
+
+    /// Shuts down every connection that is waiting for a request: its thread
+    /// sees end of stream at once instead of sitting out the idle timeout.
+    pub(crate) fn close_waiting(&self) {
+        for open in self.lock().values() {
+            if open.waiting.load(Ordering::SeqCst) {
+                let _ = open.socket.shutdown(Shutdown::Both);
             }
-            if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
-                break;
-            }
         }
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut parsed = httparse::Request::new(&mut headers);
-        let Ok(httparse::Status::Complete(_)) = parsed.parse(&head) else {
-            return Ok(());
-        };
-        let target = parsed.path.unwrap_or("/");
-        let mut request = Request::new(parsed.method.unwrap_or("GET"), target);
-        request.remote_addr = remote_addr;
-        request.version = if parsed.version == Some(0) {
-            Version::Http10
-        } else {
-            Version::Http11
-        };
-        for h in parsed.headers.iter() {
-            request.headers.push((
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            ));
-        }
-        let len: usize = request
-            .header("content-length")
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len.min(limits.max_body_bytes)];
-        reader.read_exact(&mut body)?;
-        request.body = body;
-        let keep_alive = !request
-            .header("connection")
-            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        let started = Instant::now();
-        let method = request.method.clone();
-        let path = request.path.clone();
-        let version = request.version;
-        let response = handler(request);
-        let mut status = 0;
-        Responder::new(&mut out, version, keep_alive, &mut status).send(response)?;
-        crate::log::request(&method, &path, status, started.elapsed());
-        if !keep_alive {
-            return Ok(());
-        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, OpenConnection>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// An open connection, known to [`Control`] while this lives.
+pub(crate) struct Registration<'a> {
+    control: &'a Control,
+    id: u64,
+    waiting: Arc<AtomicBool>,
+}
+
+impl Registration<'_> {
+    /// Marks the connection as waiting for a request (`true`) or answering
+    /// one (`false`). Returns whether it may go on: once shutdown has begun,
+    /// a connection that would wait for a new request closes instead.
+    pub(crate) fn set_waiting(&self, waiting: bool) -> bool {
+        // Store first, then read the flag; shutdown sets the flag, then reads
+        // these stores: one of the two sides always sees the other.
+        self.waiting.store(waiting, Ordering::SeqCst);
+        !(waiting && self.control.stopping())
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.control.lock().remove(&self.id);
     }
 }

@@ -1,0 +1,55 @@
+# The container Cloud Run builds and runs (`gcloud run deploy --source .` uses
+# this file; Google's buildpacks do not support Rust, so a Rust service needs a
+# Dockerfile). Two stages: a full Rust toolchain compiles one example, and a
+# small image with nothing but glibc and the binary runs it (about 25-30 MB).
+#
+# Local build and run:
+#   docker build -t mcp-server .                              # examples/quickstart.rs
+#   docker build -t mcp-server --build-arg EXAMPLE=github .   # examples/github.rs
+#   docker run --rm -p 8080:8080 mcp-server
+#
+# Which example is built, first match wins:
+#   1. the build arg EXAMPLE, when given (`docker build --build-arg EXAMPLE=…`);
+#   2. the file `.deploy-example`, which ./deploy.sh writes for the length of a
+#      deploy — `gcloud run deploy --source` cannot pass build args to a
+#      Dockerfile build (its --set-build-env-vars reach buildpacks only), so
+#      the choice travels inside the uploaded source instead;
+#   3. quickstart.
+
+# ── Stage 1: build ───────────────────────────────────────────────────────────
+# Rust ≥ 1.85 is needed (edition 2024); `1-bookworm` is the newest stable 1.x
+# on Debian 12, the same Debian as the runtime image, so glibc matches.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+
+# The whole source tree, minus what .dockerignore (and, for Cloud Build,
+# .gcloudignore) leaves out. No separate dependency-caching layer: Cloud Build
+# starts from an empty cache every time, and the few dependencies download in
+# seconds.
+COPY . .
+
+ARG EXAMPLE=
+RUN set -eu; \
+    name="${EXAMPLE}"; \
+    if [ -z "$name" ] && [ -f .deploy-example ]; then name="$(cat .deploy-example)"; fi; \
+    name="${name:-quickstart}"; \
+    case "$name" in \
+      *[!a-z0-9_-]*) echo "EXAMPLE must be the name of a file in examples/, got: $name" >&2; exit 1 ;; \
+    esac; \
+    echo "building example: $name"; \
+    cargo build --release --locked --example "$name"; \
+    cp "target/release/examples/$name" /mcp-server
+
+# ── Stage 2: run ─────────────────────────────────────────────────────────────
+# distroless/cc: glibc, libgcc, CA certificates and nothing else — no shell, no
+# package manager. The `nonroot` tag runs as uid 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /mcp-server /usr/local/bin/mcp-server
+
+# Cloud Run's container contract: listen on 0.0.0.0 at $PORT. Cloud Run always
+# sets PORT (8080 unless `--port` says otherwise); the server also defaults to
+# 8080 when it is unset, as in `docker run` above.
+ENV HOST=0.0.0.0
+EXPOSE 8080
+USER nonroot:nonroot
+ENTRYPOINT ["/usr/local/bin/mcp-server"]

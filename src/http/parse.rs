@@ -1,0 +1,549 @@
+//! **Every arrow — reading a request head.** The bytes a client sends up to
+//! the blank line become a [`Request`] (without its body yet) and a [`Head`]
+//! that says how the body is framed and whether the connection stays open.
+//!
+//! # Spec
+//! * RFC 9112 §2–§5: request line and header fields (parsed by `httparse`).
+//! * RFC 9112 §6: message body length. Exactly one framing is accepted:
+//!   `Content-Length` (repeated only with the same value) or
+//!   `Transfer-Encoding: chunked` alone. Both together, differing lengths, an
+//!   invalid length or any other transfer coding are the shapes of request
+//!   smuggling (§6.3, §11.2) and get `400` and a closed connection.
+//! * RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (none or several → `400`).
+//! * RFC 9112 §9.3: persistence (`Connection: close`, HTTP/1.0 `keep-alive`).
+//! * RFC 9110 §10.1.1: `Expect: 100-continue` (anything else → `417`).
+//! * RFC 9110 §15.5.15, RFC 6585 §5: `414` for a long target, `431` for a
+//!   head that is too large or has too many fields; `505` for versions other
+//!   than 1.0 and 1.1.
+//!
+//! # Header values that are not UTF-8
+//! Header values may carry any byte from 0x80 up (`obs-text`). Our
+//! [`Request`] keeps values as `String`, so such bytes are decoded lossily
+//! (each invalid sequence becomes U+FFFD). Nothing we read (`Host`,
+//! `Authorization`, `Content-Type`, …) is valid with such bytes anyway, so a
+//! lossy value simply fails the check that reads it.
+//!
+//! # Where this sits
+//! Called by [`super::conn`] for every request on a connection; the
+//! [`Input`] it reads from is also what [`super::body`] reads the body from.
+
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::server::Limits;
+use super::{Request, Version};
+
+/// Why a request could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadError {
+    /// The client closed the connection, the socket failed, or a connection
+    /// sat idle past its timeout before sending a byte: nothing to answer.
+    Closed,
+    /// Answer with this status (and `Connection: close`), then close.
+    Reject(u16),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Closed => write!(f, "connection closed"),
+            ReadError::Reject(status) => write!(f, "rejected with {status}"),
+        }
+    }
+}
+
+/// What one `read` from the socket produced.
+pub(crate) enum Filled {
+    /// Some bytes were added to the buffer.
+    Bytes,
+    /// The client closed its side (or the socket failed).
+    Closed,
+    /// The time allowed ran out first.
+    TimedOut,
+}
+
+/// The read side of a connection: the socket and the bytes read ahead of
+/// what has been parsed. Bytes that follow one request (pipelining) stay in
+/// the buffer for the next.
+pub(crate) struct Input {
+    stream: TcpStream,
+    buf: Box<[u8]>,
+    /// `buf[start..end]` is read but not yet used.
+    start: usize,
+    end: usize,
+    /// The read timeout currently set on the socket, to skip a system call
+    /// when the next read wants the same one (the common keep-alive case).
+    timeout: Option<Duration>,
+}
+
+impl Input {
+    /// Reads from `stream` with a buffer of `capacity` bytes.
+    pub(crate) fn new(stream: TcpStream, capacity: usize) -> Input {
+        Input {
+            stream,
+            buf: vec![0; capacity].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            timeout: None,
+        }
+    }
+
+    /// The socket, for writing answers.
+    pub(crate) fn socket(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    /// The bytes read and not yet used.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Marks `n` buffered bytes as used.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Whether the buffer has no room left after its unused bytes.
+    pub(crate) fn is_full(&self) -> bool {
+        self.end - self.start == self.buf.len()
+    }
+
+    /// Reads once more into the buffer, waiting at most `within`.
+    pub(crate) fn fill(&mut self, within: Duration) -> Filled {
+        if self.end == self.buf.len() {
+            if self.start == 0 {
+                // Full: the callers' caps stop before this happens.
+                return Filled::Closed;
+            }
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let end = self.end;
+        match self.read_within(within, |stream, buf| stream.read(&mut buf[end..])) {
+            Ok(0) => Filled::Closed,
+            Ok(n) => {
+                self.end += n;
+                Filled::Bytes
+            }
+            Err(e) if is_timeout(&e) => Filled::TimedOut,
+            Err(_) => Filled::Closed,
+        }
+    }
+
+    /// Reads into `out` straight from the socket (after the buffered bytes are
+    /// used up), waiting at most `within`. `Ok(0)` is end of stream.
+    pub(crate) fn read_direct(&mut self, out: &mut [u8], within: Duration) -> io::Result<usize> {
+        self.read_within(within, |stream, _| stream.read(out))
+    }
+
+    fn read_within(
+        &mut self,
+        within: Duration,
+        mut read: impl FnMut(&mut TcpStream, &mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        if within.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        // A zero timeout means "none" to the OS; round tiny ones up.
+        let within = within.max(Duration::from_millis(1));
+        if self.timeout != Some(within) {
+            self.stream.set_read_timeout(Some(within))?;
+            self.timeout = Some(within);
+        }
+        loop {
+            match read(&mut self.stream, &mut self.buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Whether a read error is the read timeout firing (`EAGAIN` on Linux).
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// The time left until `deadline` (zero once it has passed).
+pub(crate) fn left(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
+}
+
+/// How the body of a request is framed (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body.
+    None,
+    /// `Content-Length: n`, already checked against the body cap.
+    Length(usize),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// What the head says about the rest of the exchange.
+pub(crate) struct Head {
+    /// The request, with an empty body.
+    pub(crate) request: Request,
+    /// How the body is framed.
+    pub(crate) framing: Framing,
+    /// The client waits for `100 Continue` before it sends the body.
+    pub(crate) expect_continue: bool,
+    /// The client lets the connection stay open after the answer.
+    pub(crate) keep_alive: bool,
+}
+
+/// Header slots on the stack for `httparse`; `Limits::max_headers` above this
+/// is treated as this.
+const HEADER_SLOTS: usize = 128;
+
+/// Reads one request head that has started arriving (the buffer is not empty)
+/// and must be complete by `deadline`.
+pub(crate) fn read_head(
+    input: &mut Input,
+    limits: &Limits,
+    deadline: Instant,
+    remote_addr: SocketAddr,
+) -> Result<Head, ReadError> {
+    // Only bytes after `scanned` can complete the blank line that ends the
+    // head, so a client sending one byte at a time costs a short scan per
+    // byte, not a full parse.
+    let mut scanned = 0;
+    loop {
+        let bytes = input.buffered();
+        if ends_head(bytes, scanned) {
+            if let Some(head) = parse(bytes, limits, remote_addr)? {
+                input.consume(head.1);
+                return Ok(head.0);
+            }
+        }
+        scanned = bytes.len();
+        let first_line_done = bytes.contains(&b'\n');
+        if !first_line_done && bytes.len() > limits.max_url_bytes + 32 {
+            // Method, target and version: the target alone is past its cap.
+            return Err(ReadError::Reject(414));
+        }
+        if bytes.len() >= limits.max_head_bytes || input.is_full() {
+            return Err(ReadError::Reject(if first_line_done { 431 } else { 414 }));
+        }
+        match input.fill(left(deadline)) {
+            Filled::Bytes => {}
+            Filled::Closed => return Err(ReadError::Closed),
+            // Part of a head came, the rest did not: RFC 9110 §15.5.9.
+            Filled::TimedOut => return Err(ReadError::Reject(408)),
+        }
+    }
+}
+
+/// Whether `bytes` hold the blank line that ends a head, looking at the part
+/// from `from` on (plus the two bytes before it, where a line end may start).
+fn ends_head(bytes: &[u8], from: usize) -> bool {
+    let tail = &bytes[from.saturating_sub(2)..];
+    tail.windows(2).any(|w| w == b"\n\n") || tail.windows(3).any(|w| w == b"\n\r\n")
+}
+
+/// Parses a head that is known to be complete; returns it and its length.
+/// `Ok(None)` when `httparse` still wants more (a stray blank line it skips).
+fn parse(
+    bytes: &[u8],
+    limits: &Limits,
+    remote_addr: SocketAddr,
+) -> Result<Option<(Head, usize)>, ReadError> {
+    let mut slots = [httparse::EMPTY_HEADER; HEADER_SLOTS];
+    let mut parsed = httparse::Request::new(&mut slots[..limits.max_headers.min(HEADER_SLOTS)]);
+    let len = match parsed.parse(bytes) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => return Err(ReadError::Reject(431)),
+        Err(httparse::Error::Version) => return Err(ReadError::Reject(version_error(bytes))),
+        Err(_) => return Err(ReadError::Reject(400)),
+    };
+    if len > limits.max_head_bytes {
+        return Err(ReadError::Reject(431));
+    }
+    let (Some(method), Some(target), Some(version)) = (parsed.method, parsed.path, parsed.version)
+    else {
+        return Err(ReadError::Reject(400));
+    };
+    if target.len() > limits.max_url_bytes {
+        return Err(ReadError::Reject(414));
+    }
+    let version = if version == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+
+    let mut request = Request::new(method, target);
+    request.version = version;
+    request.remote_addr = remote_addr;
+    request.headers.reserve_exact(parsed.headers.len());
+    for header in parsed.headers.iter() {
+        let value = String::from_utf8_lossy(header.value).into_owned();
+        request.headers.push((header.name.to_string(), value));
+    }
+    let head = check(request, limits)?;
+    Ok(Some((head, len)))
+}
+
+/// `httparse` says "bad version" both for `HTTP/2.0` (a version we do not
+/// speak: 505) and for a request line that is not HTTP at all (400).
+fn version_error(bytes: &[u8]) -> u16 {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let last = line
+        .trim_ascii()
+        .rsplit(|&b| b == b' ')
+        .next()
+        .unwrap_or_default();
+    let is_http_version = last.len() == 8
+        && last.starts_with(b"HTTP/")
+        && last[5].is_ascii_digit()
+        && last[6] == b'.'
+        && last[7].is_ascii_digit();
+    if is_http_version { 505 } else { 400 }
+}
+
+/// The framing, persistence and expectation rules over the parsed fields.
+fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
+    let bad = Err(ReadError::Reject(400));
+
+    // Host: exactly one in HTTP/1.1, never several (RFC 9112 §3.2).
+    let hosts = request.header_all("host").count();
+    let listed = request.header("host").is_some_and(|h| h.contains(','));
+    if hosts > 1 || listed || (hosts == 0 && request.version == Version::Http11) {
+        return bad;
+    }
+
+    // Content-Length: digits only; repeated (as fields or a list) only with
+    // the same value (RFC 9112 §6.3 item 5).
+    let mut length: Option<u64> = None;
+    for value in request.header_all("content-length") {
+        for item in value.split(',') {
+            let item = item.trim();
+            if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+                return bad;
+            }
+            let Ok(n) = item.parse::<u64>() else {
+                return bad;
+            };
+            if length.is_some_and(|l| l != n) {
+                return bad;
+            }
+            length = Some(n);
+        }
+    }
+
+    // Transfer-Encoding: only `chunked`, alone, never with Content-Length,
+    // never in HTTP/1.0 (RFC 9112 §6.1, §6.3 item 3).
+    let mut codings = 0;
+    let mut only_chunked = true;
+    for coding in request
+        .header_all("transfer-encoding")
+        .flat_map(|v| v.split(','))
+    {
+        codings += 1;
+        only_chunked &= coding.trim().eq_ignore_ascii_case("chunked");
+    }
+    let chunked = codings > 0;
+    if chunked && (codings > 1 || !only_chunked || length.is_some()) {
+        return bad;
+    }
+    if chunked && request.version == Version::Http10 {
+        return bad;
+    }
+
+    // Connection: `close` ends it; HTTP/1.0 stays open only on `keep-alive`.
+    let mut close = false;
+    let mut keep = false;
+    for option in request.header_all("connection").flat_map(|v| v.split(',')) {
+        let option = option.trim();
+        close |= option.eq_ignore_ascii_case("close");
+        keep |= option.eq_ignore_ascii_case("keep-alive");
+    }
+    let keep_alive = !close && (request.version == Version::Http11 || keep);
+
+    // Expect: only 100-continue, and HTTP/1.0 clients' expectations are
+    // ignored (RFC 9110 §10.1.1).
+    let mut expect_continue = false;
+    if let Some(expect) = request.header("expect") {
+        if request.version == Version::Http11 {
+            if !expect.trim().eq_ignore_ascii_case("100-continue") {
+                return Err(ReadError::Reject(417));
+            }
+            expect_continue = true;
+        }
+    }
+
+    let framing = match (chunked, length) {
+        (true, _) => Framing::Chunked,
+        (false, None | Some(0)) => Framing::None,
+        (false, Some(n)) => {
+            // Refused before a byte of it is read (and before 100 Continue).
+            if n > limits.max_body_bytes as u64 {
+                return Err(ReadError::Reject(413));
+            }
+            Framing::Length(n as usize)
+        }
+    };
+    Ok(Head {
+        request,
+        framing,
+        expect_continue,
+        keep_alive,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Result<Head, ReadError> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        match parse(text.as_bytes(), &Limits::default(), addr)? {
+            Some((head, len)) => {
+                assert_eq!(len, text.len());
+                Ok(head)
+            }
+            None => panic!("incomplete"),
+        }
+    }
+
+    fn status(text: &str) -> u16 {
+        match head(text) {
+            Ok(_) => 200,
+            Err(ReadError::Reject(s)) => s,
+            Err(ReadError::Closed) => 0,
+        }
+    }
+
+    #[test]
+    fn a_simple_get() {
+        let h = head("GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        assert_eq!(h.request.method, "GET");
+        assert_eq!(h.request.path, "/a/b");
+        assert_eq!(h.request.query, "x=1");
+        assert_eq!(h.framing, Framing::None);
+        assert!(h.keep_alive);
+        assert!(!h.expect_continue);
+    }
+
+    #[test]
+    fn framing_rules() {
+        let h = "POST / HTTP/1.1\r\nHost: h\r\n";
+        assert_eq!(status(&format!("{h}Content-Length: 5\r\n\r\n")), 200);
+        assert_eq!(
+            status(&format!(
+                "{h}Content-Length: 5\r\nContent-Length: 5\r\n\r\n"
+            )),
+            200
+        );
+        assert_eq!(status(&format!("{h}Content-Length: 5, 5\r\n\r\n")), 200);
+        assert_eq!(
+            status(&format!(
+                "{h}Content-Length: 5\r\nContent-Length: 6\r\n\r\n"
+            )),
+            400
+        );
+        assert_eq!(status(&format!("{h}Content-Length: +5\r\n\r\n")), 400);
+        assert_eq!(status(&format!("{h}Content-Length: \r\n\r\n")), 400);
+        assert_eq!(
+            status(&format!(
+                "{h}Content-Length: 99999999999999999999999\r\n\r\n"
+            )),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: chunked\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: Chunked\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!(
+                "{h}Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+            )),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: gzip, chunked\r\n\r\n")),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: chunked, chunked\r\n\r\n")),
+            400
+        );
+        assert_eq!(
+            status(&format!("{h}Transfer-Encoding: identity\r\n\r\n")),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(status(&format!("{h}Content-Length: 4194305\r\n\r\n")), 413);
+    }
+
+    #[test]
+    fn host_rules() {
+        assert_eq!(status("GET / HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.0\r\n\r\n"), 200);
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(status("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505);
+        assert_eq!(status("GET / FTP\r\nHost: h\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn persistence_and_expectations() {
+        assert!(
+            !head("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+        assert!(!head("GET / HTTP/1.0\r\n\r\n").unwrap().keep_alive);
+        assert!(
+            head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+        let h = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n";
+        assert!(
+            head(&format!("{h}Expect: 100-continue\r\n\r\n"))
+                .unwrap()
+                .expect_continue
+        );
+        assert_eq!(status(&format!("{h}Expect: something\r\n\r\n")), 417);
+    }
+
+    #[test]
+    fn non_utf8_values_are_decoded_lossily() {
+        let mut bytes = b"GET / HTTP/1.1\r\nHost: h\r\nX-Name: caf".to_vec();
+        bytes.extend_from_slice(&[0xE9, 0xFF]);
+        bytes.extend_from_slice(b"\r\n\r\n");
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        let (head, _) = parse(&bytes, &Limits::default(), addr).unwrap().unwrap();
+        assert_eq!(head.request.header("x-name"), Some("caf\u{FFFD}\u{FFFD}"));
+    }
+
+    #[test]
+    fn the_end_of_a_head_is_found_across_reads() {
+        assert!(ends_head(b"GET / HTTP/1.1\r\n\r\n", 17));
+        assert!(ends_head(b"GET / HTTP/1.1\n\n", 15));
+        assert!(!ends_head(b"GET / HTTP/1.1\r\nHost: x\r\n", 0));
+    }
+}

