@@ -25,11 +25,14 @@ struct Fixture {
     access: String,
 }
 
+/// (case, form body, extra header, expected status, expected `error`)
+type Row = (&'static str, &'static str, Option<(&'static str, &'static str)>, u16, &'static str);
+
 #[test]
 fn every_rfc6749_section_5_2_error() {
     let srv = Srv::start(password_app());
     #[rustfmt::skip]
-    let rows: &[(&str, &str, Option<(&str, &str)>, u16, &str)] = &[
+    let rows: &[Row] = &[
         // ── invalid_request: missing, repeated or malformed parameters ──
         ("no grant_type",            "code={code}&client_id={client}&code_verifier={verifier}", None, 400, "invalid_request"),
         ("no code",                  "grant_type=authorization_code&client_id={client}&code_verifier={verifier}&redirect_uri={redirect}", None, 400, "invalid_request"),
