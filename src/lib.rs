@@ -21,5 +21,5 @@ pub mod router;
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
-pub use mcp::McpServer;
+pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};

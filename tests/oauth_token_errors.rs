@@ -26,7 +26,13 @@ struct Fixture {
 }
 
 /// (case, form body, extra header, expected status, expected `error`)
-type Row = (&'static str, &'static str, Option<(&'static str, &'static str)>, u16, &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    u16,
+    &'static str,
+);
 
 #[test]
 fn every_rfc6749_section_5_2_error() {

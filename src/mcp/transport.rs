@@ -1,12 +1,467 @@
-//! **Tool calls — Streamable HTTP.** PROVISIONAL stub.
+//! **Tool calls — Streamable HTTP.** The only MCP code that knows HTTP: it
+//! turns `POST`/`GET`/`DELETE /mcp` into parsed JSON-RPC messages for
+//! [`crate::mcp::dispatch`] and its answers back into HTTP responses, as MCP
+//! 2025-11-25 `basic/transports#streamable-http` describes and as claude.ai
+//! needs (requirements §1 and §7).
+//!
+//! # Order of checks on every request
+//! 1. `Origin` and `Host` (DNS-rebinding defence): an `Origin` that is present
+//!    and not allowed → `403`; a `Host` that is not allowed → `403`. Allowed:
+//!    the public URL's host and origin, loopback (`localhost`, `127.0.0.1`,
+//!    `[::1]`, any port), and `Config::allowed_hosts` / `allowed_origins`. A
+//!    missing `Origin` is fine: claude.ai calls server-to-server.
+//! 2. The HTTP method: `POST` serves messages, `DELETE` ends a session, anything
+//!    else — `GET` included — is `405` with `Allow: POST, DELETE`, at once. We
+//!    offer no standalone SSE stream; a GET that hangs broke claude.ai connectors.
+//! 3. `POST`: parse the body ([`crate::mcp::jsonrpc`]), look up the session
+//!    (`Mcp-Session-Id`: never required, unknown ids are ignored, ended ones
+//!    are `404`), decide the era ([`crate::mcp::version::decide`]), dispatch.
+//!
+//! # Status codes
+//! | situation | HTTP | body |
+//! |---|---|---|
+//! | request answered (result *or* method-level error: `-32601`, `-32602`, `-32603`, `-32002`) | `200` | the JSON-RPC response, JSON or SSE |
+//! | notification, or a JSON-RPC response from the client | `202` | empty |
+//! | body not JSON (`-32700`), not a valid message or a batch (`-32600`) | `400` | JSON-RPC error, `id` echoed if readable, else `null` |
+//! | unsupported `MCP-Protocol-Version` (`-32600`) | `400` | JSON-RPC error |
+//! | 2026-07-28 `server/discover` probe (`-32600`) | `400` | JSON-RPC error, so the client falls back to `initialize` |
+//! | `Origin`/`Host` not allowed (`-32000`) | `403` | JSON-RPC error without `id` |
+//! | session ended by `DELETE` (`-32001`) | `404` | JSON-RPC error |
+//! | `GET` or another method | `405` | `Allow: POST, DELETE` |
+//! | `DELETE` with a live session | `204` | empty |
+//! | a request the client cancelled, before anything was streamed | `202` | empty (the spec forbids a response) |
+//!
+//! # JSON or SSE
+//! A request's answer is `application/json` unless its handler sends a
+//! notification (progress, log) or a request to the client (elicitation,
+//! sampling) while it runs. The first such message switches the response to
+//! `text/event-stream` ([`crate::http::Body::Deferred`] lets us decide after
+//! the handler has started); each event is flushed as it is written; the final
+//! response is the last event, then the stream ends. Streams carry
+//! `Cache-Control: no-cache` and `X-Accel-Buffering: no` (proxies must not buffer
+//! them). No priming event and no event ids: we do not offer resumability, and
+//! older SDK clients crash on an event with empty data.
+//! A client whose `Accept` lists only `text/event-stream` gets every answer as
+//! a stream (one event); `Accept: */*` or no `Accept` is served, never `406`.
+//!
+//! # Where this sits
+//! Called by [`crate::router`] after the auth hook ([`crate::auth`]); calls
+//! [`crate::mcp::dispatch`].
 
+use std::cell::RefCell;
+use std::io;
 use std::sync::Arc;
 
+use serde_json::{Value, json};
+
+use super::dispatch::{self, Exchange};
+use super::jsonrpc::{self, INVALID_REQUEST, Incoming, RpcError};
+use super::session::{Lookup, SessionView};
+use super::version::{self, Era};
 use crate::app::Shared;
 use crate::auth::Identity;
-use crate::http::{Request, Response};
+use crate::config::Config;
+use crate::http::{Request, Responder, Response, StreamWriter};
+
+/// `-32000`: the request's `Origin` or `Host` is not allowed.
+pub const FORBIDDEN: i64 = -32000;
+/// `-32001`: the session named by `Mcp-Session-Id` was ended.
+pub const SESSION_NOT_FOUND: i64 = -32001;
 
 /// Answers `POST`, `GET` and `DELETE /mcp`.
-pub fn handle(_shared: &Arc<Shared>, _request: Request, _caller: Option<Identity>) -> Response {
-    Response::empty(501)
+pub fn handle(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Response {
+    if let Err(refusal) = check_origin_and_host(&shared.config, &request) {
+        return refusal;
+    }
+    match request.method.as_str() {
+        "POST" => post(shared, request, caller),
+        "DELETE" => delete(shared, &request, caller.as_ref()),
+        _ => error(
+            405,
+            None,
+            &RpcError::new(
+                FORBIDDEN,
+                "Method not allowed: use POST (or DELETE to end a session)",
+            ),
+        )
+        .with_header("Allow", "POST, DELETE"),
+    }
+}
+
+/// A JSON-RPC error as a complete HTTP response.
+fn error(status: u16, id: Option<&Value>, e: &RpcError) -> Response {
+    Response::json(status, &jsonrpc::failure(id, e))
+}
+
+// ── Step 1: Origin and Host ──
+
+fn check_origin_and_host(config: &Config, request: &Request) -> Result<(), Response> {
+    let refuse = |what: &str| {
+        // MCP 2025-11-25: "the body MAY comprise a JSON-RPC error response that has no id".
+        let body = json!({"jsonrpc": "2.0", "error": RpcError::new(FORBIDDEN, format!("Forbidden: {what} not allowed")).to_json()});
+        Err(Response::json(403, &body))
+    };
+    if let Some(origin) = request.header("origin")
+        && !origin_allowed(config, origin)
+    {
+        return refuse("Origin");
+    }
+    if let Some(host) = request.header("host")
+        && !host_allowed(config, host)
+    {
+        return refuse("Host");
+    }
+    Ok(())
+}
+
+/// `host[:port]` without the port (IPv6 literals keep their brackets).
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host_name(host), "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Compares two `host[:port]` values, ignoring case and default ports.
+fn same_host(a: &str, b: &str) -> bool {
+    let norm = |h: &str| {
+        let h = h.trim().to_ascii_lowercase();
+        match h.strip_suffix(":443").or_else(|| h.strip_suffix(":80")) {
+            Some(short) => short.to_string(),
+            None => h,
+        }
+    };
+    norm(a) == norm(b)
+}
+
+fn host_allowed(config: &Config, host: &str) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    is_loopback(&host)
+        || same_host(&host, config.public_host())
+        || config.allowed_hosts.iter().any(|h| same_host(&host, h))
+}
+
+fn origin_allowed(config: &Config, origin: &str) -> bool {
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    if origin == config.public_url.to_ascii_lowercase()
+        || config
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+    {
+        return true;
+    }
+    match origin.split_once("://") {
+        Some(("http" | "https", host)) => is_loopback(host),
+        _ => false,
+    }
+}
+
+// ── Step 3: POST ──
+
+fn post(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Response {
+    let message = match jsonrpc::parse(&request.body) {
+        Ok(m) => m,
+        Err(rejected) => return error(400, rejected.id.as_ref(), &rejected.error),
+    };
+    let state = &shared.mcp.state;
+    let owner = caller.as_ref().map(|c| c.sub.as_str());
+    let request_id = match &message {
+        Incoming::Request(r) => Some(r.id.clone()),
+        _ => None,
+    };
+
+    // Sessions are optional: only an id the client ended itself is an error.
+    let mut session = match request.header("mcp-session-id").map(str::trim) {
+        None => None,
+        Some(id) => match state.lookup(id, owner) {
+            Lookup::Live(view) => Some(view),
+            Lookup::Unknown => None,
+            Lookup::Ended => {
+                let e = RpcError::new(
+                    SESSION_NOT_FOUND,
+                    "Session not found: it was ended; initialize again without Mcp-Session-Id",
+                );
+                return error(404, request_id.as_ref(), &e);
+            }
+        },
+    };
+
+    let negotiated = session.as_ref().map(|s| s.version);
+    let version =
+        match version::decide(&message, request.header("mcp-protocol-version"), negotiated) {
+            Era::Legacy(v) => v,
+            Era::ModernProbe => {
+                let e = RpcError::new(
+                    INVALID_REQUEST,
+                    format!(
+                        "Unsupported protocol: this server speaks MCP {}; start with initialize",
+                        version::SUPPORTED.join(", ")
+                    ),
+                );
+                return error(400, request_id.as_ref(), &e);
+            }
+            Era::Unsupported(v) => {
+                let e = RpcError::new(
+                    INVALID_REQUEST,
+                    format!(
+                        "Bad Request: unsupported MCP-Protocol-Version {v:?}; supported: {}",
+                        version::SUPPORTED.join(", ")
+                    ),
+                );
+                return error(400, request_id.as_ref(), &e);
+            }
+        };
+
+    let req = match message {
+        Incoming::Response { id, message } => {
+            // The client answering our elicitation/sampling request. A late or
+            // foreign answer is accepted and dropped: there is nothing to retry.
+            state.answer(&id, owner, message);
+            return Response::empty(202);
+        }
+        Incoming::Notification { method, params } => {
+            let exchange = Exchange {
+                server: &shared.mcp,
+                caller: caller.as_ref(),
+                session,
+                version,
+                emit: &|_| false,
+            };
+            dispatch::notification(&exchange, &method, &params);
+            return Response::empty(202);
+        }
+        Incoming::Request(req) => req,
+    };
+
+    // `initialize` starts a session; its id goes back in `Mcp-Session-Id`.
+    let mut headers = Vec::new();
+    if req.method == "initialize"
+        && let Some(params) = req.params.as_object()
+    {
+        let negotiated = version::negotiate(version::requested(&req.params));
+        let capabilities = params
+            .get("capabilities")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        if let Some(id) = state.create_session(owner, negotiated, capabilities.clone()) {
+            headers.push(("Mcp-Session-Id".to_string(), id.clone()));
+            session = Some(SessionView {
+                id,
+                version: negotiated,
+                log_level: super::LogLevel::DEFAULT,
+                client_capabilities: capabilities,
+            });
+        }
+    }
+
+    let sse_only = accepts_only_event_stream(request.header("accept"));
+    let shared = shared.clone();
+    // The handler runs once the connection is ready for the answer, so that it
+    // can switch to SSE at its first notification.
+    Response::deferred(move |responder| {
+        let outbox = Outbox {
+            out: RefCell::new(Out::Waiting(responder)),
+            headers,
+            sse_only,
+        };
+        let emit = |message: &Value| outbox.emit(message);
+        let exchange = Exchange {
+            server: &shared.mcp,
+            caller: caller.as_ref(),
+            session,
+            version,
+            emit: &emit,
+        };
+        let reply = dispatch::request(&exchange, &req);
+        outbox.finish(reply)
+    })
+}
+
+/// Whether `Accept` names `text/event-stream` but neither JSON nor a wildcard.
+fn accepts_only_event_stream(accept: Option<&str>) -> bool {
+    let Some(accept) = accept else {
+        return false;
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    types.iter().any(|t| t == "text/event-stream")
+        && !types
+            .iter()
+            .any(|t| t == "application/json" || t == "application/*" || t == "*/*")
+}
+
+// ── DELETE: end a session ──
+
+fn delete(shared: &Arc<Shared>, request: &Request, caller: Option<&Identity>) -> Response {
+    let Some(id) = request.header("mcp-session-id").map(str::trim) else {
+        let e = RpcError::new(
+            INVALID_REQUEST,
+            "Bad Request: DELETE /mcp needs an Mcp-Session-Id header",
+        );
+        return error(400, None, &e);
+    };
+    if shared
+        .mcp
+        .state
+        .end_session(id, caller.map(|c| c.sub.as_str()))
+    {
+        Response::empty(204)
+    } else {
+        error(
+            404,
+            None,
+            &RpcError::new(SESSION_NOT_FOUND, "Session not found"),
+        )
+    }
+}
+
+// ── The response: JSON, or SSE from the first event on ──
+
+enum Out<'r> {
+    /// Nothing sent yet: the answer may still be plain JSON.
+    Waiting(Responder<'r>),
+    /// Headers sent; events follow.
+    Streaming(StreamWriter<'r>),
+    /// The client is gone (or we are done).
+    Closed,
+}
+
+/// The answer to one POSTed request, written lazily.
+struct Outbox<'r> {
+    out: RefCell<Out<'r>>,
+    headers: Vec<(String, String)>,
+    sse_only: bool,
+}
+
+fn sse_event(message: &Value) -> Vec<u8> {
+    format!("event: message\ndata: {message}\n\n").into_bytes()
+}
+
+impl<'r> Outbox<'r> {
+    fn stream_headers(&self) -> Vec<(String, String)> {
+        let mut h = vec![
+            ("Content-Type".to_string(), "text/event-stream".to_string()),
+            ("Cache-Control".to_string(), "no-cache".to_string()),
+            ("X-Accel-Buffering".to_string(), "no".to_string()),
+        ];
+        h.extend(self.headers.iter().cloned());
+        h
+    }
+
+    fn start_stream(&self, responder: Responder<'r>) -> io::Result<StreamWriter<'r>> {
+        responder.stream(200, &self.stream_headers())
+    }
+
+    /// Sends one event, switching to SSE first if needed. `false` if the client is gone.
+    fn emit(&self, message: &Value) -> bool {
+        let mut out = self.out.borrow_mut();
+        if let Out::Waiting(_) = &*out
+            && let Out::Waiting(responder) = std::mem::replace(&mut *out, Out::Closed)
+        {
+            match self.start_stream(responder) {
+                Ok(writer) => *out = Out::Streaming(writer),
+                Err(_) => return false,
+            }
+        }
+        let Out::Streaming(writer) = &mut *out else {
+            return false;
+        };
+        if writer.write(&sse_event(message)).is_err() {
+            *out = Out::Closed;
+            return false;
+        }
+        true
+    }
+
+    /// Sends the final response (or none, after a cancellation) and ends the body.
+    fn finish(self, reply: Option<Value>) -> io::Result<()> {
+        let headers = self.stream_headers();
+        match (self.out.into_inner(), reply) {
+            (Out::Waiting(responder), Some(reply)) if self.sse_only => {
+                let mut writer = responder.stream(200, &headers)?;
+                writer.write(&sse_event(&reply))?;
+                writer.finish()
+            }
+            (Out::Waiting(responder), Some(reply)) => {
+                let mut response = Response::json(200, &reply);
+                response.headers.extend(self.headers);
+                responder.send(response)
+            }
+            (Out::Waiting(responder), None) => responder.send(Response::empty(202)),
+            (Out::Streaming(mut writer), Some(reply)) => {
+                writer.write(&sse_event(&reply))?;
+                writer.finish()
+            }
+            (Out::Streaming(writer), None) => writer.finish(),
+            (Out::Closed, _) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_with_any_port() {
+        for h in [
+            "localhost",
+            "localhost:3000",
+            "127.0.0.1:9",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "evil.example.com",
+            "localhost.evil.com",
+            "127.0.0.1.nip.io",
+            "[::2]:80",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn origins_and_hosts() {
+        let mut c = Config::local(8080);
+        c.public_url = "https://mcp.example.com".into();
+        c.allowed_origins = vec!["https://inspector.example".into()];
+        assert!(origin_allowed(&c, "https://mcp.example.com"));
+        assert!(origin_allowed(&c, "http://localhost:6274"));
+        assert!(origin_allowed(&c, "https://inspector.example"));
+        assert!(!origin_allowed(&c, "http://evil.example.com"));
+        assert!(!origin_allowed(&c, "null"));
+        assert!(host_allowed(&c, "mcp.example.com"));
+        assert!(host_allowed(&c, "MCP.example.com:443"));
+        assert!(!host_allowed(&c, "evil.example.com"));
+    }
+
+    #[test]
+    fn accept_rules() {
+        assert!(!accepts_only_event_stream(None));
+        assert!(!accepts_only_event_stream(Some("*/*")));
+        assert!(!accepts_only_event_stream(Some(
+            "application/json, text/event-stream"
+        )));
+        assert!(accepts_only_event_stream(Some("text/event-stream")));
+        assert!(accepts_only_event_stream(Some("Text/Event-Stream;q=1")));
+    }
 }

@@ -1,0 +1,36 @@
+//! The README's service: one tool, in about 30 lines.
+//!
+//! ```text
+//! cargo run --example quickstart          # serves http://127.0.0.1:8080/mcp
+//! PORT=3000 cargo run --example quickstart
+//! ```
+//!
+//! Without `PUBLIC_URL` it binds loopback only. Try it with the MCP Inspector,
+//! or see `tests/interop/` for the official Python and TypeScript clients.
+use mcp_server::{App, McpServer, SingleUserProvider, StaticPasswordProvider, Tool};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mcp = McpServer::new("my-service")
+        .instructions("Describe what your server does — shown as the connector card in claude.ai.")
+        .tool(
+            Tool::new("my_tool", "Look something up.")
+                .param("query", "string", "What to look up")
+                .handler(|call| {
+                    let query = call.str("query")?;
+                    Ok(format!("Result for: {query}").into())
+                }),
+        );
+    // Who may connect: ADMIN_PASSWORD set → a password form (also the consent
+    // screen); unset → anyone who reaches /authorize (protect at network level).
+    match std::env::var("ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => App::new(mcp)
+            .provider(StaticPasswordProvider::new(password))
+            .run(),
+        _ => {
+            eprintln!(
+                "[warning] ADMIN_PASSWORD is not set: /authorize issues codes without a login"
+            );
+            App::new(mcp).provider(SingleUserProvider::new()).run()
+        }
+    }
+}

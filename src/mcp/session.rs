@@ -1,0 +1,407 @@
+//! **Tool calls — what the server remembers between POSTs.** Three small
+//! tables, each behind its own `Mutex`, each bounded:
+//!
+//! * **Sessions** (MCP 2025-11-25 `basic/transports#session-management`). An
+//!   `Mcp-Session-Id` is issued on `initialize` (32 random bytes, base64url:
+//!   visible ASCII as the spec requires). It is *never required*: claude.ai often
+//!   does not echo it, spreads one handshake over many backend nodes and resends
+//!   stale ids after restarts (requirements §1.4). So an unknown or expired id is
+//!   simply "no session" and the request is served with defaults. Only an id the
+//!   client itself ended with `DELETE` gets `404`, as the spec requires; ended
+//!   ids are remembered in a bounded FIFO. A session remembers the negotiated
+//!   version, the log level, the client's capabilities and its resource
+//!   subscriptions, and is bound to the caller that created it (security best
+//!   practices, "session hijacking"): another caller presenting the id sees no
+//!   session.
+//! * **Calls in flight**, keyed by request id, so that `notifications/cancelled`
+//!   (2025-11-25 `basic/utilities/cancellation`) can raise the flag that the
+//!   tool polls with [`crate::mcp::ToolCall::is_cancelled`].
+//! * **Requests we sent the client** (`elicitation/create`,
+//!   `sampling/createMessage`) and are waiting on: the client POSTs its answer as a
+//!   JSON-RPC response on another connection; [`State::answer`] routes it to the
+//!   waiting call through a channel.
+//!
+//! Everything is in memory: on Cloud Run with several instances, a client's
+//! answer to an elicitation may reach another instance. Run one instance (or
+//! session affinity) when tools elicit or sample.
+//!
+//! # Where this sits
+//! Owned by [`crate::mcp::McpServer`]; used by [`crate::mcp::transport`] and
+//! [`crate::mcp::dispatch`].
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::logging::LogLevel;
+
+/// Sessions kept at most; beyond it the least recently used one is forgotten.
+pub const MAX_SESSIONS: usize = 10_000;
+/// A session unused this long is forgotten (then its id is just unknown).
+pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
+/// Ended session ids remembered (for the `404`) at most.
+pub const MAX_ENDED: usize = 10_000;
+/// Resource subscriptions per session at most.
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+
+/// What a request can learn about its session.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    /// The id, as the client sends it.
+    pub id: String,
+    /// The version negotiated by `initialize`.
+    pub version: &'static str,
+    /// The minimum level for `notifications/message`.
+    pub log_level: LogLevel,
+    /// The `capabilities` the client declared in `initialize`.
+    pub client_capabilities: Value,
+}
+
+/// The answer of [`State::lookup`].
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// A live session of this caller.
+    Live(SessionView),
+    /// Ended by `DELETE`: answer `404`.
+    Ended,
+    /// Never issued, expired, forgotten, or another caller's: serve without a session.
+    Unknown,
+}
+
+struct Session {
+    owner: Option<String>,
+    version: &'static str,
+    log_level: LogLevel,
+    client_capabilities: Value,
+    subscriptions: HashSet<String>,
+    last_seen: Instant,
+}
+
+#[derive(Default)]
+struct Sessions {
+    live: HashMap<String, Session>,
+    ended: HashSet<String>,
+    ended_order: VecDeque<String>,
+}
+
+struct InFlight {
+    session: Option<String>,
+    owner: Option<String>,
+    cancelled: Arc<AtomicBool>,
+}
+
+struct Pending {
+    owner: Option<String>,
+    answer: Sender<Value>,
+}
+
+/// The server's memory between requests. See the module docs.
+#[derive(Default)]
+pub struct State {
+    sessions: Mutex<Sessions>,
+    in_flight: Mutex<HashMap<String, Vec<InFlight>>>,
+    pending: Mutex<HashMap<String, Pending>>,
+    next_request: AtomicU64,
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the
+/// tables stay consistent (every update is a single insert or remove), so we
+/// keep serving rather than propagate the panic to every later request.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// 32 bytes from the OS, base64url without padding (43 visible ASCII characters).
+pub fn random_id() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl State {
+    // ── sessions ──
+
+    /// Starts a session for `owner` (the caller's subject, if authenticated).
+    /// `None` if the OS had no randomness: the server then runs without one.
+    pub fn create_session(
+        &self,
+        owner: Option<&str>,
+        version: &'static str,
+        client_capabilities: Value,
+    ) -> Option<String> {
+        let id = random_id()?;
+        let now = Instant::now();
+        let mut table = lock(&self.sessions);
+        if table.live.len() >= MAX_SESSIONS {
+            table
+                .live
+                .retain(|_, s| now.duration_since(s.last_seen) < SESSION_IDLE);
+        }
+        if table.live.len() >= MAX_SESSIONS {
+            let oldest = table
+                .live
+                .iter()
+                .min_by_key(|(_, s)| s.last_seen)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                table.live.remove(&oldest);
+            }
+        }
+        table.live.insert(
+            id.clone(),
+            Session {
+                owner: owner.map(str::to_string),
+                version,
+                log_level: LogLevel::DEFAULT,
+                client_capabilities,
+                subscriptions: HashSet::new(),
+                last_seen: now,
+            },
+        );
+        Some(id)
+    }
+
+    /// What the session `id` is for this `owner`; refreshes its idle timer.
+    pub fn lookup(&self, id: &str, owner: Option<&str>) -> Lookup {
+        let now = Instant::now();
+        let mut table = lock(&self.sessions);
+        if table.ended.contains(id) {
+            return Lookup::Ended;
+        }
+        let expired = match table.live.get_mut(id) {
+            None => return Lookup::Unknown,
+            Some(s) if s.owner.as_deref() != owner => return Lookup::Unknown,
+            Some(s) if now.duration_since(s.last_seen) >= SESSION_IDLE => true,
+            Some(s) => {
+                s.last_seen = now;
+                return Lookup::Live(SessionView {
+                    id: id.to_string(),
+                    version: s.version,
+                    log_level: s.log_level,
+                    client_capabilities: s.client_capabilities.clone(),
+                });
+            }
+        };
+        if expired {
+            table.live.remove(id);
+        }
+        Lookup::Unknown
+    }
+
+    /// Ends the session `id` of `owner` (`DELETE /mcp`). `false` if there was none.
+    pub fn end_session(&self, id: &str, owner: Option<&str>) -> bool {
+        let mut table = lock(&self.sessions);
+        match table.live.get(id) {
+            Some(s) if s.owner.as_deref() == owner => {}
+            _ => return false,
+        }
+        table.live.remove(id);
+        if table.ended_order.len() >= MAX_ENDED
+            && let Some(forgotten) = table.ended_order.pop_front()
+        {
+            table.ended.remove(&forgotten);
+        }
+        table.ended.insert(id.to_string());
+        table.ended_order.push_back(id.to_string());
+        true
+    }
+
+    /// `logging/setLevel` for a session.
+    pub fn set_log_level(&self, id: &str, level: LogLevel) {
+        if let Some(s) = lock(&self.sessions).live.get_mut(id) {
+            s.log_level = level;
+        }
+    }
+
+    /// `resources/subscribe` (`on`) or `resources/unsubscribe` for a session.
+    /// `false` when the session already holds [`MAX_SUBSCRIPTIONS`].
+    pub fn subscribe(&self, id: &str, uri: &str, on: bool) -> bool {
+        let mut table = lock(&self.sessions);
+        let Some(s) = table.live.get_mut(id) else {
+            return true;
+        };
+        if !on {
+            s.subscriptions.remove(uri);
+            return true;
+        }
+        if s.subscriptions.len() >= MAX_SUBSCRIPTIONS && !s.subscriptions.contains(uri) {
+            return false;
+        }
+        s.subscriptions.insert(uri.to_string());
+        true
+    }
+
+    /// Whether a session is subscribed to `uri` (for tests and future update pushes).
+    pub fn is_subscribed(&self, id: &str, uri: &str) -> bool {
+        lock(&self.sessions)
+            .live
+            .get(id)
+            .is_some_and(|s| s.subscriptions.contains(uri))
+    }
+
+    // ── calls in flight (cancellation) ──
+
+    /// Registers a call under its request id; the flag it returns is raised by
+    /// [`State::cancel`]. The call is forgotten when the guard is dropped.
+    pub fn start_call(
+        &self,
+        request_id: &Value,
+        session: Option<&str>,
+        owner: Option<&str>,
+    ) -> CallGuard<'_> {
+        let key = request_id.to_string();
+        let cancelled = Arc::new(AtomicBool::new(false));
+        lock(&self.in_flight)
+            .entry(key.clone())
+            .or_default()
+            .push(InFlight {
+                session: session.map(str::to_string),
+                owner: owner.map(str::to_string),
+                cancelled: cancelled.clone(),
+            });
+        CallGuard {
+            state: self,
+            key,
+            cancelled,
+        }
+    }
+
+    /// `notifications/cancelled`: raises the flag of the calls with this id
+    /// started by the same caller (and, when both name one, the same session).
+    /// Unknown or finished ids are ignored, as the spec says.
+    pub fn cancel(&self, request_id: &Value, session: Option<&str>, owner: Option<&str>) {
+        if let Some(calls) = lock(&self.in_flight).get(&request_id.to_string()) {
+            for call in calls {
+                let same_session = match (&call.session, session) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                };
+                if same_session && call.owner.as_deref() == owner {
+                    call.cancelled.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
+    // ── requests to the client (elicitation, sampling) ──
+
+    /// Reserves an id for a request to the client and returns it with the
+    /// channel on which its answer will arrive.
+    pub fn expect_answer(&self, owner: Option<&str>) -> (String, Receiver<Value>) {
+        let n = self.next_request.fetch_add(1, Ordering::Relaxed);
+        // The random part keeps ids unguessable, so that nobody else can answer for the client.
+        let id = format!(
+            "srv-{n}-{}",
+            random_id().unwrap_or_default().get(..12).unwrap_or("")
+        );
+        let (tx, rx) = channel();
+        lock(&self.pending).insert(
+            id.clone(),
+            Pending {
+                owner: owner.map(str::to_string),
+                answer: tx,
+            },
+        );
+        (id, rx)
+    }
+
+    /// Routes a POSTed JSON-RPC response to the call waiting for it. `false`
+    /// when nobody waits for this id from this caller (late, or not ours).
+    pub fn answer(&self, id: &Value, owner: Option<&str>, message: Value) -> bool {
+        let Some(key) = id.as_str() else {
+            return false;
+        };
+        let mut pending = lock(&self.pending);
+        match pending.get(key) {
+            Some(p) if p.owner.as_deref() == owner => {}
+            _ => return false,
+        }
+        match pending.remove(key) {
+            Some(p) => p.answer.send(message).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Stops waiting for an answer (timeout or cancellation).
+    pub fn forget(&self, id: &str) {
+        lock(&self.pending).remove(id);
+    }
+}
+
+/// A call in flight; dropping it removes the call from the table.
+pub struct CallGuard<'a> {
+    state: &'a State,
+    key: String,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl CallGuard<'_> {
+    /// Whether `notifications/cancelled` named this call.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        let mut table = lock(&self.state.in_flight);
+        if let Some(calls) = table.get_mut(&self.key) {
+            calls.retain(|c| !Arc::ptr_eq(&c.cancelled, &self.cancelled));
+            if calls.is_empty() {
+                table.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn session_ids_are_visible_ascii_and_bound_to_their_owner() {
+        let state = State::default();
+        let id = state
+            .create_session(Some("alice"), "2025-11-25", json!({}))
+            .unwrap();
+        assert_eq!(id.len(), 43);
+        assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+        assert!(matches!(state.lookup(&id, Some("alice")), Lookup::Live(_)));
+        assert!(matches!(
+            state.lookup(&id, Some("mallory")),
+            Lookup::Unknown
+        ));
+        assert!(!state.end_session(&id, Some("mallory")));
+        assert!(state.end_session(&id, Some("alice")));
+        assert!(matches!(state.lookup(&id, Some("alice")), Lookup::Ended));
+    }
+
+    #[test]
+    fn cancel_raises_only_the_named_call_of_the_same_caller() {
+        let state = State::default();
+        let a = state.start_call(&json!(1), None, Some("alice"));
+        let b = state.start_call(&json!("1"), None, Some("alice"));
+        state.cancel(&json!(1), None, Some("mallory"));
+        assert!(!a.is_cancelled());
+        state.cancel(&json!(1), None, Some("alice"));
+        assert!(a.is_cancelled() && !b.is_cancelled());
+        drop(a);
+        assert!(!lock(&state.in_flight).contains_key("1"));
+    }
+
+    #[test]
+    fn answers_reach_the_waiting_call_once() {
+        let state = State::default();
+        let (id, rx) = state.expect_answer(None);
+        assert!(!state.answer(&json!(id), Some("mallory"), json!({})));
+        assert!(state.answer(&json!(id), None, json!({"result": 1})));
+        assert_eq!(rx.recv().unwrap(), json!({"result": 1}));
+        assert!(!state.answer(&json!(id), None, json!({})));
+    }
+}

@@ -1,0 +1,639 @@
+//! **Tool calls — the tools themselves.** MCP 2025-11-25 `server/tools`: a
+//! [`Tool`] is a name, a description, a JSON Schema for its arguments and a
+//! handler; `tools/list` shows the first three, `tools/call` runs the handler
+//! with a [`ToolCall`] and sends back its [`ToolResult`].
+//!
+//! ```
+//! use mcp_server::{McpServer, Tool};
+//!
+//! let mcp = McpServer::new("weather").tool(
+//!     Tool::new("forecast", "Tomorrow's forecast for a city.")
+//!         .param("city", "string", "City name, e.g. Lisbon")
+//!         .optional_param("days", "integer", "How many days (default 1)")
+//!         .read_only()
+//!         .handler(|call| {
+//!             let city = call.str("city")?;
+//!             let days = call.opt_i64("days")?.unwrap_or(1);
+//!             Ok(format!("{city}: sunny for {days} day(s)").into())
+//!         }),
+//! );
+//! ```
+//!
+//! # Errors are results
+//! A handler that returns `Err` — including a missing or mistyped argument read
+//! through [`ToolCall::str`] and friends — produces a normal result with
+//! `isError: true` and a text naming the problem (2025-11-25 `server/tools#error-handling`,
+//! SEP-1303): the model reads it and can retry. Only an unknown tool name or
+//! malformed `tools/call` params are JSON-RPC errors (`-32602`).
+//!
+//! # The call's context
+//! Besides its arguments, a [`ToolCall`] gives the handler the caller's
+//! [`Identity`], progress notifications, log messages, cancellation, and requests
+//! to the client (elicitation, sampling). Each notification or request switches
+//! the HTTP response to an SSE stream, flushed event by event
+//! ([`crate::mcp::transport`]).
+//!
+//! # Where this sits
+//! Registered with [`crate::McpServer::tool`]; called by [`crate::mcp::dispatch`].
+
+use std::cell::Cell;
+use std::fmt;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use super::content::{Content, ResourceContents};
+use super::dispatch::Exchange;
+use super::jsonrpc;
+use super::logging::LogLevel;
+use super::session::CallGuard;
+use crate::auth::Identity;
+
+/// The function that runs a tool.
+pub type ToolHandler = Box<dyn Fn(&ToolCall<'_>) -> Result<ToolResult, ToolError> + Send + Sync>;
+
+/// One tool: what `tools/list` shows and the handler `tools/call` runs.
+pub struct Tool {
+    pub(crate) name: String,
+    title: Option<String>,
+    description: String,
+    input_schema: Value,
+    output_schema: Option<Value>,
+    annotations: Map<String, Value>,
+    pub(crate) handler: ToolHandler,
+}
+
+impl fmt::Debug for Tool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tool")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tool {
+    /// A tool with no parameters and a handler that reports it has none yet.
+    ///
+    /// Names should be 1–128 characters of `A-Z a-z 0-9 _ - .` (2025-11-25 SEP-986);
+    /// claude.ai's directory asks for at most 64.
+    pub fn new(name: &str, description: &str) -> Tool {
+        let missing = name.to_string();
+        Tool {
+            name: name.to_string(),
+            title: None,
+            description: description.to_string(),
+            // The spec's schema for "no parameters" (2025-11-25 `server/tools#tool`).
+            input_schema: json!({"type": "object", "additionalProperties": false}),
+            output_schema: None,
+            annotations: Map::new(),
+            handler: Box::new(move |_| {
+                Err(ToolError::Failed(format!(
+                    "Tool `{missing}` has no handler."
+                )))
+            }),
+        }
+    }
+
+    /// Adds a required parameter: `json_type` is a JSON Schema type
+    /// (`"string"`, `"integer"`, `"number"`, `"boolean"`, `"array"`, `"object"`).
+    pub fn param(self, name: &str, json_type: &str, description: &str) -> Tool {
+        self.add_param(name, json_type, description, true)
+    }
+
+    /// Adds an optional parameter (see [`Tool::param`]).
+    pub fn optional_param(self, name: &str, json_type: &str, description: &str) -> Tool {
+        self.add_param(name, json_type, description, false)
+    }
+
+    fn add_param(mut self, name: &str, json_type: &str, description: &str, required: bool) -> Tool {
+        let Value::Object(schema) = &mut self.input_schema else {
+            return self;
+        };
+        let properties = schema.entry("properties").or_insert_with(|| json!({}));
+        if let Value::Object(p) = properties {
+            p.insert(
+                name.into(),
+                json!({"type": json_type, "description": description}),
+            );
+        }
+        if required {
+            let list = schema.entry("required").or_insert_with(|| json!([]));
+            if let Value::Array(list) = list {
+                list.push(name.into());
+            }
+        }
+        self
+    }
+
+    /// Replaces the whole input schema, kept verbatim (e.g. with `$schema`,
+    /// `$defs`, `additionalProperties`). It must be an object schema.
+    pub fn input_schema(mut self, schema: Value) -> Tool {
+        self.input_schema = schema;
+        self
+    }
+
+    /// Declares the shape of `structuredContent` (2025-06-18+). A tool with an
+    /// output schema should answer with [`ToolResult::structured`].
+    pub fn output_schema(mut self, schema: Value) -> Tool {
+        self.output_schema = Some(schema);
+        self
+    }
+
+    /// A human-readable title (shown instead of the name by clients that can).
+    pub fn title(mut self, title: &str) -> Tool {
+        self.title = Some(title.to_string());
+        self.annotations.insert("title".into(), title.into());
+        self
+    }
+
+    /// Annotation `readOnlyHint: true`: the tool changes nothing.
+    pub fn read_only(self) -> Tool {
+        self.annotation("readOnlyHint", true)
+    }
+
+    /// Annotation `destructiveHint` (meaningful when not read-only).
+    pub fn destructive(self, destructive: bool) -> Tool {
+        self.annotation("destructiveHint", destructive)
+    }
+
+    /// Annotation `idempotentHint`: calling twice with the same arguments does no more.
+    pub fn idempotent(self, idempotent: bool) -> Tool {
+        self.annotation("idempotentHint", idempotent)
+    }
+
+    /// Annotation `openWorldHint`: the tool talks to the outside world.
+    pub fn open_world(self, open_world: bool) -> Tool {
+        self.annotation("openWorldHint", open_world)
+    }
+
+    fn annotation(mut self, key: &str, value: bool) -> Tool {
+        self.annotations.insert(key.into(), value.into());
+        self
+    }
+
+    /// The function run by `tools/call`.
+    pub fn handler(
+        mut self,
+        handler: impl Fn(&ToolCall<'_>) -> Result<ToolResult, ToolError> + Send + Sync + 'static,
+    ) -> Tool {
+        self.handler = Box::new(handler);
+        self
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The tool as `tools/list` shows it.
+    pub fn to_json(&self) -> Value {
+        let mut t = Map::new();
+        t.insert("name".into(), self.name.as_str().into());
+        if let Some(title) = &self.title {
+            t.insert("title".into(), title.as_str().into());
+        }
+        t.insert("description".into(), self.description.as_str().into());
+        t.insert("inputSchema".into(), self.input_schema.clone());
+        if let Some(o) = &self.output_schema {
+            t.insert("outputSchema".into(), o.clone());
+        }
+        if !self.annotations.is_empty() {
+            t.insert(
+                "annotations".into(),
+                Value::Object(self.annotations.clone()),
+            );
+        }
+        Value::Object(t)
+    }
+}
+
+/// What a tool sends back: content blocks, optional structured content, and
+/// whether it is an error. Built from a `String`/`&str` (one text block) or
+/// with the constructors.
+///
+/// ```
+/// use mcp_server::mcp::{Content, ToolResult};
+/// let plain: ToolResult = "done".into();
+/// let both = ToolResult::text("Here is the chart:").with(Content::image(vec![0x89, b'P'], "image/png"));
+/// assert_eq!(both.to_json()["content"][1]["type"], "image");
+/// # let _ = plain;
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolResult {
+    /// The content blocks, in order.
+    pub content: Vec<Content>,
+    /// `structuredContent`, for tools with an output schema.
+    pub structured_content: Option<Value>,
+    /// `isError`: the tool ran but failed.
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// One text block.
+    pub fn text(text: impl Into<String>) -> ToolResult {
+        ToolResult::mixed(vec![Content::text(text)])
+    }
+
+    /// One image block from raw bytes.
+    pub fn image(data: impl Into<Vec<u8>>, mime_type: &str) -> ToolResult {
+        ToolResult::mixed(vec![Content::image(data, mime_type)])
+    }
+
+    /// One audio block from raw bytes.
+    pub fn audio(data: impl Into<Vec<u8>>, mime_type: &str) -> ToolResult {
+        ToolResult::mixed(vec![Content::audio(data, mime_type)])
+    }
+
+    /// One embedded resource.
+    pub fn resource(contents: ResourceContents) -> ToolResult {
+        ToolResult::mixed(vec![Content::resource(contents)])
+    }
+
+    /// One link to a resource.
+    pub fn resource_link(uri: &str, name: &str) -> ToolResult {
+        ToolResult::mixed(vec![Content::resource_link(uri, name)])
+    }
+
+    /// Structured content, plus its JSON text as a text block for clients that
+    /// read only `content` (2025-06-18 `server/tools#structured-content`: SHOULD).
+    pub fn structured(value: Value) -> ToolResult {
+        ToolResult {
+            content: vec![Content::text(value.to_string())],
+            structured_content: Some(value),
+            is_error: false,
+        }
+    }
+
+    /// Several blocks of any kind.
+    pub fn mixed(content: Vec<Content>) -> ToolResult {
+        ToolResult {
+            content,
+            structured_content: None,
+            is_error: false,
+        }
+    }
+
+    /// A failed result (`isError: true`) with this text. Returning
+    /// `Err(ToolError)` from a handler gives the same.
+    pub fn error(text: impl Into<String>) -> ToolResult {
+        ToolResult {
+            is_error: true,
+            ..ToolResult::text(text)
+        }
+    }
+
+    /// Appends a block (builder style).
+    pub fn with(mut self, content: Content) -> ToolResult {
+        self.content.push(content);
+        self
+    }
+
+    /// The `CallToolResult` on the wire.
+    pub fn to_json(&self) -> Value {
+        let mut r = Map::new();
+        r.insert(
+            "content".into(),
+            Value::Array(self.content.iter().map(Content::to_json).collect()),
+        );
+        if let Some(s) = &self.structured_content {
+            r.insert("structuredContent".into(), s.clone());
+        }
+        // Optional in the schema (default false); always sent, so a reader of
+        // the wire never has to remember the default.
+        r.insert("isError".into(), self.is_error.into());
+        Value::Object(r)
+    }
+}
+
+impl From<String> for ToolResult {
+    fn from(text: String) -> ToolResult {
+        ToolResult::text(text)
+    }
+}
+
+impl From<&str> for ToolResult {
+    fn from(text: &str) -> ToolResult {
+        ToolResult::text(text)
+    }
+}
+
+/// Why a tool call did not produce its result. Each one becomes a result with
+/// `isError: true` whose text is this error's `Display` — except
+/// [`ToolError::Cancelled`], after which nothing is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolError {
+    /// A required argument is absent (or `null`).
+    MissingArgument(String),
+    /// An argument has the wrong JSON type.
+    WrongType {
+        /// The argument's name.
+        argument: String,
+        /// What it should have been, e.g. `"a string"`.
+        expected: &'static str,
+    },
+    /// The tool failed; the text is shown to the model.
+    Failed(String),
+    /// The client cancelled the call (`notifications/cancelled`).
+    Cancelled,
+    /// A request to the client (elicitation, sampling) failed, timed out, or
+    /// the client does not support it.
+    Client(String),
+}
+
+impl ToolError {
+    /// A failure with this message: `Err(ToolError::msg(e))`.
+    pub fn msg(message: impl fmt::Display) -> ToolError {
+        ToolError::Failed(message.to_string())
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToolError::MissingArgument(a) => write!(f, "Missing required argument `{a}`."),
+            ToolError::WrongType { argument, expected } => {
+                write!(f, "Argument `{argument}` must be {expected}.")
+            }
+            ToolError::Failed(m) | ToolError::Client(m) => f.write_str(m),
+            ToolError::Cancelled => f.write_str("The call was cancelled."),
+        }
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+impl From<String> for ToolError {
+    fn from(message: String) -> ToolError {
+        ToolError::Failed(message)
+    }
+}
+
+impl From<&str> for ToolError {
+    fn from(message: &str) -> ToolError {
+        ToolError::Failed(message.to_string())
+    }
+}
+
+impl From<std::io::Error> for ToolError {
+    fn from(e: std::io::Error) -> ToolError {
+        ToolError::msg(e)
+    }
+}
+
+impl From<serde_json::Error> for ToolError {
+    fn from(e: serde_json::Error) -> ToolError {
+        ToolError::msg(e)
+    }
+}
+
+/// The user's answer to [`ToolCall::elicit`] (`ElicitResult`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Elicitation {
+    /// `"accept"`, `"decline"` or `"cancel"`.
+    pub action: String,
+    /// The submitted form when accepted.
+    pub content: Option<Map<String, Value>>,
+}
+
+impl Elicitation {
+    /// Whether the user submitted the form.
+    pub fn accepted(&self) -> bool {
+        self.action == "accept"
+    }
+}
+
+/// One running `tools/call`: the arguments and the call's context. Handlers get
+/// it by reference.
+pub struct ToolCall<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) arguments: &'a Map<String, Value>,
+    pub(crate) progress_token: Option<Value>,
+    pub(crate) exchange: &'a Exchange<'a>,
+    pub(crate) guard: &'a CallGuard<'a>,
+    pub(crate) last_progress: Cell<Option<f64>>,
+}
+
+impl<'a> ToolCall<'a> {
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// All arguments as sent.
+    pub fn arguments(&self) -> &Map<String, Value> {
+        self.arguments
+    }
+
+    /// Argument `name`; `null` counts as absent.
+    pub fn opt_value(&self, name: &str) -> Option<&Value> {
+        self.arguments.get(name).filter(|v| !v.is_null())
+    }
+
+    /// Argument `name`, required.
+    pub fn value(&self, name: &str) -> Result<&Value, ToolError> {
+        self.opt_value(name)
+            .ok_or_else(|| ToolError::MissingArgument(name.to_string()))
+    }
+
+    fn typed<T>(
+        &self,
+        name: &str,
+        expected: &'static str,
+        read: impl Fn(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, ToolError>
+    where
+        T: 'a,
+    {
+        match self.arguments.get(name).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => read(v).map(Some).ok_or_else(|| ToolError::WrongType {
+                argument: name.to_string(),
+                expected,
+            }),
+        }
+    }
+
+    fn required<T>(&self, name: &str, value: Result<Option<T>, ToolError>) -> Result<T, ToolError> {
+        value?.ok_or_else(|| ToolError::MissingArgument(name.to_string()))
+    }
+
+    /// Optional string argument.
+    pub fn opt_str(&self, name: &str) -> Result<Option<&'a str>, ToolError> {
+        self.typed(name, "a string", Value::as_str)
+    }
+
+    /// Required string argument.
+    pub fn str(&self, name: &str) -> Result<&'a str, ToolError> {
+        self.required(name, self.opt_str(name))
+    }
+
+    /// Optional integer argument (`3` and `3.0` are both 3).
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, ToolError> {
+        self.typed(name, "an integer", |v| {
+            v.as_i64().or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+        })
+    }
+
+    /// Required integer argument.
+    pub fn i64(&self, name: &str) -> Result<i64, ToolError> {
+        self.required(name, self.opt_i64(name))
+    }
+
+    /// Optional number argument.
+    pub fn opt_f64(&self, name: &str) -> Result<Option<f64>, ToolError> {
+        self.typed(name, "a number", Value::as_f64)
+    }
+
+    /// Required number argument.
+    pub fn f64(&self, name: &str) -> Result<f64, ToolError> {
+        self.required(name, self.opt_f64(name))
+    }
+
+    /// Optional boolean argument.
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, ToolError> {
+        self.typed(name, "a boolean", Value::as_bool)
+    }
+
+    /// Required boolean argument.
+    pub fn bool(&self, name: &str) -> Result<bool, ToolError> {
+        self.required(name, self.opt_bool(name))
+    }
+
+    /// Who is calling, as decided by the auth hook ([`crate::auth`]); `None`
+    /// when the server runs without authorization.
+    pub fn caller(&self) -> Option<&Identity> {
+        self.exchange.caller
+    }
+
+    /// The protocol revision this call is served with, e.g. `"2025-11-25"`.
+    pub fn protocol_version(&self) -> &'static str {
+        self.exchange.version
+    }
+
+    /// Whether the client cancelled this call. Long tools should check it
+    /// between steps and return `Err(ToolError::Cancelled)`.
+    pub fn is_cancelled(&self) -> bool {
+        self.guard.is_cancelled()
+    }
+
+    /// Reports progress (`notifications/progress`). Sent only when the client
+    /// asked for progress (`_meta.progressToken`), and only when `done` is
+    /// greater than the last value sent (the spec requires it to increase).
+    pub fn progress(&self, done: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.progress_token else {
+            return;
+        };
+        if self.last_progress.get().is_some_and(|last| done <= last) {
+            return;
+        }
+        self.last_progress.set(Some(done));
+        let mut params = Map::new();
+        params.insert("progressToken".into(), token.clone());
+        params.insert("progress".into(), json!(done));
+        if let Some(t) = total {
+            params.insert("total".into(), json!(t));
+        }
+        if let Some(m) = message {
+            params.insert("message".into(), m.into());
+        }
+        (self.exchange.emit)(&jsonrpc::notification(
+            "notifications/progress",
+            Value::Object(params),
+        ));
+    }
+
+    /// Sends a log message (`notifications/message`) if `level` is at or above
+    /// the level the client set with `logging/setLevel` (default: info).
+    /// `data` is any JSON: a string, or an object with details. No secrets.
+    pub fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        if level < self.exchange.log_level() {
+            return;
+        }
+        let params = json!({"level": level.as_str(), "logger": self.exchange.server.name, "data": data.into()});
+        (self.exchange.emit)(&jsonrpc::notification("notifications/message", params));
+    }
+
+    /// Asks the user for input through the client (`elicitation/create`, form
+    /// mode) and waits for the answer. `requested_schema` is a flat object
+    /// schema of primitive properties.
+    pub fn elicit(&self, message: &str, requested_schema: Value) -> Result<Elicitation, ToolError> {
+        let params = json!({"message": message, "requestedSchema": requested_schema});
+        let result = self.request_client("elicitation", "elicitation/create", params)?;
+        Ok(Elicitation {
+            action: result
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("cancel")
+                .to_string(),
+            content: result.get("content").and_then(Value::as_object).cloned(),
+        })
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`) with
+    /// these params (`messages`, `maxTokens`, …) and returns its raw result
+    /// (`role`, `content`, `model`, `stopReason`).
+    pub fn sample(&self, params: Value) -> Result<Value, ToolError> {
+        self.request_client("sampling", "sampling/createMessage", params)
+    }
+
+    /// Sends a request to the client on this call's stream and waits for the
+    /// answer, which arrives as a separate POST ([`crate::mcp::session::State::answer`]).
+    fn request_client(
+        &self,
+        capability: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ToolError> {
+        // MCP 2025-11-25 `basic/lifecycle#operation`: only use what the client
+        // declared. Without a session we cannot know, so we try.
+        if let Some(session) = &self.exchange.session
+            && session.client_capabilities.get(capability).is_none()
+        {
+            return Err(ToolError::Client(format!(
+                "The client does not support {capability} (it did not declare the capability)."
+            )));
+        }
+        let server = self.exchange.server;
+        let owner = self.exchange.caller.map(|c| c.sub.as_str());
+        let (id, answers) = server.state.expect_answer(owner);
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        if !(self.exchange.emit)(&request) {
+            server.state.forget(&id);
+            return Err(ToolError::Client("The client's connection is gone.".into()));
+        }
+        let deadline = Instant::now() + server.client_request_timeout;
+        let answer = loop {
+            // Wake up regularly to notice a cancellation while waiting.
+            match answers.recv_timeout(Duration::from_millis(100)) {
+                Ok(answer) => break answer,
+                Err(RecvTimeoutError::Timeout) if self.is_cancelled() => {
+                    server.state.forget(&id);
+                    return Err(ToolError::Cancelled);
+                }
+                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
+                Err(_) => {
+                    server.state.forget(&id);
+                    return Err(ToolError::Client(format!(
+                        "The client did not answer {method} within {} s.",
+                        server.client_request_timeout.as_secs()
+                    )));
+                }
+            }
+        };
+        if let Some(result) = answer.get("result") {
+            return Ok(result.clone());
+        }
+        let message = answer
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
+        Err(ToolError::Client(format!(
+            "The client refused {method}: {message}"
+        )))
+    }
+}
