@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 
 use mcp_server::oauth::encoding::{Params, encode_pairs, percent_encode};
-use mcp_server::{App, Config, McpServer, RunningServer, StaticPasswordProvider};
+use mcp_server::{App, Config, McpServer, RunningServer, StaticPasswordProvider, Tool};
 use serde_json::Value;
 
 use super::raw::{Answer, Conn};
@@ -26,9 +26,21 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A loopback redirect URI, as the SDK clients register.
 pub const REDIRECT: &str = "http://localhost:33418/callback";
 
-/// An app with the given name and a password provider, on `127.0.0.1:0`.
+/// The test service: `whoami` answers with the caller's identity as the
+/// tools see it (`call.caller()`): `"SUB via CLIENT_ID with SCOPES"`.
+pub fn test_mcp(name: &str) -> McpServer {
+    McpServer::new(name).tool(Tool::new("whoami", "Who is calling.").handler(|call| {
+        Ok(match call.caller() {
+            Some(c) => format!("{} via {} with {}", c.sub, c.client_id, c.scopes.join(" ")),
+            None => "nobody".to_string(),
+        }
+        .into())
+    }))
+}
+
+/// [`test_mcp`] with a password provider, on `127.0.0.1:0`.
 pub fn password_app() -> App {
-    App::new(McpServer::new("test-service"))
+    App::new(test_mcp("test-service"))
         .config(Config::local(0))
         .provider(StaticPasswordProvider::new(PASSWORD))
 }
@@ -116,6 +128,32 @@ impl Srv {
             headers.push(("Authorization", a.as_str()));
         }
         self.send("POST", "/mcp", &headers, body.to_string().as_bytes())
+    }
+
+    /// `tools/call whoami` with this token.
+    pub fn whoami(&self, token: &str) -> Answer {
+        self.mcp(
+            Some(token),
+            &serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                "params": {"name": "whoami", "arguments": {}}}),
+        )
+    }
+
+    /// Whether `/mcp` accepts `token`: the tool ran and saw a caller.
+    pub fn accepts(&self, token: &str) -> bool {
+        let r = self.whoami(token);
+        if r.status != 200 {
+            return false;
+        }
+        let text = json(&r)["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            text.contains(" via "),
+            "the tool must see the caller: {text}"
+        );
+        true
     }
 
     /// DCR of a public client (`none`) with [`REDIRECT`]; returns the client_id.
