@@ -11,6 +11,9 @@
 //! # Where this sits
 //! Used by [`super::authorize`], [`super::token`], [`super::revoke`] and
 //! [`super::login_form`].
+//!
+//! # Not implemented
+//! * Non-UTF-8 form encodings (`_charset_`): every client we serve sends UTF-8.
 
 /// Decoded `name=value` pairs of a query string or form body, in order.
 #[derive(Debug, Clone, Default)]

@@ -20,6 +20,10 @@
 //! # Where this sits
 //! Used by [`super::authorize`], [`super::token`], [`super::register`] and
 //! [`super::revoke`].
+//!
+//! # Not implemented
+//! * `error_uri`: the descriptions say what went wrong; there is no error catalogue page.
+//! * Localised messages: English only.
 
 use std::fmt;
 

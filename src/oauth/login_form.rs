@@ -19,6 +19,10 @@
 //! # Where this sits
 //! Rendered by [`super::authorize`] for [`super::provider::LoginStep::ShowForm`];
 //! the POST comes back to [`super::authorize`], which calls [`check_csrf`].
+//!
+//! # Not implemented
+//! * Per-scope checkboxes: the user approves all requested scopes or denies.
+//! * Styling beyond a few inline rules; no JavaScript at all.
 
 use super::client::ClientKind;
 use super::encoding::{Params, html_escape};
