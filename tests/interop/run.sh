@@ -50,7 +50,6 @@ check() {
 #    (served without authorization: the suite's client sends no token).
 start everything
 check "conformance: active suite (examples/everything)" $conformance server --url "$url/mcp" --suite active
-everything_url=$url
 
 # 2. The official SDK clients against examples/quickstart.
 start quickstart
