@@ -68,6 +68,11 @@ if [ -z "${SKIP_CLEAN_BUILD:-}" ]; then
 fi
 
 # ── Servers ──
+# Configured like a deployment: one signing key and one public URL for every
+# server here, so a token from the flow is valid on each of them (and on the
+# fresh processes of the cold-start rounds).
+export MCP_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789
+export PUBLIC_URL=http://localhost:8080
 ceiling_port=$(free_port); "$bin/ceiling" "$ceiling_port" 2>/dev/null & pids+=($!); ceiling_pid=$!
 mcp_port=$(free_port); "$bin/server" "$mcp_port" 1 2>/dev/null & pids+=($!); mcp_pid=$!
 many_port=$(free_port); "$bin/server" "$many_port" 1000 2>/dev/null & pids+=($!); many_pid=$!
@@ -75,12 +80,8 @@ for p in "$ceiling_port" "$mcp_port" "$many_port"; do wait_port "$p"; done
 
 # Authorization, when the server has OAuth: `flow` runs the real flow
 # (DCR → authorize → token) and prints the access token.
-auth=""
-if [ -x "$bin/flow" ]; then
-  token=$("$bin/flow" token "$mcp_port")
-  auth="Bearer $token"
-  many_token=$("$bin/flow" token "$many_port")
-fi
+token=$("$bin/flow" token "$mcp_port")
+auth="Bearer $token"
 
 body=$work/call.json
 printf '%s' '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}' >"$body"
@@ -113,7 +114,7 @@ for round in $(seq 1 "$rounds"); do
     for mode in keepalive close; do
       run ceiling "$ceiling_port" "$conns" "$mode" "$round" ""
       run mcp "$mcp_port" "$conns" "$mode" "$round" "$auth"
-      run mcp1000 "$many_port" "$conns" "$mode" "$round" "${many_token:+Bearer $many_token}"
+      run mcp1000 "$many_port" "$conns" "$mode" "$round" "$auth"
     done
   done
 done
@@ -121,11 +122,8 @@ peak_rss_kb=$(vm_kb "$mcp_pid" VmHWM)
 threads_after=$(vm_kb "$mcp_pid" Threads)
 
 # ── /token refresh grant: a chained client loop (each refresh rotates the token) ──
-refresh_json=null
-if [ -x "$bin/flow" ]; then
-  say "/token refresh grant, chained, ${duration}s"
-  refresh_json=$("$bin/flow" refresh "$mcp_port" "$duration")
-fi
+say "/token refresh grant: 4 chains of rotated tokens, ${duration}s"
+refresh_json=$("$bin/flow" refresh "$mcp_port" "$duration" 4)
 
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
@@ -134,8 +132,7 @@ pids=()
 # ── Cold start and idle RSS: exec → first answered initialize ──
 say "cold start (20 rounds)"
 cold_port=$(free_port)
-cold_headers=()
-cold=$("$bin/coldstart" 20 "$cold_port" "${cold_headers[@]}" -- "$bin/server" "$cold_port" 1)
+cold=$("$bin/coldstart" 20 "$cold_port" "Authorization: $auth" -- "$bin/server" "$cold_port" 1)
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -186,7 +183,7 @@ for r in rows:
     print(f"{r['conns']:>5} {r['mode']:<9} | {r['ceiling_rps']:>13.0f} {r['ceiling_p99_ms']:>6.2f} | {r['mcp_rps']:>16.0f} {r['mcp_p99_ms']:>6.2f} {r['ratio']:>5.0%} | {r['mcp1000_rps']:>10.0f} {r['mcp1000_p99_ms']:>6.2f}")
 print(f"tools/call is {auth}; non-200 answers or socket errors in all runs: {errors}")
 tr = out["token_refresh"]
-print("/token refresh grant: " + (f"{tr['rps']:.0f} req/s chained on one connection, p50 {tr['p50_ms']:.2f} ms, p99 {tr['p99_ms']:.2f} ms" if tr else "n/a (no OAuth on this build)"))
+print("/token refresh grant: " + (f"{tr['rps']:.0f} req/s ({tr['chains']} chained clients, keep-alive), p50 {tr['p50_ms']:.2f} ms, p99 {tr['p99_ms']:.2f} ms" if tr else "n/a (no OAuth on this build)"))
 print(f"cold start (exec → first initialize answered): median {out['cold_start_ms']['median']:.2f} ms (min {out['cold_start_ms']['min']:.2f}, max {out['cold_start_ms']['max']:.2f})")
 print(f"RSS: idle {out['idle_rss_kb']/1024:.1f} MiB, peak under load {out['peak_rss_kb']/1024:.1f} MiB (VmHWM); threads after load {out['threads_after_load']}")
 print(f"quickstart release binary, stripped: {out['binary_stripped_bytes']/1048576:.2f} MiB")

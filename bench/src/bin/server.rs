@@ -1,13 +1,15 @@
-//! The server under test: the quickstart's shape (one `App`, one `echo`
-//! tool) plus `TOOLS - 1` more registered tools, to show that the cost of a
-//! call does not grow with the number of tools.
+//! The server under test: the quickstart's shape (one `App` with its OAuth
+//! authorization server, single-user provider, one `echo` tool) plus
+//! `TOOLS - 1` more registered tools, to show that the cost of a call does not
+//! grow with the number of tools. Configured from the environment like a
+//! deployed server (`MCP_SIGNING_KEY`, …); the port comes from the argument.
 //!
 //! `server PORT [TOOLS]`
-use mcp_server::{App, Config, McpServer, Tool};
+use mcp_server::{App, Config, McpServer, SingleUserProvider, Tool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let port: u16 = args.next().and_then(|p| p.parse().ok()).unwrap_or(8091);
+    let port = args.next().unwrap_or_else(|| "8091".into());
     let tools: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let mut mcp = McpServer::new("bench").tool(
         Tool::new("echo", "Echo the text back.")
@@ -21,5 +23,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .handler(|call| Ok(call.str("text")?.to_string().into())),
         );
     }
-    App::new(mcp).config(Config::local(port)).run()
+    let config = Config::from_lookup(|name| match name {
+        "PORT" => Some(port.clone()),
+        _ => std::env::var(name).ok(),
+    })?;
+    App::new(mcp)
+        .provider(SingleUserProvider::new())
+        .config(config)
+        .run()
 }
