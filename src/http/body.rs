@@ -103,7 +103,7 @@ fn read_chunked(
 }
 
 /// The size of a chunk from its size line (extensions after `;` ignored).
-fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
+pub(crate) fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
     let digits = line
         .split(|&b| b == b';')
         .next()

@@ -57,6 +57,20 @@ use std::net::SocketAddr;
 
 pub use server::{Handler, Limits, Server, ShutdownHandle};
 
+/// **Fuzzing only.** `cargo fuzz` builds with `--cfg fuzzing`; no other build
+/// has this function. Runs the request-head parser (with the default
+/// [`Limits`]) and the chunk-size parser over bytes from the fuzzer, the two
+/// places where a client's bytes are parsed before any handler sees them
+/// (fuzz/fuzz_targets/http_head.rs). Returns the status a refused head gets.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_request_head(bytes: &[u8]) -> Option<u16> {
+    for line in bytes.split(|&b| b == b'\n') {
+        let _ = body::chunk_size(line);
+    }
+    parse::fuzz_head(bytes)
+}
+
 /// The HTTP version of a request line. We answer in the same version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {

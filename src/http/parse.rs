@@ -294,6 +294,28 @@ fn parse(
     Ok(Some((head, len)))
 }
 
+/// The fuzzing entry (see `super::fuzz_request_head`): parses `bytes` as a
+/// complete head would be parsed, and checks what must hold of any answer.
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_head(bytes: &[u8]) -> Option<u16> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+    let limits = Limits::default();
+    let _ = ends_head(bytes, bytes.len() / 2);
+    match parse(bytes, &limits, addr) {
+        Ok(Some((head, len))) => {
+            assert!(len <= bytes.len() && len <= limits.max_head_bytes);
+            assert!(head.request.path.len() <= limits.max_url_bytes + 1);
+            if let Framing::Length(n) = head.framing {
+                assert!(n <= limits.max_body_bytes);
+            }
+            None
+        }
+        Ok(None) => None,
+        Err(ReadError::Reject(status)) => Some(status),
+        Err(ReadError::Closed) => unreachable!("parsing alone never closes"),
+    }
+}
+
 /// `httparse` says "bad version" both for `HTTP/2.0` (a version we do not
 /// speak: 505) and for a request line that is not HTTP at all (400).
 fn version_error(bytes: &[u8]) -> u16 {
