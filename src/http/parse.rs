@@ -287,7 +287,12 @@ fn parse(
     request.remote_addr = remote_addr;
     request.headers.reserve_exact(parsed.headers.len());
     for header in parsed.headers.iter() {
-        let value = String::from_utf8_lossy(header.value).into_owned();
+        // The common case (valid UTF-8) through `from_utf8`, whose ASCII fast
+        // path is several times quicker than the lossy decoder's byte walk.
+        let value = match std::str::from_utf8(header.value) {
+            Ok(value) => value.to_owned(),
+            Err(_) => String::from_utf8_lossy(header.value).into_owned(),
+        };
         request.headers.push((header.name.to_string(), value));
     }
     let head = check(request, limits)?;
