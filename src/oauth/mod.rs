@@ -15,8 +15,9 @@
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
-//! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`],
-//! [`encoding`], [`error`].
+//! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`] (with
+//! `redis_store` under the `redis` feature), [`seal`] and [`upstream_token`]
+//! (upstream tokens at rest), [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -28,7 +29,6 @@
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
-//! * A shared store backend (Redis): the [`store::Store`] trait is ready for it.
 //! * An upstream identity provider (GitHub): [`provider::AuthProvider`] has the seam.
 
 pub mod authorize;
@@ -41,12 +41,16 @@ pub mod error;
 pub mod login_form;
 pub mod pkce;
 pub mod provider;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod register;
 pub mod revoke;
+pub mod seal;
 pub mod secret;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod upstream_token;
 
 use std::sync::Arc;
 
@@ -62,7 +66,8 @@ pub struct OAuth {
     pub provider: Box<dyn AuthProvider>,
     /// Signs and checks tokens, codes, client ids and CSRF tokens.
     pub key: SigningKey,
-    /// Spent codes and refresh tokens, revocations, rate-limit counters.
+    /// Spent codes and refresh tokens, revocations, rate-limit counters,
+    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set.
     pub store: Arc<dyn Store>,
     /// Client ID Metadata Document resolution (cache + guarded fetch).
     pub cimd: cimd::Cimd,

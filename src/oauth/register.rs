@@ -69,6 +69,7 @@ fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
     if oauth
         .store
         .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)
+        .map_err(RegisterError::Unavailable)?
         > REGISTRATIONS_PER_WINDOW
     {
         return Err(RegisterError::TooManyRequests);

@@ -6,6 +6,7 @@
 //! ```text
 //!   C → S  POST /revoke  token=…[&token_type_hint=refresh_token]&client_id…
 //!   S → C  200 (always, for any token: RFC 7009 §2.2 — nothing to learn from the answer)
+//!          503 temporarily_unavailable when the revocation cannot be recorded (§2.2.1; retry)
 //! ```
 //!
 //! # Spec
@@ -55,15 +56,20 @@ fn revoke(oauth: &OAuth, request: &Request) -> Result<(), RevokeError> {
     // A token of another client is left alone, and the answer is still 200.
     if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Refresh, token, now) {
         if claims.client_id == client.id {
-            revoke_family(oauth, &claims.family, now);
+            revoke_family(oauth, &claims.family, now).map_err(RevokeError::Unavailable)?;
         }
     } else if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Access, token, now) {
         if claims.client_id == client.id {
-            oauth.store.insert_once(
-                &format!("access:{}", hash_hex(&claims.id)),
-                claims.expires_at,
-            );
+            oauth
+                .store
+                .insert_once(&access_key(&claims.id), claims.expires_at)
+                .map_err(RevokeError::Unavailable)?;
         }
     }
     Ok(())
+}
+
+/// The store key of a revoked access token (also read by [`super::bearer`]).
+pub fn access_key(jti: &str) -> String {
+    format!("access:{}", hash_hex(jti))
 }
