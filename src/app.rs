@@ -255,7 +255,9 @@ fn redis_store(url: &Secret) -> Result<Arc<dyn Store>, Box<dyn Error>> {
         ),
         Err(e) => crate::log::event(
             "WARNING",
-            &format!("OAuth state goes to Redis, which does not answer yet ({e}); requests that need it get 503 until it does"),
+            &format!(
+                "OAuth state goes to Redis, which does not answer yet ({e}); requests that need it get 503 until it does"
+            ),
         ),
     }
     Ok(Arc::new(store))
@@ -263,11 +265,13 @@ fn redis_store(url: &Secret) -> Result<Arc<dyn Store>, Box<dyn Error>> {
 
 #[cfg(not(feature = "redis"))]
 fn redis_store(_url: &Secret) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    Err("REDIS_URL is set, but this server was built without the `redis` cargo feature. \
+    Err(
+        "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
          Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \
          ./deploy.sh does this when REDIS_URL is given), or unset REDIS_URL to keep the \
          OAuth state in memory."
-        .into())
+            .into(),
+    )
 }
 
 /// Turns the first SIGTERM or SIGINT into [`ShutdownHandle::shutdown`], on a
@@ -281,7 +285,13 @@ fn stop_on_signals(handle: ShutdownHandle, grace: Duration) -> Result<(), Box<dy
         .name("signals".into())
         .spawn(move || {
             let mut received = signals.forever();
-            let name = |signal| if signal == SIGTERM { "SIGTERM" } else { "SIGINT" };
+            let name = |signal| {
+                if signal == SIGTERM {
+                    "SIGTERM"
+                } else {
+                    "SIGINT"
+                }
+            };
             if let Some(signal) = received.next() {
                 crate::log::event(
                     "INFO",

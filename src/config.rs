@@ -321,15 +321,15 @@ mod tests {
 
     #[test]
     fn redis_url_is_a_secret_and_must_be_redis() {
-        let c = Config::from_lookup(env(&[("REDIS_URL", "redis://:pw-1234@10.0.0.3:6379/1")]))
-            .unwrap();
+        let c =
+            Config::from_lookup(env(&[("REDIS_URL", "redis://:pw-1234@10.0.0.3:6379/1")])).unwrap();
         assert_eq!(
             c.redis_url.as_ref().unwrap().expose(),
             "redis://:pw-1234@10.0.0.3:6379/1"
         );
         assert!(!format!("{c:?}").contains("pw-1234"));
-        let e = Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")]))
-            .unwrap_err();
+        let e =
+            Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")])).unwrap_err();
         assert_eq!(e.variable, "REDIS_URL");
         assert!(!e.to_string().contains("pw-1234"));
     }

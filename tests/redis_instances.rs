@@ -38,7 +38,10 @@ fn start(name: &str, redis: &RedisServer) -> ServerProcess {
     );
     let log = server.log_text();
     assert!(
-        log.contains(&format!("OAuth state is kept in Redis at 127.0.0.1:{}", redis.port)),
+        log.contains(&format!(
+            "OAuth state is kept in Redis at 127.0.0.1:{}",
+            redis.port
+        )),
         "{log}"
     );
     server
@@ -114,7 +117,10 @@ fn two_instances_share_one_redis_through_restarts_and_outages() {
     let b = start("b2", &redis);
     assert!(b.accepts(&access4), "issued before the restart");
     let (access5, refresh5) = tokens(a.refresh(&client, &refresh4));
-    assert!(!a.accepts(&access2), "the revocation outlived both processes");
+    assert!(
+        !a.accepts(&access2),
+        "the revocation outlived both processes"
+    );
     assert_invalid_grant(&b.refresh(&client, &refresh2), "revoked");
 
     // ── Redis dies: 503s in each protocol's form, no crash ──
@@ -160,8 +166,9 @@ fn two_instances_share_one_redis_through_restarts_and_outages() {
     let mut b = b;
     assert!(a.is_running() && b.is_running());
     assert!(
-        a.log_text()
-            .contains(&format!("the state store is unavailable: redis at 127.0.0.1:{port}")),
+        a.log_text().contains(&format!(
+            "the state store is unavailable: redis at 127.0.0.1:{port}"
+        )),
         "{}",
         a.log_text()
     );
@@ -172,7 +179,10 @@ fn two_instances_share_one_redis_through_restarts_and_outages() {
     let (access6, _) = tokens(b.refresh(&client, &refresh5));
     assert!(a.accepts(&access6));
     let (access7, _) = tokens(a.redeem(&client, &outage_code));
-    assert!(b.accepts(&access7), "the code the outage refused was not spent");
+    assert!(
+        b.accepts(&access7),
+        "the code the outage refused was not spent"
+    );
 
     a.stop();
     b.stop();

@@ -33,7 +33,10 @@ fn contract(store: Arc<dyn Store>) {
     assert!(s.insert_once(&k("old"), now() - 1).unwrap());
     assert!(!s.contains(&k("old")).unwrap());
     assert!(s.insert_once(&k("old"), now() + 60).unwrap());
-    assert!(s.insert_once(&k("zero"), 0).unwrap(), "expiry 0 is the past");
+    assert!(
+        s.insert_once(&k("zero"), 0).unwrap(),
+        "expiry 0 is the past"
+    );
     assert!(!s.contains(&k("zero")).unwrap());
 
     // ── contains_any: one round trip for "token or family revoked?" ──
@@ -187,9 +190,7 @@ mod redis_backend {
         let ns = random_id();
         let key = format!("test:{ns}:ttl");
         store.insert_once(&key, now() + 100).unwrap();
-        store
-            .put(&format!("{key}-v"), b"x", now() + 100)
-            .unwrap();
+        store.put(&format!("{key}-v"), b"x", now() + 100).unwrap();
         store.increment(&format!("{key}-n"), now() + 100).unwrap();
         // Read the TTLs with a client of our own, not through the code under test.
         let client = redis::Client::open(url.as_str()).unwrap();

@@ -111,7 +111,8 @@ impl RedisStore {
 
     /// Sends `PING`: whether Redis answers now (start-up log, health checks).
     pub fn ping(&self) -> Result<(), StoreError> {
-        self.run(|c| redis::cmd("PING").query::<String>(c)).map(|_| ())
+        self.run(|c| redis::cmd("PING").query::<String>(c))
+            .map(|_| ())
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
@@ -134,7 +135,8 @@ impl RedisStore {
             Some(mut connection) => match command(&mut connection) {
                 Err(e) if was_pooled && is_gone(&e) => {
                     self.idle().clear();
-                    self.connect().and_then(|mut c| command(&mut c).map(|v| (v, c)))
+                    self.connect()
+                        .and_then(|mut c| command(&mut c).map(|v| (v, c)))
                 }
                 other => other.map(|v| (v, connection)),
             },
@@ -275,7 +277,10 @@ mod tests {
             .port();
         let store = RedisStore::open(&format!("redis://127.0.0.1:{port}")).unwrap();
         let e = store.insert_once("code:x", 10).unwrap_err();
-        assert!(e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")), "{e}");
+        assert!(
+            e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")),
+            "{e}"
+        );
         assert!(store.contains("x").is_err());
         assert!(store.ping().is_err());
     }

@@ -279,9 +279,7 @@ impl Store for MemoryStore {
             value: value.to_vec(),
             expires_at,
         };
-        self.lock_for_write(now)
-            .map
-            .insert(key.to_string(), record);
+        self.lock_for_write(now).map.insert(key.to_string(), record);
         Ok(())
     }
 

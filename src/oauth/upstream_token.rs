@@ -121,7 +121,15 @@ mod tests {
     #[test]
     fn another_signing_key_or_a_moved_value_loads_nothing() {
         let store = MemoryStore::new();
-        save(&store, &key(K), "github", "alice", &Secret::new("gho_a"), now() + 60).unwrap();
+        save(
+            &store,
+            &key(K),
+            "github",
+            "alice",
+            &Secret::new("gho_a"),
+            now() + 60,
+        )
+        .unwrap();
         let other = key("a-different-signing-key-0123456789abcdef");
         assert!(load(&store, &other, "github", "alice").unwrap().is_none());
         // Alice's sealed token copied into Bob's record does not open as Bob's.
@@ -135,7 +143,15 @@ mod tests {
     #[test]
     fn forget_and_expiry_remove_it() {
         let store = MemoryStore::new();
-        save(&store, &key(K), "github", "a", &Secret::new("t"), now() + 60).unwrap();
+        save(
+            &store,
+            &key(K),
+            "github",
+            "a",
+            &Secret::new("t"),
+            now() + 60,
+        )
+        .unwrap();
         forget(&store, "github", "a").unwrap();
         assert!(load(&store, &key(K), "github", "a").unwrap().is_none());
         save(&store, &key(K), "github", "b", &Secret::new("t"), now() - 1).unwrap();

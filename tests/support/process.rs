@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_server::oauth::encoding::{encode_pairs, Params};
+use mcp_server::oauth::encoding::{Params, encode_pairs};
 use serde_json::{Value, json};
 
 use super::raw::{Answer, Conn};
@@ -79,14 +79,20 @@ impl ServerProcess {
         loop {
             let text = process.log_text();
             if let Some(rest) = text.split("listening on http://").nth(1) {
-                let addr = rest.split(|c: char| c.is_whitespace() || c == ',').next().unwrap();
+                let addr = rest
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .next()
+                    .unwrap();
                 process.addr = addr.parse().unwrap();
                 return process;
             }
             if let Ok(Some(status)) = process.child.try_wait() {
                 panic!("the server exited ({status}) before listening:\n{text}");
             }
-            assert!(Instant::now() < deadline, "the server did not start:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -144,7 +150,13 @@ impl ServerProcess {
     }
 
     /// One request on its own connection (`Connection: close`).
-    pub fn send(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    pub fn send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer {
         let mut conn = Conn::open(self.addr);
         let mut head = format!(
             "{method} {target} HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n",
