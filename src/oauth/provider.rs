@@ -23,7 +23,9 @@
 //!
 //! # Not implemented
 //! * An upstream-IdP provider (GitHub): a later issue builds it on
-//!   [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`].
+//!   [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`];
+//!   it must keep the user's upstream token with [`super::upstream_token`]
+//!   (sealed with [`super::seal`]), so no store backend ever holds it in clear.
 
 use super::client::Client;
 use super::encoding::{Params, encode_pairs};
@@ -89,7 +91,13 @@ pub struct ProviderContext<'a> {
     pub config: &'a Config,
     /// The server's signing key.
     pub key: &'a SigningKey,
-    /// The state store (e.g. single-use upstream `state` values).
+    /// The state store (e.g. single-use upstream `state` values with
+    /// [`Store::take`]). A user's upstream token goes through
+    /// [`super::upstream_token::save`]/[`super::upstream_token::load`], which
+    /// seal it, never through [`Store::put`] directly. Store operations can
+    /// fail (Redis unreachable): answer with
+    /// [`super::error::html_page`]`(503, …)` or redirect with
+    /// `temporarily_unavailable`, never with a panic.
     pub store: &'a dyn Store,
 }
 
