@@ -15,6 +15,7 @@ pub mod config;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod outbound;
 pub mod router;
 
 pub use app::{App, RunningServer};
