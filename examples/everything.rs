@@ -343,7 +343,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mcp = McpServer::new("mcp-server-everything")
         .instructions("Conformance test server: every MCP feature in one place.");
     let mcp = prompts(resources(tools(mcp)));
-    let server = App::new(mcp).config(Config::from_env()?).start()?;
+    let server = App::new(mcp)
+        .config(Config::from_env()?)
+        .without_auth()
+        .start()?;
     println!("MCP endpoint: {}/mcp", server.local_url());
     server.wait()
 }

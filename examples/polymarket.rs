@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_server::outbound::{Outbound, OutboundError};
-use mcp_server::{App, McpServer, Tool, ToolCall, ToolError, ToolResult};
+use mcp_server::{App, McpServer, SingleUserProvider, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::{Map, Value, json};
 
 /// Polymarket's public catalogue API.
@@ -61,7 +61,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         "INFO",
         &format!("Polymarket Gamma API at {}", gamma.base_url),
     );
-    App::new(build(gamma)).run()
+    // Public data: no sign-in upstream, and one user as far as our own
+    // authorization server is concerned (it still runs: claude.ai needs it).
+    App::new(build(gamma))
+        .provider(SingleUserProvider::new())
+        .run()
 }
 
 /// The MCP server: three tools over one [`Gamma`] client.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod oauth;
 pub mod outbound;
 pub mod router;
 
@@ -22,3 +23,4 @@ pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
 pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};

@@ -51,10 +51,16 @@ check() {
 start everything
 check "conformance: active suite (examples/everything)" $conformance server --url "$url/mcp" --suite active
 
-# 2. The official SDK clients against examples/quickstart.
-start quickstart
-check "python sdk (auto mode: server/discover probe, then initialize)" "$py" "$here/py_client.py" "$url/mcp"
-check "typescript sdk" node "$here/ts_client.mjs" "$url/mcp"
+# 2. The official SDK clients against examples/quickstart, password-protected:
+#    each runs the whole OAuth flow itself (401 challenge, metadata, DCR, PKCE,
+#    the login form played as a browser, token, refresh) and then initializes,
+#    lists and calls `my_tool`. The Python client runs in its default "auto"
+#    mode, which first probes with the 2026-07-28 `server/discover`.
+password="interop-$RANDOM-$RANDOM"
+start quickstart ADMIN_PASSWORD="$password"
+check "python sdk: oauth + tools (auto mode)" "$py" "$here/oauth_py.py" "$url/mcp" "$password"
+check "typescript sdk: oauth + tools" node "$here/oauth_ts.mjs" "$url/mcp" "$password"
+check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$url/mcp" "$password"
 
 echo
 echo "interop: $passed passed, $failed failed"
