@@ -188,7 +188,7 @@ impl Allowlist {
 
     /// Whether `user` may sign in.
     pub fn admits(&self, user: &UpstreamUser) -> bool {
-        self.ids.iter().any(|id| *id == user.id)
+        self.ids.contains(&user.id)
             || self
                 .logins
                 .iter()
