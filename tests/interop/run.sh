@@ -62,6 +62,13 @@ check "python sdk: oauth + tools (auto mode)" "$py" "$here/oauth_py.py" "$url/mc
 check "typescript sdk: oauth + tools" node "$here/oauth_ts.mjs" "$url/mcp" "$password"
 check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$url/mcp" "$password"
 
+# 3. The GitHub example (per-user upstream OAuth) with the official Python SDK:
+#    the script starts a stand-in GitHub on 127.0.0.1 and the example pointed at
+#    it, then plays the browser through our consent screen, "GitHub" and our
+#    callback for alice and bob (own data), mallory (not allowed), and a forged
+#    state, a replayed callback and a callback without the sign-in cookie.
+check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
+
 echo
 echo "interop: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then printf 'failed: %s\n' "${failures[@]}"; exit 1; fi
