@@ -55,7 +55,14 @@ const SITE: &str = "https://polymarket.com/event";
 /// answer claude.ai can read is not).
 const MAX_LIMIT: i64 = 50;
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("polymarket example: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
     let gamma = Gamma::from_env()?;
     mcp_server::log::event(
         "INFO",
