@@ -1,11 +1,12 @@
-"""The official Python SDK client (`mcp` 2.3.0) against examples/quickstart.
+"""The official Python SDK client (`mcp` 2.3.0) in its legacy mode against examples/quickstart.
 
 Usage: python py_client.py http://127.0.0.1:PORT/mcp
 
-Default "auto" mode: the SDK first probes the 2026-07-28 `server/discover`,
-which our server answers with HTTP 400 and a legacy JSON-RPC error; the SDK
-must then fall back to `initialize`. Then tools/list and tools/call, with the
-exact result text asserted. Exits non-zero on any failure.
+`mode="legacy"`: the SDK opens with `initialize` (2025-11-25), exactly as the
+clients of the 2025 revisions do, and must get a session-era answer from our
+dual-era server. Then tools/list and tools/call, with the exact result text
+asserted. (The default "auto" mode now negotiates 2026-07-28: py_modern.py.)
+Exits non-zero on any failure.
 """
 
 import sys
@@ -15,7 +16,7 @@ from mcp.client import Client
 
 
 async def main(url: str) -> None:
-    async with Client(url) as client:  # mode="auto" is the default
+    async with Client(url, mode="legacy") as client:
         version = client.protocol_version
         assert version == "2025-11-25", f"negotiated {version!r}"
         assert client.server_info is not None and client.server_info.name == "my-service", client.server_info

