@@ -626,7 +626,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .instructions("Conformance test server: every MCP feature in one place.")
         .announce_list_changes();
     let mcp = modern_tools(prompts(resources(tools(mcp))));
-    let server = App::new(mcp).config(Config::from_env()?).start()?;
+    let server = App::new(mcp)
+        .config(Config::from_env()?)
+        .without_auth()
+        .start()?;
     println!("MCP endpoint: {}/mcp", server.local_url());
     server.wait()
 }

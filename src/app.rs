@@ -10,6 +10,11 @@
 //! # }
 //! ```
 //!
+//! Who may call the tools is decided by an [`AuthProvider`]
+//! ([`App::provider`]; [`SingleUserProvider`] when none is given). For local
+//! tests only, [`App::without_auth`] serves `/mcp` with no authorization at
+//! all, and refuses to start unless bound to a loopback address.
+//!
 //! # Where this sits
 //! Builds the [`Shared`] state that [`crate::router`] hands to every handler.
 
@@ -21,6 +26,11 @@ use std::thread::JoinHandle;
 use crate::config::Config;
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
+use crate::oauth::cimd::{Cimd, CimdError, Fetched};
+use crate::oauth::provider::{AuthProvider, SingleUserProvider};
+use crate::oauth::store::{MemoryStore, Store};
+use crate::oauth::tokens::SigningKey;
+use crate::oauth::{OAuth, Settings};
 
 /// Everything a request handler may read: built once, shared by all threads.
 pub struct Shared {
@@ -28,18 +38,74 @@ pub struct Shared {
     pub config: Config,
     /// The tools, resources and prompts.
     pub mcp: McpServer,
+    /// The authorization server (signing key, store, provider); `None` under
+    /// [`App::without_auth`].
+    pub oauth: Option<OAuth>,
 }
 
 /// A server under construction: `App::new(mcp).run()`.
 pub struct App {
     mcp: McpServer,
     config: Option<Config>,
+    provider: Option<Box<dyn AuthProvider>>,
+    store: Option<Arc<dyn Store>>,
+    cimd: Option<Cimd>,
+    scopes: Option<(Vec<String>, Vec<String>)>,
+    without_auth: bool,
 }
 
 impl App {
     /// A server for these tools, configured from the environment at start.
     pub fn new(mcp: McpServer) -> App {
-        App { mcp, config: None }
+        App {
+            mcp,
+            config: None,
+            provider: None,
+            store: None,
+            cimd: None,
+            scopes: None,
+            without_auth: false,
+        }
+    }
+
+    /// Who may approve authorizations: e.g. [`crate::StaticPasswordProvider`].
+    /// Default: [`SingleUserProvider`] (with a start-up warning).
+    pub fn provider(mut self, provider: impl AuthProvider + 'static) -> App {
+        self.provider = Some(Box::new(provider));
+        self
+    }
+
+    /// The OAuth state store (default: a fresh [`MemoryStore`]). Give several
+    /// servers the same store to share spent codes and revocations.
+    pub fn store(mut self, store: Arc<dyn Store>) -> App {
+        self.store = Some(store);
+        self
+    }
+
+    /// Scopes advertised, and scopes an access token needs for `/mcp`
+    /// (default: `["mcp"]` and `["mcp"]`).
+    pub fn scopes(mut self, supported: &[&str], required: &[&str]) -> App {
+        let owned = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
+        self.scopes = Some((owned(supported), owned(required)));
+        self
+    }
+
+    /// Replaces the network fetch of Client ID Metadata Documents (tests and
+    /// offline deployments); the URL checks and document validation still apply.
+    pub fn client_metadata_fetcher(
+        mut self,
+        fetch: impl Fn(&str) -> Result<Fetched, CimdError> + Send + Sync + 'static,
+    ) -> App {
+        self.cimd = Some(Cimd::with_fetcher(fetch));
+        self
+    }
+
+    /// Serves `/mcp` with no authorization at all (the conformance suite
+    /// connects without tokens). [`App::start`] refuses unless the bind
+    /// address is loopback ([`Config::binds_loopback`]).
+    pub fn without_auth(mut self) -> App {
+        self.without_auth = true;
+        self
     }
 
     /// Uses this configuration instead of the environment.
@@ -54,6 +120,13 @@ impl App {
             Some(c) => c,
             None => Config::from_env()?,
         };
+        if self.without_auth && !config.binds_loopback() {
+            return Err(format!(
+                "App::without_auth() serves /mcp to anyone, so it only binds a loopback address; HOST is {:?}",
+                config.host
+            )
+            .into());
+        }
         let server = Server::bind((config.host.as_str(), config.port), config.limits.clone())?;
         let addr = server.local_addr()?;
         if config.port == 0 && config.public_url == "http://localhost:0" {
@@ -61,9 +134,40 @@ impl App {
             config.public_url = format!("http://localhost:{}", addr.port());
         }
         let public_url = config.public_url.clone();
+        let oauth = if self.without_auth {
+            crate::log::event(
+                "WARNING",
+                "authorization is OFF (App::without_auth): loopback only",
+            );
+            None
+        } else {
+            let mut settings = Settings::from_config(&config, &self.mcp.name);
+            if let Some((supported, required)) = self.scopes {
+                settings.scopes_supported = supported;
+                settings.required_scopes = required;
+            }
+            Some(OAuth {
+                key: signing_key(&config),
+                provider: self
+                    .provider
+                    .unwrap_or_else(|| Box::new(SingleUserProvider::new())),
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                cimd: self.cimd.unwrap_or_default(),
+                settings,
+            })
+        };
+        if let Some(oauth) = &oauth {
+            let severity = if oauth.provider.asks_password() {
+                "INFO"
+            } else {
+                "WARNING"
+            };
+            crate::log::event(severity, &oauth.provider.describe());
+        }
         let shared = Arc::new(Shared {
             config,
             mcp: self.mcp,
+            oauth,
         });
         let shutdown = server.shutdown_handle()?;
         let handler_state = shared.clone();
@@ -89,6 +193,24 @@ impl App {
     /// Binds, serves, and returns when the server is shut down.
     pub fn run(self) -> Result<(), Box<dyn Error>> {
         self.start()?.wait()
+    }
+}
+
+/// The key from `MCP_SIGNING_KEY`, or a random one and a warning saying what
+/// that costs.
+fn signing_key(config: &Config) -> SigningKey {
+    match &config.signing_key {
+        Some(secret) => SigningKey::from_secret(secret),
+        None => {
+            crate::log::event(
+                "WARNING",
+                "MCP_SIGNING_KEY is not set: using a random key. Access tokens, refresh tokens and \
+                 client registrations will stop working when this process restarts, and other \
+                 instances will not accept them (users must connect again). Set MCP_SIGNING_KEY to \
+                 32+ random characters, e.g. `openssl rand -base64 32`.",
+            );
+            SigningKey::generate()
+        }
     }
 }
 

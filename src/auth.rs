@@ -3,11 +3,19 @@
 //! see the answer as [`Identity`] in their context (the Rust form of the seed's
 //! `get_current_sub()`).
 //!
-//! PROVISIONAL: until the OAuth authorization server lands, the hook allows
-//! every request and reports no identity.
+//! ```text
+//!   router: (_, "/mcp") → authenticate ─ Err(401/403 challenge) → sent as is
+//!                                      └ Ok(Some(identity))       → mcp::transport → tools (call.caller())
+//!                                      └ Ok(None)                 → App::without_auth() (loopback only)
+//! ```
+//!
+//! # Spec
+//! * MCP 2025-11-25 *Authorization — Token Handling*: validate the token on
+//!   every request, before any work (sessions are never authentication).
 //!
 //! # Where this sits
-//! Called by [`crate::router`] before [`crate::mcp::transport`].
+//! Called by [`crate::router`] before [`crate::mcp::transport`]; the checking
+//! itself is [`crate::oauth::bearer`].
 
 use crate::app::Shared;
 use crate::http::{Request, Response};
@@ -15,7 +23,7 @@ use crate::http::{Request, Response};
 /// The authenticated caller of an MCP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    /// The user's stable subject (e.g. GitHub's numeric user id).
+    /// The user's stable subject (e.g. `"admin"`, or GitHub's numeric user id).
     pub sub: String,
     /// The OAuth client the token was issued to.
     pub client_id: String,
@@ -24,8 +32,22 @@ pub struct Identity {
 }
 
 /// Decides who is calling `/mcp`: `Ok(Some(identity))`, `Ok(None)` when the
-/// server runs without authorization, or `Err(response)` with the challenge to
-/// send instead (401/403).
-pub fn authenticate(_shared: &Shared, _request: &Request) -> Result<Option<Identity>, Response> {
-    Ok(None)
+/// server runs without authorization ([`crate::App::without_auth`]), or
+/// `Err(response)` with the challenge to send instead (401/403, or 400 for a
+/// token in the query string). Every method is checked, `GET` included: the
+/// 401 comes before any 405.
+///
+/// A CORS preflight (`OPTIONS`) passes with `Ok(None)`: browsers never attach
+/// credentials to a preflight, and it carries no MCP message.
+pub fn authenticate(shared: &Shared, request: &Request) -> Result<Option<Identity>, Response> {
+    let Some(oauth) = &shared.oauth else {
+        return Ok(None);
+    };
+    if request.method == "OPTIONS" {
+        return Ok(None);
+    }
+    match crate::oauth::bearer::check(&shared.config, oauth, request) {
+        Ok(identity) => Ok(Some(identity)),
+        Err(e) => Err(crate::oauth::bearer::challenge(&shared.config, oauth, &e)),
+    }
 }

@@ -10,6 +10,10 @@
 //! | `MCP_ALLOWED_HOSTS` | (none) | extra `Host` values accepted, comma-separated |
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
 //! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
+//! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
+//! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds |
+//! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds |
+//! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
 //! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
@@ -24,6 +28,7 @@
 use std::fmt;
 
 use crate::http::Limits;
+use crate::oauth::secret::Secret;
 
 /// Server configuration. Build it with [`Config::from_env`] or [`Config::local`].
 #[derive(Debug, Clone)]
@@ -41,6 +46,18 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Bounds on connections, heads, bodies and time.
     pub limits: Limits,
+    /// `MCP_SIGNING_KEY`: signs tokens and client ids. `None`: a random key
+    /// at start-up (tokens then die with the process).
+    pub signing_key: Option<Secret>,
+    /// `MCP_ACCESS_TOKEN_TTL`, seconds. Hours rather than minutes, because
+    /// claude.ai's refresh has been unreliable.
+    pub access_token_ttl: u64,
+    /// `MCP_REFRESH_TOKEN_TTL`, seconds.
+    pub refresh_token_ttl: u64,
+    /// `MCP_CLIENT_ID`: an operator-created client.
+    pub client_id: Option<String>,
+    /// `MCP_CLIENT_SECRET`: its secret.
+    pub client_secret: Option<Secret>,
 }
 
 /// A configuration variable that could not be used.
@@ -71,6 +88,11 @@ impl Config {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             limits: Limits::default(),
+            signing_key: None,
+            access_token_ttl: 8 * 3600,
+            refresh_token_ttl: 30 * 24 * 3600,
+            client_id: None,
+            client_secret: None,
         }
     }
 
@@ -108,6 +130,34 @@ impl Config {
                     problem: format!("{n:?} is not a positive number"),
                 })?;
         }
+        if let Some(key) = get("MCP_SIGNING_KEY").filter(|k| !k.is_empty()) {
+            if key.len() < 32 {
+                return Err(ConfigError {
+                    variable: "MCP_SIGNING_KEY",
+                    problem: "is shorter than 32 characters; use e.g. `openssl rand -base64 32`"
+                        .into(),
+                });
+            }
+            config.signing_key = Some(Secret::new(key));
+        }
+        config.access_token_ttl = seconds(&get, "MCP_ACCESS_TOKEN_TTL", config.access_token_ttl)?;
+        config.refresh_token_ttl =
+            seconds(&get, "MCP_REFRESH_TOKEN_TTL", config.refresh_token_ttl)?;
+        let client_id = get("MCP_CLIENT_ID").filter(|v| !v.trim().is_empty());
+        let client_secret = get("MCP_CLIENT_SECRET").filter(|v| !v.is_empty());
+        match (client_id, client_secret) {
+            (Some(id), Some(secret)) => {
+                config.client_id = Some(id.trim().to_string());
+                config.client_secret = Some(Secret::new(secret));
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError {
+                    variable: "MCP_CLIENT_ID",
+                    problem: "MCP_CLIENT_ID and MCP_CLIENT_SECRET must be set together".into(),
+                });
+            }
+        }
         Ok(config)
     }
 
@@ -134,6 +184,26 @@ impl Config {
             Ok(ip) => ip.is_loopback(),
             Err(_) => self.host.eq_ignore_ascii_case("localhost"),
         }
+    }
+}
+
+/// A positive number of seconds, or the default when unset.
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ConfigError {
+                variable,
+                problem: format!("{v:?} is not a positive number of seconds"),
+            }),
     }
 }
 
@@ -193,6 +263,40 @@ mod tests {
         let c = Config::from_lookup(env(&[("PUBLIC_URL", "https://x.run.app/")])).unwrap();
         assert_eq!(c.public_url, "https://x.run.app");
         assert_eq!(c.public_host(), "x.run.app");
+    }
+
+    #[test]
+    fn oauth_variables() {
+        let c = Config::from_lookup(env(&[
+            ("MCP_SIGNING_KEY", "0123456789abcdef0123456789abcdef"),
+            ("MCP_ACCESS_TOKEN_TTL", "3600"),
+            ("MCP_CLIENT_ID", "claude"),
+            ("MCP_CLIENT_SECRET", "s3cret"),
+        ]))
+        .unwrap();
+        assert!(c.signing_key.is_some());
+        assert_eq!(c.access_token_ttl, 3600);
+        assert_eq!(c.refresh_token_ttl, 30 * 24 * 3600);
+        assert_eq!(c.client_id.as_deref(), Some("claude"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_SIGNING_KEY", "short")]))
+                .unwrap_err()
+                .variable,
+            "MCP_SIGNING_KEY"
+        );
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_CLIENT_ID", "x")]))
+                .unwrap_err()
+                .variable,
+            "MCP_CLIENT_ID"
+        );
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_ACCESS_TOKEN_TTL", "0")]))
+                .unwrap_err()
+                .variable,
+            "MCP_ACCESS_TOKEN_TTL"
+        );
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub mod config;
 pub mod http;
 pub mod log;
 pub mod mcp;
+pub mod oauth;
 pub mod router;
 
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
 pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};

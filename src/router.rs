@@ -2,6 +2,10 @@
 //! the order of the sequence diagram in [docs/FLOW.md](../docs/FLOW.md), so that
 //! reading it top to bottom is reading the flow.
 //!
+//! The third element of the matched tuple is the authorization server: `None`
+//! under [`crate::App::without_auth`] (loopback only), and then no OAuth arm
+//! matches — there is no authorization server to discover.
+//!
 //! # Where this sits
 //! Called by [`crate::http::server`] for every request; calls one handler per
 //! arm. Handlers are plain functions from a [`Request`] to a [`Response`].
@@ -10,17 +14,66 @@ use std::sync::Arc;
 
 use crate::app::Shared;
 use crate::http::{Request, Response};
+use crate::oauth::{authorize, discovery, provider::ProviderContext, register, revoke, token};
 
 /// Answers one request.
 pub fn route(shared: &Arc<Shared>, request: Request) -> Response {
-    match (request.method.as_str(), request.path.as_str()) {
-        // ── Discovery and tool calls: the MCP endpoint (auth hook first) ──
-        (_, "/mcp") => match crate::auth::authenticate(shared, &request) {
+    let config = &shared.config;
+    match (
+        request.method.as_str(),
+        request.path.as_str(),
+        shared.oauth.as_ref(),
+    ) {
+        // ── Discovery 1 + tool calls: the MCP endpoint (401 challenge first) ──
+        (_, "/mcp", _) => match crate::auth::authenticate(shared, &request) {
             Ok(caller) => crate::mcp::transport::handle(shared, request, caller),
             Err(challenge) => challenge,
         },
+        // ── Browser clients' CORS preflight on the OAuth paths ──
+        ("OPTIONS", path, Some(_))
+            if path.starts_with("/.well-known/")
+                || matches!(path, "/register" | "/token" | "/revoke") =>
+        {
+            discovery::preflight()
+        }
+        // ── Discovery 2: protected resource metadata (RFC 9728) ──
+        (
+            "GET" | "HEAD",
+            "/.well-known/oauth-protected-resource/mcp" | "/.well-known/oauth-protected-resource",
+            Some(oauth),
+        ) => discovery::protected_resource(config, oauth),
+        // ── Discovery 3: authorization server metadata (RFC 8414) ──
+        (
+            "GET" | "HEAD",
+            "/.well-known/oauth-authorization-server" | "/.well-known/openid-configuration",
+            Some(oauth),
+        ) => discovery::authorization_server(config, oauth),
+        // ── Registration (RFC 7591; CIMD and operator clients need none) ──
+        ("POST", "/register", Some(oauth)) => register::handle(oauth, &request),
+        // ── PKCE challenge: authorize, login/consent form ──
+        ("GET" | "POST", "/authorize", Some(oauth)) => authorize::handle(config, oauth, &request),
+        // ── Upstream IdP branch: the provider's own routes (e.g. /auth/github/callback) ──
+        (_, path, Some(oauth)) if path.starts_with("/auth/") => {
+            let ctx = ProviderContext {
+                config,
+                key: &oauth.key,
+                store: oauth.store.as_ref(),
+            };
+            oauth
+                .provider
+                .route(&request, &ctx)
+                .unwrap_or_else(not_found)
+        }
+        // ── PKCE verify, refresh ──
+        ("POST", "/token", Some(oauth)) => token::handle(config, oauth, &request),
+        // ── Revocation (RFC 7009) ──
+        ("POST", "/revoke", Some(oauth)) => revoke::handle(oauth, &request),
         // ── Probes (Cloud Run, load balancers) ──
-        ("GET" | "HEAD", "/health") => Response::json(200, &serde_json::json!({"status": "ok"})),
-        _ => Response::json(404, &serde_json::json!({"error": "not_found"})),
+        ("GET" | "HEAD", "/health", _) => Response::json(200, &serde_json::json!({"status": "ok"})),
+        _ => not_found(),
     }
+}
+
+fn not_found() -> Response {
+    Response::json(404, &serde_json::json!({"error": "not_found"}))
 }

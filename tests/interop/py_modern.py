@@ -1,11 +1,13 @@
 """The official Python SDK client (`mcp` 2.3.0) speaking MCP 2026-07-28 to our server.
 
-Usage: python py_modern.py http://127.0.0.1:PORT/mcp
+Usage: python py_modern.py http://127.0.0.1:PORT/mcp [ADMIN_PASSWORD]
 
 Default "auto" mode: the SDK probes `server/discover`; our server answers it, so
 the SDK must adopt 2026-07-28 (no `initialize`, no session) and stamp every
 request with the `_meta` envelope and the `Mcp-Method`/`Mcp-Name` headers, which
-our server checks. Against examples/quickstart: list and call its tool. Against
+our server checks. With ADMIN_PASSWORD the SDK first runs the OAuth flow (the
+browser is played by oauth_py.py's helpers) and sends its bearer token on every
+2026-07-28 request. Against examples/quickstart: list and call its tool. Against
 examples/everything, also: tools that ask the user (multi round-trip requests,
 answered through the SDK's elicitation, sampling and roots callbacks), a prompt
 that asks, a resource, the per-request log level, a tool with an `x-mcp-header`
@@ -14,10 +16,16 @@ non-zero on any failure.
 """
 
 import sys
+from contextlib import asynccontextmanager
 
 import anyio
+import httpx2
 import mcp.types as types
 from mcp.client import Client
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import OAuthClientMetadata
+from oauth_py import REDIRECT, Browser, MemoryStorage
 
 MODERN = "2026-07-28"
 
@@ -143,13 +151,36 @@ async def logging_opt_in(url: str) -> None:
     assert logged == ["info:Logging tool: starting", "info:Logging tool: working", "info:Logging tool: done"], logged
 
 
-async def main(url: str) -> None:
-    async with Client(
-        url,
-        elicitation_callback=on_elicit,
-        sampling_callback=on_sample,
-        list_roots_callback=on_roots,
-    ) as client:  # mode="auto" is the default
+@asynccontextmanager
+async def connect(url: str, password: str | None):
+    """A Client in the default "auto" mode; through OAuth when there is a password."""
+    callbacks = dict(elicitation_callback=on_elicit, sampling_callback=on_sample, list_roots_callback=on_roots)
+    if password is None:
+        async with Client(url, **callbacks) as client:
+            yield client
+        return
+    browser = Browser(password)
+    provider = OAuthClientProvider(
+        server_url=url,
+        client_metadata=OAuthClientMetadata(
+            client_name="python-sdk-modern",
+            redirect_uris=[REDIRECT],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=MemoryStorage(),
+        redirect_handler=browser.redirect_handler,
+        callback_handler=browser.callback_handler,
+    )
+    async with httpx2.AsyncClient(auth=provider, timeout=30) as http:
+        async with Client(streamable_http_client(url, http_client=http), **callbacks) as client:
+            assert browser.result is not None, "the server asked for no authorization"
+            yield client
+
+
+async def main(url: str, password: str | None) -> None:
+    async with connect(url, password) as client:
         version = client.protocol_version
         assert version == MODERN, f"negotiated {version!r}"
         assert client.session.initialize_result is None, "a modern connection has no initialize"
@@ -167,6 +198,6 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: py_modern.py MCP_URL")
-    anyio.run(main, sys.argv[1])
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: py_modern.py MCP_URL [ADMIN_PASSWORD]")
+    anyio.run(main, sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None)

@@ -52,17 +52,26 @@ check() {
 #    authorization: the suite's client sends no token): the 2025 revisions'
 #    active scenarios, and every scenario MCP 2026-07-28 requires (the runner
 #    fails only on scored ones; the tasks extension is run but not scored).
+#    Then the Python SDK speaking 2026-07-28 to it: questions to the user
+#    (multi round-trip), a prompt that asks, the per-request log level,
+#    x-mcp-header, subscriptions/listen.
 start everything
 check "conformance: active suite, 2025-11-25 (examples/everything)" $conformance server --url "$url/mcp" --suite active
 check "conformance: --requirements 2026-07-28 (examples/everything)" $conformance_2026 server --url "$url/mcp" --requirements 2026-07-28
-check "python sdk, 2026-07-28: questions, prompt, listen, log level (examples/everything)" "$py" "$here/py_modern.py" "$url/mcp"
-everything_url=$url
+check "python sdk: 2026-07-28 (examples/everything)" "$py" "$here/py_modern.py" "$url/mcp"
 
-# 2. The official SDK clients against examples/quickstart, in both eras.
-start quickstart
-check "python sdk (auto mode: server/discover, then 2026-07-28)" "$py" "$here/py_modern.py" "$url/mcp"
-check "python sdk (legacy mode: initialize, 2025-11-25)" "$py" "$here/py_client.py" "$url/mcp"
-check "typescript sdk (2025-11-25)" node "$here/ts_client.mjs" "$url/mcp"
+# 2. The official SDK clients against examples/quickstart, password-protected:
+#    each runs the whole OAuth flow itself (401 challenge, metadata, DCR, PKCE,
+#    the login form played as a browser, token, refresh) and then lists and
+#    calls `my_tool`. The Python client runs in its default "auto" mode: its
+#    2026-07-28 `server/discover` is answered, so it speaks 2026-07-28; the
+#    TypeScript SDK and the Inspector speak 2025-11-25 (initialize).
+password="interop-$RANDOM-$RANDOM"
+start quickstart ADMIN_PASSWORD="$password"
+check "python sdk: oauth + tools (auto mode)" "$py" "$here/oauth_py.py" "$url/mcp" "$password"
+check "python sdk: oauth + 2026-07-28 (examples/quickstart)" "$py" "$here/py_modern.py" "$url/mcp" "$password"
+check "typescript sdk: oauth + tools" node "$here/oauth_ts.mjs" "$url/mcp" "$password"
+check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$url/mcp" "$password"
 
 echo
 echo "interop: $passed passed, $failed failed"

@@ -16,7 +16,11 @@ pub const ACCEPT_BOTH: (&str, &str) = ("Accept", "application/json, text/event-s
 
 /// A server on 127.0.0.1 and a free port, without authorization.
 pub fn start(mcp: McpServer) -> RunningServer {
-    App::new(mcp).config(Config::local(0)).start().unwrap()
+    App::new(mcp)
+        .config(Config::local(0))
+        .without_auth()
+        .start()
+        .unwrap()
 }
 
 /// One complete HTTP response.

@@ -1,0 +1,317 @@
+//! **PKCE challenge — `GET`/`POST /authorize`.** The browser arrives from the
+//! client with `response_type=code`, `client_id`, `redirect_uri`,
+//! `code_challenge` (+`S256`), `state`, `resource` and `scope`. We check them in
+//! the order RFC 6749 prescribes, let the [`AuthProvider`](super::provider::AuthProvider) decide who the user
+//! is, and send the browser back with a one-time code.
+//!
+//! ```text
+//!   C → S  GET /authorize?…                 parse → client + redirect_uri (else HTML page, no redirect)
+//!                                           → response_type, PKCE, resource, scope (else 302 ?error=…)
+//!                                           → provider.authenticate
+//!   S → C  302 redirect_uri?code&state&iss   (user known: single user, cookie, …)
+//!   S → C  200 login/consent form            (provider.challenge → ShowForm)
+//!   C → S  POST /authorize (form)            Origin + CSRF + throttle → authenticate(password)
+//!   S → C  302 redirect_uri?code&state&iss
+//! ```
+//!
+//! # Spec
+//! * RFC 6749 §4.1.1 (request), §4.1.2 (response: code + state), §4.1.2.1
+//!   (errors; "MUST NOT automatically redirect" on a bad client/redirect URI),
+//!   §3.1.2 (exact redirect URI), §10.12 (CSRF).
+//! * RFC 7636 §4.3 (challenge), MCP 2025-11-25: `S256` only.
+//! * RFC 8707 §2 (`resource`; `invalid_target`), RFC 9207 (`iss` on the redirect).
+//! * RFC 8252 §7.3 (loopback redirect ports).
+//!
+//! # Where this sits
+//! After discovery and registration ([`super::discovery`], [`super::register`],
+//! [`super::cimd`]); the code it issues is redeemed at [`super::token`].
+//!
+//! # Not implemented
+//! * Remembered consent (a consent cookie): every authorization shows the form.
+//! * `prompt`, `max_age`, `login_hint` (OpenID Connect parameters): ignored.
+
+use super::client::{self, Client};
+use super::encoding::Params;
+use super::error::{AuthorizeError, Delivery, html_page, redirect_to_client};
+use super::login_form;
+use super::provider::{AuthorizationRequest, LoginStep, ProviderContext};
+use super::secret::random_id;
+use super::store::now;
+use super::tokens::CodeClaims;
+use super::{OAuth, pkce};
+use crate::config::Config;
+use crate::http::{Request, Response};
+
+/// Largest form body we accept: our own form is well under 8 KiB.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+/// An authorization code lives this long (RFC 6749 §4.1.2: "maximum … of 10
+/// minutes is RECOMMENDED").
+pub const CODE_TTL_SECS: u64 = 300;
+
+/// Wrong passwords from one address before it is locked out for a while.
+const FAILURES_BEFORE_LOCK: u64 = 5;
+/// Wrong passwords from everyone, per window, before the form closes for all.
+const GLOBAL_FAILURES_PER_WINDOW: u64 = 100;
+/// The counting window for failures.
+const FAILURE_WINDOW_SECS: u64 = 15 * 60;
+
+/// Where a redirected error goes, once `client_id` and `redirect_uri` are good.
+struct ClientRedirect<'a> {
+    redirect_uri: &'a str,
+    state: Option<&'a str>,
+    issuer: &'a str,
+}
+
+/// Answers `GET` and `POST /authorize`.
+pub fn handle(config: &Config, oauth: &OAuth, request: &Request) -> Response {
+    // ── parse: the query (GET), or the form body (POST) ──
+    let params = match parse(request) {
+        Ok(p) => p,
+        Err(e) => return show_to_user(&e),
+    };
+    // ── client_id and redirect_uri: wrong here means no redirect at all ──
+    let (client, redirect_uri) = match identify_client(oauth, &params) {
+        Ok(found) => found,
+        Err(e) => return show_to_user(&e),
+    };
+    let target = ClientRedirect {
+        redirect_uri: &redirect_uri,
+        state: params.get("state"),
+        issuer: &config.public_url,
+    };
+    // ── everything else: errors go back to the client ──
+    let pending = match validate(config, oauth, &params, client, &redirect_uri) {
+        Ok(p) => p,
+        Err(e) => return respond_error(e, &target),
+    };
+    match decide(config, oauth, request, &params, &pending) {
+        Ok(response) => response,
+        Err(e) => respond_error(e, &target),
+    }
+}
+
+fn parse(request: &Request) -> Result<Params, AuthorizeError> {
+    let malformed = |e: super::encoding::ParamsError| AuthorizeError::Malformed(e.to_string());
+    if request.method == "POST" {
+        if request.body.len() > MAX_FORM_BYTES {
+            return Err(AuthorizeError::TooLarge);
+        }
+        Params::parse_body(&request.body).map_err(malformed)
+    } else {
+        Params::parse(&request.query).map_err(malformed)
+    }
+}
+
+fn identify_client(oauth: &OAuth, params: &Params) -> Result<(Client, String), AuthorizeError> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| AuthorizeError::UnknownClient("no client_id".into()))?;
+    let client = client::lookup(oauth, client_id)
+        .map_err(|e| AuthorizeError::UnknownClient(e.to_string()))?;
+    let redirect_uri = match params.get("redirect_uri") {
+        Some(uri) if client.allows_redirect(uri) => uri.to_string(),
+        Some(_) => return Err(AuthorizeError::BadRedirectUri),
+        // RFC 6749 §3.1.2.3: without redirect_uri, only a single registered one is unambiguous.
+        None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+        None => return Err(AuthorizeError::BadRedirectUri),
+    };
+    Ok((client, redirect_uri))
+}
+
+fn validate(
+    config: &Config,
+    oauth: &OAuth,
+    params: &Params,
+    client: Client,
+    redirect_uri: &str,
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    match params.get("response_type") {
+        Some("code") => {}
+        Some(_) => return Err(AuthorizeError::UnsupportedResponseType),
+        None => return Err(AuthorizeError::InvalidRequest("response_type is required")),
+    }
+    let code_challenge = params
+        .get("code_challenge")
+        .ok_or(AuthorizeError::InvalidRequest(
+            "code_challenge is required (PKCE, S256)",
+        ))?;
+    // A missing method means "plain" (RFC 7636 §4.3), which we refuse like plain.
+    if params.get("code_challenge_method") != Some("S256") {
+        return Err(AuthorizeError::InvalidRequest(
+            "code_challenge_method must be S256",
+        ));
+    }
+    if !pkce::is_valid_s256_challenge(code_challenge) {
+        return Err(AuthorizeError::InvalidRequest(
+            "code_challenge is not a base64url SHA-256 value",
+        ));
+    }
+    if let Some(resource) = params.get("resource") {
+        if !super::is_our_resource(config, resource) {
+            return Err(AuthorizeError::InvalidTarget);
+        }
+    }
+    let scopes = super::grant_scopes(&oauth.settings, params.get("scope"))
+        .ok_or(AuthorizeError::InvalidScope)?;
+    Ok(AuthorizationRequest {
+        client,
+        redirect_uri: redirect_uri.to_string(),
+        redirect_uri_given: params.get("redirect_uri").is_some(),
+        code_challenge: code_challenge.to_string(),
+        state: params.get("state").map(str::to_string),
+        resource: config.mcp_url(),
+        scopes,
+    })
+}
+
+/// The provider's part: a code, the form, or an upstream redirect.
+fn decide(
+    config: &Config,
+    oauth: &OAuth,
+    request: &Request,
+    params: &Params,
+    pending: &AuthorizationRequest,
+) -> Result<Response, AuthorizeError> {
+    let now = now();
+    let ip = request.remote_addr.ip().to_string();
+    if request.method == "POST" {
+        check_origin(config, request)?;
+        login_form::check_csrf(&oauth.key, pending, params.get("csrf"), now)
+            .map_err(AuthorizeError::Forgery)?;
+        if params.get("action") == Some("deny") {
+            return Err(AuthorizeError::AccessDenied);
+        }
+        if is_throttled(oauth, &ip) {
+            let csrf = login_form::csrf_token(&oauth.key, pending, now);
+            let message = AuthorizeError::Throttled.to_string();
+            return Ok(login_form::render(
+                429,
+                pending,
+                params,
+                &csrf,
+                oauth.provider.asks_password(),
+                Some(&message),
+            ));
+        }
+    }
+    let mut credentials = Params::parse(&request.query).unwrap_or_default();
+    credentials.merge(params);
+    if let Some(sub) = oauth.provider.authenticate(request, &credentials) {
+        return Ok(issue_code(config, oauth, pending, sub, now));
+    }
+    if request.method == "POST" {
+        record_failure(oauth, &ip, now);
+    }
+    let ctx = ProviderContext {
+        config,
+        key: &oauth.key,
+        store: oauth.store.as_ref(),
+    };
+    Ok(match oauth.provider.challenge(request, pending, &ctx) {
+        LoginStep::ShowForm { retry_message } => {
+            let csrf = login_form::csrf_token(&oauth.key, pending, now);
+            login_form::render(
+                200,
+                pending,
+                params,
+                &csrf,
+                oauth.provider.asks_password(),
+                retry_message.as_deref(),
+            )
+        }
+        LoginStep::Redirect(url) => Response::empty(302)
+            .with_header("Location", &url)
+            .with_header("Cache-Control", "no-store"),
+        LoginStep::Respond(response) => response,
+    })
+}
+
+/// A browser that sends `Origin` on the POST must be on our origin: the form
+/// is ours, so any other origin is a cross-site submission.
+fn check_origin(config: &Config, request: &Request) -> Result<(), AuthorizeError> {
+    match request.header("Origin") {
+        None => Ok(()),
+        Some(origin) if origin.eq_ignore_ascii_case(&config.public_url) => Ok(()),
+        Some(_) => Err(AuthorizeError::Forgery(
+            "the form was posted from another site",
+        )),
+    }
+}
+
+fn is_throttled(oauth: &OAuth, ip: &str) -> bool {
+    oauth.store.contains(&format!("rate:login-lock:{ip}"))
+        || oauth.store.count("rate:login-fail:global") >= GLOBAL_FAILURES_PER_WINDOW
+}
+
+/// Counts a wrong password. From the fifth failure on, the address is locked
+/// out for 30 s, then 60 s, 120 s, … up to 15 minutes (exponential).
+fn record_failure(oauth: &OAuth, ip: &str, now: u64) {
+    let failures = oauth
+        .store
+        .increment(&format!("rate:login-fail:{ip}"), now + FAILURE_WINDOW_SECS);
+    oauth
+        .store
+        .increment("rate:login-fail:global", now + FAILURE_WINDOW_SECS);
+    if failures >= FAILURES_BEFORE_LOCK {
+        let exponent = (failures - FAILURES_BEFORE_LOCK).min(5) as u32;
+        let lock = (30u64 << exponent).min(FAILURE_WINDOW_SECS);
+        oauth
+            .store
+            .insert_once(&format!("rate:login-lock:{ip}"), now + lock);
+    }
+    crate::log::event(
+        "WARNING",
+        &format!("failed sign-in at /authorize from {ip} ({failures} in window)"),
+    );
+}
+
+/// The successful end of the step: sign a code bound to everything the token
+/// step must check, and send the browser back to the client with a 302.
+fn issue_code(
+    config: &Config,
+    oauth: &OAuth,
+    pending: &AuthorizationRequest,
+    sub: String,
+    now: u64,
+) -> Response {
+    let code = CodeClaims {
+        client_id: pending.client.id.clone(),
+        redirect_uri: pending.redirect_uri.clone(),
+        redirect_uri_given: pending.redirect_uri_given,
+        code_challenge: pending.code_challenge.clone(),
+        resource: pending.resource.clone(),
+        scopes: pending.scopes.clone(),
+        sub,
+        expires_at: now + CODE_TTL_SECS,
+        id: random_id(),
+    }
+    .sign(&oauth.key);
+    let mut params = vec![("code", code.expose())];
+    if let Some(state) = &pending.state {
+        params.push(("state", state.as_str()));
+    }
+    params.push(("iss", config.public_url.as_str()));
+    redirect_to_client(&pending.redirect_uri, &params)
+}
+
+fn show_to_user(e: &AuthorizeError) -> Response {
+    html_page(e.status(), "Authorization failed", &e.to_string())
+}
+
+fn respond_error(e: AuthorizeError, target: &ClientRedirect<'_>) -> Response {
+    match e.delivery() {
+        Delivery::ShowToUser => show_to_user(&e),
+        Delivery::RedirectToClient => {
+            let description = e.to_string();
+            let mut params = vec![
+                ("error", e.code()),
+                ("error_description", description.as_str()),
+            ];
+            if let Some(state) = target.state {
+                params.push(("state", state));
+            }
+            params.push(("iss", target.issuer));
+            redirect_to_client(target.redirect_uri, &params)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! **Discovery's first arrow and every tool call — the bearer check on `/mcp`.**
+//! No token: `401` with a challenge that tells the client where to start
+//! (this is step 0 of the flow, not an error). A token: check it; the caller's
+//! [`Identity`] goes on to the tools.
+//!
+//! ```text
+//!   C → S  POST /mcp                                  (no Authorization)
+//!   S → C  401 WWW-Authenticate: Bearer resource_metadata="{PUBLIC_URL}/.well-known/oauth-protected-resource/mcp", scope="mcp"
+//!   C → S  POST /mcp  Authorization: Bearer mcp_at.…  signature, expiry, audience, revocation, scope
+//!   S → C  (the MCP answer)  |  401 error="invalid_token"  |  403 error="insufficient_scope"
+//! ```
+//!
+//! # Spec
+//! * RFC 6750 §2.1 (header only; §2.3 query tokens are refused here, as the MCP
+//!   spec requires), §3 and §3.1 (`WWW-Authenticate`, `invalid_request`,
+//!   `invalid_token`, `insufficient_scope`).
+//! * RFC 9728 §5.1 (`resource_metadata` in the challenge).
+//! * MCP 2025-11-25 *Token Handling* and *Token Audience Binding* (`aud` must be
+//!   our MCP URL), *Runtime Insufficient Scope Errors* (403).
+//!
+//! # Where this sits
+//! Called by [`crate::auth::authenticate`] (from [`crate::router`]) before
+//! [`crate::mcp`]; tokens come from [`super::token`].
+//!
+//! # Not implemented
+//! * Per-tool scopes: one set of scopes guards the whole endpoint.
+
+use serde_json::json;
+
+use super::OAuth;
+use super::encoding::Params;
+use super::secret::hash_hex;
+use super::store::now;
+use super::tokens::{TokenClaims, TokenKind, VerifyError};
+use crate::auth::Identity;
+use crate::config::Config;
+use crate::http::{Request, Response};
+
+/// Why a request to `/mcp` was not let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BearerError {
+    /// No `Authorization: Bearer` header: step 0. → 401, challenge without `error`
+    Missing,
+    /// A token in the query string (`?access_token=`). → 400 `invalid_request`
+    TokenInQuery,
+    /// Malformed, forged, expired, revoked, or for another audience.
+    /// → 401 `invalid_token`
+    InvalidToken(&'static str),
+    /// Valid, but without every required scope. → 403 `insufficient_scope`
+    InsufficientScope,
+}
+
+/// Checks the request's bearer token and returns who is calling.
+pub fn check(config: &Config, oauth: &OAuth, request: &Request) -> Result<Identity, BearerError> {
+    if Params::parse(&request.query).is_ok_and(|q| q.get("access_token").is_some()) {
+        return Err(BearerError::TokenInQuery);
+    }
+    let mut headers = request.header_all("Authorization");
+    let header = headers.next().ok_or(BearerError::Missing)?;
+    if headers.next().is_some() {
+        return Err(BearerError::InvalidToken(
+            "more than one Authorization header",
+        ));
+    }
+    let token = match header.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => return Err(BearerError::Missing),
+    };
+    let claims = TokenClaims::verify(&oauth.key, TokenKind::Access, token, now()).map_err(|e| {
+        BearerError::InvalidToken(match e {
+            VerifyError::Expired => "the access token has expired",
+            VerifyError::WrongKind => "not an access token",
+            _ => "the access token is not valid",
+        })
+    })?;
+    if claims.audience != config.mcp_url() {
+        return Err(BearerError::InvalidToken(
+            "the access token is for another resource",
+        ));
+    }
+    if oauth
+        .store
+        .contains(&format!("access:{}", hash_hex(&claims.id)))
+        || super::token::is_family_revoked(oauth, &claims.family)
+    {
+        return Err(BearerError::InvalidToken(
+            "the access token has been revoked",
+        ));
+    }
+    if !oauth
+        .settings
+        .required_scopes
+        .iter()
+        .all(|s| claims.scopes.contains(s))
+    {
+        return Err(BearerError::InsufficientScope);
+    }
+    Ok(Identity {
+        sub: claims.sub,
+        client_id: claims.client_id,
+        scopes: claims.scopes,
+    })
+}
+
+/// The challenge channel: the one function that writes `WWW-Authenticate`
+/// for `/mcp`.
+pub fn challenge(config: &Config, oauth: &OAuth, error: &BearerError) -> Response {
+    let metadata = format!(
+        "{}/.well-known/oauth-protected-resource/mcp",
+        config.public_url
+    );
+    let scope = oauth.settings.required_scopes.join(" ");
+    let (status, code, description) = match error {
+        BearerError::Missing => (401, None, "an access token is required"),
+        BearerError::TokenInQuery => (
+            400,
+            Some("invalid_request"),
+            "send the access token in the Authorization header, not the URL",
+        ),
+        BearerError::InvalidToken(why) => (401, Some("invalid_token"), *why),
+        BearerError::InsufficientScope => (
+            403,
+            Some("insufficient_scope"),
+            "the access token lacks a required scope",
+        ),
+    };
+    let header = match code {
+        None => format!("Bearer resource_metadata=\"{metadata}\", scope=\"{scope}\""),
+        Some(code) => format!(
+            "Bearer error=\"{code}\", error_description=\"{description}\", resource_metadata=\"{metadata}\", scope=\"{scope}\""
+        ),
+    };
+    Response::json(
+        status,
+        &json!({ "error": code.unwrap_or("unauthorized"), "error_description": description }),
+    )
+    .with_header("WWW-Authenticate", &header)
+    .with_header("Cache-Control", "no-store")
+}

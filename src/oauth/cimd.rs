@@ -1,0 +1,574 @@
+//! **Registration step, second way — Client ID Metadata Documents (outbound).**
+//! A client may skip registration and use an https URL as its `client_id`; the
+//! document at that URL *is* its registration. claude.ai does this with
+//! `https://claude.ai/oauth/mcp-oauth-client-metadata` when the AS metadata says
+//! `client_id_metadata_document_supported: true` and lists `none`.
+//!
+//! ```text
+//!   C → S  GET /authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&…
+//!          S: check_client_id_url → cache? → fetch (ureq, guarded) → parse_document
+//!          S: fetch failed and the URL is pinned → use the pinned copy
+//! ```
+//!
+//! This module is the **only** place in the crate that makes an outbound
+//! request, and it is an SSRF surface (the URL comes from anyone), so the fetch
+//! is fenced in: https only, no redirects, no proxy, a 5 s deadline, a 16 KiB
+//! body cap, and a resolver ([`PublicOnlyResolver`]) that refuses the whole
+//! request if *any* address of the host is loopback, private, link-local,
+//! CGNAT, multicast or otherwise not global — checked on the addresses ureq
+//! then connects to, so DNS rebinding between check and connect is not possible.
+//!
+//! # Spec
+//! * draft-ietf-oauth-client-id-metadata-document (the URL rules, `client_id`
+//!   must equal the URL, public clients only).
+//! * MCP 2025-11-25 *Client ID Metadata Documents* and *Authorization Server
+//!   Abuse Protection*; MCP Security Best Practices, *SSRF*.
+//!
+//! # Where this sits
+//! Called by [`super::client::lookup`] for https `client_id`s. What it returns
+//! becomes a [`super::client::Client`] of kind `MetadataDocument`.
+//!
+//! # Not implemented
+//! * `private_key_jwt` and `jwks`: documents asking for them are refused.
+//! * Honouring `Expires`/`ETag`: only `Cache-Control: max-age`, clamped to
+//!   1 min … 1 h.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::client::{UrlParts, check_redirect_uri};
+use super::store::now;
+
+/// Largest document accepted (bytes).
+pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024;
+/// Documents cached at most this many.
+const MAX_CACHED: usize = 256;
+
+/// A client metadata document, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientDocument {
+    /// Equals the URL it was fetched from.
+    pub client_id: String,
+    /// `client_name`, if present.
+    pub client_name: Option<String>,
+    /// The redirect URIs it lists (each https or loopback).
+    pub redirect_uris: Vec<String>,
+    /// The grant types we understand among those it lists (unknown ones, such
+    /// as claude.ai's `urn:ietf:params:oauth:grant-type:jwt-bearer`, are dropped).
+    pub grant_types: Vec<String>,
+}
+
+/// Why an https `client_id` was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CimdError {
+    /// The URL breaks the draft's rules (not https, no path, fragment, userinfo,
+    /// dot segments, …).
+    BadUrl(&'static str),
+    /// The host is (or resolves to) an address we must not fetch from.
+    Forbidden(String),
+    /// The fetch failed (network, status, size, timeout).
+    Fetch(String),
+    /// The document is not acceptable.
+    BadDocument(&'static str),
+}
+
+impl std::fmt::Display for CimdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CimdError::BadUrl(why) => write!(f, "client_id URL not allowed: {why}"),
+            CimdError::Forbidden(why) => write!(f, "client_id host refused: {why}"),
+            CimdError::Fetch(why) => {
+                write!(f, "could not fetch the client metadata document: {why}")
+            }
+            CimdError::BadDocument(why) => write!(f, "client metadata document invalid: {why}"),
+        }
+    }
+}
+
+/// What a fetch brought back.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The body (at most [`MAX_DOCUMENT_BYTES`]).
+    pub body: Vec<u8>,
+    /// `Cache-Control: max-age`, if given.
+    pub max_age: Option<u64>,
+}
+
+/// The function that fetches a checked URL. The real one is
+/// [`fetch_with_ureq`]; tests substitute one that never leaves the process.
+pub type Fetcher = dyn Fn(&str) -> Result<Fetched, CimdError> + Send + Sync;
+
+/// Validated documents by URL, with their expiry, and the fetcher.
+pub struct Cimd {
+    cache: Mutex<HashMap<String, (ClientDocument, u64)>>,
+    fetch: Box<Fetcher>,
+}
+
+impl std::fmt::Debug for Cimd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cimd").finish_non_exhaustive()
+    }
+}
+
+impl Default for Cimd {
+    fn default() -> Cimd {
+        Cimd::with_fetcher(fetch_with_ureq)
+    }
+}
+
+impl Cimd {
+    /// Resolution with another fetcher (tests: no network).
+    pub fn with_fetcher(
+        fetch: impl Fn(&str) -> Result<Fetched, CimdError> + Send + Sync + 'static,
+    ) -> Cimd {
+        Cimd {
+            cache: Mutex::new(HashMap::new()),
+            fetch: Box::new(fetch),
+        }
+    }
+
+    /// The validated document for `client_id`: from the cache, else fetched,
+    /// else — if the fetch fails and the URL is pinned — the pinned copy.
+    pub fn resolve(&self, client_id: &str) -> Result<ClientDocument, CimdError> {
+        check_client_id_url(client_id)?;
+        let now = now();
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((doc, expires)) = cache.get(client_id) {
+            if *expires > now {
+                return Ok(doc.clone());
+            }
+        }
+        drop(cache); // never hold the lock across the network
+        let (doc, ttl) = match (self.fetch)(client_id)
+            .and_then(|f| Ok((parse_document(client_id, &f.body)?, f.max_age)))
+        {
+            Ok((doc, max_age)) => (doc, max_age.unwrap_or(600).clamp(60, 3600)),
+            Err(e) => match pinned(client_id) {
+                Some(doc) => {
+                    crate::log::event(
+                        "WARNING",
+                        &format!("{e}; using the pinned document for {client_id}"),
+                    );
+                    (doc, 600)
+                }
+                None => return Err(e),
+            },
+        };
+        cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, (_, expires)| *expires > now);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(client_id.to_string(), (doc.clone(), now + ttl));
+        Ok(doc)
+    }
+}
+
+/// The draft's rules for a `client_id` URL, plus our SSRF rule for literal IP
+/// hosts (a host *name* is checked when it is resolved, by [`PublicOnlyResolver`]).
+pub fn check_client_id_url(url: &str) -> Result<(), CimdError> {
+    if !url.starts_with("https://") {
+        return Err(CimdError::BadUrl("must use https"));
+    }
+    if url.len() > 2048 || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(CimdError::BadUrl("too long or contains whitespace"));
+    }
+    if url.contains('#') {
+        return Err(CimdError::BadUrl("must not contain a fragment"));
+    }
+    let parts =
+        UrlParts::parse(url).ok_or(CimdError::BadUrl("not an absolute URL without userinfo"))?;
+    let path = parts.rest.split('?').next().unwrap_or("");
+    if path == "/" || path.is_empty() {
+        return Err(CimdError::BadUrl("must have a path"));
+    }
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(CimdError::BadUrl("must not contain . or .. segments"));
+    }
+    if parts.host == "localhost" || parts.host.ends_with(".localhost") {
+        return Err(CimdError::Forbidden("localhost".into()));
+    }
+    let literal = parts.host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<IpAddr>() {
+        if !is_public(ip) {
+            return Err(CimdError::Forbidden(format!(
+                "{ip} is not a public address"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Validates fetched bytes as the document for `url` (a pure function).
+pub fn parse_document(url: &str, bytes: &[u8]) -> Result<ClientDocument, CimdError> {
+    let doc: Value =
+        serde_json::from_slice(bytes).map_err(|_| CimdError::BadDocument("not JSON"))?;
+    let obj = doc
+        .as_object()
+        .ok_or(CimdError::BadDocument("not a JSON object"))?;
+    if obj.get("client_id").and_then(Value::as_str) != Some(url) {
+        return Err(CimdError::BadDocument(
+            "client_id differs from the document's URL",
+        ));
+    }
+    if obj.contains_key("client_secret") || obj.contains_key("client_secret_expires_at") {
+        return Err(CimdError::BadDocument(
+            "a metadata document client must not have a secret",
+        ));
+    }
+    match obj.get("token_endpoint_auth_method").map(|m| m.as_str()) {
+        None | Some(Some("none")) => {}
+        _ => {
+            return Err(CimdError::BadDocument(
+                "token_endpoint_auth_method must be none",
+            ));
+        }
+    }
+    let redirect_uris: Vec<String> = obj
+        .get("redirect_uris")
+        .and_then(Value::as_array)
+        .ok_or(CimdError::BadDocument("redirect_uris missing"))?
+        .iter()
+        .map(|u| {
+            u.as_str()
+                .map(str::to_string)
+                .ok_or(CimdError::BadDocument("redirect_uris must be strings"))
+        })
+        .collect::<Result<_, _>>()?;
+    if redirect_uris.is_empty() {
+        return Err(CimdError::BadDocument("redirect_uris is empty"));
+    }
+    if redirect_uris.iter().any(|u| check_redirect_uri(u).is_err()) {
+        return Err(CimdError::BadDocument(
+            "a redirect_uri is not https or loopback",
+        ));
+    }
+    // RFC 7591 §2: grant_types defaults to authorization_code. Unknown grant
+    // types are ignored rather than fatal (claude.ai lists jwt-bearer).
+    let grant_types: Vec<String> = match obj.get("grant_types").and_then(Value::as_array) {
+        Some(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|g| *g == "authorization_code" || *g == "refresh_token")
+            .map(str::to_string)
+            .collect(),
+        None => vec!["authorization_code".to_string()],
+    };
+    if !grant_types.iter().any(|g| g == "authorization_code") {
+        return Err(CimdError::BadDocument(
+            "grant_types lacks authorization_code",
+        ));
+    }
+    let client_name = obj
+        .get("client_name")
+        .and_then(Value::as_str)
+        .map(|s| s.chars().take(200).collect());
+    Ok(ClientDocument {
+        client_id: url.to_string(),
+        client_name,
+        redirect_uris,
+        grant_types,
+    })
+}
+
+/// claude.ai's document, as served in September 2026.
+pub const CLAUDE_AI_CLIENT_ID: &str = "https://claude.ai/oauth/mcp-oauth-client-metadata";
+/// Claude Code's document (loopback redirects, any port).
+pub const CLAUDE_CODE_CLIENT_ID: &str = "https://claude.ai/oauth/claude-code-client-metadata";
+
+/// Known documents used when the fetch fails: claude.ai's URL has been seen
+/// answering datacenter fetchers with a bot challenge.
+pub fn pinned(url: &str) -> Option<ClientDocument> {
+    let grants = vec![
+        "authorization_code".to_string(),
+        "refresh_token".to_string(),
+    ];
+    match url {
+        CLAUDE_AI_CLIENT_ID => Some(ClientDocument {
+            client_id: url.to_string(),
+            client_name: Some("Claude".to_string()),
+            redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".to_string()],
+            grant_types: grants,
+        }),
+        CLAUDE_CODE_CLIENT_ID => Some(ClientDocument {
+            client_id: url.to_string(),
+            client_name: Some("Claude Code".to_string()),
+            redirect_uris: vec![
+                "http://localhost/callback".to_string(),
+                "http://127.0.0.1/callback".to_string(),
+            ],
+            grant_types: grants,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether `ip` is a global unicast address we may connect to. Refuses
+/// loopback, private (RFC 1918, ULA), link-local, CGNAT (RFC 6598),
+/// documentation, benchmarking, multicast, reserved and unspecified addresses,
+/// and IPv6 forms that embed such an IPv4 address (mapped, NAT64, 6to4).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (b == 18 || b == 19)))
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    let embedded_v4 =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b {
+        return is_public_v4(embedded_v4(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return is_public_v4(embedded_v4(s[1], s[2]));
+    }
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || s[0..6] == [0; 6]) // IPv4-compatible and other ::/96 forms
+}
+
+/// A ureq resolver that resolves like the default one, then refuses the
+/// request unless every address is public ([`is_public`]).
+#[derive(Debug, Default)]
+pub struct PublicOnlyResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+}
+
+impl ureq::unversioned::resolver::Resolver for PublicOnlyResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if addrs.iter().any(|a: &SocketAddr| !is_public(a.ip())) {
+            return Err(ureq::Error::BadUri(format!(
+                "{} resolves to a non-public address",
+                uri.host().unwrap_or("?")
+            )));
+        }
+        Ok(addrs)
+    }
+}
+
+/// The real fetch: ureq with every guard described in the module docs.
+pub fn fetch_with_ureq(url: &str) -> Result<Fetched, CimdError> {
+    let config = ureq::Agent::config_builder()
+        .https_only(true)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .user_agent("mcp-server (OAuth client metadata fetch)")
+        .build();
+    let agent = ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        PublicOnlyResolver::default(),
+    );
+    let mut response = agent
+        .get(url)
+        .header("Accept", "application/json")
+        .call()
+        .map_err(|e| CimdError::Fetch(e.to_string()))?;
+    if response.status() != 200 {
+        return Err(CimdError::Fetch(format!(
+            "status {}",
+            response.status().as_u16()
+        )));
+    }
+    let max_age = response
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|d| d.trim().strip_prefix("max-age=")?.parse::<u64>().ok())
+        });
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_DOCUMENT_BYTES)
+        .read_to_vec()
+        .map_err(|e| CimdError::Fetch(e.to_string()))?;
+    Ok(Fetched { body, max_age })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// claude.ai's document as served in September 2026 (jwt-bearer included).
+    const CLAUDE_DOC: &str = r#"{"client_id":"https://claude.ai/oauth/mcp-oauth-client-metadata","client_name":"Claude","redirect_uris":["https://claude.ai/api/mcp/auth_callback"],"grant_types":["authorization_code","refresh_token","urn:ietf:params:oauth:grant-type:jwt-bearer"],"response_types":["code"],"token_endpoint_auth_method":"none"}"#;
+
+    #[test]
+    fn claude_ai_document_is_accepted_and_jwt_bearer_ignored() {
+        let doc = parse_document(CLAUDE_AI_CLIENT_ID, CLAUDE_DOC.as_bytes()).unwrap();
+        assert_eq!(doc, pinned(CLAUDE_AI_CLIENT_ID).unwrap());
+    }
+
+    #[test]
+    fn documents_are_validated() {
+        let url = "https://app.example/client.json";
+        let doc = |body: &str| parse_document(url, body.as_bytes());
+        assert_eq!(doc("nope"), Err(CimdError::BadDocument("not JSON")));
+        assert!(doc(r#"{"client_id":"https://other.example/c.json","redirect_uris":["https://app.example/cb"]}"#).is_err());
+        assert!(
+            doc(r#"{"client_id":"https://app.example/client.json","redirect_uris":[]}"#).is_err()
+        );
+        assert!(doc(r#"{"client_id":"https://app.example/client.json","redirect_uris":["http://app.example/cb"]}"#).is_err());
+        assert!(doc(r#"{"client_id":"https://app.example/client.json","redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_basic"}"#).is_err());
+        assert!(doc(r#"{"client_id":"https://app.example/client.json","redirect_uris":["https://app.example/cb"],"client_secret":"x"}"#).is_err());
+        let ok = doc(r#"{"client_id":"https://app.example/client.json","redirect_uris":["https://app.example/cb"],"extra":1}"#).unwrap();
+        assert_eq!(ok.grant_types, vec!["authorization_code"]);
+        assert_eq!(ok.client_name, None);
+    }
+
+    #[test]
+    fn client_id_urls_follow_the_draft_rules() {
+        assert!(check_client_id_url(CLAUDE_AI_CLIENT_ID).is_ok());
+        assert!(matches!(
+            check_client_id_url("http://app.example/c.json"),
+            Err(CimdError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_client_id_url("https://app.example"),
+            Err(CimdError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_client_id_url("https://app.example/"),
+            Err(CimdError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_client_id_url("https://app.example/a/../c.json"),
+            Err(CimdError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_client_id_url("https://u@app.example/c.json"),
+            Err(CimdError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check_client_id_url("https://app.example/c.json#x"),
+            Err(CimdError::BadUrl(_))
+        ));
+    }
+
+    #[test]
+    fn private_and_loopback_hosts_are_refused_before_any_fetch() {
+        for url in [
+            "https://127.0.0.1/x",
+            "https://10.0.0.8/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/x",
+            "https://[::ffff:192.168.0.1]/x",
+            "https://localhost/x",
+            "https://100.64.0.1/x",
+        ] {
+            assert!(
+                matches!(check_client_id_url(url), Err(CimdError::Forbidden(_))),
+                "{url}"
+            );
+        }
+        let cimd = Cimd::with_fetcher(|url| panic!("must not fetch {url}"));
+        assert!(matches!(
+            cimd.resolve("https://127.0.0.1/x"),
+            Err(CimdError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn address_classification() {
+        for ip in ["8.8.8.8", "160.79.104.10", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "192.168.1.1",
+            "172.16.0.1",
+            "100.100.0.1",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::1",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn pinned_fallback_when_the_fetch_fails() {
+        let cimd = Cimd::with_fetcher(|_| Err(CimdError::Fetch("status 403".into())));
+        assert_eq!(
+            cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap().redirect_uris,
+            ["https://claude.ai/api/mcp/auth_callback"]
+        );
+        assert_eq!(
+            cimd.resolve("https://app.example/c.json"),
+            Err(CimdError::Fetch("status 403".into()))
+        );
+    }
+
+    #[test]
+    fn fetched_documents_are_cached() {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = calls.clone();
+        let cimd = Cimd::with_fetcher(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Fetched {
+                body: CLAUDE_DOC.as_bytes().to_vec(),
+                max_age: Some(5),
+            })
+        });
+        cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
+        cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// The real fetcher refuses before connecting: the resolver sees 127.0.0.1.
+    /// (No traffic leaves the machine: the only address involved is loopback.)
+    #[test]
+    fn the_ureq_fetcher_refuses_names_that_resolve_to_loopback() {
+        let err = fetch_with_ureq("https://localhost:9/c.json").unwrap_err();
+        assert!(
+            matches!(err, CimdError::Fetch(ref m) if m.contains("non-public")),
+            "{err:?}"
+        );
+    }
+}

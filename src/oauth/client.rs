@@ -1,0 +1,347 @@
+//! **Registration step, read back — who the client is.** Every endpoint that
+//! receives a `client_id` (`/authorize`, `/token`, `/revoke`) asks [`lookup`],
+//! which recognises the three kinds of client this server supports:
+//!
+//! | `client_id` looks like | kind | where its metadata comes from |
+//! |---|---|---|
+//! | `MCP_CLIENT_ID` | [`ClientKind::Operator`] | configuration (claude.ai "Advanced settings") |
+//! | `https://…` | [`ClientKind::MetadataDocument`] | fetched by [`super::cimd`] |
+//! | `mcp_client.…` | [`ClientKind::Registered`] | signed into the id by [`super::register`] |
+//!
+//! It also holds the redirect-URI rules shared by registration and authorization.
+//!
+//! # Spec
+//! * RFC 6749 §2.3 (client authentication), §3.1.2 (redirect URIs, exact match).
+//! * RFC 8252 §7.3: a loopback redirect may use any port at request time.
+//! * MCP 2025-11-25 *Communication Security*: redirect URIs are `https` or
+//!   loopback `http`.
+//!
+//! # Where this sits
+//! Between registration (DCR, CIMD, operator) and every later step.
+//!
+//! # Not implemented
+//! * Custom-scheme redirect URIs (`myapp://cb`) for native apps: not needed by
+//!   claude.ai or the SDK clients, and refused.
+
+use super::OAuth;
+use super::cimd::CimdError;
+use super::secret::Secret;
+use super::tokens::RegistrationClaims;
+
+/// How a client authenticates at `POST /token` (RFC 7591 §2
+/// `token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A public client: no secret, PKCE only.
+    None,
+    /// `client_secret` in the form body.
+    SecretPost,
+    /// `Authorization: Basic base64(id:secret)`.
+    SecretBasic,
+}
+
+impl AuthMethod {
+    /// The RFC 7591 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::None => "none",
+            AuthMethod::SecretPost => "client_secret_post",
+            AuthMethod::SecretBasic => "client_secret_basic",
+        }
+    }
+
+    /// Parses an RFC 7591 name we support.
+    pub fn parse(s: &str) -> Option<AuthMethod> {
+        match s {
+            "none" => Some(AuthMethod::None),
+            "client_secret_post" => Some(AuthMethod::SecretPost),
+            "client_secret_basic" => Some(AuthMethod::SecretBasic),
+            _ => None,
+        }
+    }
+}
+
+/// Where the client's registration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// Created by the operator (`MCP_CLIENT_ID` / `MCP_CLIENT_SECRET`); accepts
+    /// the secret by either `client_secret_post` or `client_secret_basic`,
+    /// because claude.ai uses `client_secret_post` whatever the metadata says.
+    Operator,
+    /// A Client ID Metadata Document (its id is an https URL): public client.
+    MetadataDocument,
+    /// Dynamically registered (RFC 7591): the id is the signed registration.
+    Registered,
+}
+
+/// A client as every step sees it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The `client_id`.
+    pub id: String,
+    /// `client_name`, if any (shown on the consent screen, escaped).
+    pub name: Option<String>,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// How it must authenticate at the token endpoint.
+    pub auth_method: AuthMethod,
+    /// Whether it may use `grant_type=refresh_token`.
+    pub refresh_allowed: bool,
+    /// Where the registration came from.
+    pub kind: ClientKind,
+}
+
+/// Why a `client_id` is not a client we know.
+#[derive(Debug)]
+pub enum LookupError {
+    /// Not the operator's id, not a URL, not signed by us (or signed under an
+    /// older key: the client must register again).
+    Unknown,
+    /// An https `client_id` whose metadata document could not be used.
+    Document(CimdError),
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::Unknown => f.write_str("unknown client_id (register again)"),
+            LookupError::Document(e) => write!(f, "client metadata document refused: {e}"),
+        }
+    }
+}
+
+/// Finds the client named by `client_id`.
+pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
+    if let Some(operator_id) = &oauth.settings.operator_client_id {
+        if operator_id == client_id {
+            return Ok(Client {
+                id: client_id.to_string(),
+                name: Some("Operator-configured client".to_string()),
+                redirect_uris: OPERATOR_REDIRECT_URIS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                auth_method: AuthMethod::SecretPost,
+                refresh_allowed: true,
+                kind: ClientKind::Operator,
+            });
+        }
+    }
+    if client_id.starts_with("https://") {
+        let doc = oauth
+            .cimd
+            .resolve(client_id)
+            .map_err(LookupError::Document)?;
+        return Ok(Client {
+            id: doc.client_id,
+            name: doc.client_name,
+            redirect_uris: doc.redirect_uris,
+            auth_method: AuthMethod::None,
+            refresh_allowed: doc.grant_types.iter().any(|g| g == "refresh_token"),
+            kind: ClientKind::MetadataDocument,
+        });
+    }
+    let reg =
+        RegistrationClaims::verify(&oauth.key, client_id).map_err(|_| LookupError::Unknown)?;
+    Ok(Client {
+        id: client_id.to_string(),
+        name: reg.name,
+        redirect_uris: reg.redirect_uris,
+        auth_method: AuthMethod::parse(&reg.auth_method).ok_or(LookupError::Unknown)?,
+        refresh_allowed: true,
+        kind: ClientKind::Registered,
+    })
+}
+
+/// claude.ai's callbacks (the second is announced as its future home): the
+/// redirect URIs of the operator-created client.
+pub const OPERATOR_REDIRECT_URIS: [&str; 2] = [
+    "https://claude.ai/api/mcp/auth_callback",
+    "https://claude.com/api/mcp/auth_callback",
+];
+
+/// How the client presented its credentials at `/token` or `/revoke`.
+#[derive(Debug)]
+pub enum Presented {
+    /// Only a `client_id` (public client).
+    Nothing,
+    /// `client_secret` in the form body.
+    Post(Secret),
+    /// `Authorization: Basic`.
+    Basic(Secret),
+}
+
+impl Client {
+    /// Whether `uri` is one of the registered redirect URIs: exact string
+    /// match, except that a loopback URI may differ in its port (RFC 8252 §7.3).
+    pub fn allows_redirect(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|registered| {
+            registered == uri
+                || match (UrlParts::parse(registered), UrlParts::parse(uri)) {
+                    (Some(a), Some(b)) => {
+                        a.scheme == "http"
+                            && b.scheme == "http"
+                            && is_loopback_host(&a.host)
+                            && a.host == b.host
+                            && a.rest == b.rest
+                    }
+                    _ => false,
+                }
+        })
+    }
+
+    /// Checks the client's credentials against the method it registered:
+    /// exactly that method (a public client must not send a secret, a
+    /// confidential one must send its secret the way it said it would).
+    pub fn authenticate(&self, oauth: &OAuth, presented: &Presented) -> bool {
+        let expected = match self.kind {
+            ClientKind::Operator => oauth.settings.operator_client_secret.clone(),
+            ClientKind::Registered if self.auth_method != AuthMethod::None => {
+                Some(RegistrationClaims::client_secret(&oauth.key, &self.id))
+            }
+            _ => None,
+        };
+        match (self.kind, self.auth_method, presented, expected) {
+            (_, AuthMethod::None, Presented::Nothing, None) => true,
+            (ClientKind::Operator, _, Presented::Post(s) | Presented::Basic(s), Some(e)) => {
+                e.matches(s.expose())
+            }
+            (_, AuthMethod::SecretPost, Presented::Post(s), Some(e)) => e.matches(s.expose()),
+            (_, AuthMethod::SecretBasic, Presented::Basic(s), Some(e)) => e.matches(s.expose()),
+            _ => false,
+        }
+    }
+}
+
+/// Why a redirect URI cannot be registered.
+pub fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
+    if uri.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("redirect_uri contains whitespace or control characters");
+    }
+    if uri.contains('#') {
+        return Err("redirect_uri must not contain a fragment (RFC 6749 §3.1.2)");
+    }
+    let parts = UrlParts::parse(uri).ok_or("redirect_uri is not an absolute http(s) URL")?;
+    match parts.scheme.as_str() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(&parts.host) => Ok(()),
+        _ => Err("redirect_uri must be https, or http on a loopback address"),
+    }
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The parts of an absolute URL that redirect matching and checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    /// Lower-cased scheme.
+    pub scheme: String,
+    /// Lower-cased host (brackets kept for IPv6).
+    pub host: String,
+    /// The port, if written.
+    pub port: Option<u16>,
+    /// Path and query, as written (`/` when empty).
+    pub rest: String,
+}
+
+impl UrlParts {
+    /// Splits `scheme://host[:port][/path][?query]`; `None` for anything else,
+    /// including URLs with userinfo (`user@host`).
+    pub fn parse(url: &str) -> Option<UrlParts> {
+        let (scheme, after) = url.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let (authority, rest) = after.split_at(end);
+        if authority.is_empty() || authority.contains('@') {
+            return None;
+        }
+        let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
+            let (h, p) = stripped.split_once(']')?;
+            (format!("[{h}]"), p)
+        } else {
+            match authority.find(':') {
+                Some(i) => (authority[..i].to_string(), &authority[i..]),
+                None => (authority.to_string(), ""),
+            }
+        };
+        let port = match port.strip_prefix(':') {
+            Some(p) => Some(p.parse::<u16>().ok()?),
+            None if port.is_empty() => None,
+            None => return None,
+        };
+        if host.is_empty() {
+            return None;
+        }
+        let rest = if rest.is_empty() {
+            "/".to_string()
+        } else {
+            rest.to_string()
+        };
+        Some(UrlParts {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+            rest,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(uris: &[&str]) -> Client {
+        Client {
+            id: "c".into(),
+            name: None,
+            redirect_uris: uris.iter().map(|s| s.to_string()).collect(),
+            auth_method: AuthMethod::None,
+            refresh_allowed: true,
+            kind: ClientKind::Registered,
+        }
+    }
+
+    #[test]
+    fn redirect_uris_match_exactly() {
+        let c = client(&["https://claude.ai/api/mcp/auth_callback"]);
+        assert!(c.allows_redirect("https://claude.ai/api/mcp/auth_callback"));
+        assert!(!c.allows_redirect("https://claude.ai/api/mcp/auth_callback/"));
+        assert!(!c.allows_redirect("https://claude.ai/api/mcp/auth_callback?x=1"));
+        assert!(!c.allows_redirect("https://claude.ai:444/api/mcp/auth_callback"));
+        assert!(!c.allows_redirect("https://evil.example/api/mcp/auth_callback"));
+    }
+
+    /// RFC 8252 §7.3: "The authorization server MUST allow any port to be
+    /// specified at the time of the request for loopback IP redirect URIs".
+    #[test]
+    fn loopback_redirects_may_change_port_only() {
+        let c = client(&["http://127.0.0.1/callback", "http://localhost:3000/cb"]);
+        assert!(c.allows_redirect("http://127.0.0.1:51234/callback"));
+        assert!(c.allows_redirect("http://localhost:4000/cb"));
+        assert!(!c.allows_redirect("http://127.0.0.1:51234/other"));
+        assert!(!c.allows_redirect("http://localhost.evil.example:4000/cb"));
+    }
+
+    #[test]
+    fn only_https_or_loopback_redirects_register() {
+        assert!(check_redirect_uri("https://claude.ai/api/mcp/auth_callback").is_ok());
+        assert!(check_redirect_uri("http://localhost:33418/callback").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:6276/oauth/callback").is_ok());
+        assert!(check_redirect_uri("http://[::1]:8080/cb").is_ok());
+        assert!(check_redirect_uri("http://example.com/cb").is_err());
+        assert!(check_redirect_uri("javascript:alert(1)").is_err());
+        assert!(check_redirect_uri("https://x.example/cb#frag").is_err());
+        assert!(check_redirect_uri("https://user@x.example/cb").is_err());
+        assert!(check_redirect_uri("https:///cb").is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! **Every OAuth step — the small encodings OAuth is made of.** Form bodies and
+//! query strings (`application/x-www-form-urlencoded`), percent-encoding for the
+//! redirect back to the client, and HTML escaping for every page we render.
+//!
+//! # Spec
+//! * WHATWG URL, *application/x-www-form-urlencoded parsing* (`+` is a space).
+//! * RFC 3986 §2.3: the unreserved characters that are never percent-encoded.
+//! * RFC 6749 §3.1 / §3.2: "Request and response parameters MUST NOT be
+//!   included more than once" — [`Params::parse`] reports duplicates.
+//!
+//! # Where this sits
+//! Used by [`super::authorize`], [`super::token`], [`super::revoke`] and
+//! [`super::login_form`].
+//!
+//! # Not implemented
+//! * Non-UTF-8 form encodings (`_charset_`): every client we serve sends UTF-8.
+
+/// Decoded `name=value` pairs of a query string or form body, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+/// A query string or form body that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamsError {
+    /// A `%` not followed by two hex digits, or bytes that are not UTF-8.
+    Malformed,
+    /// The named parameter appears more than once (RFC 6749 §3.1).
+    Repeated(String),
+}
+
+impl std::fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamsError::Malformed => {
+                f.write_str("malformed percent-encoding or non-UTF-8 parameters")
+            }
+            ParamsError::Repeated(name) => write!(f, "parameter {name:?} is repeated"),
+        }
+    }
+}
+
+impl Params {
+    /// Decodes `a=1&b=two+words`. Empty values count as absent: RFC 6749 §3.1
+    /// says "Parameters sent without a value MUST be treated as if they were
+    /// omitted from the request."
+    pub fn parse(encoded: &str) -> Result<Params, ParamsError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for piece in encoded.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let name = decode(name)?;
+            let value = decode(value)?;
+            if value.is_empty() {
+                continue;
+            }
+            if pairs.iter().any(|(n, _)| *n == name) {
+                return Err(ParamsError::Repeated(name));
+            }
+            pairs.push((name, value));
+        }
+        Ok(Params { pairs })
+    }
+
+    /// Decodes a request body as a form.
+    pub fn parse_body(body: &[u8]) -> Result<Params, ParamsError> {
+        let text = std::str::from_utf8(body).map_err(|_| ParamsError::Malformed)?;
+        Params::parse(text.trim())
+    }
+
+    /// The value of `name`, if present and not empty.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every pair, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Adds the pairs of `other` whose names are not present yet (the
+    /// credentials a provider sees: query first, then form fields).
+    pub fn merge(&mut self, other: &Params) {
+        for (n, v) in other.iter() {
+            if self.get(n).is_none() {
+                self.pairs.push((n.to_string(), v.to_string()));
+            }
+        }
+    }
+}
+
+fn decode(s: &str) -> Result<String, ParamsError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or(ParamsError::Malformed)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| ParamsError::Malformed)?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| ParamsError::Malformed)?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ParamsError::Malformed)
+}
+
+/// Percent-encodes everything but the RFC 3986 unreserved characters.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `a=1&b=2` from pairs, each name and value percent-encoded.
+pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(n, v)| format!("{}={}", percent_encode(n), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Escapes `& < > " '` so that any value can sit in HTML text or in a quoted
+/// attribute. Every value we put on a page goes through here.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plus_and_percent() {
+        let p = Params::parse("a=two+words&b=%2Fx%3D1&c=").unwrap();
+        assert_eq!(p.get("a"), Some("two words"));
+        assert_eq!(p.get("b"), Some("/x=1"));
+        assert_eq!(p.get("c"), None);
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert_eq!(
+            Params::parse("code=1&code=2").unwrap_err(),
+            ParamsError::Repeated("code".into())
+        );
+        assert_eq!(Params::parse("a=%G1").unwrap_err(), ParamsError::Malformed);
+    }
+
+    #[test]
+    fn percent_encode_round_trips() {
+        let s = "https://x.example/cb?a=1&b=é ~";
+        assert_eq!(
+            Params::parse(&format!("v={}", percent_encode(s)))
+                .unwrap()
+                .get("v"),
+            Some(s)
+        );
+    }
+
+    #[test]
+    fn html_escape_neutralises_markup() {
+        assert_eq!(
+            html_escape(r#"<script>alert("x")</script>&'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! **PKCE challenge, middle part — who the user is.** `/authorize` has checked
+//! the client and the PKCE fields; now an [`AuthProvider`] decides who is
+//! approving. The seed's three answers are here:
+//!
+//! ```text
+//!   single user:  authenticate → Some("user")           → 302 redirect_uri?code (at once)
+//!   password:     GET  → challenge → 200 login/consent form
+//!                 POST → authenticate(password) → Some("admin") → 302 redirect_uri?code
+//!   your own:     GET  → challenge → LoginStep::Redirect(IdP) … callback route
+//!                 (Self::route) … 302 /authorize + cookie → authenticate(cookie) → code
+//! ```
+//!
+//! # Spec
+//! * RFC 6749 §4.1.1–§4.1.2: "the authorization server authenticates the
+//!   resource owner and obtains an authorization decision"; how is left to us.
+//! * MCP Security Best Practices, *Consent UI Requirements*: the password form
+//!   is also the consent screen (client name, redirect host, scopes).
+//!
+//! # Where this sits
+//! Called by [`super::authorize`] after validation, with the validated
+//! [`AuthorizationRequest`]; a provider's extra routes (paths under `/auth/`)
+//! are dispatched by [`crate::router`] to [`AuthProvider::route`].
+//!
+//! # Not implemented
+//! * An upstream-IdP provider (GitHub): a later issue builds it on
+//!   [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`].
+
+use super::client::Client;
+use super::encoding::{Params, encode_pairs};
+use super::secret::Secret;
+use super::store::Store;
+use super::tokens::SigningKey;
+use crate::config::Config;
+use crate::http::{Request, Response};
+
+/// A validated authorization request, waiting for the user.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    /// The client that asked.
+    pub client: Client,
+    /// Where the code will be sent (checked against the registration).
+    pub redirect_uri: String,
+    /// Whether the client sent `redirect_uri` (it must then repeat it at /token).
+    pub redirect_uri_given: bool,
+    /// The PKCE S256 challenge.
+    pub code_challenge: String,
+    /// The client's `state`, echoed back unchanged.
+    pub state: Option<String>,
+    /// The resource the tokens will be for (always our MCP URL).
+    pub resource: String,
+    /// The scopes that will be granted.
+    pub scopes: Vec<String>,
+}
+
+impl AuthorizationRequest {
+    /// The `/authorize` query that starts this request again: an upstream-IdP
+    /// callback redirects the browser here once it has set its session cookie.
+    pub fn resume_path(&self) -> String {
+        let scope = self.scopes.join(" ");
+        let mut pairs = vec![
+            ("response_type", "code"),
+            ("client_id", self.client.id.as_str()),
+            ("code_challenge", self.code_challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("resource", self.resource.as_str()),
+            ("scope", scope.as_str()),
+        ];
+        if self.redirect_uri_given {
+            pairs.push(("redirect_uri", self.redirect_uri.as_str()));
+        }
+        if let Some(state) = &self.state {
+            pairs.push(("state", state.as_str()));
+        }
+        format!("/authorize?{}", encode_pairs(pairs))
+    }
+
+    /// The host the user will be sent to (shown on the consent screen).
+    pub fn redirect_host(&self) -> String {
+        super::client::UrlParts::parse(&self.redirect_uri)
+            .map(|p| p.host)
+            .unwrap_or_default()
+    }
+}
+
+/// What a provider may use besides the request: the configuration, the
+/// signing key (to sign cookies or upstream `state`) and the store.
+pub struct ProviderContext<'a> {
+    /// The server configuration (public URL for callback addresses).
+    pub config: &'a Config,
+    /// The server's signing key.
+    pub key: &'a SigningKey,
+    /// The state store (e.g. single-use upstream `state` values).
+    pub store: &'a dyn Store,
+}
+
+/// What to do when [`AuthProvider::authenticate`] did not recognise the user
+/// (style guide rule 10: not an error, a step).
+#[derive(Debug)]
+pub enum LoginStep {
+    /// Show the login/consent form; `retry_message` after a failed attempt.
+    ShowForm {
+        /// e.g. "Wrong password."
+        retry_message: Option<String>,
+    },
+    /// 302 to this URL (an upstream identity provider).
+    Redirect(String),
+    /// Send this response as it is.
+    Respond(Response),
+}
+
+/// Decides who approves an authorization request. Implement it for your own
+/// login (the seed's `AuthProvider` subclass).
+pub trait AuthProvider: Send + Sync {
+    /// The user's subject if `request` proves who they are. `credentials` are
+    /// the `/authorize` query parameters merged with the POSTed form fields
+    /// (a POST has passed the CSRF and throttling checks before this is called).
+    fn authenticate(&self, request: &Request, credentials: &Params) -> Option<String>;
+
+    /// What to do when `authenticate` answered `None`. Default: the
+    /// login/consent form, with "Wrong password." after a failed POST.
+    fn challenge(
+        &self,
+        request: &Request,
+        _pending: &AuthorizationRequest,
+        _ctx: &ProviderContext<'_>,
+    ) -> LoginStep {
+        LoginStep::ShowForm {
+            retry_message: (request.method == "POST").then(|| "Wrong password.".to_string()),
+        }
+    }
+
+    /// Whether the default form asks for a password.
+    fn asks_password(&self) -> bool {
+        true
+    }
+
+    /// Answers the provider's own routes (every path under `/auth/`, e.g. an
+    /// upstream callback `GET /auth/github/callback`). Default: none (404).
+    fn route(&self, _request: &Request, _ctx: &ProviderContext<'_>) -> Option<Response> {
+        None
+    }
+
+    /// One line for the start-up log.
+    fn describe(&self) -> String;
+}
+
+/// Everyone who reaches `/authorize` is the one user: the code is issued at
+/// once, with no form. Protect the server at network level (Cloud Run IAM, VPN).
+#[derive(Debug, Clone)]
+pub struct SingleUserProvider {
+    sub: String,
+}
+
+impl SingleUserProvider {
+    /// The single user, subject `"user"`.
+    pub fn new() -> SingleUserProvider {
+        SingleUserProvider {
+            sub: "user".to_string(),
+        }
+    }
+}
+
+impl Default for SingleUserProvider {
+    fn default() -> Self {
+        SingleUserProvider::new()
+    }
+}
+
+impl AuthProvider for SingleUserProvider {
+    fn authenticate(&self, _request: &Request, _credentials: &Params) -> Option<String> {
+        Some(self.sub.clone())
+    }
+
+    fn asks_password(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        "SingleUserProvider: /authorize issues a code to anyone who reaches it — protect the server at network level".into()
+    }
+}
+
+/// One shared password (e.g. `ADMIN_PASSWORD`); the form that asks for it is
+/// also the consent screen. Subject `"admin"`.
+#[derive(Debug, Clone)]
+pub struct StaticPasswordProvider {
+    password: Secret,
+}
+
+impl StaticPasswordProvider {
+    /// A provider that accepts this password.
+    pub fn new(password: impl Into<String>) -> StaticPasswordProvider {
+        StaticPasswordProvider {
+            password: Secret::new(password),
+        }
+    }
+}
+
+impl AuthProvider for StaticPasswordProvider {
+    fn authenticate(&self, request: &Request, credentials: &Params) -> Option<String> {
+        // Only a POSTed form counts: a password in a query string would end up
+        // in browser history and proxy logs.
+        if request.method != "POST" {
+            return None;
+        }
+        let presented = credentials.get("password")?;
+        self.password
+            .matches(presented)
+            .then(|| "admin".to_string())
+    }
+
+    fn describe(&self) -> String {
+        "StaticPasswordProvider: a password form (also the consent screen) guards /authorize".into()
+    }
+}

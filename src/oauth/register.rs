@@ -1,0 +1,179 @@
+//! **Registration step, first way — `POST /register` (Dynamic Client
+//! Registration).** claude.ai and the SDK clients register themselves: they
+//! send their redirect URIs and how they will authenticate, and get a
+//! `client_id` back.
+//!
+//! ```text
+//!   C → S  POST /register {"redirect_uris":[…],"token_endpoint_auth_method":"none","client_name":"Claude",…}
+//!   S → C  201 {"client_id":"mcp_client.…","client_id_issued_at":…,"redirect_uris":[…],
+//!               "grant_types":["authorization_code","refresh_token"],"response_types":["code"],
+//!               "token_endpoint_auth_method":"none","client_name":"Claude"}
+//!          (+ "client_secret", "client_secret_expires_at":0 for the secret methods)
+//! ```
+//!
+//! **Stateless registration.** claude.ai registers a new client on every
+//! connection, so a registration table would grow forever. Instead the
+//! registration *is* the `client_id`: redirect URIs, name and auth method,
+//! signed with the server key ([`super::tokens::RegistrationClaims`]). The client
+//! secret is derived from the id with the key. Nothing is stored; a restarted
+//! server or a second instance with the same key knows every client.
+//!
+//! # Spec
+//! * RFC 7591 §2 (metadata), §3.1 (request), §3.2.1 (201 response: echo the
+//!   registered metadata; omit rather than `null`), §3.2.2 (errors).
+//! * MCP 2025-11-25 *Dynamic Client Registration*; redirect URIs https or loopback.
+//!
+//! # Where this sits
+//! After discovery ([`super::discovery`] advertises `registration_endpoint`);
+//! the id it issues is read back by [`super::client::lookup`].
+//!
+//! # Not implemented
+//! * The management API (RFC 7592: read/update/delete a registration).
+//! * Software statements.
+
+use serde_json::{Value, json};
+
+use super::OAuth;
+use super::client::{AuthMethod, check_redirect_uri};
+use super::error::RegisterError;
+use super::store::now;
+use super::tokens::RegistrationClaims;
+use crate::http::{Request, Response};
+
+/// Largest registration body accepted.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Registrations per address per window.
+const REGISTRATIONS_PER_WINDOW: u64 = 60;
+/// The rate-limit window.
+const WINDOW_SECS: u64 = 10 * 60;
+/// Redirect URIs per client at most (they all travel inside the client id).
+const MAX_REDIRECT_URIS: usize = 10;
+
+/// Answers `POST /register`.
+pub fn handle(oauth: &OAuth, request: &Request) -> Response {
+    match register(oauth, request) {
+        Ok(body) => Response::json(201, &body)
+            .with_header("Cache-Control", "no-store")
+            .with_header("Pragma", "no-cache")
+            .with_header("Access-Control-Allow-Origin", "*"),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(RegisterError::TooLarge);
+    }
+    let now = now();
+    let ip = request.remote_addr.ip();
+    if oauth
+        .store
+        .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)
+        > REGISTRATIONS_PER_WINDOW
+    {
+        return Err(RegisterError::TooManyRequests);
+    }
+    let meta: Value = serde_json::from_slice(&request.body)
+        .map_err(|_| RegisterError::InvalidClientMetadata("the body must be a JSON object"))?;
+    let meta = meta
+        .as_object()
+        .ok_or(RegisterError::InvalidClientMetadata(
+            "the body must be a JSON object",
+        ))?;
+
+    let redirect_uris: Vec<String> = meta
+        .get("redirect_uris")
+        .and_then(Value::as_array)
+        .ok_or(RegisterError::InvalidRedirectUri(
+            "redirect_uris is required",
+        ))?
+        .iter()
+        .map(|u| {
+            u.as_str()
+                .map(str::to_string)
+                .ok_or(RegisterError::InvalidRedirectUri(
+                    "redirect_uris must be strings",
+                ))
+        })
+        .collect::<Result<_, _>>()?;
+    if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(RegisterError::InvalidRedirectUri(
+            "give between 1 and 10 redirect_uris",
+        ));
+    }
+    for uri in &redirect_uris {
+        if uri.len() > 1024 {
+            return Err(RegisterError::InvalidRedirectUri("redirect_uri too long"));
+        }
+        check_redirect_uri(uri).map_err(RegisterError::InvalidRedirectUri)?;
+    }
+
+    // RFC 7591 §2: the default is client_secret_basic.
+    let auth_method = match meta.get("token_endpoint_auth_method") {
+        None => AuthMethod::SecretBasic,
+        Some(m) => m.as_str().and_then(AuthMethod::parse).ok_or(RegisterError::InvalidClientMetadata(
+            "token_endpoint_auth_method must be none, client_secret_post or client_secret_basic",
+        ))?,
+    };
+    // We issue codes and refresh tokens, nothing else; other grant types
+    // requested alongside are dropped, and we echo what we registered.
+    if let Some(grants) = meta.get("grant_types") {
+        let grants = grants
+            .as_array()
+            .ok_or(RegisterError::InvalidClientMetadata(
+                "grant_types must be an array",
+            ))?;
+        if !grants
+            .iter()
+            .any(|g| g.as_str() == Some("authorization_code"))
+        {
+            return Err(RegisterError::InvalidClientMetadata(
+                "grant_types must include authorization_code",
+            ));
+        }
+    }
+    if let Some(types) = meta.get("response_types") {
+        if !types
+            .as_array()
+            .is_some_and(|t| t.iter().any(|r| r.as_str() == Some("code")))
+        {
+            return Err(RegisterError::InvalidClientMetadata(
+                "response_types must include code",
+            ));
+        }
+    }
+    let client_name = match meta.get("client_name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) if name.chars().count() <= 200 => Some(name.clone()),
+        Some(_) => {
+            return Err(RegisterError::InvalidClientMetadata(
+                "client_name must be a string of at most 200 characters",
+            ));
+        }
+    };
+
+    let registration = RegistrationClaims {
+        name: client_name.clone(),
+        redirect_uris: redirect_uris.clone(),
+        auth_method: auth_method.as_str().to_string(),
+        issued_at: now,
+    };
+    let client_id = registration.sign(&oauth.key);
+    let mut body = json!({
+        "client_id": client_id,
+        "client_id_issued_at": now,
+        "redirect_uris": redirect_uris,
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": auth_method.as_str(),
+    });
+    if let Some(name) = client_name {
+        body["client_name"] = json!(name);
+    }
+    if auth_method != AuthMethod::None {
+        let secret = RegistrationClaims::client_secret(&oauth.key, &client_id);
+        body["client_secret"] = json!(secret.expose());
+        body["client_secret_expires_at"] = json!(0);
+    }
+    Ok(body)
+}

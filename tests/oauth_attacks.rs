@@ -1,0 +1,433 @@
+//! What an attacker tries, and what they get. Each test names the attack; the
+//! assertions are the wire answers that defeat it.
+
+#[path = "support/oauth_browser.rs"]
+mod browser;
+#[path = "support/raw.rs"]
+mod raw;
+
+use browser::{
+    CHALLENGE, PASSWORD, REDIRECT, Srv, hidden_fields, initialize, json, password_app,
+    redirect_params,
+};
+use mcp_server::oauth::encoding::encode_pairs;
+use mcp_server::oauth::secret::{Secret, random_id};
+use mcp_server::oauth::store::now;
+use mcp_server::oauth::tokens::{SigningKey, TokenClaims, TokenKind};
+use mcp_server::{App, Config, StaticPasswordProvider};
+
+const KEY: &str = "test-signing-key-0123456789abcdef0123";
+
+/// `/authorize?…` with these parameters replaced or removed (`None`).
+fn authorize(srv: &Srv, client: &str, changes: &[(&str, Option<&str>)]) -> String {
+    let resource = srv.mcp_url();
+    let mut pairs = vec![
+        ("response_type", Some("code")),
+        ("client_id", Some(client)),
+        ("redirect_uri", Some(REDIRECT)),
+        ("code_challenge", Some(CHALLENGE)),
+        ("code_challenge_method", Some("S256")),
+        ("state", Some("st")),
+        ("resource", Some(resource.as_str())),
+    ];
+    for (name, value) in changes {
+        match pairs.iter_mut().find(|(n, _)| n == name) {
+            Some(pair) => pair.1 = *value,
+            None => pairs.push((name, *value)),
+        }
+    }
+    format!(
+        "/authorize?{}",
+        encode_pairs(pairs.into_iter().filter_map(|(n, v)| Some((n, v?))))
+    )
+}
+
+#[test]
+fn an_unregistered_or_altered_redirect_uri_gets_a_page_not_a_redirect() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    for evil in [
+        "https://evil.example/callback",
+        "http://localhost:33418/callback/../steal",
+        "http://localhost:33418/callbackx",
+    ] {
+        let r = srv.get(&authorize(&srv, &client, &[("redirect_uri", Some(evil))]));
+        assert_eq!(r.status, 400, "{evil}");
+        assert!(
+            r.header("Location").is_none(),
+            "RFC 6749 §4.1.2.1: MUST NOT redirect"
+        );
+        assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    }
+    // An unknown client id: same.
+    let r = srv.get(&authorize(&srv, "mcp_client.e30.AAAA", &[]));
+    assert_eq!(r.status, 400);
+    assert!(r.header("Location").is_none());
+    // A loopback redirect may change its port (RFC 8252 §7.3), nothing else.
+    let r = srv.get(&authorize(
+        &srv,
+        &client,
+        &[("redirect_uri", Some("http://localhost:50000/callback"))],
+    ));
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn pkce_missing_or_plain_is_redirected_back_as_invalid_request() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let cases: [&[(&str, Option<&str>)]; 4] = [
+        &[("code_challenge", None)],
+        &[("code_challenge_method", Some("plain"))],
+        &[("code_challenge_method", None)],
+        &[("code_challenge", Some("too-short"))],
+    ];
+    for changes in cases {
+        let r = srv.get(&authorize(&srv, &client, changes));
+        assert_eq!(r.status, 302, "{changes:?}");
+        let p = redirect_params(&r);
+        assert_eq!(p.get("error"), Some("invalid_request"), "{changes:?}");
+        assert_eq!(p.get("state"), Some("st"));
+        assert_eq!(p.get("iss"), Some(srv.public_url().as_str()));
+        assert!(p.get("code").is_none());
+    }
+    let r = srv.get(&authorize(
+        &srv,
+        &client,
+        &[("response_type", Some("token"))],
+    ));
+    assert_eq!(
+        redirect_params(&r).get("error"),
+        Some("unsupported_response_type")
+    );
+}
+
+#[test]
+fn a_foreign_resource_is_invalid_target_and_variants_of_ours_are_fine() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let r = srv.get(&authorize(
+        &srv,
+        &client,
+        &[("resource", Some("https://evil.example/mcp"))],
+    ));
+    assert_eq!(r.status, 302);
+    assert_eq!(redirect_params(&r).get("error"), Some("invalid_target"));
+    let upper = srv
+        .mcp_url()
+        .replace("http://localhost", "HTTP://LOCALHOST")
+        + "/";
+    for ours in [format!("{}/", srv.mcp_url()), upper] {
+        assert_eq!(
+            srv.get(&authorize(&srv, &client, &[("resource", Some(&ours))]))
+                .status,
+            200,
+            "{ours}"
+        );
+    }
+    // Omitted: bound to our resource anyway.
+    assert_eq!(
+        srv.get(&authorize(&srv, &client, &[("resource", None)]))
+            .status,
+        200
+    );
+}
+
+fn keyed_app() -> (App, SigningKey) {
+    let mut config = Config::local(0);
+    config.signing_key = Some(Secret::new(KEY));
+    let app = App::new(browser::test_mcp("x"))
+        .config(config)
+        .provider(StaticPasswordProvider::new(PASSWORD));
+    (app, SigningKey::from_secret(&Secret::new(KEY)))
+}
+
+fn claims(audience: &str, expires_at: u64) -> TokenClaims {
+    TokenClaims {
+        sub: "admin".into(),
+        client_id: "c".into(),
+        scopes: vec!["mcp".into()],
+        audience: audience.into(),
+        issued_at: now() - 10,
+        expires_at,
+        id: random_id(),
+        family: random_id(),
+    }
+}
+
+#[test]
+fn expired_tampered_foreign_audience_and_wrong_kind_tokens_are_invalid_token() {
+    let (app, key) = keyed_app();
+    let srv = Srv::start(app);
+    let good = claims(&srv.mcp_url(), now() + 60).sign(&key, TokenKind::Access);
+    assert!(
+        srv.accepts(good.expose()),
+        "the control: a good token passes"
+    );
+    let expired = claims(&srv.mcp_url(), now() - 1).sign(&key, TokenKind::Access);
+    let foreign = claims("https://other.example/mcp", now() + 60).sign(&key, TokenKind::Access);
+    let refresh = claims(&srv.mcp_url(), now() + 60).sign(&key, TokenKind::Refresh);
+    let other_key =
+        claims(&srv.mcp_url(), now() + 60).sign(&SigningKey::generate(), TokenKind::Access);
+    let mut tampered = good.expose().to_string();
+    tampered.insert(10, 'x');
+    for (case, token, description) in [
+        ("expired", expired.expose(), "the access token has expired"),
+        (
+            "foreign audience",
+            foreign.expose(),
+            "the access token is for another resource",
+        ),
+        ("a refresh token", refresh.expose(), "not an access token"),
+        (
+            "another server's key",
+            other_key.expose(),
+            "the access token is not valid",
+        ),
+        (
+            "tampered",
+            tampered.as_str(),
+            "the access token is not valid",
+        ),
+    ] {
+        let r = srv.mcp(Some(token), &initialize());
+        assert_eq!(r.status, 401, "{case}");
+        assert_eq!(
+            r.header("WWW-Authenticate").unwrap(),
+            format!(
+                "Bearer error=\"invalid_token\", error_description=\"{description}\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\", scope=\"mcp\"",
+                srv.public_url()
+            ),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_token_in_the_query_string_is_refused() {
+    let srv = Srv::start(password_app());
+    let (_, tokens) = srv.grant();
+    let token = tokens["access_token"].as_str().unwrap();
+    let r = srv.send(
+        "POST",
+        &format!("/mcp?access_token={token}"),
+        &[("Content-Type", "application/json")],
+        initialize().to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.header("WWW-Authenticate")
+            .unwrap()
+            .starts_with("Bearer error=\"invalid_request\"")
+    );
+}
+
+/// RFC 9700 §4.14.2: "If a refresh token is compromised and subsequently used
+/// by both the attacker and the legitimate client, one of them will present an
+/// invalidated refresh token, which will inform the authorization server of
+/// the breach" — and the whole family is revoked.
+#[test]
+fn refresh_token_reuse_revokes_the_whole_family() {
+    let srv = Srv::start(password_app());
+    let (client, tokens) = srv.grant();
+    let first_refresh = tokens["refresh_token"].as_str().unwrap();
+    let rotated = json(&srv.refresh(&client, first_refresh));
+    let new_refresh = rotated["refresh_token"].as_str().unwrap();
+    let new_access = rotated["access_token"].as_str().unwrap();
+    assert!(srv.accepts(new_access));
+    // The attacker replays the first refresh token.
+    let r = srv.refresh(&client, first_refresh);
+    assert_eq!(r.status, 400);
+    assert_eq!(json(&r)["error"], "invalid_grant");
+    // Now nothing of the family works any more.
+    assert_eq!(
+        json(&srv.refresh(&client, new_refresh))["error"],
+        "invalid_grant"
+    );
+    assert_eq!(srv.mcp(Some(new_access), &initialize()).status, 401);
+    assert_eq!(
+        srv.mcp(
+            Some(tokens["access_token"].as_str().unwrap()),
+            &initialize()
+        )
+        .status,
+        401
+    );
+    // Another grant of the same client is untouched.
+    let (_, other) = srv.grant();
+    assert!(srv.accepts(other["access_token"].as_str().unwrap()));
+}
+
+#[test]
+fn a_client_name_with_html_is_escaped_on_the_consent_form() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("<script>alert('x')</script><b>Claude</b>");
+    let r = srv.get(&authorize(
+        &srv,
+        &client,
+        &[("state", Some("\"><img src=x onerror=alert(1)>"))],
+    ));
+    assert_eq!(r.status, 200);
+    let page = r.text();
+    assert!(!page.contains("<script>alert"));
+    assert!(!page.contains("<img src=x"));
+    assert!(
+        page.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;b&gt;Claude&lt;/b&gt;")
+    );
+    // The hidden field still carries the state exactly.
+    assert!(
+        hidden_fields(&page).contains(&("state".into(), "\"><img src=x onerror=alert(1)>".into()))
+    );
+}
+
+#[test]
+fn password_guessing_is_slowed_then_locked_out() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    for attempt in 1..=5 {
+        let r = srv.login(&target, "guess");
+        assert_eq!(r.status, 200, "attempt {attempt}: the form again");
+        assert!(r.text().contains("Wrong password."));
+    }
+    // Locked: even the right password is answered 429 on the form for now.
+    let r = srv.login(&target, PASSWORD);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("Retry-After"), Some("60"));
+    assert!(r.text().contains("Too many failed attempts"));
+    assert!(r.header("Location").is_none());
+}
+
+#[test]
+fn a_password_in_the_query_string_does_not_log_in() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let r = srv.get(&authorize(&srv, &client, &[("password", Some(PASSWORD))]));
+    assert_eq!(r.status, 200, "the form, not a code");
+    assert!(r.header("Location").is_none());
+}
+
+#[test]
+fn a_forged_or_cross_site_form_post_is_refused() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    let page = srv.get(&target).text();
+    let fields = hidden_fields(&page);
+    let post = |fields: &[(String, String)], headers: &[(&str, &str)]| {
+        let mut all = fields.to_vec();
+        all.push(("password".into(), PASSWORD.into()));
+        srv.post_form(
+            "/authorize",
+            &encode_pairs(all.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+            headers,
+        )
+    };
+    // No CSRF token (a page on another site building the form).
+    let without: Vec<_> = fields
+        .iter()
+        .filter(|(n, _)| n != "csrf")
+        .cloned()
+        .collect();
+    assert_eq!(post(&without, &[]).status, 403);
+    // A hidden field changed after rendering (here the state).
+    let altered: Vec<_> = fields
+        .iter()
+        .map(|(n, v)| {
+            if n == "state" {
+                (n.clone(), "other".to_string())
+            } else {
+                (n.clone(), v.clone())
+            }
+        })
+        .collect();
+    let r = post(&altered, &[]);
+    assert_eq!(r.status, 403);
+    assert!(r.header("Location").is_none());
+    // Posted from another origin.
+    assert_eq!(
+        post(&fields, &[("Origin", "https://evil.example")]).status,
+        403
+    );
+    // The genuine form from our own origin works.
+    let origin = srv.public_url();
+    assert_eq!(post(&fields, &[("Origin", origin.as_str())]).status, 302);
+}
+
+#[test]
+fn deny_sends_access_denied_back_to_the_client() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let page = srv.get(&authorize(&srv, &client, &[])).text();
+    let mut fields = hidden_fields(&page);
+    fields.push(("action".into(), "deny".into()));
+    let r = srv.post_form(
+        "/authorize",
+        &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        &[],
+    );
+    assert_eq!(r.status, 302);
+    let p = redirect_params(&r);
+    assert_eq!(p.get("error"), Some("access_denied"));
+    assert_eq!(p.get("state"), Some("st"));
+}
+
+#[test]
+fn oversized_form_bodies_are_refused() {
+    let srv = Srv::start(password_app());
+    let big = format!(
+        "grant_type=authorization_code&padding={}",
+        "a".repeat(20 * 1024)
+    );
+    let r = srv.post_form("/token", &big, &[]);
+    assert_eq!(r.status, 413);
+    assert_eq!(json(&r)["error"], "invalid_request");
+    let r = srv.post_form("/authorize", &big, &[]);
+    assert_eq!(r.status, 413);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    let r = srv.send(
+        "POST",
+        "/register",
+        &[("Content-Type", "application/json")],
+        big.as_bytes(),
+    );
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn revoking_is_200_for_unknown_tokens_and_leaves_other_clients_tokens_alone() {
+    let srv = Srv::start(password_app());
+    let (client, tokens) = srv.grant();
+    let other = srv.register_public("other");
+    let revoke = |token: &str, client: &str| {
+        srv.post_form(
+            "/revoke",
+            &encode_pairs([("token", token), ("client_id", client)]),
+            &[],
+        )
+    };
+    assert_eq!(revoke("not-a-token", &client).status, 200);
+    // Another client cannot revoke this client's grant (200, nothing happens).
+    assert_eq!(
+        revoke(tokens["refresh_token"].as_str().unwrap(), &other).status,
+        200
+    );
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(srv.accepts(access));
+    // The owner revokes the access token alone: the refresh token still works.
+    assert_eq!(revoke(access, &client).status, 200);
+    assert_eq!(srv.mcp(Some(access), &initialize()).status, 401);
+    assert_eq!(
+        srv.refresh(&client, tokens["refresh_token"].as_str().unwrap())
+            .status,
+        200
+    );
+    // No token parameter: invalid_request.
+    let r = srv.post_form(
+        "/revoke",
+        &format!("client_id={}", browser::enc(&client)),
+        &[],
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(json(&r)["error"], "invalid_request");
+}
