@@ -13,7 +13,8 @@ mod mcp_client;
 
 use mcp_client::{Stream, initialize, request, rpc};
 use mcp_server::mcp::{LogLevel, Notifier, Prompt, PromptMessage, Resource, ResourceContents};
-use mcp_server::{McpServer, RunningServer, Tool};
+use mcp_server::oauth::secret::Secret;
+use mcp_server::{App, Config, McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 
 const V: &str = "2026-07-28";
@@ -487,6 +488,40 @@ fn a_tool_that_asks_ends_with_input_required_and_completes_on_the_retry() {
                                             "inputResponses": {"elicitation-1": 12345}}),
     );
     assert_eq!(modern(&srv, &bad, &[]).json()["error"]["code"], -32602);
+}
+
+#[test]
+fn instances_sharing_mcp_signing_key_accept_each_others_request_state() {
+    // Two instances behind one URL (Cloud Run): round 1 on one, the retry on the other.
+    let instance = |key: &str| {
+        let mut config = Config::local(0);
+        config.signing_key = Some(Secret::new(key.to_string()));
+        let mcp = McpServer::new("modern-test").tool(Tool::new("greet", "Asks a name.").handler(
+            |call| {
+                let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+                Ok(call.elicit("Your name?", schema)?.action.into())
+            },
+        ));
+        App::new(mcp).config(config).without_auth().start().unwrap()
+    };
+    let key = "0123456789abcdef0123456789abcdef-shared";
+    let (a, b, other) = (
+        instance(key),
+        instance(key),
+        instance("another key, 32 characters long!!"),
+    );
+    let state = ask_greet(&a, 26);
+    let retry = body(
+        27,
+        "tools/call",
+        json!({"name": "greet", "arguments": {}, "requestState": state,
+        "inputResponses": {"elicitation-1": {"action": "decline"}}}),
+    );
+    assert_eq!(
+        modern(&b, &retry, &[]).json()["result"]["content"][0]["text"],
+        "decline"
+    );
+    assert_eq!(modern(&other, &retry, &[]).json()["error"]["code"], -32602);
 }
 
 #[test]

@@ -147,6 +147,8 @@ pub struct McpServer {
     pub(crate) announces_list_changes: bool,
     /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
     pub(crate) state_key: Vec<u8>,
+    /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
+    state_key_chosen: bool,
     pub(crate) state: session::State,
     pub(crate) hub: Arc<subscriptions::Hub>,
 }
@@ -185,6 +187,7 @@ impl McpServer {
             // Without randomness from the OS the key stays empty, and a call
             // that needs a `requestState` fails with an internal error.
             state_key: random_key().unwrap_or_default(),
+            state_key_chosen: false,
             state: session::State::default(),
             hub: Arc::default(),
         }
@@ -299,12 +302,22 @@ impl McpServer {
     }
 
     /// The key that seals 2026-07-28 `requestState` (HMAC-SHA256). By default
-    /// a random key per process, which is right for one instance; several
-    /// instances behind one URL must share a secret (at least 32 random bytes),
-    /// or a retry that reaches another instance is refused.
+    /// it is derived from `MCP_SIGNING_KEY` when that is set (so every instance
+    /// accepts what another sealed), else random per process, which is right
+    /// for one instance: a retry that reaches an instance with another key is
+    /// refused. Give at least 32 random bytes.
     pub fn request_state_secret(mut self, secret: &[u8]) -> McpServer {
         self.state_key = secret.to_vec();
+        self.state_key_chosen = true;
         self
+    }
+
+    /// Uses `key` for `requestState` unless the application chose one
+    /// ([`crate::App`] derives it from `MCP_SIGNING_KEY`).
+    pub(crate) fn default_state_key(&mut self, key: &[u8]) {
+        if !self.state_key_chosen {
+            self.state_key = key.to_vec();
+        }
     }
 
     /// A handle that announces changes to listening 2026-07-28 clients; keep it
