@@ -205,7 +205,7 @@ impl McpServer {
         self
     }
 
-    /// `instructions` in the `initialize` result: what the server is for. claude.ai
+    /// `instructions` in the `initialize` and `server/discover` results: what the server is for. claude.ai
     /// shows it on the connector card and gives it to the model.
     pub fn instructions(mut self, instructions: &str) -> McpServer {
         self.instructions = Some(instructions.to_string());
@@ -281,7 +281,8 @@ impl McpServer {
     }
 
     /// How long a tool waits for the client's answer to [`ToolCall::elicit`]
-    /// or [`ToolCall::sample`].
+    /// or [`ToolCall::sample`] in the legacy era (in 2026-07-28 nothing waits:
+    /// the client retries with the answer, see [`mrtr`]).
     pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
         self.client_request_timeout = timeout;
         self
