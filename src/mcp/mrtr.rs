@@ -110,6 +110,18 @@ pub enum AskError {
     Client(String),
 }
 
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AskError::InputRequired => f.write_str("Waiting for the client's input."),
+            AskError::Cancelled => f.write_str("The call was cancelled."),
+            AskError::Client(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for AskError {}
+
 /// One kind of question, and what the client must have declared to be asked it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {

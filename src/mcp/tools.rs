@@ -138,6 +138,7 @@ impl Tool {
     /// route on it without reading the body; the server checks that the header
     /// and the argument agree. Only for string, integer and boolean parameters,
     /// and never for secrets: headers are seen by every proxy on the way.
+    /// `param` must already be declared ([`Tool::param`]); otherwise nothing changes.
     ///
     /// ```
     /// use mcp_server::Tool;
