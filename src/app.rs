@@ -39,8 +39,7 @@ use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::cimd::{Cimd, CimdError, Fetched};
 use crate::oauth::provider::{AuthProvider, SingleUserProvider};
-use crate::oauth::secret::Secret;
-use crate::oauth::store::{MemoryStore, Store};
+use crate::oauth::store::Store;
 use crate::oauth::tokens::SigningKey;
 use crate::oauth::{OAuth, Settings};
 
@@ -88,7 +87,7 @@ impl App {
     }
 
     /// The OAuth state store. Default: Redis when `REDIS_URL` is set (with the
-    /// `redis` feature), else a fresh [`MemoryStore`]. Give several servers
+    /// `redis` feature), else a fresh [`crate::oauth::store::MemoryStore`]. Give several servers
     /// the same store to share spent codes and revocations.
     pub fn store(mut self, store: Arc<dyn Store>) -> App {
         self.store = Some(store);
@@ -183,11 +182,12 @@ impl App {
             };
             crate::log::event(severity, &oauth.provider.describe());
         }
-        let shared = Arc::new(Shared {
-            config,
-            mcp: self.mcp,
-            oauth,
-        });
+        let mut mcp = self.mcp;
+        if let Some(secret) = &config.signing_key {
+            // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
+            mcp.default_state_key(&SigningKey::from_secret(secret).mac("mcp-request-state", b""));
+        }
+        let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
         let handler_state = shared.clone();
         let thread = std::thread::Builder::new()
@@ -221,57 +221,16 @@ impl App {
     }
 }
 
-/// The state store: the one given to [`App::store`]; else Redis when
-/// `REDIS_URL` is set; else memory.
+/// The state store: the one given to [`App::store`], else the one the
+/// configuration asks for ([`crate::oauth::store::open`]).
 fn state_store(
     given: Option<Arc<dyn Store>>,
     config: &Config,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    if let Some(store) = given {
-        return Ok(store);
+    match given {
+        Some(store) => Ok(store),
+        None => crate::oauth::store::open(config),
     }
-    match &config.redis_url {
-        Some(url) => redis_store(url),
-        None => {
-            crate::log::event(
-                "INFO",
-                "OAuth state (spent codes, refresh rotation, revocations) is kept in memory: \
-                 run one instance, or set REDIS_URL to share it between instances",
-            );
-            Ok(Arc::new(MemoryStore::new()))
-        }
-    }
-}
-
-#[cfg(feature = "redis")]
-fn redis_store(url: &Secret) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let store = crate::oauth::redis_store::RedisStore::open(url.expose())?;
-    // A Redis that is not up yet is no reason to crash-loop: requests that
-    // need it get 503 until it answers.
-    match store.ping() {
-        Ok(()) => crate::log::event(
-            "INFO",
-            &format!("OAuth state is kept in Redis at {}", store.address()),
-        ),
-        Err(e) => crate::log::event(
-            "WARNING",
-            &format!(
-                "OAuth state goes to Redis, which does not answer yet ({e}); requests that need it get 503 until it does"
-            ),
-        ),
-    }
-    Ok(Arc::new(store))
-}
-
-#[cfg(not(feature = "redis"))]
-fn redis_store(_url: &Secret) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    Err(
-        "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
-         Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \
-         ./deploy.sh does this when REDIS_URL is given), or unset REDIS_URL to keep the \
-         OAuth state in memory."
-            .into(),
-    )
 }
 
 /// Turns the first SIGTERM or SIGINT into [`ShutdownHandle::shutdown`], on a

@@ -16,6 +16,7 @@ pub mod http;
 pub mod log;
 pub mod mcp;
 pub mod oauth;
+pub mod outbound;
 pub mod router;
 
 pub use app::{App, RunningServer};

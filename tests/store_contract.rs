@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use mcp_server::oauth::secret::random_id;
+use mcp_server::oauth::secret::{Secret, random_id};
 use mcp_server::oauth::store::{MemoryStore, Store, now};
 
 /// Every assertion of the contract, against `store`.
@@ -71,6 +71,26 @@ fn contract(store: Arc<dyn Store>) {
     assert_eq!(s.get(&k("dead")).unwrap(), None);
     assert_eq!(s.take(&k("dead")).unwrap(), None);
     assert_eq!(s.get(&k("absent")).unwrap(), None);
+
+    // ── secret values: sealed before the backend sees them, bound to their key ──
+    let token = Secret::new("gho_16C7e42F292c6912E7710c838347Ae178B4a");
+    s.put_secret(&k("upstream-token:u"), &token, now() + 60)
+        .unwrap();
+    let raw = s.get(&k("upstream-token:u")).unwrap().unwrap();
+    assert!(
+        !raw.windows(4).any(|w| w == b"gho_"),
+        "the backend holds it sealed"
+    );
+    let back = s.get_secret(&k("upstream-token:u")).unwrap().unwrap();
+    assert!(token.matches(back.expose()));
+    s.put(&k("upstream-token:v"), &raw, now() + 60).unwrap();
+    assert!(
+        s.get_secret(&k("upstream-token:v")).unwrap().is_none(),
+        "moved: does not open"
+    );
+    assert!(s.take_secret(&k("upstream-token:u")).unwrap().is_some());
+    assert!(s.take_secret(&k("upstream-token:u")).unwrap().is_none());
+    assert!(s.get_secret(&k("upstream-token:none")).unwrap().is_none());
 
     // ── races: exactly one winner, and no lost increments ──
     let racers = 8;
@@ -172,13 +192,14 @@ fn the_memory_store_stays_bounded_under_churn() {
 mod redis_backend {
     use super::*;
     use mcp_server::oauth::redis_store::RedisStore;
+    use mcp_server::oauth::seal::SealKey;
 
     #[test]
     fn the_redis_store_keeps_the_contract() {
         let Some(url) = redis_support::test_url("the_redis_store_keeps_the_contract") else {
             return;
         };
-        contract(Arc::new(RedisStore::open(&url).unwrap()));
+        contract(Arc::new(RedisStore::open(&url, SealKey::random()).unwrap()));
     }
 
     #[test]
@@ -186,7 +207,7 @@ mod redis_backend {
         let Some(url) = redis_support::test_url("redis_records_carry_a_ttl") else {
             return;
         };
-        let store = RedisStore::open(&url).unwrap();
+        let store = RedisStore::open(&url, SealKey::random()).unwrap();
         let ns = random_id();
         let key = format!("test:{ns}:ttl");
         store.insert_once(&key, now() + 100).unwrap();
@@ -211,7 +232,7 @@ mod redis_backend {
             return;
         }
         let mut server = redis_support::RedisServer::start();
-        let store = RedisStore::open(&server.url()).unwrap();
+        let store = RedisStore::open(&server.url(), SealKey::random()).unwrap();
         for i in 0..4 {
             assert!(store.insert_once(&format!("k{i}"), now() + 60).unwrap());
         }

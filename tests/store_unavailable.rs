@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use browser::{PASSWORD, REDIRECT, Srv, hidden_fields, json, redirect_params};
 use mcp_server::oauth::encoding::encode_pairs;
+use mcp_server::oauth::seal::SealKey;
 use mcp_server::oauth::store::{MemoryStore, Store, StoreError};
 use mcp_server::{App, Config, StaticPasswordProvider};
 
@@ -67,6 +68,9 @@ impl Store for Switchable {
     fn remove(&self, key: &str) -> Result<(), StoreError> {
         self.check()?;
         self.inner.remove(key)
+    }
+    fn seal_key(&self) -> &SealKey {
+        self.inner.seal_key()
     }
 }
 

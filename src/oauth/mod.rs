@@ -12,12 +12,13 @@
 //! | who the client is | [`client`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
+//! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
 //! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`] (with
-//! `redis_store` under the `redis` feature), [`seal`] and [`upstream_token`]
-//! (upstream tokens at rest), [`encoding`], [`error`].
+//! `redis_store` under the `redis` feature), [`seal`] (secret values at
+//! rest), [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -29,7 +30,8 @@
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
-//! * An upstream identity provider (GitHub): [`provider::AuthProvider`] has the seam.
+//! * Redis Cluster, Sentinel or TLS for the shared store: one plain `redis://`
+//!   server (Memorystore basic or standard tier) is what `redis_store` speaks.
 
 pub mod authorize;
 pub mod bearer;
@@ -50,7 +52,7 @@ pub mod secret;
 pub mod store;
 pub mod token;
 pub mod tokens;
-pub mod upstream_token;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@
 //! | [`Store::contains`], [`Store::contains_any`] (revoked?) | `EXISTS key…` |
 //! | [`Store::increment`] (rate limits) | `EVAL` of `INCR`, then `EXPIREAT` if new (one script: atomic) |
 //! | [`Store::count`], [`Store::get`] | `GET key` |
-//! | [`Store::put`] (sealed upstream token) | `SET key value EXAT t` |
+//! | [`Store::put`], [`Store::put_secret`] (sealed before it is sent) | `SET key value EXAT t` |
 //! | [`Store::take`] (single-use upstream `state`) | `GETDEL key` |
 //! | [`Store::remove`] | `DEL key` |
 //!
@@ -42,7 +42,7 @@
 //!   `EVAL`, `GET`, `GETDEL`, `DEL`, `PING` (redis.io/commands).
 //!
 //! # Where this sits
-//! Built by [`crate::App`] from `REDIS_URL` ([`crate::Config::redis_url`]);
+//! Built by [`super::store::open`] from `REDIS_URL` ([`crate::Config::redis_url`]);
 //! used through `Arc<dyn Store>` exactly like [`super::store::MemoryStore`].
 //!
 //! # Not implemented
@@ -54,6 +54,7 @@ use std::time::Duration;
 
 use redis::{Client, Connection, RedisError, RedisResult};
 
+use super::seal::SealKey;
 use super::store::{Store, StoreError};
 
 /// Connect, read and write timeout of every Redis connection.
@@ -76,6 +77,7 @@ pub struct RedisStore {
     client: Client,
     idle: Mutex<Vec<Connection>>,
     address: String,
+    seal: SealKey,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -85,10 +87,10 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A store for `url` (`redis://[:password@]host[:port][/db]`). Only parses
-    /// the URL; nothing is connected until the first operation (see
-    /// [`RedisStore::ping`]).
-    pub fn open(url: &str) -> Result<RedisStore, StoreError> {
+    /// A store for `url` (`redis://[:password@]host[:port][/db]`) whose
+    /// secret values are sealed with `seal_key`. Only parses the URL; nothing
+    /// is connected until the first operation (see [`RedisStore::ping`]).
+    pub fn open(url: &str, seal_key: SealKey) -> Result<RedisStore, StoreError> {
         if !url.starts_with("redis://") {
             return Err(StoreError::new(
                 "REDIS_URL must start with redis:// (TLS, rediss://, is not built in)",
@@ -101,6 +103,7 @@ impl RedisStore {
             client,
             idle: Mutex::new(Vec::new()),
             address,
+            seal: seal_key,
         })
     }
 
@@ -252,6 +255,10 @@ impl Store for RedisStore {
         let k = key(k);
         self.run(|c| redis::cmd("DEL").arg(&k).query::<()>(c))
     }
+
+    fn seal_key(&self) -> &SealKey {
+        &self.seal
+    }
 }
 
 #[cfg(test)]
@@ -260,9 +267,10 @@ mod tests {
 
     #[test]
     fn urls_are_checked_before_anything_connects() {
-        assert!(RedisStore::open("rediss://10.0.0.3:6378").is_err());
-        assert!(RedisStore::open("http://10.0.0.3").is_err());
-        let store = RedisStore::open("redis://:hunter2@10.0.0.3:6379/2").unwrap();
+        assert!(RedisStore::open("rediss://10.0.0.3:6378", SealKey::random()).is_err());
+        assert!(RedisStore::open("http://10.0.0.3", SealKey::random()).is_err());
+        let store =
+            RedisStore::open("redis://:hunter2@10.0.0.3:6379/2", SealKey::random()).unwrap();
         assert_eq!(store.address(), "10.0.0.3:6379");
         assert!(!format!("{store:?}").contains("hunter2"));
     }
@@ -275,7 +283,8 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let store = RedisStore::open(&format!("redis://127.0.0.1:{port}")).unwrap();
+        let store =
+            RedisStore::open(&format!("redis://127.0.0.1:{port}"), SealKey::random()).unwrap();
         let e = store.insert_once("code:x", 10).unwrap_err();
         assert!(
             e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")),

@@ -21,8 +21,10 @@
 //!   seal with no risk of reuse.
 //! * The leading version byte leaves room for another format later.
 //!
-//! Use it through [`super::upstream_token`], which picks the key, the purpose
-//! and the `aad`; call [`seal`]/[`open`] directly only for a new kind of record.
+//! Use it through [`super::store::Store::put_secret`] and its siblings, which
+//! pick the key (the store's, derived by [`super::store::open`]) and the `aad`
+//! (the record's key); call [`seal`]/[`open`] directly only for something
+//! that is not a store record.
 //!
 //! # Spec
 //! * RFC 8439 (ChaCha20-Poly1305), draft-irtf-cfrg-xchacha (the extended nonce).
@@ -31,11 +33,13 @@
 //!   from an upstream server are credentials and are protected at rest.
 //!
 //! # Where this sits
-//! Called by [`super::upstream_token`]; keyed by [`super::tokens::SigningKey`].
+//! Called by the secret-value methods of [`super::store::Store`], which
+//! [`super::upstream`] uses for pending sign-ins and users' upstream tokens;
+//! keyed from [`super::tokens::SigningKey`].
 //!
 //! # Not implemented
 //! * Key rotation: a new `MCP_SIGNING_KEY` makes every sealed value unreadable
-//!   ([`open`] fails; [`super::upstream_token::load`] then reports no token, so
+//!   ([`open`] fails; [`super::store::Store::get_secret`] then reports none, so
 //!   the user signs in upstream again). That is also how to wipe them all.
 
 use std::fmt;
@@ -68,6 +72,12 @@ impl SealKey {
     /// signing key under the label `seal-key`, which no other use shares.
     pub fn derive(signing_key: &SigningKey, purpose: &str) -> SealKey {
         SealKey(signing_key.mac("seal-key", purpose.as_bytes()))
+    }
+
+    /// A random key: what it seals dies with the process (the memory store
+    /// without `MCP_SIGNING_KEY`).
+    pub fn random() -> SealKey {
+        SealKey(random_bytes::<32>())
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {

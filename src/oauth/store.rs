@@ -11,13 +11,19 @@
 //! | revoked token family | `family:<sha256(fam)>` | — | the longest lifetime of its tokens | [`super::token`], [`super::revoke`] |
 //! | revoked access token | `access:<sha256(jti)>` | — | the token's expiry | [`super::revoke`] |
 //! | rate-limit counters | `rate:…` | a count | the end of the window | [`super::register`], [`super::authorize`] |
-//! | a user's upstream token | `upstream:<provider>:<sha256(sub)>` | sealed ([`super::seal`]) | the upstream token's expiry | [`super::upstream_token`] |
+//! | pending upstream sign-in | `upstream-state:<sha256(state)>` | sealed | 10 minutes | [`super::upstream`] |
+//! | used upstream session | `upstream-session:<sha256(jti)>` | — | the session's expiry | [`super::upstream`] |
+//! | a user's upstream token | `upstream-token:<sha256(idp ‖ sub)>` | sealed | the grant's lifetime | [`super::upstream`] |
 //!
-//! Keys hold hashes, never a usable code or token, and the one value that is a
-//! credential (an upstream token) is encrypted before it arrives: a dump of the
-//! store gives an attacker nothing to present. Every record carries its expiry
-//! and disappears with it, so the store never grows without bound: claude.ai
-//! registers a new client on every connection, and none of that lands here.
+//! Keys hold hashes, never a usable code or token. The two values that are
+//! secrets — what a pending upstream sign-in needs at the callback (our PKCE
+//! verifier toward the IdP), and each user's upstream token, which tools use —
+//! go through [`Store::put_secret`], which seals them ([`super::seal`]:
+//! XChaCha20-Poly1305 under a key derived from `MCP_SIGNING_KEY`) *before*
+//! they reach the backend. A dump of Redis gives an attacker nothing to
+//! present. Every record carries its expiry and disappears with it, so the
+//! store never grows without bound: claude.ai registers a new client on every
+//! connection, and none of that lands here.
 //!
 //! Two backends implement [`Store`]: [`MemoryStore`] (the default, one
 //! process) and, with the `redis` cargo feature, `RedisStore` (several
@@ -49,9 +55,14 @@
 //!   not friendly; a grace period for the previous refresh token would fix it.
 
 use std::collections::HashMap;
+use std::error::Error;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::seal::{SealKey, open as open_sealed, seal};
+use super::secret::Secret;
+use crate::config::Config;
 
 /// Seconds since the Unix epoch: the clock of every expiry in this crate.
 pub fn now() -> u64 {
@@ -133,6 +144,109 @@ pub trait Store: Send + Sync {
 
     /// Deletes `key` (no error if it is absent).
     fn remove(&self, key: &str) -> Result<(), StoreError>;
+
+    /// The key that seals this store's secret values ([`Store::put_secret`]).
+    /// Every instance sharing a backend must hold the same one: [`open`]
+    /// derives it from `MCP_SIGNING_KEY`.
+    fn seal_key(&self) -> &SealKey;
+
+    /// Keeps the secret `value` under `key` until `expires_at`, replacing any
+    /// value there. It is sealed first, bound to `key` (a sealed value copied
+    /// to another record does not open), so the backend never holds it in clear.
+    fn put_secret(&self, key: &str, value: &Secret, expires_at: u64) -> Result<(), StoreError> {
+        let sealed = seal(self.seal_key(), key.as_bytes(), value.expose().as_bytes());
+        self.put(key, &sealed, expires_at)
+    }
+
+    /// The secret value under `key`, if present, unexpired and openable. One
+    /// that does not open (sealed under another `MCP_SIGNING_KEY`, or altered)
+    /// is reported as absent: the user signs in upstream again.
+    fn get_secret(&self, key: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self
+            .get(key)?
+            .and_then(|sealed| unseal(self.seal_key(), key, &sealed)))
+    }
+
+    /// Removes the secret value under `key` and returns it, atomically (see
+    /// [`Store::take`]): single-use records such as an upstream `state`.
+    fn take_secret(&self, key: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self
+            .take(key)?
+            .and_then(|sealed| unseal(self.seal_key(), key, &sealed)))
+    }
+}
+
+fn unseal(seal_key: &SealKey, key: &str, sealed: &[u8]) -> Option<Secret> {
+    match open_sealed(seal_key, key.as_bytes(), sealed) {
+        Ok(plain) => String::from_utf8(plain).ok().map(Secret::new),
+        Err(e) => {
+            crate::log::event("WARNING", &format!("a stored secret was ignored: {e}"));
+            None
+        }
+    }
+}
+
+/// What the seal key of [`open`] is derived for (its label).
+const SEAL_PURPOSE: &str = "store-secrets";
+
+/// The store a server uses, from its configuration: Redis when `REDIS_URL`
+/// is set (with the `redis` cargo feature; without it this fails and says
+/// so), else a [`MemoryStore`]. Secret values are sealed under a key derived
+/// from `MCP_SIGNING_KEY` (random when it is unset: then, as with tokens,
+/// nothing sealed survives the process). [`crate::App`] calls it when
+/// [`crate::App::store`] was not given; call it yourself when a provider needs
+/// the same store, e.g. `UpstreamProvider::new(…, store::open(&config)?)`.
+pub fn open(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let seal_key = match &config.signing_key {
+        Some(secret) => SealKey::derive(
+            &super::tokens::SigningKey::from_secret(secret),
+            SEAL_PURPOSE,
+        ),
+        None => SealKey::random(),
+    };
+    match &config.redis_url {
+        Some(url) => open_redis(url, seal_key),
+        None => {
+            crate::log::event(
+                "INFO",
+                "OAuth state (spent codes, refresh rotation, revocations) is kept in memory: \
+                 run one instance, or set REDIS_URL to share it between instances",
+            );
+            Ok(Arc::new(MemoryStore::with_seal_key(seal_key)))
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+fn open_redis(url: &Secret, seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let store = super::redis_store::RedisStore::open(url.expose(), seal_key)?;
+    // A Redis that is not up yet is no reason to crash-loop: requests that
+    // need it get 503 until it answers.
+    match store.ping() {
+        Ok(()) => crate::log::event(
+            "INFO",
+            &format!("OAuth state is kept in Redis at {}", store.address()),
+        ),
+        Err(e) => crate::log::event(
+            "WARNING",
+            &format!(
+                "OAuth state goes to Redis, which does not answer yet ({e}); \
+                 requests that need it get 503 until it does"
+            ),
+        ),
+    }
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "redis"))]
+fn open_redis(_url: &Secret, _seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    Err(
+        "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
+         Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \
+         ./deploy.sh does this when REDIS_URL is given), or unset REDIS_URL to keep the \
+         OAuth state in memory."
+            .into(),
+    )
 }
 
 /// How often, at most, [`MemoryStore`] sweeps out expired records.
@@ -146,6 +260,7 @@ pub const SWEEP_EVERY_SECS: u64 = 60;
 pub struct MemoryStore {
     inner: Mutex<Records>,
     sweep_every: u64,
+    seal: SealKey,
 }
 
 #[derive(Debug, Default)]
@@ -193,6 +308,17 @@ impl MemoryStore {
         MemoryStore {
             inner: Mutex::new(Records::default()),
             sweep_every: seconds,
+            seal: SealKey::random(),
+        }
+    }
+
+    /// An empty store that seals secret values with `seal_key` (what
+    /// [`open`] builds). [`MemoryStore::new`] uses a random key: its values
+    /// never leave the process anyway.
+    pub fn with_seal_key(seal_key: SealKey) -> MemoryStore {
+        MemoryStore {
+            seal: seal_key,
+            ..MemoryStore::new()
         }
     }
 
@@ -303,6 +429,10 @@ impl Store for MemoryStore {
         self.lock_for_write(now).map.remove(key);
         Ok(())
     }
+
+    fn seal_key(&self) -> &SealKey {
+        &self.seal
+    }
 }
 
 #[cfg(test)]
@@ -320,6 +450,64 @@ mod tests {
         store.lock().last_sweep = 0;
         store.insert_once("c", now() + 60).unwrap();
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn secrets_are_sealed_bound_to_their_key_and_taken_once() {
+        let store = MemoryStore::new();
+        store
+            .put_secret("upstream-token:a", &Secret::new("gho_1"), now() + 60)
+            .unwrap();
+        store
+            .put_secret("upstream-token:a", &Secret::new("gho_2"), now() + 60)
+            .unwrap();
+        let raw = store.get("upstream-token:a").unwrap().unwrap();
+        assert!(!raw.windows(4).any(|w| w == b"gho_"), "sealed at rest");
+        assert!(
+            store
+                .get_secret("upstream-token:a")
+                .unwrap()
+                .unwrap()
+                .matches("gho_2")
+        );
+        // Moved to another record, it does not open.
+        store.put("upstream-token:b", &raw, now() + 60).unwrap();
+        assert!(store.get_secret("upstream-token:b").unwrap().is_none());
+        assert!(
+            store
+                .take_secret("upstream-token:a")
+                .unwrap()
+                .unwrap()
+                .matches("gho_2")
+        );
+        assert!(
+            store.take_secret("upstream-token:a").unwrap().is_none(),
+            "taken once"
+        );
+        store
+            .put_secret("upstream-state:old", &Secret::new("x"), now() - 1)
+            .unwrap();
+        assert!(
+            store.get_secret("upstream-state:old").unwrap().is_none(),
+            "expired"
+        );
+    }
+
+    #[test]
+    fn another_signing_key_opens_nothing() {
+        let key = |k: &str| {
+            SealKey::derive(
+                &crate::oauth::tokens::SigningKey::from_secret(&Secret::new(k)),
+                SEAL_PURPOSE,
+            )
+        };
+        let a = MemoryStore::with_seal_key(key("first-signing-key-0123456789abcdef0123"));
+        let b = MemoryStore::with_seal_key(key("other-signing-key-0123456789abcdef0123"));
+        a.put_secret("upstream-token:x", &Secret::new("gho_x"), now() + 60)
+            .unwrap();
+        let raw = a.get("upstream-token:x").unwrap().unwrap();
+        b.put("upstream-token:x", &raw, now() + 60).unwrap();
+        assert!(b.get_secret("upstream-token:x").unwrap().is_none());
     }
 
     #[test]
