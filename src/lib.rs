@@ -17,6 +17,7 @@ pub mod log;
 pub mod mcp;
 pub mod oauth;
 pub mod router;
+pub mod trace;
 
 pub use app::{App, RunningServer};
 pub use auth::Identity;
