@@ -4,9 +4,10 @@
 //! [docs/FLOW.md](../../docs/FLOW.md) it is, with the same numbers:
 //!
 //! ```text
-//! [12] C→S GET /authorize client=eyJ…Qx redirect=localhost S256 scope=mcp → [13] 200 login/consent form
-//! [14] C→S POST /authorize client=eyJ…Qx password=(given) action=allow → [15] 302 redirect_uri?code=eyJ…Qx&state&iss
-//! [26] C→S POST /token grant_type=authorization_code code=eyJ…Qx code_verifier=(43 chars) → [27] 200 access_token=eyJ…Qx refresh_token=eyJ…Qx
+//! [12] C→S GET /authorize client=mcp_client.eyJ…lQ redirect=localhost S256 scope=mcp → [13] 200 login/consent form
+//! [14] C→S POST /authorize client=mcp_client.eyJ…lQ redirect=localhost S256 scope=mcp password=(given) action=allow → [15] 302 redirect_uri?code=mcp_code.eyJ…aA&state&iss
+//! [26] C→S POST /token grant_type=authorization_code client=mcp_client.eyJ…lQ code=mcp_code.eyJ…aA code_verifier=(43 chars) → [27] 200 access_token=mcp_at.eyJ…BA refresh_token=mcp_rt.eyJ…Pw expires_in=28800
+//! [28] C→S POST /mcp Bearer mcp_at.eyJ…BA tools/call whoami → [29] 200 JSON-RPC answer (application/json, or an SSE stream)
 //! ```
 //!
 //! A newcomer opens FLOW.md, runs `MCP_TRACE=1 cargo run --example quickstart`
@@ -19,7 +20,8 @@
 //! Only *facts* are shown: the method and path, the parameter names a step
 //! is about, public values (a `client_name`, a redirect URI's host, a scope,
 //! a JSON-RPC method, an error code), and every secret **shortened** by
-//! [`shorten`] to its first three and last two characters (`eyJ…Qx`). A
+//! [`shorten`] to its kind and its first three and last two characters
+//! (`mcp_at.eyJ…BA`). A
 //! password, a `code_verifier`, a client secret and a cookie are never shown
 //! at all, only that they were given. Tool arguments are never shown.
 //!
@@ -44,24 +46,38 @@ pub fn enabled() -> bool {
     })
 }
 
-/// The first three and the last two characters of a secret, joined by `…`;
-/// a value of 12 characters or fewer becomes `…` alone. Long enough to tell
-/// two tokens apart in a trace, far too short to use one.
+/// A secret as a trace may show it: the first three and the last two
+/// characters, joined by `…`; a value of 12 characters or fewer becomes `…`
+/// alone. Our signed values start with a short public kind (`mcp_at.`,
+/// `mcp_rt.`, `mcp_code.`, `mcp_client.`), which is kept so that a reader can
+/// tell an access token from a refresh token. Long enough to tell two tokens
+/// apart, far too short to use one.
 ///
 /// ```
 /// use mcp_server::trace::shorten;
 ///
-/// assert_eq!(shorten("eyJ0eXAiOiJtY3AtYWNjZXNzIn0.abcdefQx"), "eyJ…Qx");
+/// assert_eq!(shorten("mcp_at.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0.dKtknfTPDxQx"), "mcp_at.eyJ…Qx");
+/// assert_eq!(shorten("Zt3f9a8b7c6d5e4f3a2b1c0d"), "Zt3…0d");
 /// assert_eq!(shorten("hunter2"), "…");
 /// ```
 pub fn shorten(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
+    let (kind, rest) = match secret.split_once('.') {
+        Some((kind, rest))
+            if kind.len() <= 12
+                && kind.starts_with("mcp_")
+                && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            (&secret[..=kind.len()], rest)
+        }
+        _ => ("", secret),
+    };
+    let chars: Vec<char> = rest.chars().collect();
     if chars.len() <= 12 {
-        return "…".to_string();
+        return format!("{kind}…");
     }
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}…{tail}")
+    format!("{kind}{head}…{tail}")
 }
 
 /// What a request asked, reduced to the facts a trace may show. Built before
@@ -277,8 +293,7 @@ fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String
         "[28]" => match (&r.body, status) {
             (Body::Deferred(_), _) => flow(
                 "[29]",
-                "the answer follows (application/json, or text/event-stream if the tool talks while working)"
-                    .to_string(),
+                "JSON-RPC answer (application/json, or an SSE stream)".to_string(),
             ),
             (_, 401 | 403) => off(challenge(r)),
             (_, 200 | 202 | 204) => flow("[29]", rpc_answer(body.as_ref())),
@@ -308,7 +323,9 @@ fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String
                 };
                 flow(
                     "[22]",
-                    format!("/authorize?… (resume){cookie}; [20]/[21] S→I code → token happened inside"),
+                    format!(
+                        "/authorize?… (resume){cookie}; [20]/[21] S→I code → token happened inside"
+                    ),
                 )
             }
             _ => off(error.unwrap_or_default()),
@@ -332,7 +349,9 @@ fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String
             };
             flow(arrow, said.join(" "))
         }
-        "[32]" if status == 200 => flow("[33]", "revoked (or unknown: same answer, RFC 7009)".into()),
+        "[32]" if status == 200 => {
+            flow("[33]", "revoked (or unknown: same answer, RFC 7009)".into())
+        }
         "[-]" => ("[-]".to_string(), error.unwrap_or_default()),
         _ => off(error.unwrap_or_default()),
     }
