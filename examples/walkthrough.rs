@@ -320,10 +320,11 @@ impl Client {
         bearer: Option<&str>,
     ) -> std::io::Result<Answer> {
         let auth = bearer.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json, text/event-stream"),
-        ];
+        let mut headers = vec![("Content-Type", "application/json")];
+        if path == "/mcp" {
+            // MCP Streamable HTTP: the client accepts both answer forms.
+            headers.push(("Accept", "application/json, text/event-stream"));
+        }
         if let Some(a) = &auth {
             headers.push(("Authorization", a.as_str()));
         }

@@ -1,6 +1,7 @@
-//! **All arrows — the router.** One `match` on method and path, with its arms in
-//! the order of the sequence diagram in [docs/FLOW.md](../docs/FLOW.md), so that
-//! reading it top to bottom is reading the flow.
+//! **[all](crate::_documentation::flow) All arrows — the router.** One `match`
+//! on method and path, with its arms in the order of the sequence diagram in
+//! [docs/FLOW.md](crate::_documentation::flow), so that reading it top to bottom is reading
+//! the flow.
 //!
 //! The third element of the matched tuple is the authorization server: `None`
 //! under [`crate::App::without_auth`] (loopback only), and then no OAuth arm

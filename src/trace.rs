@@ -1,7 +1,7 @@
-//! **[all] Every arrow — the server narrates the flow (`MCP_TRACE=1`).** With
-//! `MCP_TRACE=1` in the environment, every request the router answers leaves
-//! one extra line on stderr that names the arrow of
-//! [docs/FLOW.md](../../docs/FLOW.md) it is, with the same numbers:
+//! **[all](crate::_documentation::flow) Every arrow — the server narrates the
+//! flow (`MCP_TRACE=1`).** With `MCP_TRACE=1` in the environment, every request
+//! the router answers leaves one extra line on stderr that names the arrow of
+//! [docs/FLOW.md](crate::_documentation::flow) it is, with the same numbers:
 //!
 //! ```text
 //! [12] C→S GET /authorize client=mcp_client.eyJ…lQ redirect=localhost S256 scope=mcp → [13] 200 login/consent form
@@ -28,7 +28,7 @@
 //! # Where this sits
 //! Called by [`crate::router::route`] around the `match`, so that no handler
 //! knows it exists: [`Asked::of`] reads the request before it is handed on,
-//! [`line`] reads the response that came back. It is a pure mapping from
+//! [`line()`] reads the response that came back. It is a pure mapping from
 //! (method, path, status, a few safe facts) to a FLOW.md number; the test
 //! `tests/trace.rs` runs a real flow and checks the numbers come out in order.
 //! The request log line of [`crate::log::request`] is written as usual.

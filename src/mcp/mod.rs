@@ -1,8 +1,9 @@
-//! **Tool calls — the MCP server.** Everything after the bearer token has been
-//! checked: `POST /mcp` carries one JSON-RPC message of the Model Context
-//! Protocol (revision 2025-11-25, also negotiating 2025-06-18 and 2025-03-26),
-//! and the answer is a JSON-RPC response, sent as `application/json` or, when
-//! the handler talks back while working, as a `text/event-stream`.
+//! **[28–29](crate::_documentation::flow) Tool calls — the MCP server.**
+//! Everything after the bearer token has been checked: `POST /mcp` carries one
+//! JSON-RPC message of the Model Context Protocol (revision 2025-11-25, also
+//! negotiating 2025-06-18 and 2025-03-26), and the answer is a JSON-RPC
+//! response, sent as `application/json` or, when the handler talks back while
+//! working, as a `text/event-stream`.
 //!
 //! ```text
 //!   router ──▶ transport::handle     HTTP: method, Origin/Host, session header,

@@ -1,8 +1,8 @@
-//! **Tool calls — Streamable HTTP.** The only MCP code that knows HTTP: it
-//! turns `POST`/`GET`/`DELETE /mcp` into parsed JSON-RPC messages for
-//! [`crate::mcp::dispatch`] and its answers back into HTTP responses, as MCP
-//! 2025-11-25 `basic/transports#streamable-http` describes and as claude.ai
-//! needs (requirements §1 and §7).
+//! **[28–29](crate::_documentation::flow) Tool calls — Streamable HTTP.** The
+//! only MCP code that knows HTTP: it turns `POST`/`GET`/`DELETE /mcp` into
+//! parsed JSON-RPC messages for [`crate::mcp::dispatch`] and its answers back
+//! into HTTP responses, as MCP 2025-11-25 `basic/transports#streamable-http`
+//! describes and as claude.ai needs (requirements §1 and §7).
 //!
 //! # Order of checks on every request
 //! 1. `Origin` and `Host` (DNS-rebinding defence): an `Origin` that is present

@@ -1,7 +1,7 @@
-//! **After the flow — `POST /revoke`.** A client that is done (the user removed
-//! the connector) revokes its refresh token, which ends the whole grant: every
-//! access and refresh token of that family stops working at once, on every
-//! instance that shares the store.
+//! **[32–33](crate::_documentation::flow) After the flow — `POST /revoke`.** A
+//! client that is done (the user removed the connector) revokes its refresh
+//! token, which ends the whole grant: every access and refresh token of that
+//! family stops working at once, on every instance that shares the store.
 //!
 //! ```text
 //!   C → S  POST /revoke  token=…[&token_type_hint=refresh_token]&client_id…

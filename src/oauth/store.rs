@@ -1,5 +1,6 @@
-//! **Token, refresh and revocation steps — the little state OAuth needs.** Almost
-//! everything this authorization server issues is self-contained and signed
+//! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
+//! revocation steps — the little state OAuth needs.** Almost everything this
+//! authorization server issues is self-contained and signed
 //! ([`super::tokens`]), so nothing has to be remembered to *accept* it. What
 //! must be remembered is what has been *used up*:
 //!

@@ -1,7 +1,7 @@
-//! **PKCE verify — `POST /token`.** The client trades the one-time code for an
-//! access token and a refresh token, proving with the PKCE verifier that it is
-//! the client that started the flow; later it trades the refresh token for a
-//! new pair.
+//! **[26–27, 30–31](crate::_documentation::flow) PKCE verify — `POST /token`.**
+//! The client trades the one-time code for an access token and a refresh token,
+//! proving with the PKCE verifier that it is the client that started the flow;
+//! later it trades the refresh token for a new pair.
 //!
 //! ```text
 //!   C → S  POST /token  grant_type=authorization_code&code&redirect_uri&code_verifier&client_id[&resource]
