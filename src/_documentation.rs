@@ -14,7 +14,6 @@
 //! work on GitHub; in rustdoc those links lead nowhere, so each page here
 //! ends with the same places as intra-doc links.
 
-/// docs/FLOW.md.
 pub mod flow {
     #![doc = include_str!("../docs/FLOW.md")]
     //!
@@ -38,17 +37,14 @@ pub mod flow {
     //! | `[32]`–`[33]` | [`crate::oauth::revoke::handle`] |
 }
 
-/// ARCHITECTURE.md.
 pub mod architecture {
     #![doc = include_str!("../ARCHITECTURE.md")]
 }
 
-/// docs/DESIGN.md.
 pub mod design {
     #![doc = include_str!("../docs/DESIGN.md")]
 }
 
-/// docs/SECURITY.md.
 pub mod security {
     #![doc = include_str!("../docs/SECURITY.md")]
 }
