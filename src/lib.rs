@@ -19,6 +19,7 @@ pub mod http;
 pub mod log;
 pub mod mcp;
 pub mod oauth;
+pub mod outbound;
 pub mod router;
 pub mod trace;
 

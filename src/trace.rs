@@ -93,7 +93,9 @@ pub struct Asked {
     /// `Authorization: Bearer …` shortened, if present.
     bearer: Option<String>,
     has_authorization: bool,
-    has_cookie: bool,
+    /// The upstream branch's session cookie (`mcp_session`, or
+    /// `__Host-mcp_session` on https), which makes `GET /authorize` arrow [23].
+    has_session_cookie: bool,
 }
 
 impl Asked {
@@ -120,7 +122,9 @@ impl Asked {
             json,
             bearer,
             has_authorization: authorization.is_some(),
-            has_cookie: request.header("Cookie").is_some(),
+            has_session_cookie: request
+                .header_all("Cookie")
+                .any(|c| c.split(';').any(|kv| kv.trim().contains("mcp_session="))),
         }
     }
 
@@ -217,8 +221,8 @@ fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
         }
         ("GET", "/authorize") => {
             facts.extend(authorize_facts(a));
-            if a.has_cookie {
-                facts.push("cookie=(given)".to_string());
+            if a.has_session_cookie {
+                facts.push("cookie=mcp_session".to_string());
                 "[23]"
             } else if is_url(a.param("client_id")) {
                 "[9+12]"
@@ -376,7 +380,7 @@ fn authorize_answer(a: &Asked, request_arrow: &str, r: &Response) -> (String, St
             let arrow = match request_arrow {
                 "[14]" => "[15]",
                 "[23]" => "[24]",
-                _ if a.has_cookie => "[24]",
+                _ if a.has_session_cookie => "[24]",
                 _ => "[25]",
             };
             let code = shorten(back.get("code").unwrap_or(""));

@@ -76,7 +76,7 @@ fn only_src_http_touches_sockets() {
 const OUTBOUND: &[(&str, &str)] = &[
     // Client ID Metadata Documents: a fenced ureq agent (arrows [10]–[11]).
     ("src/oauth/cimd.rs", "ureq"),
-    // Branch `upstream`: the helper for tools' upstream calls and the IdP exchange ([20]–[21]).
+    // The helper for tools' upstream calls and the IdP exchange ([20]–[21]).
     ("src/outbound.rs", "ureq"),
     // Branch `redis`: the shared store's client.
     ("src/oauth/redis_store.rs", "redis"),
@@ -112,7 +112,8 @@ fn secrets_are_exposed_only_where_the_architecture_says() {
         "src/oauth/token.rs",     // the tokens, in the token answer ([27], [31])
         "src/oauth/client.rs",    // a presented client secret, compared ([26], [32])
         "src/oauth/tokens.rs",    // MCP_SIGNING_KEY, into the HMAC key
-        "src/app.rs",             // branch `redis`: REDIS_URL, to the Redis client
+        "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
+        "src/app.rs",            // branch `redis`: REDIS_URL, to the Redis client
         "src/oauth/upstream_token.rs", // branch `redis`: the upstream token, sealed
     ];
     let found = offenders(&[".expose()"], |f| ALLOWED.contains(&f));
@@ -190,7 +191,8 @@ fn endpoint_modules_do_not_call_each_other() {
 /// `Bearer` challenge is written only by `bearer::challenge` (and the `Basic`
 /// one of a 401 `invalid_client` by `error::TokenError`); a redirect to
 /// the client's `redirect_uri` only by `error::redirect_to_client` (the
-/// other `Location` writer, `authorize`, sends the browser to an IdP).
+/// other `Location` writers send the browser to the IdP, `[16]`, and back to
+/// `/authorize`, `[22]`).
 #[test]
 fn each_error_channel_has_one_writer() {
     // bearer.rs: the Bearer challenge; error.rs: `Basic` on a 401 invalid_client (RFC 6749 §5.2).
@@ -202,8 +204,9 @@ fn each_error_channel_has_one_writer() {
         "a WWW-Authenticate challenge outside bearer.rs/error.rs:\n{}",
         found.join("\n")
     );
+    // authorize.rs: to the IdP ([16]); upstream.rs: back to /authorize ([22]).
     let found = offenders(&[".with_header(\"Location\""], |f| {
-        f == "src/oauth/error.rs" || f == "src/oauth/authorize.rs"
+        f == "src/oauth/error.rs" || f == "src/oauth/authorize.rs" || f == "src/oauth/upstream.rs"
     });
     assert!(
         found.is_empty(),

@@ -200,7 +200,9 @@ fn decide(
     if let Some(sub) = oauth.provider.authenticate(request, &credentials) {
         return Ok(issue_code(config, oauth, pending, sub, now));
     }
-    if request.method == "POST" {
+    // Only a wrong password is a failure to count: a consent-only form (an
+    // upstream IdP, no password) comes back here after every approval.
+    if request.method == "POST" && oauth.provider.asks_password() {
         record_failure(oauth, &ip, now);
     }
     let ctx = ProviderContext {
@@ -224,6 +226,7 @@ fn decide(
             .with_header("Location", &url)
             .with_header("Cache-Control", "no-store"),
         LoginStep::Respond(response) => response,
+        LoginStep::Authenticated(sub) => issue_code(config, oauth, pending, sub, now),
     })
 }
 

@@ -11,8 +11,9 @@
 //!          S: fetch failed and the URL is pinned → use the pinned copy
 //! ```
 //!
-//! This module is the **only** place in the crate that makes an outbound
-//! request, and it is an SSRF surface (the URL comes from anyone), so the fetch
+//! This module is one of the two places in the crate that make outbound
+//! requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
+//! operator), and the one that is an SSRF surface (the URL comes from anyone), so the fetch
 //! is fenced in: https only, no redirects, no proxy, a 5 s deadline, a 16 KiB
 //! body cap, and a resolver ([`PublicOnlyResolver`]) that refuses the whole
 //! request if *any* address of the host is loopback, private, link-local,

@@ -12,6 +12,7 @@
 //! | who the client is | [`client`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
+//! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
@@ -29,7 +30,6 @@
 //!
 //! # Not implemented
 //! * A shared store backend (Redis): the [`store::Store`] trait is ready for it.
-//! * An upstream identity provider (GitHub): [`provider::AuthProvider`] has the seam.
 
 pub mod authorize;
 pub mod bearer;
@@ -47,6 +47,7 @@ pub mod secret;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -11,6 +11,16 @@
 //! | revoked token family | `family:<sha256(fam)>` | the longest lifetime of its tokens | [`super::token`], [`super::revoke`] |
 //! | revoked access token | `access:<sha256(jti)>` | the token's expiry | [`super::revoke`] |
 //! | rate-limit counters | `rate:…` | the end of the window | [`super::register`], [`super::authorize`] |
+//! | pending upstream sign-in (secret) | `upstream-state:<sha256(state)>` | 10 minutes | [`super::upstream`] |
+//! | used upstream session | `upstream-session:<sha256(jti)>` | the session's expiry | [`super::upstream`] |
+//! | a user's upstream token (secret) | `upstream-token:<sha256(idp ‖ sub)>` | the grant's lifetime | [`super::upstream`] |
+//!
+//! Most records are counters: their existence is the information. The
+//! upstream-IdP branch must also *keep* two secrets — what a pending sign-in
+//! needs at the callback, and each user's upstream token, which tools use —
+//! so the store holds secret values too ([`Store::put_secret`]). Keys are
+//! hashes, so a dump of the keys reveals nothing usable; the values are the
+//! one thing in the store that must be protected at rest (see the trait).
 //!
 //! Every record carries its expiry and disappears with it, so the store never
 //! grows without bound: claude.ai registers a new client on every connection,
@@ -34,6 +44,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::secret::Secret;
 
 /// Seconds since the Unix epoch: the clock of every expiry in this crate.
 pub fn now() -> u64 {
@@ -64,6 +76,24 @@ pub trait Store: Send + Sync {
 
     /// The current count of `key` (0 if absent or expired).
     fn count(&self, key: &str) -> u64;
+
+    /// Keeps the secret `value` under `key` until `expires_at`, replacing any
+    /// value already there.
+    ///
+    /// Values are credentials (upstream access and refresh tokens). An
+    /// implementation must not let them leave the process readable: the
+    /// in-memory store holds them only in this process's memory; a shared
+    /// backend must seal each value (authenticated encryption under a key the
+    /// backend never sees) before it goes over the network or to disk.
+    fn put_secret(&self, key: &str, value: &Secret, expires_at: u64);
+
+    /// The secret value under `key`, if present and not expired.
+    fn get_secret(&self, key: &str) -> Option<Secret>;
+
+    /// Removes the value under `key` and returns it, atomically: of two
+    /// callers racing for the same key, one gets it (single-use records such
+    /// as an upstream `state`).
+    fn take_secret(&self, key: &str) -> Option<Secret>;
 }
 
 /// The in-memory [`Store`]: a `HashMap` behind a `Mutex`, swept of expired
@@ -77,6 +107,8 @@ pub struct MemoryStore {
 struct Records {
     /// key → (count, expires_at)
     map: HashMap<String, (u64, u64)>,
+    /// key → (secret value, expires_at)
+    secrets: HashMap<String, (Secret, u64)>,
     last_sweep: u64,
 }
 
@@ -85,6 +117,7 @@ impl Records {
     fn sweep(&mut self, now: u64) {
         if now >= self.last_sweep + 60 {
             self.map.retain(|_, (_, expires)| *expires > now);
+            self.secrets.retain(|_, (_, expires)| *expires > now);
             self.last_sweep = now;
         }
     }
@@ -105,7 +138,8 @@ impl MemoryStore {
 
     /// How many records are held (expired ones included until the next sweep).
     pub fn len(&self) -> usize {
-        self.lock().map.len()
+        let records = self.lock();
+        records.map.len() + records.secrets.len()
     }
 
     /// Whether the store holds no record.
@@ -159,6 +193,33 @@ impl Store for MemoryStore {
         let now = now();
         self.lock().live(key, now).unwrap_or(0)
     }
+
+    fn put_secret(&self, key: &str, value: &Secret, expires_at: u64) {
+        let now = now();
+        let mut records = self.lock();
+        records.sweep(now);
+        records
+            .secrets
+            .insert(key.to_string(), (value.clone(), expires_at));
+    }
+
+    fn get_secret(&self, key: &str) -> Option<Secret> {
+        let now = now();
+        self.lock()
+            .secrets
+            .get(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(value, _)| value.clone())
+    }
+
+    fn take_secret(&self, key: &str) -> Option<Secret> {
+        let now = now();
+        self.lock()
+            .secrets
+            .remove(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(value, _)| value)
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +253,33 @@ mod tests {
         assert_eq!(store.increment("rate:x", now() + 60), 2);
         assert_eq!(store.count("rate:x"), 2);
         assert_eq!(store.count("rate:y"), 0);
+    }
+
+    #[test]
+    fn secrets_are_kept_replaced_and_taken_once() {
+        let store = MemoryStore::new();
+        store.put_secret("upstream-token:a", &Secret::new("gho_1"), now() + 60);
+        store.put_secret("upstream-token:a", &Secret::new("gho_2"), now() + 60);
+        assert!(
+            store
+                .get_secret("upstream-token:a")
+                .unwrap()
+                .matches("gho_2")
+        );
+        assert!(
+            store
+                .take_secret("upstream-token:a")
+                .unwrap()
+                .matches("gho_2")
+        );
+        assert!(
+            store.take_secret("upstream-token:a").is_none(),
+            "taken once"
+        );
+        assert!(store.get_secret("upstream-token:a").is_none());
+        store.put_secret("upstream-state:old", &Secret::new("x"), now() - 1);
+        assert!(store.get_secret("upstream-state:old").is_none(), "expired");
+        assert!(store.take_secret("upstream-state:old").is_none(), "expired");
     }
 
     #[test]

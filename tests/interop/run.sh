@@ -62,6 +62,17 @@ check "python sdk: oauth + tools (auto mode)" "$py" "$here/oauth_py.py" "$url/mc
 check "typescript sdk: oauth + tools" node "$here/oauth_ts.mjs" "$url/mcp" "$password"
 check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$url/mcp" "$password"
 
+# 3. Tokens survive a restart: kill -9 the quickstart process, start it again
+#    with the same MCP_SIGNING_KEY; old tokens and the client id still work.
+check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.py" "$bin/quickstart"
+
+# 4. The GitHub example (per-user upstream OAuth) with the official Python SDK:
+#    the script starts a stand-in GitHub on 127.0.0.1 and the example pointed at
+#    it, then plays the browser through our consent screen, "GitHub" and our
+#    callback for alice and bob (own data), mallory (not allowed), and a forged
+#    state, a replayed callback and a callback without the sign-in cookie.
+check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
+
 echo
 echo "interop: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then printf 'failed: %s\n' "${failures[@]}"; exit 1; fi
