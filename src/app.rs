@@ -165,11 +165,12 @@ impl App {
             };
             crate::log::event(severity, &oauth.provider.describe());
         }
-        let shared = Arc::new(Shared {
-            config,
-            mcp: self.mcp,
-            oauth,
-        });
+        let mut mcp = self.mcp;
+        if let Some(secret) = &config.signing_key {
+            // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
+            mcp.default_state_key(&SigningKey::from_secret(secret).mac("mcp-request-state", b""));
+        }
+        let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
         let handler_state = shared.clone();
         let thread = std::thread::Builder::new()
