@@ -175,6 +175,19 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
+    // Single use, across instances sharing the store, and whatever the outcome:
+    // from here on the code is spent, so a wrong verifier or redirect URI burns
+    // it too (OAuth 2.1 §4.1.3: a code is used once). The family of the tokens
+    // is the code's id, so a replay can revoke what the first use produced.
+    if !oauth
+        .store
+        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)
+    {
+        revoke_family(oauth, &claims.id, now);
+        return Err(TokenError::InvalidGrant(
+            "the authorization code has already been used",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if uri == claims.redirect_uri => {}
         None if !claims.redirect_uri_given => {}
@@ -193,17 +206,6 @@ fn authorization_code(
         if !super::is_our_resource(config, resource) {
             return Err(TokenError::InvalidTarget);
         }
-    }
-    // Single use, across instances sharing the store. The family of the tokens
-    // is the code's id, so a replay can revoke what the first use produced.
-    if !oauth
-        .store
-        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)
-    {
-        revoke_family(oauth, &claims.id, now);
-        return Err(TokenError::InvalidGrant(
-            "the authorization code has already been used",
-        ));
     }
     Ok(issue(
         config,
