@@ -1,6 +1,7 @@
-//! **Before the first arrow — wiring.** [`App`] puts an [`McpServer`] (your
-//! tools), a [`Config`] and the authorization settings together, binds the
-//! socket and serves. This is the seed's `create_app(mcp=mcp)`.
+//! **[setup](crate::_documentation::flow) Before the first arrow — wiring.**
+//! [`App`] puts an [`McpServer`] (your tools), a [`Config`] and the
+//! authorization settings together, binds the socket and serves. This is the
+//! seed's `create_app(mcp=mcp)`.
 //!
 //! ```no_run
 //! use mcp_server::{App, McpServer};

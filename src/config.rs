@@ -1,6 +1,7 @@
-//! **Before the first arrow — configuration from the environment.** Where the
-//! server listens, and the one public URL from which every advertised address
-//! (the MCP resource, the OAuth issuer, the 401 challenge) is built.
+//! **[setup](crate::_documentation::flow) Before the first arrow —
+//! configuration from the environment.** Where the server listens, and the one
+//! public URL from which every advertised address (the MCP resource, the OAuth
+//! issuer, the 401 challenge) is built.
 //!
 //! | variable | default | meaning |
 //! |---|---|---|

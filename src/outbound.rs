@@ -1,8 +1,8 @@
-//! **Upstream calls — the outbound HTTP helper.** Everything this server asks
-//! of *another* server goes through here: the tools' calls to upstream APIs
-//! (Polymarket's Gamma API, GitHub's REST API) and, in the upstream-IdP branch
-//! of the flow, `S → I: code → token` (the exchange of GitHub's code for
-//! GitHub's token).
+//! **[20–21, 28–29](crate::_documentation::flow) Upstream calls — the outbound
+//! HTTP helper.** Everything this server asks of *another* server goes through
+//! here: the tools' calls to upstream APIs (Polymarket's Gamma API, GitHub's
+//! REST API) and, in the upstream-IdP branch of the flow, `S → I: code → token`
+//! (the exchange of GitHub's code for GitHub's token).
 //!
 //! ```text
 //!   tool handler ──▶ Outbound::get / post_form ──ureq──▶ upstream API

@@ -199,7 +199,9 @@ mod redis_backend {
         let Some(url) = redis_support::test_url("the_redis_store_keeps_the_contract") else {
             return;
         };
-        contract(Arc::new(RedisStore::open(&url, SealKey::random()).unwrap()));
+        contract(Arc::new(
+            RedisStore::open(&Secret::new(url.as_str()), SealKey::random()).unwrap(),
+        ));
     }
 
     #[test]
@@ -207,7 +209,7 @@ mod redis_backend {
         let Some(url) = redis_support::test_url("redis_records_carry_a_ttl") else {
             return;
         };
-        let store = RedisStore::open(&url, SealKey::random()).unwrap();
+        let store = RedisStore::open(&Secret::new(url.as_str()), SealKey::random()).unwrap();
         let ns = random_id();
         let key = format!("test:{ns}:ttl");
         store.insert_once(&key, now() + 100).unwrap();
@@ -232,7 +234,7 @@ mod redis_backend {
             return;
         }
         let mut server = redis_support::RedisServer::start();
-        let store = RedisStore::open(&server.url(), SealKey::random()).unwrap();
+        let store = RedisStore::open(&Secret::new(server.url()), SealKey::random()).unwrap();
         for i in 0..4 {
             assert!(store.insert_once(&format!("k{i}"), now() + 60).unwrap());
         }

@@ -1,11 +1,12 @@
-//! **Tool calls — one JSON-RPC request in, one response out.** The dispatcher
-//! is a single `match` on the method name, in the order a client uses them
-//! (`server/discover` or `initialize` first, then the server features). It
-//! knows nothing about HTTP: it gets a parsed [`RpcRequest`] and an
-//! [`Exchange`] (who is calling, the era — the session if legacy, the `_meta`
-//! envelope if modern — and an `emit` function that sends a notification or a
-//! server→client request on the response stream) and returns the response
-//! message — or nothing, when the client cancelled the call or left.
+//! **[28–29](crate::_documentation::flow) Tool calls — one JSON-RPC request in,
+//! one response out.** The dispatcher is a single `match` on the method name,
+//! in the order a client uses them (`server/discover` or `initialize` first,
+//! then the server features). It knows nothing about HTTP: it gets a parsed
+//! [`RpcRequest`] and an [`Exchange`] (who is calling, the era — the session if
+//! legacy, the `_meta` envelope if modern — and an `emit` function that sends a
+//! notification or a server→client request on the response stream) and returns
+//! the response message — or nothing, when the client cancelled the call or
+//! left.
 //!
 //! | method | era | answer |
 //! |---|---|---|

@@ -1,6 +1,7 @@
-//! **Tool calls — the body mirrored in headers (2026-07-28).** A modern POST
-//! repeats parts of its JSON body in HTTP headers, so that load balancers and
-//! gateways can route on them without parsing the body (MCP 2026-07-28
+//! **[28–29](crate::_documentation::flow) Tool calls — the body mirrored in
+//! headers (2026-07-28).** A modern POST repeats parts of its JSON body in HTTP
+//! headers, so that load balancers and gateways can route on them without
+//! parsing the body (MCP 2026-07-28
 //! `basic/transports/streamable-http#request-metadata`, SEP-2243):
 //!
 //! | header | body field | required for |

@@ -1,7 +1,8 @@
-//! **Tool calls — the MCP server.** Everything after the bearer token has been
-//! checked: `POST /mcp` carries one JSON-RPC message of the Model Context
-//! Protocol, and the answer is a JSON-RPC response, sent as `application/json`
-//! or, when the handler talks back while working, as a `text/event-stream`.
+//! **[28–29](crate::_documentation::flow) Tool calls — the MCP server.**
+//! Everything after the bearer token has been checked: `POST /mcp` carries one
+//! JSON-RPC message of the Model Context Protocol, and the answer is a JSON-RPC
+//! response, sent as `application/json` or, when the handler talks back while
+//! working, as a `text/event-stream`.
 //!
 //! The server is **dual-era** on the one endpoint (MCP 2026-07-28
 //! `basic/versioning#backward-compatibility-with-initialization-based-versions`):

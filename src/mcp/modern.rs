@@ -1,8 +1,9 @@
-//! **Tool calls — the 2026-07-28 envelope.** In the modern era there is no
-//! `initialize` and no session: each request says who it is in `params._meta`
-//! and is served on its own (MCP 2026-07-28 `basic/index#statelessness`). This
-//! module reads that envelope, refuses what the revision says to refuse, and
-//! dresses every modern result the way the revision wants it.
+//! **[28–29](crate::_documentation::flow) Tool calls — the 2026-07-28
+//! envelope.** In the modern era there is no `initialize` and no session: each
+//! request says who it is in `params._meta` and is served on its own (MCP
+//! 2026-07-28 `basic/index#statelessness`). This module reads that envelope,
+//! refuses what the revision says to refuse, and dresses every modern result
+//! the way the revision wants it.
 //!
 //! ```text
 //! POST /mcp {"method":"tools/list","params":{"_meta":{

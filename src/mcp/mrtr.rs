@@ -1,9 +1,10 @@
-//! **Tool calls — asking the client for input, in either era.** A tool (or a
-//! prompt) may need something only the client has: the user's answer to a form
-//! (elicitation), a completion from the client's model (sampling, deprecated),
-//! the client's root directories (roots, deprecated). The handler asks with
-//! [`crate::ToolCall::elicit`] and friends, the same call in both eras; what
-//! travels on the wire differs, and all of it is here.
+//! **[28–29](crate::_documentation::flow) Tool calls — asking the client for
+//! input, in either era.** A tool (or a prompt) may need something only the
+//! client has: the user's answer to a form (elicitation), a completion from the
+//! client's model (sampling, deprecated), the client's root directories (roots,
+//! deprecated). The handler asks with [`crate::ToolCall::elicit`] and friends,
+//! the same call in both eras; what travels on the wire differs, and all of it
+//! is here.
 //!
 //! # Legacy era (2025-11-25 and earlier): a request back to the client
 //! The question goes out as a JSON-RPC *request* on the call's SSE stream; the

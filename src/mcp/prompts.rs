@@ -1,9 +1,9 @@
-//! **Tool calls — prompt templates the user can pick.** MCP 2025-11-25
-//! `server/prompts`: `prompts/list` shows each [`Prompt`] with its arguments;
-//! `prompts/get` checks that the required arguments are present (`-32602`
-//! otherwise) and runs the prompt's handler, which returns the messages.
-//! Arguments can have completers for `completion/complete`
-//! (`server/utilities/completion`).
+//! **[28–29](crate::_documentation::flow) Tool calls — prompt templates the
+//! user can pick.** MCP 2025-11-25 `server/prompts`: `prompts/list` shows each
+//! [`Prompt`] with its arguments; `prompts/get` checks that the required
+//! arguments are present (`-32602` otherwise) and runs the prompt's handler,
+//! which returns the messages. Arguments can have completers for
+//! `completion/complete` (`server/utilities/completion`).
 //!
 //! ```
 //! use mcp_server::McpServer;

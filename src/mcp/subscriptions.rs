@@ -1,9 +1,10 @@
-//! **Tool calls — change notifications (2026-07-28 `subscriptions/listen`).**
-//! A modern client that wants to hear when the tool, prompt or resource lists
-//! change, or when a resource's content changes, POSTs one long-lived request
-//! (MCP 2026-07-28 `basic/patterns/subscriptions`); the answer is an SSE stream
-//! that stays open. It replaces the GET stream and `resources/subscribe` of the
-//! legacy era.
+//! **[28–29](crate::_documentation::flow) Tool calls — change notifications
+//! (2026-07-28 `subscriptions/listen`).** A modern client that wants to hear
+//! when the tool, prompt or resource lists change, or when a resource's content
+//! changes, POSTs one long-lived request (MCP 2026-07-28
+//! `basic/patterns/subscriptions`); the answer is an SSE stream that stays
+//! open. It replaces the GET stream and `resources/subscribe` of the legacy
+//! era.
 //!
 //! ```text
 //! C→S POST {"id":7,"method":"subscriptions/listen","params":{"_meta":{…},

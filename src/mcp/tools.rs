@@ -1,7 +1,8 @@
-//! **Tool calls — the tools themselves.** MCP 2025-11-25 `server/tools`: a
-//! [`Tool`] is a name, a description, a JSON Schema for its arguments and a
-//! handler; `tools/list` shows the first three, `tools/call` runs the handler
-//! with a [`ToolCall`] and sends back its [`ToolResult`].
+//! **[28–29](crate::_documentation::flow) Tool calls — the tools themselves.**
+//! MCP 2025-11-25 `server/tools`: a [`Tool`] is a name, a description, a JSON
+//! Schema for its arguments and a handler; `tools/list` shows the first three,
+//! `tools/call` runs the handler with a [`ToolCall`] and sends back its
+//! [`ToolResult`].
 //!
 //! ```
 //! use mcp_server::{McpServer, Tool};

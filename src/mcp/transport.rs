@@ -1,7 +1,8 @@
-//! **Tool calls — Streamable HTTP.** With [`crate::mcp::headers`], the only
-//! MCP code that knows HTTP: it turns `POST`/`GET`/`DELETE /mcp` into parsed
-//! JSON-RPC messages for [`crate::mcp::dispatch`] and its answers back into HTTP
-//! responses, as MCP 2025-11-25 `basic/transports#streamable-http` and 2026-07-28
+//! **[28–29](crate::_documentation::flow) Tool calls — Streamable HTTP.** With
+//! [`crate::mcp::headers`], the only MCP code that knows HTTP: it turns
+//! `POST`/`GET`/`DELETE /mcp` into parsed JSON-RPC messages for
+//! [`crate::mcp::dispatch`] and its answers back into HTTP responses, as MCP
+//! 2025-11-25 `basic/transports#streamable-http` and 2026-07-28
 //! `basic/transports/streamable-http` describe, and as claude.ai needs
 //! (requirements §1 and §7). Both eras share the one endpoint.
 //!

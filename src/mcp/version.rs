@@ -1,5 +1,5 @@
-//! **Tool calls — which protocol revision a message speaks.** Two decisions
-//! live here and nowhere else:
+//! **[28–29](crate::_documentation::flow) Tool calls — which protocol revision
+//! a message speaks.** Two decisions live here and nowhere else:
 //!
 //! 1. [`negotiate`]: the `protocolVersion` answered to `initialize`
 //!    (MCP 2025-11-25 `basic/lifecycle#version-negotiation`: echo the client's

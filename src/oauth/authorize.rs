@@ -1,8 +1,9 @@
-//! **PKCE challenge — `GET`/`POST /authorize`.** The browser arrives from the
-//! client with `response_type=code`, `client_id`, `redirect_uri`,
-//! `code_challenge` (+`S256`), `state`, `resource` and `scope`. We check them in
-//! the order RFC 6749 prescribes, let the [`AuthProvider`](super::provider::AuthProvider) decide who the user
-//! is, and send the browser back with a one-time code.
+//! **[12–16, 23–25](crate::_documentation::flow) PKCE challenge — `GET`/`POST
+//! /authorize`.** The browser arrives from the client with
+//! `response_type=code`, `client_id`, `redirect_uri`, `code_challenge`
+//! (+`S256`), `state`, `resource` and `scope`. We check them in the order RFC
+//! 6749 prescribes, let the [`AuthProvider`](super::provider::AuthProvider)
+//! decide who the user is, and send the browser back with a one-time code.
 //!
 //! ```text
 //!   C → S  GET /authorize?…                 parse → client + redirect_uri (else HTML page, no redirect)

@@ -1,7 +1,7 @@
-//! **Discovery's first arrow and every tool call — the bearer check on `/mcp`.**
-//! No token: `401` with a challenge that tells the client where to start
-//! (this is step 0 of the flow, not an error). A token: check it; the caller's
-//! [`Identity`] goes on to the tools.
+//! **[1–2, 28](crate::_documentation::flow) Discovery's first arrow and every
+//! tool call — the bearer check on `/mcp`.** No token: `401` with a challenge
+//! that tells the client where to start (this is step 0 of the flow, not an
+//! error). A token: check it; the caller's [`Identity`] goes on to the tools.
 //!
 //! ```text
 //!   C → S  POST /mcp                                  (no Authorization)
@@ -31,9 +31,7 @@ use serde_json::json;
 use super::OAuth;
 use super::encoding::Params;
 use super::error::{RETRY_AFTER_UNAVAILABLE, log_unavailable};
-use super::revoke::access_key;
-use super::store::{StoreError, now};
-use super::token::family_key;
+use super::store::{StoreError, access_key, family_key, now};
 use super::tokens::{TokenClaims, TokenKind, VerifyError};
 use crate::auth::Identity;
 use crate::config::Config;

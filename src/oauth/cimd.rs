@@ -1,8 +1,9 @@
-//! **Registration step, second way — Client ID Metadata Documents (outbound).**
-//! A client may skip registration and use an https URL as its `client_id`; the
-//! document at that URL *is* its registration. claude.ai does this with
-//! `https://claude.ai/oauth/mcp-oauth-client-metadata` when the AS metadata says
-//! `client_id_metadata_document_supported: true` and lists `none`.
+//! **[9–11](crate::_documentation::flow) Registration step, second way — Client
+//! ID Metadata Documents (outbound).** A client may skip registration and use
+//! an https URL as its `client_id`; the document at that URL *is* its
+//! registration. claude.ai does this with
+//! `https://claude.ai/oauth/mcp-oauth-client-metadata` when the AS metadata
+//! says `client_id_metadata_document_supported: true` and lists `none`.
 //!
 //! ```text
 //!   C → S  GET /authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&…

@@ -1,7 +1,8 @@
-//! **Every OAuth step that can fail — errors and their channels.** One
-//! hand-written enum per endpoint; each variant is one wire error and says so.
-//! An OAuth error leaves by exactly one of four channels, and each channel has
-//! exactly one function here that writes it:
+//! **[7–8, 12–15, 26–27, 30–33](crate::_documentation::flow) Every OAuth step
+//! that can fail — errors and their channels.** One hand-written enum per
+//! endpoint; each variant is one wire error and says so. An OAuth error leaves
+//! by exactly one of four channels, and each channel has exactly one function
+//! here that writes it:
 //!
 //! | channel | when | writer |
 //! |---|---|---|

@@ -1,7 +1,7 @@
-//! **Discovery → registration → PKCE challenge → PKCE verify — the OAuth 2.1
-//! authorization server.** It lives on the same origin as `/mcp`, so claude.ai
-//! finds everything from one URL. One module per step of
-//! [docs/FLOW.md](../../docs/FLOW.md):
+//! **[3–33](crate::_documentation::flow) Discovery → registration → PKCE
+//! challenge → PKCE verify — the OAuth 2.1 authorization server.** It lives on
+//! the same origin as `/mcp`, so claude.ai finds everything from one URL. One
+//! module per step of [docs/FLOW.md](crate::_documentation::flow):
 //!
 //! | step | module | endpoint |
 //! |---|---|---|

@@ -1,6 +1,7 @@
-//! **PKCE challenge, middle part — who the user is.** `/authorize` has checked
-//! the client and the PKCE fields; now an [`AuthProvider`] decides who is
-//! approving. The seed's three answers are here:
+//! **[12–25](crate::_documentation::flow) PKCE challenge, middle part — who the
+//! user is.** `/authorize` has checked the client and the PKCE fields; now an
+//! [`AuthProvider`] decides who is approving. The seed's three answers are
+//! here:
 //!
 //! ```text
 //!   single user:  authenticate → Some("user")           → 302 redirect_uri?code (at once)

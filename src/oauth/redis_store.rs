@@ -1,5 +1,5 @@
-//! **Token, refresh and revocation steps on several instances — the Redis
-//! store.** Cloud Run runs several instances at once and spreads one user's
+//! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
+//! revocation steps on several instances — the Redis store.** Cloud Run runs several instances at once and spreads one user's
 //! requests over them; a code spent on instance A must be spent on B too. With
 //! `REDIS_URL` set (and the `redis` cargo feature built in), every instance
 //! keeps the records of [`super::store`] in one Redis — Memorystore on Google
@@ -55,6 +55,7 @@ use std::time::Duration;
 use redis::{Client, Connection, RedisError, RedisResult};
 
 use super::seal::SealKey;
+use super::secret::Secret;
 use super::store::{Store, StoreError};
 
 /// Connect, read and write timeout of every Redis connection.
@@ -90,7 +91,9 @@ impl RedisStore {
     /// A store for `url` (`redis://[:password@]host[:port][/db]`) whose
     /// secret values are sealed with `seal_key`. Only parses the URL; nothing
     /// is connected until the first operation (see [`RedisStore::ping`]).
-    pub fn open(url: &str, seal_key: SealKey) -> Result<RedisStore, StoreError> {
+    pub fn open(url: &Secret, seal_key: SealKey) -> Result<RedisStore, StoreError> {
+        // The URL may carry the password: it goes to the client, nowhere else.
+        let url = url.expose();
         if !url.starts_with("redis://") {
             return Err(StoreError::new(
                 "REDIS_URL must start with redis:// (TLS, rediss://, is not built in)",
@@ -267,10 +270,15 @@ mod tests {
 
     #[test]
     fn urls_are_checked_before_anything_connects() {
-        assert!(RedisStore::open("rediss://10.0.0.3:6378", SealKey::random()).is_err());
-        assert!(RedisStore::open("http://10.0.0.3", SealKey::random()).is_err());
-        let store =
-            RedisStore::open("redis://:hunter2@10.0.0.3:6379/2", SealKey::random()).unwrap();
+        assert!(
+            RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"), SealKey::random()).is_err()
+        );
+        assert!(RedisStore::open(&Secret::new("http://10.0.0.3"), SealKey::random()).is_err());
+        let store = RedisStore::open(
+            &Secret::new("redis://:hunter2@10.0.0.3:6379/2"),
+            SealKey::random(),
+        )
+        .unwrap();
         assert_eq!(store.address(), "10.0.0.3:6379");
         assert!(!format!("{store:?}").contains("hunter2"));
     }
@@ -283,8 +291,11 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let store =
-            RedisStore::open(&format!("redis://127.0.0.1:{port}"), SealKey::random()).unwrap();
+        let store = RedisStore::open(
+            &Secret::new(format!("redis://127.0.0.1:{port}")),
+            SealKey::random(),
+        )
+        .unwrap();
         let e = store.insert_once("code:x", 10).unwrap_err();
         assert!(
             e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")),

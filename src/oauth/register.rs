@@ -1,7 +1,7 @@
-//! **Registration step, first way — `POST /register` (Dynamic Client
-//! Registration).** claude.ai and the SDK clients register themselves: they
-//! send their redirect URIs and how they will authenticate, and get a
-//! `client_id` back.
+//! **[7–8](crate::_documentation::flow) Registration step, first way — `POST
+//! /register` (Dynamic Client Registration).** claude.ai and the SDK clients
+//! register themselves: they send their redirect URIs and how they will
+//! authenticate, and get a `client_id` back.
 //!
 //! ```text
 //!   C → S  POST /register {"redirect_uris":[…],"token_endpoint_auth_method":"none","client_name":"Claude",…}

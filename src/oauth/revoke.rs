@@ -1,7 +1,7 @@
-//! **After the flow — `POST /revoke`.** A client that is done (the user removed
-//! the connector) revokes its refresh token, which ends the whole grant: every
-//! access and refresh token of that family stops working at once, on every
-//! instance that shares the store.
+//! **[32–33](crate::_documentation::flow) After the flow — `POST /revoke`.** A
+//! client that is done (the user removed the connector) revokes its refresh
+//! token, which ends the whole grant: every access and refresh token of that
+//! family stops working at once, on every instance that shares the store.
 //!
 //! ```text
 //!   C → S  POST /revoke  token=…[&token_type_hint=refresh_token]&client_id…
@@ -23,8 +23,7 @@
 use super::OAuth;
 use super::encoding::Params;
 use super::error::{RevokeError, TokenError};
-use super::secret::hash_hex;
-use super::store::now;
+use super::store::{access_key, now};
 use super::token::{authenticate_client, revoke_family};
 use super::tokens::{TokenClaims, TokenKind};
 use crate::http::{Request, Response};
@@ -67,9 +66,4 @@ fn revoke(oauth: &OAuth, request: &Request) -> Result<(), RevokeError> {
         }
     }
     Ok(())
-}
-
-/// The store key of a revoked access token (also read by [`super::bearer`]).
-pub fn access_key(jti: &str) -> String {
-    format!("access:{}", hash_hex(jti))
 }

@@ -1,4 +1,5 @@
-//! **Upstream sign-in and tool calls — secrets at rest.** An upstream identity
+//! **[16, 19–21, 28](crate::_documentation::flow) Upstream sign-in and tool
+//! calls — secrets at rest.** An upstream identity
 //! provider (GitHub) hands us a token that acts *as the user* there. We must
 //! keep it to call the upstream API on the user's behalf, and we keep it in
 //! the [`super::store`] — which may be a Redis shared by many instances. It is
@@ -47,7 +48,7 @@ use std::fmt;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 
-use super::secret::random_bytes;
+use super::secret::{Secret, random_bytes};
 use super::tokens::SigningKey;
 
 /// The format version, the first byte of every sealed value.
@@ -116,6 +117,19 @@ pub fn seal(key: &SealKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);
     sealed
+}
+
+/// [`seal`] for a [`Secret`] (the one place its value enters the cipher).
+pub fn seal_secret(key: &SealKey, aad: &[u8], value: &Secret) -> Vec<u8> {
+    seal(key, aad, value.expose().as_bytes())
+}
+
+/// [`open`], for a value sealed by [`seal_secret`].
+pub fn open_secret(key: &SealKey, aad: &[u8], sealed: &[u8]) -> Result<Secret, OpenError> {
+    let plain = open(key, aad, sealed)?;
+    String::from_utf8(plain)
+        .map(Secret::new)
+        .map_err(|_| OpenError)
 }
 
 /// The plaintext of a value made by [`seal`] with the same key and `aad`.

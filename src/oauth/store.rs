@@ -1,5 +1,6 @@
-//! **Token, refresh and revocation steps — the little state OAuth needs.** Almost
-//! everything this authorization server issues is self-contained and signed
+//! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
+//! revocation steps — the little state OAuth needs.** Almost everything this
+//! authorization server issues is self-contained and signed
 //! ([`super::tokens`]), so nothing has to be remembered to *accept* it. What
 //! must be remembered is what has been *used up*, plus one thing an upstream
 //! sign-in hands us:
@@ -60,8 +61,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::seal::{SealKey, open as open_sealed, seal};
-use super::secret::Secret;
+use super::seal::{SealKey, open_secret, seal_secret};
+use super::secret::{Secret, hash_hex};
 use crate::config::Config;
 
 /// Seconds since the Unix epoch: the clock of every expiry in this crate.
@@ -154,7 +155,7 @@ pub trait Store: Send + Sync {
     /// value there. It is sealed first, bound to `key` (a sealed value copied
     /// to another record does not open), so the backend never holds it in clear.
     fn put_secret(&self, key: &str, value: &Secret, expires_at: u64) -> Result<(), StoreError> {
-        let sealed = seal(self.seal_key(), key.as_bytes(), value.expose().as_bytes());
+        let sealed = seal_secret(self.seal_key(), key.as_bytes(), value);
         self.put(key, &sealed, expires_at)
     }
 
@@ -177,13 +178,25 @@ pub trait Store: Send + Sync {
 }
 
 fn unseal(seal_key: &SealKey, key: &str, sealed: &[u8]) -> Option<Secret> {
-    match open_sealed(seal_key, key.as_bytes(), sealed) {
-        Ok(plain) => String::from_utf8(plain).ok().map(Secret::new),
+    match open_secret(seal_key, key.as_bytes(), sealed) {
+        Ok(secret) => Some(secret),
         Err(e) => {
             crate::log::event("WARNING", &format!("a stored secret was ignored: {e}"));
             None
         }
     }
+}
+
+/// The key of a revoked access token (written by [`super::revoke`], read by
+/// [`super::bearer`]).
+pub fn access_key(jti: &str) -> String {
+    format!("access:{}", hash_hex(jti))
+}
+
+/// The key of a revoked token family (written by [`super::token`] and
+/// [`super::revoke`], read by [`super::token`] and [`super::bearer`]).
+pub fn family_key(family: &str) -> String {
+    format!("family:{}", hash_hex(family))
 }
 
 /// What the seal key of [`open`] is derived for (its label).
@@ -219,7 +232,7 @@ pub fn open(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
 
 #[cfg(feature = "redis")]
 fn open_redis(url: &Secret, seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let store = super::redis_store::RedisStore::open(url.expose(), seal_key)?;
+    let store = super::redis_store::RedisStore::open(url, seal_key)?;
     // A Redis that is not up yet is no reason to crash-loop: requests that
     // need it get 503 until it answers.
     match store.ping() {

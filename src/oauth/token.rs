@@ -1,7 +1,7 @@
-//! **PKCE verify — `POST /token`.** The client trades the one-time code for an
-//! access token and a refresh token, proving with the PKCE verifier that it is
-//! the client that started the flow; later it trades the refresh token for a
-//! new pair.
+//! **[26–27, 30–31](crate::_documentation::flow) PKCE verify — `POST /token`.**
+//! The client trades the one-time code for an access token and a refresh token,
+//! proving with the PKCE verifier that it is the client that started the flow;
+//! later it trades the refresh token for a new pair.
 //!
 //! ```text
 //!   C → S  POST /token  grant_type=authorization_code&code&redirect_uri&code_verifier&client_id[&resource]
@@ -42,7 +42,7 @@ use super::client::{self, Client, Presented};
 use super::encoding::Params;
 use super::error::TokenError;
 use super::secret::{Secret, hash_hex, random_id};
-use super::store::{StoreError, now};
+use super::store::{StoreError, family_key, now};
 use super::tokens::{CodeClaims, TokenClaims, TokenKind, VerifyError};
 use super::{OAuth, pkce};
 use crate::config::Config;
@@ -176,6 +176,19 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
+    // Single use, across instances sharing the store, and whatever the outcome:
+    // from here on the code is spent, so a wrong verifier or redirect URI burns
+    // it too (OAuth 2.1 §4.1.3: a code is used once). The family of the tokens
+    // is the code's id, so a replay can revoke what the first use produced.
+    if !oauth
+        .store
+        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)?
+    {
+        revoke_family(oauth, &claims.id, now)?;
+        return Err(TokenError::InvalidGrant(
+            "the authorization code has already been used",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if uri == claims.redirect_uri => {}
         None if !claims.redirect_uri_given => {}
@@ -194,17 +207,6 @@ fn authorization_code(
         if !super::is_our_resource(config, resource) {
             return Err(TokenError::InvalidTarget);
         }
-    }
-    // Single use, across instances sharing the store. The family of the tokens
-    // is the code's id, so a replay can revoke what the first use produced.
-    if !oauth
-        .store
-        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)?
-    {
-        revoke_family(oauth, &claims.id, now)?;
-        return Err(TokenError::InvalidGrant(
-            "the authorization code has already been used",
-        ));
     }
     Ok(issue(
         config,
@@ -347,9 +349,4 @@ pub fn revoke_family(oauth: &OAuth, family: &str, now: u64) -> Result<(), StoreE
 /// Whether [`revoke_family`] was called for `family`.
 pub fn is_family_revoked(oauth: &OAuth, family: &str) -> Result<bool, StoreError> {
     oauth.store.contains(&family_key(family))
-}
-
-/// The store key of a revoked family (also read by [`super::bearer`]).
-pub fn family_key(family: &str) -> String {
-    format!("family:{}", hash_hex(family))
 }
