@@ -6,6 +6,7 @@
 # Local build and run:
 #   docker build -t mcp-server .                              # examples/quickstart.rs
 #   docker build -t mcp-server --build-arg EXAMPLE=github .   # examples/github.rs
+#   docker build -t mcp-server --build-arg FEATURES=redis .   # with REDIS_URL support
 #   docker run --rm -p 8080:8080 mcp-server
 #
 # Which example is built, first match wins:
@@ -15,6 +16,9 @@
 #      Dockerfile build (its --set-build-env-vars reach buildpacks only), so
 #      the choice travels inside the uploaded source instead;
 #   3. quickstart.
+# Which cargo features are built in (e.g. `redis`, for REDIS_URL), the same
+# way: the build arg FEATURES, else the file `.deploy-features` (deploy.sh
+# writes `redis` there when the service has a REDIS_URL), else none.
 
 # ── Stage 1: build ───────────────────────────────────────────────────────────
 # Rust ≥ 1.85 is needed (edition 2024); `1-bookworm` is the newest stable 1.x
@@ -29,6 +33,7 @@ WORKDIR /src
 COPY . .
 
 ARG EXAMPLE=
+ARG FEATURES=
 RUN set -eu; \
     name="${EXAMPLE}"; \
     if [ -z "$name" ] && [ -f .deploy-example ]; then name="$(cat .deploy-example)"; fi; \
@@ -36,8 +41,13 @@ RUN set -eu; \
     case "$name" in \
       *[!a-z0-9_-]*) echo "EXAMPLE must be the name of a file in examples/, got: $name" >&2; exit 1 ;; \
     esac; \
-    echo "building example: $name"; \
-    cargo build --release --locked --example "$name"; \
+    features="${FEATURES:-}"; \
+    if [ -z "$features" ] && [ -f .deploy-features ]; then features="$(cat .deploy-features)"; fi; \
+    case "$features" in \
+      *[!a-z0-9_,-]*) echo "FEATURES must be a comma-separated list of cargo features, got: $features" >&2; exit 1 ;; \
+    esac; \
+    echo "building example: $name${features:+, features: $features}"; \
+    cargo build --release --locked --example "$name" ${features:+--features "$features"}; \
     cp "target/release/examples/$name" /mcp-server
 
 # ── Stage 2: run ─────────────────────────────────────────────────────────────

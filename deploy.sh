@@ -16,7 +16,8 @@
 #   4. stores ADMIN_PASSWORD, GITHUB_CLIENT_SECRET and REDIS_URL, when set in the
 #      environment, as secrets the same way; GITHUB_CLIENT_ID and
 #      GITHUB_ALLOWED_USERS become plain environment variables;
-#   5. builds the Dockerfile with Cloud Build and deploys it, public
+#   5. builds the Dockerfile with Cloud Build (with the `redis` cargo feature
+#      when the service has a REDIS_URL) and deploys it, public
 #      (--allow-unauthenticated: the server's own OAuth is the gate), with
 #      PUBLIC_URL set to the service's https://SERVICE-PROJECT_NUMBER.REGION.run.app
 #      address, which is known before the service exists;
@@ -44,7 +45,8 @@ Optional environment variables:
   GITHUB_CLIENT_ID       GitHub OAuth App client id (plain env var)
   GITHUB_CLIENT_SECRET   GitHub OAuth App client secret (stored in Secret Manager)
   GITHUB_ALLOWED_USERS   comma-separated GitHub logins allowed to sign in
-  REDIS_URL              shared state for several instances (stored in Secret Manager)
+  REDIS_URL              redis://[:password@]host[:port][/db]: shared state for several
+                         instances (stored in Secret Manager; builds with --features redis)
   SERVICE_ACCOUNT        runtime service account (default: PROJECT_NUMBER-compute@developer.gserviceaccount.com)
   PUBLIC_URL             the public origin, if not the run.app URL (custom domain)
 EOF
@@ -288,11 +290,24 @@ if [ "$given" = 0 ]; then
 fi
 
 # ── 5. Build and deploy ──────────────────────────────────────────────────────
-step "Building examples/$example.rs with Cloud Build and deploying (a few minutes)"
+# A server with a REDIS_URL must be built with the `redis` cargo feature (else
+# it refuses to start and says so). The URL may come from this run or from an
+# earlier one: --update-secrets keeps it on the service, and its secret exists.
+features=
+if [ -n "${REDIS_URL:-}" ] || secret_exists "$(secret_name REDIS_URL)"; then
+  features=redis
+fi
+step "Building examples/$example.rs${features:+ with --features $features} with Cloud Build and deploying (a few minutes)"
 # `--source .` builds the Dockerfile, which cannot receive build args this way;
-# it reads the example's name from this file instead (see the Dockerfile).
-trap 'rm -f .deploy-example' EXIT
+# it reads the example's name and the features from these files instead (see
+# the Dockerfile).
+trap 'rm -f .deploy-example .deploy-features' EXIT
 printf '%s\n' "$example" >.deploy-example
+if [ -n "$features" ]; then
+  printf '%s\n' "$features" >.deploy-features
+else
+  rm -f .deploy-features
+fi
 
 deploy_args=(
   run deploy "$service"
@@ -308,7 +323,7 @@ if [ -n "${SERVICE_ACCOUNT:-}" ]; then
   deploy_args+=(--service-account "$SERVICE_ACCOUNT")
 fi
 gcloud "${deploy_args[@]}"
-rm -f .deploy-example
+rm -f .deploy-example .deploy-features
 
 # ── 6. The URL Cloud Run reports ─────────────────────────────────────────────
 url=$(gcloud run services describe "$service" --region "$region" --project "$project" \

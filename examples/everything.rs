@@ -1,9 +1,11 @@
 //! Every tool, resource and prompt the official MCP conformance suite
-//! (`@modelcontextprotocol/conformance` 0.1.16, `server` mode) looks for.
+//! (`@modelcontextprotocol/conformance`, `server` mode) looks for: the
+//! 2025-11-25 scenarios of 0.1.16 and the 2026-07-28 ones of 0.2.0-alpha.12.
 //!
 //! ```text
 //! PORT=3102 cargo run --example everything
 //! node node_modules/@modelcontextprotocol/conformance/dist/index.js server --url http://127.0.0.1:3102/mcp
+//! node …conformance@0.2.0-alpha.12…/dist/index.js server --url http://127.0.0.1:3102/mcp --requirements 2026-07-28
 //! ```
 //!
 //! It runs without authorization, so it binds loopback only (the default `HOST`).
@@ -213,7 +215,8 @@ fn tools(mcp: McpServer) -> McpServer {
                 Ok(format!("Elicitation completed: action={}, content={content}", answer.action).into())
             }),
         )
-        // json-schema-2020-12 (pending suite): the schema is listed verbatim
+        // json-schema-2020-12 (pending suite): the schema is listed verbatim,
+        // with the 2020-12 keywords 2026-07-28 allows (SEP-2106)
         .tool(
             Tool::new("json_schema_2020_12_tool", "Takes a JSON Schema 2020-12 input.")
                 .input_schema(json!({
@@ -221,14 +224,293 @@ fn tools(mcp: McpServer) -> McpServer {
                     "type": "object",
                     "$defs": {
                         "address": {
+                            "$anchor": "addressDef",
                             "type": "object",
                             "properties": {"street": {"type": "string"}, "city": {"type": "string"}},
                         },
                     },
-                    "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+                    "properties": {
+                        "name": {"type": "string"},
+                        "address": {"$ref": "#/$defs/address"},
+                        "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                        "phone": {"type": "string"},
+                        "email": {"type": "string"},
+                    },
+                    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+                    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+                    "then": {"required": ["phone"]},
+                    "else": {"required": ["email"]},
                     "additionalProperties": false,
                 }))
                 .handler(|call| Ok(format!("Called with: {}", json!(call.arguments())).into())),
+        )
+}
+
+/// An elicitation form with one required field.
+fn form(field: &str, json_type: &str) -> serde_json::Value {
+    json!({"type": "object", "properties": {field: {"type": json_type}}, "required": [field]})
+}
+
+/// A raw elicitation request: `message` and a one-field form.
+fn elicitation(message: &str, field: &str, json_type: &str) -> serde_json::Value {
+    json!({"message": message, "requestedSchema": form(field, json_type)})
+}
+
+/// A raw sampling request with one user message.
+fn sampling(text: &str, max_tokens: u32) -> serde_json::Value {
+    json!({"messages": [{"role": "user", "content": {"type": "text", "text": text}}], "maxTokens": max_tokens})
+}
+
+/// `content.<field>` of an accepted elicitation, as text.
+fn answered(answer: &serde_json::Value, field: &str) -> String {
+    match answer.pointer(&format!("/content/{field}")) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "unknown".to_string(),
+    }
+}
+
+/// The MCP 2026-07-28 scenarios (`--spec-version 2026-07-28` of conformance
+/// 0.2.0-alpha). The tools use the same API as all the others and work in both
+/// eras: in 2026-07-28 their questions become `input_required` results, in
+/// 2025-11-25 requests on the call's stream.
+fn modern_tools(mcp: McpServer) -> McpServer {
+    let notifier = mcp.notifier();
+    let prompts_notifier = mcp.notifier();
+    mcp
+        // server-stateless: needs sampling, so a client without it gets -32021
+        .tool(
+            Tool::new(
+                "test_missing_capability",
+                "Asks the client's model for a word (needs sampling).",
+            )
+            .handler(|call| {
+                let answer = call.sample(sampling("Say one word.", 10))?;
+                let text = answer.pointer("/content/text").and_then(|t| t.as_str());
+                Ok(format!("Success: {}", text.unwrap_or("")).into())
+            }),
+        )
+        // server-stateless: a question, never a request on the stream
+        .tool(
+            Tool::new("test_streaming_elicitation", "Asks the user to confirm.").handler(|call| {
+                let answer = call.elicit("Continue?", form("ok", "boolean"))?;
+                Ok(format!("Confirmed: {}", answer.accepted()).into())
+            }),
+        )
+        // server-stateless: logs, but only to a client that asked for a level
+        .tool(
+            Tool::new("test_logging_tool", "Logs three messages.").handler(|call| {
+                for step in ["starting", "working", "done"] {
+                    call.log(LogLevel::Info, format!("Logging tool: {step}"));
+                }
+                Ok("Logged three messages.".into())
+            }),
+        )
+        // server-stateless: list changes announced on subscriptions/listen
+        .tool(
+            Tool::new(
+                "test_trigger_tool_change",
+                "Announces that the tool list changed.",
+            )
+            .handler(move |_| {
+                notifier.tools_changed();
+                Ok("Announced a tool list change.".into())
+            }),
+        )
+        .tool(
+            Tool::new(
+                "test_trigger_prompt_change",
+                "Announces that the prompt list changed.",
+            )
+            .handler(move |_| {
+                prompts_notifier.prompts_changed();
+                Ok("Announced a prompt list change.".into())
+            }),
+        )
+        // input-required-result-basic-elicitation, -missing-input-response,
+        // -result-type, -ignore-extra-params, -validate-input
+        .tool(
+            Tool::new(
+                "test_input_required_result_elicitation",
+                "Asks the user's name.",
+            )
+            .handler(|call| {
+                let answer = call.ask(
+                    "user_name",
+                    "elicitation/create",
+                    elicitation("What is your name?", "name", "string"),
+                )?;
+                Ok(format!("Hello, {}!", answered(&answer, "name")).into())
+            }),
+        )
+        // input-required-result-basic-sampling
+        .tool(
+            Tool::new(
+                "test_input_required_result_sampling",
+                "Asks the client's model a question.",
+            )
+            .handler(|call| {
+                let answer = call.ask(
+                    "capital_question",
+                    "sampling/createMessage",
+                    sampling("What is the capital of France?", 100),
+                )?;
+                let text = answer.pointer("/content/text").and_then(|t| t.as_str());
+                Ok(format!("The model said: {}", text.unwrap_or("")).into())
+            }),
+        )
+        // input-required-result-basic-list-roots
+        .tool(
+            Tool::new(
+                "test_input_required_result_list_roots",
+                "Lists the client's roots.",
+            )
+            .handler(|call| {
+                let answer = call.ask("client_roots", "roots/list", json!({}))?;
+                let roots: Vec<String> = answer["roots"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["uri"].as_str().map(str::to_string))
+                    .collect();
+                Ok(format!("Roots: {}", roots.join(", ")).into())
+            }),
+        )
+        // input-required-result-request-state
+        .tool(
+            Tool::new(
+                "test_input_required_result_request_state",
+                "Asks for a confirmation.",
+            )
+            .handler(|call| {
+                let answer = call.ask(
+                    "confirm",
+                    "elicitation/create",
+                    elicitation("Please confirm", "ok", "boolean"),
+                )?;
+                // Reaching here on a retry means the sealed requestState was verified.
+                Ok(format!("state-ok: ok={}", answered(&answer, "ok")).into())
+            }),
+        )
+        // input-required-result-multiple-input-requests: three questions, one round
+        .tool(
+            Tool::new(
+                "test_input_required_result_multiple_inputs",
+                "Asks three things at once.",
+            )
+            .handler(|call| {
+                let name = call.ask(
+                    "user_name",
+                    "elicitation/create",
+                    elicitation("What is your name?", "name", "string"),
+                );
+                let greeting = call.ask(
+                    "greeting",
+                    "sampling/createMessage",
+                    sampling("Generate a greeting", 50),
+                );
+                let roots = call.ask("client_roots", "roots/list", json!({}));
+                let (name, greeting, roots) = (name?, greeting?, roots?);
+                let greeting = greeting
+                    .pointer("/content/text")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("");
+                let count = roots["roots"].as_array().map_or(0, Vec::len);
+                Ok(format!("{greeting} {} ({count} roots)", answered(&name, "name")).into())
+            }),
+        )
+        // input-required-result-multi-round: the second question only after the first answer
+        .tool(
+            Tool::new(
+                "test_input_required_result_multi_round",
+                "Asks two questions, one after the other.",
+            )
+            .handler(|call| {
+                let name = call.ask(
+                    "step1",
+                    "elicitation/create",
+                    elicitation("Step 1: What is your name?", "name", "string"),
+                )?;
+                let color = call.ask(
+                    "step2",
+                    "elicitation/create",
+                    elicitation("Step 2: What is your favorite color?", "color", "string"),
+                )?;
+                Ok(format!(
+                    "{} likes {}",
+                    answered(&name, "name"),
+                    answered(&color, "color")
+                )
+                .into())
+            }),
+        )
+        // input-required-result-tampered-state
+        .tool(
+            Tool::new(
+                "test_input_required_result_tampered_state",
+                "Asks for an approval.",
+            )
+            .handler(|call| {
+                let answer = call.ask(
+                    "approval",
+                    "elicitation/create",
+                    elicitation("Approve?", "ok", "boolean"),
+                )?;
+                Ok(format!("Approved: {}", answered(&answer, "ok")).into())
+            }),
+        )
+        // input-required-result-capability-check: asks only what the client can answer
+        .tool(
+            Tool::new(
+                "test_input_required_result_capabilities",
+                "Asks whatever the client can answer.",
+            )
+            .handler(|call| {
+                let sampled = call.client_declares("sampling").then(|| {
+                    call.ask(
+                        "model_answer",
+                        "sampling/createMessage",
+                        sampling("Say hello", 20),
+                    )
+                });
+                let elicited = call.client_declares("elicitation").then(|| {
+                    call.ask(
+                        "user_answer",
+                        "elicitation/create",
+                        elicitation("Say hello", "text", "string"),
+                    )
+                });
+                let answers = [sampled.transpose()?, elicited.transpose()?];
+                Ok(format!("{} answer(s)", answers.iter().flatten().count()).into())
+            }),
+        )
+        // http-custom-header-server-validation (pending): a parameter mirrored in a header
+        .tool(
+            Tool::new(
+                "test_mcp_param_header",
+                "Echoes a region that gateways can route on.",
+            )
+            .param("region", "string", "A region, e.g. us-west1")
+            .mirror_to_header("region", "Region")
+            .handler(|call| Ok(format!("Region: {}", call.str("region")?).into())),
+        )
+        // input-required-result-non-tool-request
+        .prompt(
+            Prompt::new(
+                "test_input_required_result_prompt",
+                "A prompt that asks the user for context.",
+            )
+            .get(|req| {
+                let answer = req.ask(
+                    "user_context",
+                    "elicitation/create",
+                    elicitation("What context should the prompt use?", "context", "string"),
+                )?;
+                Ok(vec![PromptMessage::user(format!(
+                    "Prompt with context: {}",
+                    answered(&answer, "context")
+                ))])
+            }),
         )
 }
 
@@ -341,8 +623,9 @@ fn prompts(mcp: McpServer) -> McpServer {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mcp = McpServer::new("mcp-server-everything")
-        .instructions("Conformance test server: every MCP feature in one place.");
-    let mcp = prompts(resources(tools(mcp)));
+        .instructions("Conformance test server: every MCP feature in one place.")
+        .announce_list_changes();
+    let mcp = modern_tools(prompts(resources(tools(mcp))));
     let server = App::new(mcp)
         .config(Config::from_env()?)
         .without_auth()

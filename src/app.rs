@@ -1,6 +1,7 @@
-//! **Before the first arrow — wiring.** [`App`] puts an [`McpServer`] (your
-//! tools), a [`Config`] and the authorization settings together, binds the
-//! socket and serves. This is the seed's `create_app(mcp=mcp)`.
+//! **[setup](crate::_documentation::flow) Before the first arrow — wiring.**
+//! [`App`] puts an [`McpServer`] (your tools), a [`Config`] and the
+//! authorization settings together, binds the socket and serves. This is the
+//! seed's `create_app(mcp=mcp)`.
 //!
 //! ```no_run
 //! use mcp_server::{App, McpServer};
@@ -9,6 +10,16 @@
 //! App::new(mcp).run()
 //! # }
 //! ```
+//!
+//! Where the OAuth state lives is decided here too: the store given to
+//! [`App::store`]; else Redis when `REDIS_URL` is set (built with the `redis`
+//! cargo feature; without it, start-up fails and says so); else memory.
+//!
+//! [`App::run`] also owns the end of the server's life: SIGTERM (Cloud Run
+//! stopping an instance, 10 s before SIGKILL) or SIGINT (Ctrl-C) stops
+//! accepting, lets requests in flight finish (at most
+//! [`crate::http::Limits::shutdown_grace`], 8 s), and returns, so the process
+//! exits 0.
 //!
 //! Who may call the tools is decided by an [`AuthProvider`]
 //! ([`App::provider`]; [`SingleUserProvider`] when none is given). For local
@@ -22,13 +33,14 @@ use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::cimd::{Cimd, CimdError, Fetched};
 use crate::oauth::provider::{AuthProvider, SingleUserProvider};
-use crate::oauth::store::{MemoryStore, Store};
+use crate::oauth::store::Store;
 use crate::oauth::tokens::SigningKey;
 use crate::oauth::{OAuth, Settings};
 
@@ -75,8 +87,9 @@ impl App {
         self
     }
 
-    /// The OAuth state store (default: a fresh [`MemoryStore`]). Give several
-    /// servers the same store to share spent codes and revocations.
+    /// The OAuth state store. Default: Redis when `REDIS_URL` is set (with the
+    /// `redis` feature), else a fresh [`crate::oauth::store::MemoryStore`]. Give several servers
+    /// the same store to share spent codes and revocations.
     pub fn store(mut self, store: Arc<dyn Store>) -> App {
         self.store = Some(store);
         self
@@ -127,6 +140,11 @@ impl App {
             )
             .into());
         }
+        let store = if self.without_auth {
+            None
+        } else {
+            Some(state_store(self.store, &config)?)
+        };
         let server = Server::bind((config.host.as_str(), config.port), config.limits.clone())?;
         let addr = server.local_addr()?;
         if config.port == 0 && config.public_url == "http://localhost:0" {
@@ -134,13 +152,8 @@ impl App {
             config.public_url = format!("http://localhost:{}", addr.port());
         }
         let public_url = config.public_url.clone();
-        let oauth = if self.without_auth {
-            crate::log::event(
-                "WARNING",
-                "authorization is OFF (App::without_auth): loopback only",
-            );
-            None
-        } else {
+        let grace = config.limits.shutdown_grace;
+        let oauth = if let Some(store) = store {
             let mut settings = Settings::from_config(&config, &self.mcp.name);
             if let Some((supported, required)) = self.scopes {
                 settings.scopes_supported = supported;
@@ -151,10 +164,16 @@ impl App {
                 provider: self
                     .provider
                     .unwrap_or_else(|| Box::new(SingleUserProvider::new())),
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                store,
                 cimd: self.cimd.unwrap_or_default(),
                 settings,
             })
+        } else {
+            crate::log::event(
+                "WARNING",
+                "authorization is OFF (App::without_auth): loopback only",
+            );
+            None
         };
         if let Some(oauth) = &oauth {
             let severity = if oauth.provider.asks_password() {
@@ -164,11 +183,12 @@ impl App {
             };
             crate::log::event(severity, &oauth.provider.describe());
         }
-        let shared = Arc::new(Shared {
-            config,
-            mcp: self.mcp,
-            oauth,
-        });
+        let mut mcp = self.mcp;
+        if let Some(secret) = &config.signing_key {
+            // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
+            mcp.default_state_key(&SigningKey::from_secret(secret).mac("mcp-request-state", b""));
+        }
+        let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
         let handler_state = shared.clone();
         let thread = std::thread::Builder::new()
@@ -186,14 +206,77 @@ impl App {
             addr,
             public_url,
             shutdown,
+            grace,
             thread,
         })
     }
 
-    /// Binds, serves, and returns when the server is shut down.
+    /// Binds and serves until SIGTERM or SIGINT, then shuts down gracefully
+    /// (see the module docs) and returns.
     pub fn run(self) -> Result<(), Box<dyn Error>> {
-        self.start()?.wait()
+        let running = self.start()?;
+        stop_on_signals(running.shutdown_handle(), running.grace)?;
+        running.wait()?;
+        crate::log::event("INFO", "shut down cleanly");
+        Ok(())
     }
+}
+
+/// The state store: the one given to [`App::store`], else the one the
+/// configuration asks for ([`crate::oauth::store::open`]).
+fn state_store(
+    given: Option<Arc<dyn Store>>,
+    config: &Config,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    match given {
+        Some(store) => Ok(store),
+        None => crate::oauth::store::open(config),
+    }
+}
+
+/// Turns the first SIGTERM or SIGINT into [`ShutdownHandle::shutdown`], on a
+/// thread of its own (a signal handler itself may do almost nothing). A
+/// second signal exits at once, for the developer pressing Ctrl-C twice.
+#[cfg(unix)]
+fn stop_on_signals(handle: ShutdownHandle, grace: Duration) -> Result<(), Box<dyn Error>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let mut received = signals.forever();
+            let name = |signal| {
+                if signal == SIGTERM {
+                    "SIGTERM"
+                } else {
+                    "SIGINT"
+                }
+            };
+            if let Some(signal) = received.next() {
+                crate::log::event(
+                    "INFO",
+                    &format!(
+                        "{}: shutting down: no new connections; requests in flight get up to {} s",
+                        name(signal),
+                        grace.as_secs()
+                    ),
+                );
+                handle.shutdown();
+            }
+            if let Some(signal) = received.next() {
+                crate::log::event(
+                    "WARNING",
+                    &format!("{} again: exiting without waiting", name(signal)),
+                );
+                std::process::exit(128 + signal);
+            }
+        })?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn stop_on_signals(_handle: ShutdownHandle, _grace: Duration) -> Result<(), Box<dyn Error>> {
+    Ok(())
 }
 
 /// The key from `MCP_SIGNING_KEY`, or a random one and a warning saying what
@@ -219,6 +302,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     public_url: String,
     shutdown: ShutdownHandle,
+    grace: Duration,
     thread: JoinHandle<std::io::Result<()>>,
 }
 

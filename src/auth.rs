@@ -1,7 +1,7 @@
-//! **Tool calls — who is calling.** Every request to `/mcp` passes through
-//! [`authenticate`], the single place that decides who the caller is. The tools
-//! see the answer as [`Identity`] in their context (the Rust form of the seed's
-//! `get_current_sub()`).
+//! **[1–2, 28–29](crate::_documentation::flow) Tool calls — who is calling.**
+//! Every request to `/mcp` passes through [`authenticate`], the single place
+//! that decides who the caller is. The tools see the answer as [`Identity`] in
+//! their context (the Rust form of the seed's `get_current_sub()`).
 //!
 //! ```text
 //!   router: (_, "/mcp") → authenticate ─ Err(401/403 challenge) → sent as is
@@ -19,6 +19,7 @@
 
 use crate::app::Shared;
 use crate::http::{Request, Response};
+use crate::oauth::bearer::{self, BearerError};
 
 /// The authenticated caller of an MCP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +35,7 @@ pub struct Identity {
 /// Decides who is calling `/mcp`: `Ok(Some(identity))`, `Ok(None)` when the
 /// server runs without authorization ([`crate::App::without_auth`]), or
 /// `Err(response)` with the challenge to send instead (401/403, or 400 for a
-/// token in the query string). Every method is checked, `GET` included: the
+/// token in the query string; 503 when the revocation records are unreachable). Every method is checked, `GET` included: the
 /// 401 comes before any 405.
 ///
 /// A CORS preflight (`OPTIONS`) passes with `Ok(None)`: browsers never attach
@@ -46,8 +47,9 @@ pub fn authenticate(shared: &Shared, request: &Request) -> Result<Option<Identit
     if request.method == "OPTIONS" {
         return Ok(None);
     }
-    match crate::oauth::bearer::check(&shared.config, oauth, request) {
+    match bearer::check(&shared.config, oauth, request) {
         Ok(identity) => Ok(Some(identity)),
-        Err(e) => Err(crate::oauth::bearer::challenge(&shared.config, oauth, &e)),
+        Err(BearerError::Unavailable(e)) => Err(bearer::unavailable(&e, Some(request))),
+        Err(e) => Err(bearer::challenge(&shared.config, oauth, &e)),
     }
 }

@@ -1,6 +1,7 @@
-//! **Before the first arrow — configuration from the environment.** Where the
-//! server listens, and the one public URL from which every advertised address
-//! (the MCP resource, the OAuth issuer, the 401 challenge) is built.
+//! **[setup](crate::_documentation::flow) Before the first arrow —
+//! configuration from the environment.** Where the server listens, and the one
+//! public URL from which every advertised address (the MCP resource, the OAuth
+//! issuer, the 401 challenge) is built.
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
@@ -14,6 +15,7 @@
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
+//! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
 //! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
@@ -58,6 +60,10 @@ pub struct Config {
     pub client_id: Option<String>,
     /// `MCP_CLIENT_SECRET`: its secret.
     pub client_secret: Option<Secret>,
+    /// `REDIS_URL`: where the OAuth state lives when several instances share
+    /// it. `None`: in this process's memory. A secret, since the URL may hold
+    /// the Redis password.
+    pub redis_url: Option<Secret>,
 }
 
 /// A configuration variable that could not be used.
@@ -93,6 +99,7 @@ impl Config {
             refresh_token_ttl: 30 * 24 * 3600,
             client_id: None,
             client_secret: None,
+            redis_url: None,
         }
     }
 
@@ -157,6 +164,19 @@ impl Config {
                     problem: "MCP_CLIENT_ID and MCP_CLIENT_SECRET must be set together".into(),
                 });
             }
+        }
+        if let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) {
+            let url = url.trim();
+            if !url.starts_with("redis://") {
+                // Not echoed: the value may hold a password.
+                return Err(ConfigError {
+                    variable: "REDIS_URL",
+                    problem: "must look like redis://[:password@]host[:port][/db] \
+                              (TLS, rediss://, is not supported)"
+                        .into(),
+                });
+            }
+            config.redis_url = Some(Secret::new(url));
         }
         Ok(config)
     }
@@ -279,6 +299,7 @@ mod tests {
         assert_eq!(c.refresh_token_ttl, 30 * 24 * 3600);
         assert_eq!(c.client_id.as_deref(), Some("claude"));
         assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(c.redis_url.is_none());
         assert_eq!(
             Config::from_lookup(env(&[("MCP_SIGNING_KEY", "short")]))
                 .unwrap_err()
@@ -297,6 +318,21 @@ mod tests {
                 .variable,
             "MCP_ACCESS_TOKEN_TTL"
         );
+    }
+
+    #[test]
+    fn redis_url_is_a_secret_and_must_be_redis() {
+        let c =
+            Config::from_lookup(env(&[("REDIS_URL", "redis://:pw-1234@10.0.0.3:6379/1")])).unwrap();
+        assert_eq!(
+            c.redis_url.as_ref().unwrap().expose(),
+            "redis://:pw-1234@10.0.0.3:6379/1"
+        );
+        assert!(!format!("{c:?}").contains("pw-1234"));
+        let e =
+            Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")])).unwrap_err();
+        assert_eq!(e.variable, "REDIS_URL");
+        assert!(!e.to_string().contains("pw-1234"));
     }
 
     #[test]

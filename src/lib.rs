@@ -4,11 +4,14 @@
 //! OAuth 2.1 authorization server (PKCE S256), written to be read.
 //!
 //! The modules map one-to-one to the arrows of the sequence diagram in
-//! [docs/FLOW.md](../docs/FLOW.md).
+//! [docs/FLOW.md](_documentation::flow), and every module's documentation
+//! opens with the numbers of the arrows it serves. Start there, or run
+//! `cargo run --example walkthrough`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod _documentation;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -16,7 +19,9 @@ pub mod http;
 pub mod log;
 pub mod mcp;
 pub mod oauth;
+pub mod outbound;
 pub mod router;
+pub mod trace;
 
 pub use app::{App, RunningServer};
 pub use auth::Identity;

@@ -1,8 +1,9 @@
-//! **Every arrow — one log line per request.** On a real connector the request
-//! log is the only diagnostic there is (claude.ai shows an `ofid_…` reference and
-//! nothing else), so every request leaves exactly one line on stderr: method,
-//! path, status and duration. Never a query string, a header value or a body:
-//! those carry codes, tokens and passwords.
+//! **[all](crate::_documentation::flow) Every arrow — one log line per
+//! request.** On a real connector the request log is the only diagnostic there
+//! is (claude.ai shows an `ofid_…` reference and nothing else), so every
+//! request leaves exactly one line on stderr: method, path, status and
+//! duration. Never a query string, a header value or a body: those carry codes,
+//! tokens and passwords.
 //!
 //! When `K_SERVICE` is set (Cloud Run), the line is a JSON object that Cloud
 //! Logging understands (`severity`, `message`, `httpRequest`); elsewhere it is

@@ -1,6 +1,7 @@
-//! **All arrows — the router.** One `match` on method and path, with its arms in
-//! the order of the sequence diagram in [docs/FLOW.md](../docs/FLOW.md), so that
-//! reading it top to bottom is reading the flow.
+//! **[all](crate::_documentation::flow) All arrows — the router.** One `match`
+//! on method and path, with its arms in the order of the sequence diagram in
+//! [docs/FLOW.md](crate::_documentation::flow), so that reading it top to bottom is reading
+//! the flow.
 //!
 //! The third element of the matched tuple is the authorization server: `None`
 //! under [`crate::App::without_auth`] (loopback only), and then no OAuth arm
@@ -16,8 +17,20 @@ use crate::app::Shared;
 use crate::http::{Request, Response};
 use crate::oauth::{authorize, discovery, provider::ProviderContext, register, revoke, token};
 
-/// Answers one request.
+/// Answers one request. With `MCP_TRACE=1`, [`crate::trace`] narrates the
+/// exchange as the FLOW.md arrow it is; the handlers never know.
 pub fn route(shared: &Arc<Shared>, request: Request) -> Response {
+    if !crate::trace::enabled() {
+        return answer(shared, request);
+    }
+    let asked = crate::trace::Asked::of(&request);
+    let response = answer(shared, request);
+    crate::trace::narrate(&asked, &response);
+    response
+}
+
+/// The `match`, in diagram order.
+fn answer(shared: &Arc<Shared>, request: Request) -> Response {
     let config = &shared.config;
     match (
         request.method.as_str(),

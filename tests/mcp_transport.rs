@@ -1,7 +1,7 @@
 //! The MCP lifecycle and the Streamable HTTP transport over a real socket:
 //! initialize and version negotiation, ping, sessions, HTTP methods, `Accept`,
-//! `MCP-Protocol-Version` (including the 2026-07-28 probe), Origin/Host.
-//! (MCP 2025-11-25 `basic/lifecycle`, `basic/transports`.)
+//! `MCP-Protocol-Version`, Origin/Host. (MCP 2025-11-25 `basic/lifecycle`,
+//! `basic/transports`; the 2026-07-28 era is tested in `mcp_modern.rs`.)
 
 #[path = "support/mcp_client.rs"]
 mod mcp_client;
@@ -210,43 +210,6 @@ fn protocol_version_header_missing_supported_and_unsupported() {
         assert_eq!(r.status, 400, "{v}");
         assert_eq!(r.json()["error"]["code"], -32600);
         assert_eq!(r.json()["id"], 2);
-    }
-}
-
-#[test]
-fn the_2026_discover_probe_gets_400_with_a_legacy_error_so_clients_fall_back() {
-    let srv = server();
-    let probes = [
-        // server/discover, as the Python SDK's "auto" mode and claude.ai send it
-        (
-            json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28"}}}),
-            Some("2026-07-28"),
-        ),
-        // the method alone, no header
-        (
-            json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover"}),
-            None,
-        ),
-        // any request stamped with the 2026 _meta key
-        (
-            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28"}}}),
-            Some("2026-07-28"),
-        ),
-    ];
-    for (body, header) in probes {
-        let headers: Vec<(&str, &str)> = header
-            .map(|h| ("MCP-Protocol-Version", h))
-            .into_iter()
-            .collect();
-        let r = rpc(&srv, &headers, &body);
-        assert_eq!(r.status, 400, "{body}");
-        let code = r.json()["error"]["code"].as_i64().unwrap();
-        assert_eq!(
-            code, -32600,
-            "a legacy code: not -32601, not -32020..-32022"
-        );
     }
 }
 

@@ -431,3 +431,29 @@ fn revoking_is_200_for_unknown_tokens_and_leaves_other_clients_tokens_alone() {
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_request");
 }
+
+#[test]
+fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fails() {
+    // OAuth 2.1 §4.1.3: a code is used once. Presenting it with a wrong
+    // verifier is a use: the client that holds the right verifier must start a
+    // new authorization, and nobody gets a second guess.
+    let srv = Srv::start(password_app());
+    let client_id = srv.register_public("Test client");
+    let code = srv.code_for(&client_id);
+    let wrong = srv.post_form(
+        "/token",
+        &encode_pairs([
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &"x".repeat(43)),
+            ("client_id", &client_id),
+        ]),
+        &[],
+    );
+    assert_eq!(wrong.status, 400);
+    assert_eq!(json(&wrong)["error"], "invalid_grant");
+    let right = srv.redeem(&client_id, &code);
+    assert_eq!(right.status, 400, "{}", right.text());
+    assert_eq!(json(&right)["error"], "invalid_grant");
+}

@@ -5,17 +5,35 @@
 #   3. real clients against real servers: the official conformance suite, the
 #      official Python and TypeScript SDKs and the MCP Inspector (tests/interop/).
 # It installs the pinned interop tools itself on first run (about 30 s).
-# Needs shellcheck (Debian package `shellcheck`) for the deploy script checks.
+# It needs shellcheck and redis-server, and installs them with apt-get when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
+# Debian packages the tests need: shellcheck (deploy script checks) and
+# redis-server (the Redis store backend is tested against a real server).
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    step "installing ${missing[*]}"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "tests/run.sh: please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
 step "format";  cargo fmt --check
 step "clippy";  cargo clippy --all-targets --quiet -- -D warnings
-step "rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+cargo clippy --all-targets --all-features --quiet -- -D warnings
+step "rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --quiet
 step "deploy.sh"; shellcheck deploy.sh tests/deploy/*.sh tests/deploy/bin/gcloud && bash tests/deploy/test_deploy.sh
 step "release build"; bash tests/deploy/test_release_build.sh
 step "interop tools"; tests/interop/install.sh
 step "interop";  tests/interop/run.sh
+step "release build (redis)"; FEATURES=redis bash tests/deploy/test_release_build.sh
+step "redis (cargo test --features redis against a real redis-server)"; bash tests/redis/run.sh
 step "cargo test"; cargo test

@@ -1,7 +1,7 @@
-//! **Every arrow — reading a request body.** After the head, the body arrives
-//! either as exactly `Content-Length` bytes or as `Transfer-Encoding: chunked`
-//! chunks; both are read whole into [`super::Request::body`] within the body
-//! cap and the body deadline.
+//! **[all](crate::_documentation::flow) Every arrow — reading a request body.**
+//! After the head, the body arrives either as exactly `Content-Length` bytes or
+//! as `Transfer-Encoding: chunked` chunks; both are read whole into
+//! [`super::Request::body`] within the body cap and the body deadline.
 //!
 //! # Spec
 //! * RFC 9112 §6.2: `Content-Length` (already checked against the cap by

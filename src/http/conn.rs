@@ -1,8 +1,8 @@
-//! **Every arrow — one connection, request after request.** A connection
-//! thread from the [`pool`](super::pool) runs [`serve`] for one TCP
-//! connection: wait for a request, read its head and body within the limits,
-//! call the handler, write the answer, and again while the connection stays
-//! open (keep-alive, pipelining).
+//! **[all](crate::_documentation::flow) Every arrow — one connection, request
+//! after request.** A connection thread from the [`pool`](super::pool) runs
+//! [`serve`] for one TCP connection: wait for a request, read its head and body
+//! within the limits, call the handler, write the answer, and again while the
+//! connection stays open (keep-alive, pipelining).
 //!
 //! ```text
 //!   wait (idle_timeout) ─▶ head (head_timeout, caps) ─▶ [100 Continue]

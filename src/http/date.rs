@@ -1,7 +1,7 @@
-//! **Every arrow — the `Date` header.** Every response the server writes says
-//! when it was made, as RFC 9110 §6.6.1 asks of an origin server with a clock,
-//! in the one format §5.6.7 allows us to send (IMF-fixdate):
-//! `Sun, 06 Nov 1994 08:49:37 GMT`.
+//! **[all](crate::_documentation::flow) Every arrow — the `Date` header.**
+//! Every response the server writes says when it was made, as RFC 9110 §6.6.1
+//! asks of an origin server with a clock, in the one format §5.6.7 allows us to
+//! send (IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
 //!
 //! # Where this sits
 //! Called by [`super::Responder`] while it writes a head. The text changes once

@@ -1,7 +1,7 @@
-//! **Every arrow — the HTTP/1.1 layer.** Each numbered arrow in
-//! [docs/FLOW.md](../../docs/FLOW.md) is one HTTP request and one HTTP response;
-//! this module is the only code that turns bytes on a socket into a [`Request`]
-//! and a [`Response`] back into bytes.
+//! **[all](crate::_documentation::flow) Every arrow — the HTTP/1.1 layer.**
+//! Each numbered arrow in [docs/FLOW.md](crate::_documentation::flow) is one HTTP
+//! request and one HTTP response; this module is the only code that turns bytes
+//! on a socket into a [`Request`] and a [`Response`] back into bytes.
 //!
 //! ```text
 //!   client ──TCP──▶ server::serve (accept loop, bounded pool, timeouts, caps)

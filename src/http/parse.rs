@@ -1,6 +1,7 @@
-//! **Every arrow — reading a request head.** The bytes a client sends up to
-//! the blank line become a [`Request`] (without its body yet) and a [`Head`]
-//! that says how the body is framed and whether the connection stays open.
+//! **[all](crate::_documentation::flow) Every arrow — reading a request head.**
+//! The bytes a client sends up to the blank line become a [`Request`] (without
+//! its body yet) and a [`Head`] that says how the body is framed and whether
+//! the connection stays open.
 //!
 //! # Spec
 //! * RFC 9112 §2–§5: request line and header fields (parsed by `httparse`).

@@ -1,7 +1,7 @@
-//! **Every arrow — the bounded pool of connection threads.** The accept loop
-//! hands each new connection to [`Pool::submit`]; one thread then serves every
-//! request of that connection ([`super::conn::serve`]) and afterwards waits
-//! for the next connection.
+//! **[all](crate::_documentation::flow) Every arrow — the bounded pool of
+//! connection threads.** The accept loop hands each new connection to
+//! [`Pool::submit`]; one thread then serves every request of that connection
+//! ([`super::conn::serve`]) and afterwards waits for the next connection.
 //!
 //! # How the pool grows, shrinks and says no
 //! * Threads start lazily, one per connection that finds no idle thread, up

@@ -1,7 +1,8 @@
-//! **Every arrow — the accept loop and shutdown.** [`Server::serve`] accepts
-//! TCP connections and hands each to the bounded pool of connection threads
-//! (`pool.rs`); [`ShutdownHandle::shutdown`] stops it the way Cloud Run
-//! stops a container (SIGTERM, then 10 s before SIGKILL).
+//! **[all](crate::_documentation::flow) Every arrow — the accept loop and
+//! shutdown.** [`Server::serve`] accepts TCP connections and hands each to the
+//! bounded pool of connection threads (`pool.rs`); [`ShutdownHandle::shutdown`]
+//! stops it the way Cloud Run stops a container (SIGTERM, then 10 s before
+//! SIGKILL).
 //!
 //! ```text
 //!   accept ──▶ Pool::submit ──▶ idle thread │ new thread (≤ max_connections)

@@ -1,7 +1,8 @@
-//! **Tool calls — what a tool, resource or prompt sends back.** The content
-//! blocks of MCP 2025-11-25 (`schema.ts`: `TextContent`, `ImageContent`,
-//! `AudioContent`, `ResourceLink`, `EmbeddedResource`) and the resource bodies
-//! (`TextResourceContents`, `BlobResourceContents`).
+//! **[28–29](crate::_documentation::flow) Tool calls — what a tool, resource or
+//! prompt sends back.** The content blocks of MCP 2025-11-25 (`schema.ts`:
+//! `TextContent`, `ImageContent`, `AudioContent`, `ResourceLink`,
+//! `EmbeddedResource`) and the resource bodies (`TextResourceContents`,
+//! `BlobResourceContents`).
 //!
 //! Binary data (images, audio, blobs) is given as raw bytes and encoded here as
 //! standard base64, which the spec requires on the wire: a tool author never

@@ -1,25 +1,31 @@
-//! **Tool calls — one JSON-RPC request in, one response out.** The dispatcher
-//! is a single `match` on the method name, in the order a client uses them
-//! (MCP 2025-11-25 `basic/lifecycle`, then the server features). It knows
-//! nothing about HTTP: it gets a parsed [`RpcRequest`] and an [`Exchange`]
-//! (who is calling, the session if any, and an `emit` function that sends a
+//! **[28–29](crate::_documentation::flow) Tool calls — one JSON-RPC request in,
+//! one response out.** The dispatcher is a single `match` on the method name,
+//! in the order a client uses them (`server/discover` or `initialize` first,
+//! then the server features). It knows nothing about HTTP: it gets a parsed
+//! [`RpcRequest`] and an [`Exchange`] (who is calling, the era — the session if
+//! legacy, the `_meta` envelope if modern — and an `emit` function that sends a
 //! notification or a server→client request on the response stream) and returns
-//! the response message — or nothing, when the client cancelled the call.
+//! the response message — or nothing, when the client cancelled the call or
+//! left.
 //!
-//! | method | answer |
-//! |---|---|
-//! | `initialize` | negotiated version, capabilities, `serverInfo`, `instructions` |
-//! | `ping` | `{}` |
-//! | `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list` | one page; `nextCursor` if more (`server/utilities/pagination`) |
-//! | `tools/call` | the tool's result; a failing tool is `isError: true`; unknown tool `-32602` |
-//! | `resources/read` | `contents`; unknown URI `-32002` |
-//! | `resources/subscribe`, `resources/unsubscribe` | `{}` (recorded in the session) |
-//! | `prompts/get` | `messages`; unknown prompt or missing argument `-32602` |
-//! | `completion/complete` | `{completion: {values, total, hasMore}}` |
-//! | `logging/setLevel` | `{}`; unknown level `-32602` |
-//! | anything else | `-32601` |
+//! | method | era | answer |
+//! |---|---|---|
+//! | `server/discover` | 2026 | versions, capabilities, `instructions` (2026-07-28 `server/discover`) |
+//! | `initialize` | 2025 | negotiated version, capabilities, `serverInfo`, `instructions` |
+//! | `ping` | 2025 | `{}` |
+//! | `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list` | both | one page; `nextCursor` if more (`server/utilities/pagination`) |
+//! | `tools/call` | both | the tool's result; a failing tool is `isError: true`; unknown tool `-32602`; 2026: `input_required` while the tool waits for answers |
+//! | `resources/read` | both | `contents`; unknown URI `-32002` (2025), `-32602` (2026) |
+//! | `resources/subscribe`, `resources/unsubscribe` | 2025 | `{}` (recorded in the session) |
+//! | `prompts/get` | both | `messages`; unknown prompt or missing argument `-32602`; 2026: `input_required` as for tools |
+//! | `completion/complete` | both | `{completion: {values, total, hasMore}}` |
+//! | `subscriptions/listen` | 2026 | a stream of change notifications ([`crate::mcp::subscriptions`]) |
+//! | `logging/setLevel` | 2025 | `{}`; unknown level `-32602` |
+//! | anything else, or a method of the other era | | `-32601` |
 //!
-//! Params that are not an object are `-32602` for every method.
+//! Params that are not an object are `-32602` for every method. Modern results
+//! are dressed by [`crate::mcp::modern::decorate`] (`resultType`, cache hints,
+//! `serverInfo`); legacy results are sent as they are.
 //!
 //! # Where this sits
 //! Called by [`crate::mcp::transport`] for each parsed message; calls the
@@ -33,14 +39,17 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{
-    self, INTERNAL_ERROR, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError, RpcRequest,
+    self, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError,
+    RpcRequest,
 };
 use super::logging::LogLevel;
+use super::modern::{self, Envelope};
+use super::mrtr::{Binding, ClientInput, Round};
 use super::prompts::{PromptError, PromptRequest};
 use super::resources::{ResourceError, ResourceReader, ResourceRequest};
 use super::session::SessionView;
 use super::tools::{ToolCall, ToolError};
-use super::{McpServer, version};
+use super::{McpServer, subscriptions, version};
 use crate::auth::Identity;
 
 /// Everything a request is answered with, besides its own params.
@@ -49,13 +58,18 @@ pub struct Exchange<'a> {
     pub server: &'a McpServer,
     /// The caller, as decided by the auth hook.
     pub caller: Option<&'a Identity>,
-    /// The live session named by the request, if any.
+    /// The live session named by the request, if any (legacy era only).
     pub session: Option<SessionView>,
     /// The revision the request is served with ([`version::decide`]).
     pub version: &'static str,
+    /// The request's `_meta` envelope: `Some` for a 2026-07-28 request.
+    pub modern: Option<&'a Envelope>,
     /// Sends one message (notification or request) to the client on this
     /// request's stream; `false` if the client is gone.
     pub emit: &'a dyn Fn(&Value) -> bool,
+    /// Sends an SSE comment on this request's stream (long-lived streams use
+    /// it to stay open and to notice a client that left); `false` if gone.
+    pub keep_alive: &'a dyn Fn() -> bool,
 }
 
 impl Exchange<'_> {
@@ -64,11 +78,19 @@ impl Exchange<'_> {
         self.caller.map(|c| c.sub.as_str())
     }
 
-    /// The minimum level of log messages sent to this client.
-    pub fn log_level(&self) -> LogLevel {
-        self.session
-            .as_ref()
-            .map_or(LogLevel::DEFAULT, |s| s.log_level)
+    /// The minimum level of log messages sent for this request; `None`: none.
+    /// Legacy: the session's `logging/setLevel` (default info). Modern: the
+    /// request's `_meta` `logLevel`, and without it nothing (2026-07-28
+    /// `server/utilities/logging`: "MUST NOT emit").
+    pub fn log_level(&self) -> Option<LogLevel> {
+        match self.modern {
+            Some(envelope) => envelope.log_level,
+            None => Some(
+                self.session
+                    .as_ref()
+                    .map_or(LogLevel::DEFAULT, |s| s.log_level),
+            ),
+        }
     }
 
     fn session_id(&self) -> Option<&str> {
@@ -76,7 +98,8 @@ impl Exchange<'_> {
     }
 }
 
-/// Answers a request: `Some(response)`, or `None` if the client cancelled it.
+/// Answers a request: `Some(response)`, or `None` if the client cancelled it
+/// (or, on a long-lived stream, went away).
 pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
     // Borrowed, not cloned: a copy of the params map was a measurable share
     // of a small tools/call (docs/PERFORMANCE.md).
@@ -89,10 +112,12 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
             return Some(jsonrpc::failure(Some(&req.id), &e));
         }
     };
+    let modern = ex.modern.is_some();
     let outcome = match req.method.as_str() {
-        // ── Lifecycle ──
-        "initialize" => Ok(initialize(ex.server, params)),
-        "ping" => Ok(json!({})),
+        // ── Lifecycle: discovery (2026) or the handshake (2025) ──
+        "server/discover" if modern => Ok(modern::discover(ex.server)),
+        "initialize" if !modern => Ok(initialize(ex.server, params)),
+        "ping" if !modern => Ok(json!({})),
         // ── Tools ──
         "tools/list" => list(
             ex.server,
@@ -100,7 +125,7 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
             "tools",
             ex.server.tools.iter().map(|t| t.to_json()),
         ),
-        "tools/call" => return call_tool(ex, req, params),
+        "tools/call" => call_tool(ex, req, params)?,
         // ── Resources ──
         "resources/list" => list(
             ex.server,
@@ -115,8 +140,8 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
             ex.server.templates.iter().map(|t| t.to_json()),
         ),
         "resources/read" => read_resource(ex, params),
-        "resources/subscribe" => subscribe(ex, params, true),
-        "resources/unsubscribe" => subscribe(ex, params, false),
+        "resources/subscribe" if !modern => subscribe(ex, params, true),
+        "resources/unsubscribe" if !modern => subscribe(ex, params, false),
         // ── Prompts and completion ──
         "prompts/list" => list(
             ex.server,
@@ -124,16 +149,21 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
             "prompts",
             ex.server.prompts.iter().map(|p| p.to_json()),
         ),
-        "prompts/get" => get_prompt(ex, params),
+        "prompts/get" => get_prompt(ex, req, params),
         "completion/complete" => complete(ex.server, params),
-        // ── Logging ──
-        "logging/setLevel" => set_level(ex, params),
+        // ── Change notifications (2026) ──
+        "subscriptions/listen" if modern => return subscriptions::listen(ex, req, params),
+        // ── Logging (2025; 2026 sets the level per request, in `_meta`) ──
+        "logging/setLevel" if !modern => set_level(ex, params),
         other => Err(RpcError::new(
             METHOD_NOT_FOUND,
             format!("Method not found: {other}"),
         )),
     };
     Some(match outcome {
+        Ok(result) if modern => {
+            jsonrpc::success(&req.id, modern::decorate(ex.server, &req.method, result))
+        }
         Ok(result) => jsonrpc::success(&req.id, result),
         Err(e) => jsonrpc::failure(Some(&req.id), &e),
     })
@@ -152,32 +182,43 @@ pub fn notification(ex: &Exchange<'_>, method: &str, params: &Value) {
     }
 }
 
-/// The `initialize` result for these params.
-pub fn initialize(server: &McpServer, params: &Map<String, Value>) -> Value {
-    let negotiated = version::negotiate(params.get("protocolVersion").and_then(Value::as_str));
-    // Declare only what is implemented and registered (2025-11-25 `basic/lifecycle#capability-negotiation`).
+/// The server's capabilities, as `initialize` (legacy) or `server/discover`
+/// (modern) declares them. Only what is implemented and registered
+/// (2025-11-25 `basic/lifecycle#capability-negotiation`). `listChanged` only
+/// for modern clients, who have a stream to hear it on, and only if the
+/// application announces changes ([`McpServer::announce_list_changes`]).
+pub fn capabilities(server: &McpServer, modern: bool) -> Value {
+    let list_changed = || {
+        if modern && server.announces_list_changes {
+            json!({"listChanged": true})
+        } else {
+            json!({})
+        }
+    };
     let mut capabilities = Map::new();
-    capabilities.insert("tools".into(), json!({}));
+    capabilities.insert("tools".into(), list_changed());
     if !server.resources.is_empty() || !server.templates.is_empty() {
-        capabilities.insert("resources".into(), json!({"subscribe": true}));
+        let mut resources = list_changed();
+        resources["subscribe"] = true.into();
+        capabilities.insert("resources".into(), resources);
     }
     if !server.prompts.is_empty() {
-        capabilities.insert("prompts".into(), json!({}));
+        capabilities.insert("prompts".into(), list_changed());
     }
     if !server.prompts.is_empty() || !server.templates.is_empty() {
         capabilities.insert("completions".into(), json!({}));
     }
     capabilities.insert("logging".into(), json!({}));
-    let mut info = Map::new();
-    info.insert("name".into(), server.name.as_str().into());
-    info.insert("version".into(), server.version.as_str().into());
-    if let Some(t) = &server.title {
-        info.insert("title".into(), t.as_str().into());
-    }
+    Value::Object(capabilities)
+}
+
+/// The `initialize` result for these params.
+pub fn initialize(server: &McpServer, params: &Map<String, Value>) -> Value {
+    let negotiated = version::negotiate(params.get("protocolVersion").and_then(Value::as_str));
     let mut result = Map::new();
     result.insert("protocolVersion".into(), negotiated.into());
-    result.insert("capabilities".into(), Value::Object(capabilities));
-    result.insert("serverInfo".into(), Value::Object(info));
+    result.insert("capabilities".into(), capabilities(server, false));
+    result.insert("serverInfo".into(), modern::server_info(server));
     if let Some(i) = &server.instructions {
         result.insert("instructions".into(), i.as_str().into());
     }
@@ -228,25 +269,35 @@ fn list(
 
 // ── Tools ──
 
-fn call_tool(ex: &Exchange<'_>, req: &RpcRequest, params: &Map<String, Value>) -> Option<Value> {
-    let fail = |e: RpcError| Some(jsonrpc::failure(Some(&req.id), &e));
+/// The result of a `tools/call`; `None` after a cancellation (no response).
+fn call_tool(
+    ex: &Exchange<'_>,
+    req: &RpcRequest,
+    params: &Map<String, Value>,
+) -> Option<Result<Value, RpcError>> {
     let Some(name) = params.get("name").and_then(Value::as_str) else {
-        return fail(RpcError::invalid_params(
+        return Some(Err(RpcError::invalid_params(
             "Invalid params: `name` must be a string",
-        ));
+        )));
     };
     let empty = Map::new();
     let arguments = match params.get("arguments") {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(a)) => a,
         Some(_) => {
-            return fail(RpcError::invalid_params(
+            return Some(Err(RpcError::invalid_params(
                 "Invalid params: `arguments` must be an object",
-            ));
+            )));
         }
     };
     let Some(tool) = ex.server.find_tool(name) else {
-        return fail(RpcError::invalid_params(format!("Unknown tool: {name}")));
+        return Some(Err(RpcError::invalid_params(format!(
+            "Unknown tool: {name}"
+        ))));
+    };
+    let round = match start_round(ex, "tools/call", name, &json!(arguments), params) {
+        Ok(round) => round,
+        Err(e) => return Some(Err(e)),
     };
     let progress_token = params
         .get("_meta")
@@ -263,6 +314,7 @@ fn call_tool(ex: &Exchange<'_>, req: &RpcRequest, params: &Map<String, Value>) -
         progress_token,
         exchange: ex,
         guard: &guard,
+        round: round.as_ref(),
         last_progress: Cell::new(None),
     };
     // A panicking handler is a bug in the tool, not a reason to drop the connection.
@@ -270,22 +322,41 @@ fn call_tool(ex: &Exchange<'_>, req: &RpcRequest, params: &Map<String, Value>) -
     if guard.is_cancelled() {
         return None; // 2025-11-25 `basic/utilities/cancellation`: no response.
     }
-    let result = match outcome {
-        Ok(Ok(result)) => result.to_json(),
+    // 2026-07-28: questions still without answers make the call's result an
+    // interim one, whatever the handler returned.
+    if let Some(interim) = round.as_ref().and_then(|r| r.interim(&ex.server.state_key)) {
+        return Some(interim);
+    }
+    Some(match outcome {
+        Ok(Ok(result)) => Ok(result.to_json()),
         Ok(Err(ToolError::Cancelled)) => return None,
         Ok(Err(e)) => {
-            json!({"content": [{"type": "text", "text": e.to_string()}], "isError": true})
+            Ok(json!({"content": [{"type": "text", "text": e.to_string()}], "isError": true}))
         }
         Err(_) => {
             crate::log::event("ERROR", &format!("tool `{name}` panicked"));
-            let e = RpcError::new(
+            Err(RpcError::new(
                 INTERNAL_ERROR,
                 format!("Internal error: tool `{name}` failed unexpectedly"),
-            );
-            return fail(e);
+            ))
         }
-    };
-    Some(jsonrpc::success(&req.id, result))
+    })
+}
+
+/// A 2026-07-28 call's multi round-trip state (`None` in the legacy era).
+/// A forged or stale `requestState` is `-32602`.
+fn start_round(
+    ex: &Exchange<'_>,
+    method: &str,
+    target: &str,
+    arguments: &Value,
+    params: &Map<String, Value>,
+) -> Result<Option<Round>, RpcError> {
+    if ex.modern.is_none() {
+        return Ok(None);
+    }
+    let binding = Binding::new(method, target, arguments, ex.owner());
+    Round::start(&ex.server.state_key, binding, params).map(Some)
 }
 
 // ── Resources ──
@@ -297,10 +368,17 @@ fn uri_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
         .ok_or_else(|| RpcError::invalid_params("Invalid params: `uri` must be a string"))
 }
 
-fn not_found(uri: &str) -> RpcError {
+/// An unknown resource: `-32002` for legacy clients, `-32602` in 2026-07-28
+/// (`server/resources#error-handling`, which retired `-32002`).
+fn not_found(ex: &Exchange<'_>, uri: &str) -> RpcError {
+    let code = if ex.modern.is_some() {
+        INVALID_PARAMS
+    } else {
+        RESOURCE_NOT_FOUND
+    };
     RpcError {
         data: Some(json!({"uri": uri})),
-        ..RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {uri}"))
+        ..RpcError::new(code, format!("Resource not found: {uri}"))
     }
 }
 
@@ -324,7 +402,7 @@ fn find_resource<'s>(
 
 fn read_resource(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
-    let (reader, variables) = find_resource(ex.server, uri).ok_or_else(|| not_found(uri))?;
+    let (reader, variables) = find_resource(ex.server, uri).ok_or_else(|| not_found(ex, uri))?;
     let request = ResourceRequest {
         uri,
         variables,
@@ -332,7 +410,7 @@ fn read_resource(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value
     };
     match catch_unwind(AssertUnwindSafe(|| reader(&request))) {
         Ok(Ok(contents)) => Ok(json!({"contents": [contents.to_json()]})),
-        Ok(Err(ResourceError::NotFound(_))) => Err(not_found(uri)),
+        Ok(Err(ResourceError::NotFound(_))) => Err(not_found(ex, uri)),
         Ok(Err(ResourceError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
         Err(_) => Err(RpcError::new(
             INTERNAL_ERROR,
@@ -344,7 +422,7 @@ fn read_resource(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value
 fn subscribe(ex: &Exchange<'_>, params: &Map<String, Value>, on: bool) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
     if find_resource(ex.server, uri).is_none() {
-        return Err(not_found(uri));
+        return Err(not_found(ex, uri));
     }
     if let Some(id) = ex.session_id()
         && !ex.server.state.subscribe(id, uri, on)
@@ -358,7 +436,11 @@ fn subscribe(ex: &Exchange<'_>, params: &Map<String, Value>, on: bool) -> Result
 
 // ── Prompts and completion ──
 
-fn get_prompt(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+fn get_prompt(
+    ex: &Exchange<'_>,
+    req: &RpcRequest,
+    params: &Map<String, Value>,
+) -> Result<Value, RpcError> {
     let Some(name) = params.get("name").and_then(Value::as_str) else {
         return Err(RpcError::invalid_params(
             "Invalid params: `name` must be a string",
@@ -399,12 +481,26 @@ fn get_prompt(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, R
             missing.name
         )));
     }
+    let round = start_round(ex, "prompts/get", name, &json!(arguments), params)?;
+    let guard = ex
+        .server
+        .state
+        .start_call(&req.id, ex.session_id(), ex.owner());
     let request = PromptRequest {
         name,
         arguments,
         caller: ex.caller,
+        client: ClientInput {
+            exchange: ex,
+            guard: &guard,
+            round: round.as_ref(),
+        },
     };
-    match catch_unwind(AssertUnwindSafe(|| (prompt.handler)(&request))) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| (prompt.handler)(&request)));
+    if let Some(interim) = round.as_ref().and_then(|r| r.interim(&ex.server.state_key)) {
+        return interim;
+    }
+    match outcome {
         Ok(Ok(messages)) => Ok(json!({
             "description": prompt.description(),
             "messages": messages.iter().map(|m| m.to_json()).collect::<Vec<_>>(),
@@ -413,6 +509,11 @@ fn get_prompt(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, R
             Err(RpcError::invalid_params(e.to_string()))
         }
         Ok(Err(PromptError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
+        // Legacy handlers never get it; a modern one got its interim result above.
+        Ok(Err(PromptError::InputRequired)) => Err(RpcError::new(
+            INTERNAL_ERROR,
+            "Internal error: the prompt waited for input that was never asked",
+        )),
         Err(_) => Err(RpcError::new(
             INTERNAL_ERROR,
             "Internal error: the prompt handler failed",

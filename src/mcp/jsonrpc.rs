@@ -1,9 +1,10 @@
-//! **Tool calls — the JSON-RPC 2.0 envelope.** Every MCP message is one
-//! JSON-RPC 2.0 object (JSON-RPC 2.0 §4–§5; MCP 2025-11-25 `basic/index`):
-//! a *request* (`method` + `id`), a *notification* (`method`, no `id`) or a
-//! *response* (`id` + `result` or `error`). This module turns the bytes of a
-//! POST body into one of those three, or into the error that says why it is
-//! none of them; and builds the response objects.
+//! **[28–29](crate::_documentation::flow) Tool calls — the JSON-RPC 2.0
+//! envelope.** Every MCP message is one JSON-RPC 2.0 object (JSON-RPC 2.0
+//! §4–§5; MCP 2025-11-25 `basic/index`): a *request* (`method` + `id`), a
+//! *notification* (`method`, no `id`) or a *response* (`id` + `result` or
+//! `error`). This module turns the bytes of a POST body into one of those
+//! three, or into the error that says why it is none of them; and builds the
+//! response objects.
 //!
 //! # Rules enforced here
 //! | input | error |

@@ -1,7 +1,8 @@
-//! **Tool calls — log messages to the client.** MCP 2025-11-25
-//! `server/utilities/logging`: the client picks a minimum level with
-//! `logging/setLevel`; a tool's [`crate::mcp::ToolCall::log`] at that level or
-//! above becomes a `notifications/message` on the call's SSE stream.
+//! **[28–29](crate::_documentation::flow) Tool calls — log messages to the
+//! client.** MCP 2025-11-25 `server/utilities/logging`: the client picks a
+//! minimum level with `logging/setLevel`; a tool's
+//! [`crate::mcp::ToolCall::log`] at that level or above becomes a
+//! `notifications/message` on the call's SSE stream.
 //!
 //! The levels are the eight syslog severities of RFC 5424 §6.2.1, least severe
 //! first. Until a client sets a level, [`LogLevel::Info`] and above are sent.

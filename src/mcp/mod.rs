@@ -1,28 +1,49 @@
-//! **Tool calls — the MCP server.** Everything after the bearer token has been
-//! checked: `POST /mcp` carries one JSON-RPC message of the Model Context
-//! Protocol (revision 2025-11-25, also negotiating 2025-06-18 and 2025-03-26),
-//! and the answer is a JSON-RPC response, sent as `application/json` or, when
-//! the handler talks back while working, as a `text/event-stream`.
+//! **[28–29](crate::_documentation::flow) Tool calls — the MCP server.**
+//! Everything after the bearer token has been checked: `POST /mcp` carries one
+//! JSON-RPC message of the Model Context Protocol, and the answer is a JSON-RPC
+//! response, sent as `application/json` or, when the handler talks back while
+//! working, as a `text/event-stream`.
+//!
+//! The server is **dual-era** on the one endpoint (MCP 2026-07-28
+//! `basic/versioning#backward-compatibility-with-initialization-based-versions`):
+//! * **modern** — revision **2026-07-28**: no `initialize`, no session; each
+//!   request carries its version and the client's capabilities in `_meta`,
+//!   `server/discover` says what the server offers, input from the client
+//!   travels in multi round-trip results, changes on a `subscriptions/listen` stream;
+//! * **legacy** — revisions **2025-11-25**, **2025-06-18**, **2025-03-26**:
+//!   `initialize`, an optional session, requests back to the client on the
+//!   call's SSE stream.
+//!
+//! [`version::decide`] is the one place that decides the era of a request;
+//! tools, resources and prompts are written once and work in both.
 //!
 //! ```text
 //!   router ──▶ transport::handle     HTTP: method, Origin/Host, session header,
 //!                 │                  era (version::decide), JSON vs SSE
 //!                 │ jsonrpc::parse   bytes → request | notification | response
+//!                 │ modern, headers  2026-07-28 only: _meta envelope, mirrored
+//!                 │                  headers, version (-32602/-32020/-32022)
 //!                 ▼
 //!              dispatch::request     one `match` on the method:
-//!                 │                  initialize, ping, tools/*, resources/*,
-//!                 │                  prompts/*, completion/complete, logging/setLevel
+//!                 │                  server/discover | initialize, ping, tools/*,
+//!                 │                  resources/*, prompts/*, completion/complete,
+//!                 │                  subscriptions/listen | logging/setLevel
 //!                 ▼
 //!              your handlers         Tool / Resource / ResourceTemplate / Prompt
+//!                                    (questions to the client: mrtr)
 //! ```
 //!
-//! | module | spec (MCP 2025-11-25) |
+//! | module | spec |
 //! |---|---|
-//! | [`transport`] | `basic/transports` (Streamable HTTP) |
+//! | [`transport`] | 2025-11-25 `basic/transports` (Streamable HTTP); 2026-07-28 `basic/transports/streamable-http` |
 //! | [`jsonrpc`] | `basic/index` (JSON-RPC 2.0 messages) |
-//! | [`version`] | `basic/lifecycle#version-negotiation`, `basic/transports#protocol-version-header` |
+//! | [`version`] | 2025-11-25 `basic/lifecycle#version-negotiation`; 2026-07-28 `basic/versioning` |
+//! | [`modern`] | 2026-07-28 `basic/index#meta`, `server/discover`, `server/utilities/caching` |
+//! | [`headers`] | 2026-07-28 `basic/transports/streamable-http#request-metadata` (SEP-2243) |
 //! | [`dispatch`] | `basic/lifecycle`, `basic/utilities/{ping,progress,cancellation}`, `server/utilities/{pagination,completion}` |
-//! | [`session`] | `basic/transports#session-management`, `basic/utilities/cancellation` |
+//! | [`session`] | 2025-11-25 `basic/transports#session-management`, `basic/utilities/cancellation` |
+//! | [`mrtr`] | 2025-11-25 `client/{elicitation,sampling,roots}`; 2026-07-28 `basic/patterns/mrtr` |
+//! | [`subscriptions`] | 2026-07-28 `basic/patterns/subscriptions` |
 //! | [`tools`], [`content`] | `server/tools` |
 //! | [`resources`] | `server/resources` |
 //! | [`prompts`] | `server/prompts`, `server/utilities/completion` |
@@ -33,32 +54,47 @@
 //! [`crate::App`], and reached through [`crate::app::Shared::mcp`] by
 //! [`crate::router`] → [`transport::handle`].
 //!
+//! # Deprecated in 2026-07-28, still served
+//! Sampling ([`ToolCall::sample`]), roots ([`ToolCall::roots`]) and logging
+//! ([`ToolCall::log`]) keep working in both eras, but MCP 2026-07-28 deprecates
+//! them (SEP-2577; earliest removal 2027-07-28). For new tools: call an LLM API
+//! yourself instead of sampling; take paths as tool parameters instead of
+//! roots; log to stderr ([`crate::log`]) instead of to the client.
+//!
 //! # Not implemented (on purpose)
-//! * The standalone `GET /mcp` SSE stream (it answers `405`): claude.ai works
-//!   without it and a hanging GET broke connectors. So `listChanged` is not
-//!   declared and resource subscriptions are recorded but no update is pushed.
+//! * The legacy standalone `GET /mcp` SSE stream (it answers `405`): claude.ai
+//!   works without it and a hanging GET broke connectors. Legacy clients get no
+//!   change notifications (so `initialize` declares no `listChanged`); modern
+//!   ones get them on `subscriptions/listen`.
 //! * Resumability (`Last-Event-ID`), which 2026-07-28 removes again.
 //! * JSON-RPC batches (see [`jsonrpc`]).
-//! * Tasks (experimental in 2025-11-25).
+//! * Tasks (experimental in 2025-11-25, an extension in 2026-07-28).
+//! * URL-mode elicitation, and questions to the client from `resources/read`.
 
 pub mod content;
 pub mod dispatch;
+pub mod headers;
 pub mod jsonrpc;
 pub mod logging;
+pub mod modern;
+pub mod mrtr;
 pub mod prompts;
 pub mod resources;
 pub mod session;
+pub mod subscriptions;
 pub mod tools;
 pub mod transport;
 pub mod version;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use content::{Content, ResourceBody, ResourceContents};
 pub use logging::LogLevel;
 pub use prompts::{Prompt, PromptError, PromptMessage, PromptRequest};
 pub use resources::{Resource, ResourceError, ResourceRequest, ResourceTemplate};
+pub use subscriptions::Notifier;
 pub use tools::{Elicitation, Tool, ToolCall, ToolError, ToolResult};
 
 /// The default page size of `tools/list`, `resources/list`,
@@ -69,6 +105,11 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// How long a tool waits for the client to answer an elicitation or sampling
 /// request: claude.ai gives a tool call 300 s in all.
 pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a 2026-07-28 client may reuse a list, `server/discover` or a
+/// resource it read (`ttlMs`): a minute, because claude.ai was seen keeping a
+/// stale tool list after a deploy.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// One MCP server: its identity, its tools, resources and prompts, and its
 /// memory between requests (sessions, calls in flight).
@@ -103,7 +144,14 @@ pub struct McpServer {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) cache_ttl: Duration,
+    pub(crate) announces_list_changes: bool,
+    /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
+    pub(crate) state_key: Vec<u8>,
+    /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
+    state_key_chosen: bool,
     pub(crate) state: session::State,
+    pub(crate) hub: Arc<subscriptions::Hub>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -135,7 +183,14 @@ impl McpServer {
             prompt_index: HashMap::new(),
             page_size: DEFAULT_PAGE_SIZE,
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
+            cache_ttl: DEFAULT_CACHE_TTL,
+            announces_list_changes: false,
+            // Without randomness from the OS the key stays empty, and a call
+            // that needs a `requestState` fails with an internal error.
+            state_key: random_key().unwrap_or_default(),
+            state_key_chosen: false,
             state: session::State::default(),
+            hub: Arc::default(),
         }
     }
 
@@ -151,19 +206,24 @@ impl McpServer {
         self
     }
 
-    /// `instructions` in the `initialize` result: what the server is for. claude.ai
+    /// `instructions` in the `initialize` and `server/discover` results: what the server is for. claude.ai
     /// shows it on the connector card and gives it to the model.
     pub fn instructions(mut self, instructions: &str) -> McpServer {
         self.instructions = Some(instructions.to_string());
         self
     }
 
-    /// Registers a tool. Listing order is registration order.
+    /// Registers a tool. Listing order is registration order, the same on
+    /// every `tools/list` (2026-07-28 asks for a deterministic order, so that
+    /// clients can cache the list and models' prompt caches keep working).
     ///
     /// # Panics
-    /// If a tool with the same name is already registered (a programming
-    /// error, found at start-up).
+    /// If a tool with the same name is already registered, or its input schema
+    /// breaks the `x-mcp-header` rules (programming errors, found at start-up).
     pub fn tool(mut self, tool: Tool) -> McpServer {
+        if let Err(why) = headers::mirrored_params(tool.schema()) {
+            panic!("tool `{}`: {why}", tool.name);
+        }
         let previous = self.tool_index.insert(tool.name.clone(), self.tools.len());
         assert!(
             previous.is_none(),
@@ -222,10 +282,52 @@ impl McpServer {
     }
 
     /// How long a tool waits for the client's answer to [`ToolCall::elicit`]
-    /// or [`ToolCall::sample`].
+    /// or [`ToolCall::sample`] in the legacy era (in 2026-07-28 nothing waits:
+    /// the client retries with the answer, see [`mrtr`]).
     pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
         self.client_request_timeout = timeout;
         self
+    }
+
+    /// `ttlMs` of cacheable 2026-07-28 results (default [`DEFAULT_CACHE_TTL`]).
+    pub fn cache_ttl(mut self, ttl: Duration) -> McpServer {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// Declares `listChanged` for tools, prompts and resources to 2026-07-28
+    /// clients, and honours their `subscriptions/listen` requests for those
+    /// lists. Call it only if you announce changes through [`McpServer::notifier`].
+    pub fn announce_list_changes(mut self) -> McpServer {
+        self.announces_list_changes = true;
+        self
+    }
+
+    /// The key that seals 2026-07-28 `requestState` (HMAC-SHA256). By default
+    /// it is derived from `MCP_SIGNING_KEY` when that is set (so every instance
+    /// accepts what another sealed), else random per process, which is right
+    /// for one instance: a retry that reaches an instance with another key is
+    /// refused. Give at least 32 random bytes.
+    pub fn request_state_secret(mut self, secret: &[u8]) -> McpServer {
+        self.state_key = secret.to_vec();
+        self.state_key_chosen = true;
+        self
+    }
+
+    /// Uses `key` for `requestState` unless the application chose one
+    /// ([`crate::App`] derives it from `MCP_SIGNING_KEY`).
+    pub(crate) fn default_state_key(&mut self, key: &[u8]) {
+        if !self.state_key_chosen {
+            self.state_key = key.to_vec();
+        }
+    }
+
+    /// A handle that announces changes to listening 2026-07-28 clients; keep it
+    /// (it is cheap to clone) before handing the server to [`crate::App`].
+    pub fn notifier(&self) -> Notifier {
+        Notifier {
+            hub: self.hub.clone(),
+        }
     }
 
     /// The registered tools, in order.
@@ -242,4 +344,11 @@ impl McpServer {
     pub fn state(&self) -> &session::State {
         &self.state
     }
+}
+
+/// 32 random bytes from the OS.
+fn random_key() -> Option<Vec<u8>> {
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).ok()?;
+    Some(key)
 }

@@ -1,9 +1,9 @@
-//! **Tool calls — prompt templates the user can pick.** MCP 2025-11-25
-//! `server/prompts`: `prompts/list` shows each [`Prompt`] with its arguments;
-//! `prompts/get` checks that the required arguments are present (`-32602`
-//! otherwise) and runs the prompt's handler, which returns the messages.
-//! Arguments can have completers for `completion/complete`
-//! (`server/utilities/completion`).
+//! **[28–29](crate::_documentation::flow) Tool calls — prompt templates the
+//! user can pick.** MCP 2025-11-25 `server/prompts`: `prompts/list` shows each
+//! [`Prompt`] with its arguments; `prompts/get` checks that the required
+//! arguments are present (`-32602` otherwise) and runs the prompt's handler,
+//! which returns the messages. Arguments can have completers for
+//! `completion/complete` (`server/utilities/completion`).
 //!
 //! ```
 //! use mcp_server::McpServer;
@@ -23,6 +23,9 @@
 //! );
 //! ```
 //!
+//! A prompt handler may ask the user for input with [`PromptRequest::elicit`],
+//! as a tool can, in both protocol eras ([`crate::mcp::mrtr`]).
+//!
 //! # Where this sits
 //! Registered with [`crate::McpServer::prompt`]; served by [`crate::mcp::dispatch`].
 
@@ -32,6 +35,8 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use super::content::Content;
+use super::mrtr::{AskError, ClientInput};
+use super::tools::Elicitation;
 use crate::auth::Identity;
 
 /// Suggests values for one argument: `(typed_so_far, other_arguments) -> candidates`.
@@ -82,6 +87,7 @@ pub struct PromptRequest<'a> {
     pub arguments: HashMap<String, String>,
     /// Who is asking (see [`crate::auth`]).
     pub caller: Option<&'a Identity>,
+    pub(crate) client: ClientInput<'a>,
 }
 
 impl PromptRequest<'_> {
@@ -95,6 +101,35 @@ impl PromptRequest<'_> {
         self.arg(name)
             .ok_or_else(|| PromptError::MissingArgument(name.to_string()))
     }
+
+    /// Asks the user for input (`elicitation/create`, form mode), as
+    /// [`crate::ToolCall::elicit`] does; in 2026-07-28 an unanswered question
+    /// returns [`PromptError::InputRequired`]: pass it on with `?`.
+    pub fn elicit(
+        &self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<Elicitation, PromptError> {
+        let result = self.client.ask(
+            None,
+            "elicitation/create",
+            json!({"message": message, "requestedSchema": requested_schema}),
+        )?;
+        Ok(Elicitation {
+            action: result
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("cancel")
+                .to_string(),
+            content: result.get("content").and_then(Value::as_object).cloned(),
+        })
+    }
+
+    /// The general form, as [`crate::ToolCall::ask`]: asks `method` with
+    /// `params` under the name `key` and returns the client's raw result.
+    pub fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, PromptError> {
+        Ok(self.client.ask(Some(key), method, params)?)
+    }
 }
 
 /// Why a prompt could not be built.
@@ -104,6 +139,9 @@ pub enum PromptError {
     MissingArgument(String),
     /// The handler failed. → `-32603`
     Failed(String),
+    /// MCP 2026-07-28: the client has not answered a question yet (see
+    /// [`PromptRequest::elicit`]). → an `input_required` result
+    InputRequired,
 }
 
 impl fmt::Display for PromptError {
@@ -111,11 +149,22 @@ impl fmt::Display for PromptError {
         match self {
             PromptError::MissingArgument(a) => write!(f, "Missing required argument `{a}`"),
             PromptError::Failed(m) => f.write_str(m),
+            PromptError::InputRequired => f.write_str("Waiting for the client's input."),
         }
     }
 }
 
 impl std::error::Error for PromptError {}
+
+impl From<AskError> for PromptError {
+    fn from(e: AskError) -> PromptError {
+        match e {
+            AskError::InputRequired => PromptError::InputRequired,
+            AskError::Cancelled => PromptError::Failed("The request was cancelled.".into()),
+            AskError::Client(m) => PromptError::Failed(m),
+        }
+    }
+}
 
 impl From<String> for PromptError {
     fn from(message: String) -> PromptError {

@@ -1,9 +1,10 @@
-//! **Tool calls — resources the client can read.** MCP 2025-11-25
-//! `server/resources`: fixed [`Resource`]s (one URI each, listed by
-//! `resources/list`) and [`ResourceTemplate`]s (RFC 6570 URI templates such as
-//! `file:///logs/{day}`, listed by `resources/templates/list`). `resources/read`
-//! finds the fixed resource with that exact URI, else the first template that
-//! matches it, and runs its reader.
+//! **[28–29](crate::_documentation::flow) Tool calls — resources the client can
+//! read.** MCP 2025-11-25 `server/resources`: fixed [`Resource`]s (one URI
+//! each, listed by `resources/list`) and [`ResourceTemplate`]s (RFC 6570 URI
+//! templates such as `file:///logs/{day}`, listed by
+//! `resources/templates/list`). `resources/read` finds the fixed resource with
+//! that exact URI, else the first template that matches it, and runs its
+//! reader.
 //!
 //! ```
 //! use mcp_server::McpServer;

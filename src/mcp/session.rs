@@ -1,5 +1,6 @@
-//! **Tool calls — what the server remembers between POSTs.** Three small
-//! tables, each behind its own `Mutex`, each bounded:
+//! **[28–29](crate::_documentation::flow) Tool calls — what the server
+//! remembers between POSTs.** Three small tables, each behind its own `Mutex`,
+//! each bounded:
 //!
 //! * **Sessions** (MCP 2025-11-25 `basic/transports#session-management`). An
 //!   `Mcp-Session-Id` is issued on `initialize` (32 random bytes, base64url:

@@ -1,7 +1,8 @@
-//! **Tool calls — the tools themselves.** MCP 2025-11-25 `server/tools`: a
-//! [`Tool`] is a name, a description, a JSON Schema for its arguments and a
-//! handler; `tools/list` shows the first three, `tools/call` runs the handler
-//! with a [`ToolCall`] and sends back its [`ToolResult`].
+//! **[28–29](crate::_documentation::flow) Tool calls — the tools themselves.**
+//! MCP 2025-11-25 `server/tools`: a [`Tool`] is a name, a description, a JSON
+//! Schema for its arguments and a handler; `tools/list` shows the first three,
+//! `tools/call` runs the handler with a [`ToolCall`] and sends back its
+//! [`ToolResult`].
 //!
 //! ```
 //! use mcp_server::{McpServer, Tool};
@@ -28,18 +29,24 @@
 //!
 //! # The call's context
 //! Besides its arguments, a [`ToolCall`] gives the handler the caller's
-//! [`Identity`], progress notifications, log messages, cancellation, and requests
-//! to the client (elicitation, sampling). Each notification or request switches
-//! the HTTP response to an SSE stream, flushed event by event
-//! ([`crate::mcp::transport`]).
+//! [`Identity`], progress notifications, log messages, cancellation, and
+//! questions to the client (elicitation; sampling and roots, deprecated). Each
+//! notification switches the HTTP response to an SSE stream, flushed event by
+//! event ([`crate::mcp::transport`]).
+//!
+//! The same handler serves both protocol eras. Questions to the client are the
+//! one place where the eras differ visibly: in 2025-11-25 and earlier they are
+//! requests on the call's stream and the handler waits for the answer; in
+//! 2026-07-28 the call ends with an interim `input_required` result and the
+//! handler runs again, from the top, when the client retries with the answers
+//! ([`crate::mcp::mrtr`]). Use `?` on [`ToolCall::elicit`] and the handler
+//! needs no other change; do side effects after the questions.
 //!
 //! # Where this sits
 //! Registered with [`crate::McpServer::tool`]; called by [`crate::mcp::dispatch`].
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
@@ -47,6 +54,7 @@ use super::content::{Content, ResourceContents};
 use super::dispatch::Exchange;
 use super::jsonrpc;
 use super::logging::LogLevel;
+use super::mrtr::{AskError, ClientInput, Round};
 use super::session::CallGuard;
 use crate::auth::Identity;
 
@@ -126,6 +134,32 @@ impl Tool {
         self
     }
 
+    /// Asks clients to repeat parameter `param` in the HTTP header
+    /// `Mcp-Param-{header}` (2026-07-28 `x-mcp-header`), so that a gateway can
+    /// route on it without reading the body; the server checks that the header
+    /// and the argument agree. Only for string, integer and boolean parameters,
+    /// and never for secrets: headers are seen by every proxy on the way.
+    /// `param` must already be declared ([`Tool::param`]); otherwise nothing changes.
+    ///
+    /// ```
+    /// use mcp_server::Tool;
+    /// let tool = Tool::new("query", "Runs a query in a region.")
+    ///     .param("region", "string", "Where to run it")
+    ///     .mirror_to_header("region", "Region");
+    /// assert_eq!(tool.to_json()["inputSchema"]["properties"]["region"]["x-mcp-header"], "Region");
+    /// ```
+    pub fn mirror_to_header(mut self, param: &str, header: &str) -> Tool {
+        if let Some(p) = self
+            .input_schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(param))
+            .and_then(Value::as_object_mut)
+        {
+            p.insert("x-mcp-header".into(), header.into());
+        }
+        self
+    }
+
     /// Replaces the whole input schema, kept verbatim (e.g. with `$schema`,
     /// `$defs`, `additionalProperties`). It must be an object schema.
     pub fn input_schema(mut self, schema: Value) -> Tool {
@@ -184,6 +218,11 @@ impl Tool {
     /// The tool's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The input schema, as listed.
+    pub(crate) fn schema(&self) -> &Value {
+        &self.input_schema
     }
 
     /// The tool as `tools/list` shows it.
@@ -339,6 +378,11 @@ pub enum ToolError {
     /// A request to the client (elicitation, sampling) failed, timed out, or
     /// the client does not support it.
     Client(String),
+    /// MCP 2026-07-28: the client has not answered a question yet. Return it
+    /// (with `?`): the call then ends with an `input_required` result, and the
+    /// handler runs again when the client retries with the answer
+    /// ([`crate::mcp::mrtr`]). Never happens in the legacy era.
+    InputRequired,
 }
 
 impl ToolError {
@@ -357,11 +401,22 @@ impl fmt::Display for ToolError {
             }
             ToolError::Failed(m) | ToolError::Client(m) => f.write_str(m),
             ToolError::Cancelled => f.write_str("The call was cancelled."),
+            ToolError::InputRequired => f.write_str("Waiting for the client's input."),
         }
     }
 }
 
 impl std::error::Error for ToolError {}
+
+impl From<AskError> for ToolError {
+    fn from(e: AskError) -> ToolError {
+        match e {
+            AskError::InputRequired => ToolError::InputRequired,
+            AskError::Cancelled => ToolError::Cancelled,
+            AskError::Client(m) => ToolError::Client(m),
+        }
+    }
+}
 
 impl From<String> for ToolError {
     fn from(message: String) -> ToolError {
@@ -411,6 +466,7 @@ pub struct ToolCall<'a> {
     pub(crate) progress_token: Option<Value>,
     pub(crate) exchange: &'a Exchange<'a>,
     pub(crate) guard: &'a CallGuard<'a>,
+    pub(crate) round: Option<&'a Round>,
     pub(crate) last_progress: Cell<Option<f64>>,
 }
 
@@ -510,7 +566,7 @@ impl<'a> ToolCall<'a> {
         self.exchange.caller
     }
 
-    /// The protocol revision this call is served with, e.g. `"2025-11-25"`.
+    /// The protocol revision this call is served with, e.g. `"2026-07-28"` or `"2025-11-25"`.
     pub fn protocol_version(&self) -> &'static str {
         self.exchange.version
     }
@@ -548,10 +604,15 @@ impl<'a> ToolCall<'a> {
     }
 
     /// Sends a log message (`notifications/message`) if `level` is at or above
-    /// the level the client set with `logging/setLevel` (default: info).
-    /// `data` is any JSON: a string, or an object with details. No secrets.
+    /// the level the client asked for: with `logging/setLevel` in the legacy
+    /// era (default: info), in the request's `_meta` in 2026-07-28 (default:
+    /// nothing at all). `data` is any JSON: a string, or an object with details.
+    /// No secrets.
+    ///
+    /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
+    /// new code log to stderr ([`crate::log`]) or OpenTelemetry instead.
     pub fn log(&self, level: LogLevel, data: impl Into<Value>) {
-        if level < self.exchange.log_level() {
+        if self.exchange.log_level().is_none_or(|min| level < min) {
             return;
         }
         let params = json!({"level": level.as_str(), "logger": self.exchange.server.name, "data": data.into()});
@@ -559,11 +620,13 @@ impl<'a> ToolCall<'a> {
     }
 
     /// Asks the user for input through the client (`elicitation/create`, form
-    /// mode) and waits for the answer. `requested_schema` is a flat object
-    /// schema of primitive properties.
+    /// mode) and returns the answer. `requested_schema` is a flat object
+    /// schema of primitive properties. In 2026-07-28 an unanswered question
+    /// returns [`ToolError::InputRequired`]: pass it on with `?`.
     pub fn elicit(&self, message: &str, requested_schema: Value) -> Result<Elicitation, ToolError> {
+        // No `mode`: form is the default in both eras, and 2025-06-18 clients do not know the field.
         let params = json!({"message": message, "requestedSchema": requested_schema});
-        let result = self.request_client("elicitation", "elicitation/create", params)?;
+        let result = self.client().ask(None, "elicitation/create", params)?;
         Ok(Elicitation {
             action: result
                 .get("action")
@@ -577,63 +640,49 @@ impl<'a> ToolCall<'a> {
     /// Asks the client's model for a completion (`sampling/createMessage`) with
     /// these params (`messages`, `maxTokens`, …) and returns its raw result
     /// (`role`, `content`, `model`, `stopReason`).
+    ///
+    /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
+    /// new tools call an LLM provider's API directly.
     pub fn sample(&self, params: Value) -> Result<Value, ToolError> {
-        self.request_client("sampling", "sampling/createMessage", params)
+        Ok(self.client().ask(None, "sampling/createMessage", params)?)
     }
 
-    /// Sends a request to the client on this call's stream and waits for the
-    /// answer, which arrives as a separate POST ([`crate::mcp::session::State::answer`]).
-    fn request_client(
-        &self,
-        capability: &str,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, ToolError> {
-        // MCP 2025-11-25 `basic/lifecycle#operation`: only use what the client
-        // declared. Without a session we cannot know, so we try.
-        if let Some(session) = &self.exchange.session
-            && session.client_capabilities.get(capability).is_none()
-        {
-            return Err(ToolError::Client(format!(
-                "The client does not support {capability} (it did not declare the capability)."
-            )));
+    /// The client's root directories (`roots/list`): the raw `roots` array of
+    /// `{uri, name?}` objects.
+    ///
+    /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
+    /// new tools take paths as tool parameters or resource URIs.
+    pub fn roots(&self) -> Result<Vec<Value>, ToolError> {
+        let result = self.client().ask(None, "roots/list", json!({}))?;
+        Ok(result
+            .get("roots")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// The general form of [`ToolCall::elicit`], [`ToolCall::sample`] and
+    /// [`ToolCall::roots`]: asks `method` with `params` and returns the
+    /// client's raw result. `key` names the question in 2026-07-28
+    /// `inputRequests` (the default names are `elicitation-1`, `sampling-2`…,
+    /// by order of asking); it must be unique within the call.
+    pub fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, ToolError> {
+        Ok(self.client().ask(Some(key), method, params)?)
+    }
+
+    /// Whether the client declared it can answer `capability` questions
+    /// (`"elicitation"`, `"sampling"`, `"roots"`): per request in 2026-07-28,
+    /// per session before. A tool that can do without the answer checks this
+    /// first; asking anyway fails the call (`-32021` in 2026-07-28).
+    pub fn client_declares(&self, capability: &str) -> bool {
+        self.client().declares(capability)
+    }
+
+    fn client(&self) -> ClientInput<'_> {
+        ClientInput {
+            exchange: self.exchange,
+            guard: self.guard,
+            round: self.round,
         }
-        let server = self.exchange.server;
-        let owner = self.exchange.caller.map(|c| c.sub.as_str());
-        let (id, answers) = server.state.expect_answer(owner);
-        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        if !(self.exchange.emit)(&request) {
-            server.state.forget(&id);
-            return Err(ToolError::Client("The client's connection is gone.".into()));
-        }
-        let deadline = Instant::now() + server.client_request_timeout;
-        let answer = loop {
-            // Wake up regularly to notice a cancellation while waiting.
-            match answers.recv_timeout(Duration::from_millis(100)) {
-                Ok(answer) => break answer,
-                Err(RecvTimeoutError::Timeout) if self.is_cancelled() => {
-                    server.state.forget(&id);
-                    return Err(ToolError::Cancelled);
-                }
-                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
-                Err(_) => {
-                    server.state.forget(&id);
-                    return Err(ToolError::Client(format!(
-                        "The client did not answer {method} within {} s.",
-                        server.client_request_timeout.as_secs()
-                    )));
-                }
-            }
-        };
-        if let Some(result) = answer.get("result") {
-            return Ok(result.clone());
-        }
-        let message = answer
-            .pointer("/error/message")
-            .and_then(Value::as_str)
-            .unwrap_or("no message");
-        Err(ToolError::Client(format!(
-            "The client refused {method}: {message}"
-        )))
     }
 }

@@ -1,8 +1,10 @@
-//! **Tool calls — Streamable HTTP.** The only MCP code that knows HTTP: it
-//! turns `POST`/`GET`/`DELETE /mcp` into parsed JSON-RPC messages for
+//! **[28–29](crate::_documentation::flow) Tool calls — Streamable HTTP.** With
+//! [`crate::mcp::headers`], the only MCP code that knows HTTP: it turns
+//! `POST`/`GET`/`DELETE /mcp` into parsed JSON-RPC messages for
 //! [`crate::mcp::dispatch`] and its answers back into HTTP responses, as MCP
-//! 2025-11-25 `basic/transports#streamable-http` describes and as claude.ai
-//! needs (requirements §1 and §7).
+//! 2025-11-25 `basic/transports#streamable-http` and 2026-07-28
+//! `basic/transports/streamable-http` describe, and as claude.ai needs
+//! (requirements §1 and §7). Both eras share the one endpoint.
 //!
 //! # Order of checks on every request
 //! 1. `Origin` and `Host` (DNS-rebinding defence): an `Origin` that is present
@@ -12,21 +14,30 @@
 //!    missing `Origin` is fine: claude.ai calls server-to-server.
 //! 2. The HTTP method: `POST` serves messages, `DELETE` ends a session, anything
 //!    else — `GET` included — is `405` with `Allow: POST, DELETE`, at once. We
-//!    offer no standalone SSE stream; a GET that hangs broke claude.ai connectors.
-//! 3. `POST`: parse the body ([`crate::mcp::jsonrpc`]), look up the session
-//!    (`Mcp-Session-Id`: never required, unknown ids are ignored, ended ones
-//!    are `404`), decide the era ([`crate::mcp::version::decide`]), dispatch.
+//!    offer no standalone SSE stream (2026-07-28 removed it; a GET that hangs
+//!    broke claude.ai connectors).
+//! 3. `POST`: parse the body ([`crate::mcp::jsonrpc`]), decide the era
+//!    ([`crate::mcp::version::decide`]), then
+//!    * **legacy** (2025-11-25 and earlier): look up the session
+//!      (`Mcp-Session-Id`: never required, unknown ids are ignored, ended ones
+//!      are `404`), start one on `initialize`, dispatch;
+//!    * **modern** (2026-07-28): no session (an `Mcp-Session-Id` is ignored, none
+//!      is issued); check the `_meta` envelope ([`crate::mcp::modern::envelope`]),
+//!      the mirrored headers ([`crate::mcp::headers::check`]) and the version
+//!      ([`crate::mcp::modern::check_version`]), dispatch.
 //!
 //! # Status codes
 //! | situation | HTTP | body |
 //! |---|---|---|
-//! | request answered (result *or* method-level error: `-32601`, `-32602`, `-32603`, `-32002`) | `200` | the JSON-RPC response, JSON or SSE |
+//! | legacy request answered (result *or* method-level error: `-32601`, `-32602`, `-32603`, `-32002`) | `200` | the JSON-RPC response, JSON or SSE |
+//! | modern request answered with a result | `200` | JSON or SSE |
+//! | modern request refused: `-32602`, `-32020`, `-32021`, `-32022` | `400` | JSON-RPC error (2026-07-28 `#server-validation`, `basic/index#meta`) |
+//! | modern request for an unknown or removed method (`-32601`) | `404` | JSON-RPC error (`#protocol-version-header`) |
 //! | notification, or a JSON-RPC response from the client | `202` | empty |
 //! | body not JSON (`-32700`), not a valid message or a batch (`-32600`) | `400` | JSON-RPC error, `id` echoed if readable, else `null` |
-//! | unsupported `MCP-Protocol-Version` (`-32600`) | `400` | JSON-RPC error |
-//! | 2026-07-28 `server/discover` probe (`-32600`) | `400` | JSON-RPC error, so the client falls back to `initialize` |
+//! | legacy request with an unsupported `MCP-Protocol-Version` (`-32600`) | `400` | JSON-RPC error |
 //! | `Origin`/`Host` not allowed (`-32000`) | `403` | JSON-RPC error without `id` |
-//! | session ended by `DELETE` (`-32001`) | `404` | JSON-RPC error |
+//! | legacy session ended by `DELETE` (`-32001`) | `404` | JSON-RPC error |
 //! | `GET` or another method | `405` | `Allow: POST, DELETE` |
 //! | `DELETE` with a live session | `204` | empty |
 //! | a request the client cancelled, before anything was streamed | `202` | empty (the spec forbids a response) |
@@ -34,13 +45,15 @@
 //! # JSON or SSE
 //! A request's answer is `application/json` unless its handler sends a
 //! notification (progress, log) or a request to the client (elicitation,
-//! sampling) while it runs. The first such message switches the response to
-//! `text/event-stream` ([`crate::http::Body::Deferred`] lets us decide after
-//! the handler has started); each event is flushed as it is written; the final
-//! response is the last event, then the stream ends. Streams carry
-//! `Cache-Control: no-cache` and `X-Accel-Buffering: no` (proxies must not buffer
-//! them). No priming event and no event ids: we do not offer resumability, and
-//! older SDK clients crash on an event with empty data.
+//! sampling; legacy era only) while it runs. The first such message switches
+//! the response to `text/event-stream` ([`crate::http::Body::Deferred`] lets us
+//! decide after the handler has started); each event is flushed as it is
+//! written; the final response is the last event, then the stream ends. A
+//! 2026-07-28 `subscriptions/listen` stream stays open, with an SSE comment
+//! (`: keep-alive`) when quiet. Streams carry `Cache-Control: no-cache` and
+//! `X-Accel-Buffering: no` (proxies must not buffer them). No priming event and
+//! no event ids: we do not offer resumability, and older SDK clients crash on
+//! an event with empty data.
 //! A client whose `Accept` lists only `text/event-stream` gets every answer as
 //! a stream (one event); `Accept: */*` or no `Accept` is served, never `406`.
 //!
@@ -55,7 +68,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::dispatch::{self, Exchange};
-use super::jsonrpc::{self, INVALID_REQUEST, Incoming, RpcError};
+use super::headers;
+use super::jsonrpc::{self, INVALID_REQUEST, Incoming, RpcError, RpcRequest};
+use super::modern::{self, Envelope, Refusal};
 use super::session::{Lookup, SessionView};
 use super::version::{self, Era};
 use crate::app::Shared;
@@ -173,52 +188,65 @@ fn post(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Res
     };
     let state = &shared.mcp.state;
     let owner = caller.as_ref().map(|c| c.sub.as_str());
-    let request_id = match &message {
-        Incoming::Request(r) => Some(r.id.clone()),
+
+    // The session, if the client names one (legacy era; a modern request's
+    // `Mcp-Session-Id` is ignored, as 2026-07-28 says).
+    let lookup = request
+        .header("mcp-session-id")
+        .map(|id| state.lookup(id.trim(), owner));
+    let negotiated = match &lookup {
+        Some(Lookup::Live(view)) => Some(view.version),
         _ => None,
     };
 
-    // Sessions are optional: only an id the client ended itself is an error.
-    let mut session = match request.header("mcp-session-id").map(str::trim) {
-        None => None,
-        Some(id) => match state.lookup(id, owner) {
-            Lookup::Live(view) => Some(view),
-            Lookup::Unknown => None,
-            Lookup::Ended => {
-                let e = RpcError::new(
-                    SESSION_NOT_FOUND,
-                    "Session not found: it was ended; initialize again without Mcp-Session-Id",
-                );
-                return error(404, request_id.as_ref(), &e);
-            }
-        },
-    };
+    match version::decide(&message, request.header("mcp-protocol-version"), negotiated) {
+        Era::Modern => modern_post(shared, &request, message, caller),
+        Era::Legacy(version) => legacy_post(shared, &request, message, caller, lookup, version),
+        Era::Unsupported(v) => {
+            let e = RpcError::new(
+                INVALID_REQUEST,
+                format!(
+                    "Bad Request: unsupported MCP-Protocol-Version {v:?}; supported: {}",
+                    version::all_supported().join(", ")
+                ),
+            );
+            error(400, message_id(&message), &e)
+        }
+    }
+}
 
-    let negotiated = session.as_ref().map(|s| s.version);
-    let version =
-        match version::decide(&message, request.header("mcp-protocol-version"), negotiated) {
-            Era::Legacy(v) => v,
-            Era::ModernProbe => {
-                let e = RpcError::new(
-                    INVALID_REQUEST,
-                    format!(
-                        "Unsupported protocol: this server speaks MCP {}; start with initialize",
-                        version::SUPPORTED.join(", ")
-                    ),
-                );
-                return error(400, request_id.as_ref(), &e);
-            }
-            Era::Unsupported(v) => {
-                let e = RpcError::new(
-                    INVALID_REQUEST,
-                    format!(
-                        "Bad Request: unsupported MCP-Protocol-Version {v:?}; supported: {}",
-                        version::SUPPORTED.join(", ")
-                    ),
-                );
-                return error(400, request_id.as_ref(), &e);
-            }
-        };
+/// The id of a request, to echo in an error.
+fn message_id(message: &Incoming) -> Option<&Value> {
+    match message {
+        Incoming::Request(r) => Some(&r.id),
+        _ => None,
+    }
+}
+
+/// A legacy-era message (2025-11-25 and earlier): sessions, answers to our
+/// requests, notifications, and requests.
+fn legacy_post(
+    shared: &Arc<Shared>,
+    request: &Request,
+    message: Incoming,
+    caller: Option<Identity>,
+    lookup: Option<Lookup>,
+    version: &'static str,
+) -> Response {
+    let state = &shared.mcp.state;
+    let owner = caller.as_ref().map(|c| c.sub.as_str());
+    // Sessions are optional: only an id the client ended itself is an error.
+    let mut session = match lookup {
+        Some(Lookup::Live(view)) => Some(view),
+        None | Some(Lookup::Unknown) => None,
+        Some(Lookup::Ended) => {
+            let e = RpcError::new(
+                SESSION_NOT_FOUND,
+                "Session not found: it was ended; initialize again without Mcp-Session-Id",
+            );
+            return error(404, message_id(&message), &e);
+        }
+    };
 
     let req = match message {
         Incoming::Response { id, message } => {
@@ -233,7 +261,9 @@ fn post(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Res
                 caller: caller.as_ref(),
                 session,
                 version,
+                modern: None,
                 emit: &|_| false,
+                keep_alive: &|| false,
             };
             dispatch::notification(&exchange, &method, &params);
             return Response::empty(202);
@@ -261,28 +291,90 @@ fn post(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Res
             });
         }
     }
+    let answer = Answer {
+        caller,
+        session,
+        version,
+        modern: None,
+        headers,
+        sse_only: accepts_only_event_stream(request.header("accept")),
+    };
+    answer.deferred(shared.clone(), req)
+}
 
-    let sse_only = accepts_only_event_stream(request.header("accept"));
-    let shared = shared.clone();
-    // The handler runs once the connection is ready for the answer, so that it
-    // can switch to SSE at its first notification.
-    Response::deferred(move |responder| {
-        let outbox = Outbox {
-            out: RefCell::new(Out::Waiting(responder)),
-            headers,
-            sse_only,
-        };
-        let emit = |message: &Value| outbox.emit(message);
-        let exchange = Exchange {
-            server: &shared.mcp,
-            caller: caller.as_ref(),
-            session,
-            version,
-            emit: &emit,
-        };
-        let reply = dispatch::request(&exchange, &req);
-        outbox.finish(reply)
-    })
+/// A 2026-07-28 message: stateless, checked by [`crate::mcp::modern`] and
+/// [`crate::mcp::headers`] before it is dispatched.
+fn modern_post(
+    shared: &Arc<Shared>,
+    request: &Request,
+    message: Incoming,
+    caller: Option<Identity>,
+) -> Response {
+    let req = match message {
+        Incoming::Request(req) => req,
+        // No client→server notification is defined on HTTP in 2026-07-28
+        // (cancellation is closing the stream): accepted and dropped.
+        _ => return Response::empty(202),
+    };
+    let refuse = |r: Refusal| error(r.status, Some(&req.id), &r.error);
+    let envelope = match modern::envelope(&req) {
+        Ok(e) => e,
+        Err(r) => return refuse(r),
+    };
+    if let Err(r) = headers::check(request, &req, &envelope, &shared.mcp) {
+        return refuse(r);
+    }
+    let version = match modern::check_version(&envelope) {
+        Ok(v) => v,
+        Err(r) => return refuse(r),
+    };
+    let answer = Answer {
+        caller,
+        session: None,
+        version,
+        modern: Some(envelope),
+        headers: Vec::new(),
+        sse_only: accepts_only_event_stream(request.header("accept")),
+    };
+    answer.deferred(shared.clone(), req)
+}
+
+/// Everything needed to answer one request, once the connection is ready.
+struct Answer {
+    caller: Option<Identity>,
+    session: Option<SessionView>,
+    version: &'static str,
+    modern: Option<Envelope>,
+    headers: Vec<(String, String)>,
+    sse_only: bool,
+}
+
+impl Answer {
+    /// The handler runs once the connection is ready for the answer, so that
+    /// it can switch to SSE at its first notification.
+    fn deferred(self, shared: Arc<Shared>, req: RpcRequest) -> Response {
+        Response::deferred(move |responder| {
+            let outbox = Outbox {
+                out: RefCell::new(Out::Waiting(responder)),
+                headers: self.headers,
+                sse_only: self.sse_only,
+                modern: self.modern.is_some(),
+            };
+            let emit = |message: &Value| outbox.emit(message);
+            let keep_alive = || outbox.keep_alive();
+            let exchange = Exchange {
+                server: &shared.mcp,
+                caller: self.caller.as_ref(),
+                session: self.session,
+                version: self.version,
+                modern: self.modern.as_ref(),
+                emit: &emit,
+                keep_alive: &keep_alive,
+            };
+            let reply = dispatch::request(&exchange, &req);
+            outbox.finish(reply)
+        })
+    }
 }
 
 /// Whether `Accept` names `text/event-stream` but neither JSON nor a wildcard.
@@ -347,6 +439,9 @@ struct Outbox<'r> {
     out: RefCell<Out<'r>>,
     headers: Vec<(String, String)>,
     sse_only: bool,
+    /// A 2026-07-28 request: an error sent as plain JSON takes its HTTP
+    /// status from its code ([`modern::http_status`]).
+    modern: bool,
 }
 
 fn sse_event(message: &Value) -> Vec<u8> {
@@ -389,6 +484,20 @@ impl<'r> Outbox<'r> {
         true
     }
 
+    /// Sends an SSE comment (`: keep-alive`) if the stream has started.
+    /// `false` if the client is gone.
+    fn keep_alive(&self) -> bool {
+        let mut out = self.out.borrow_mut();
+        let Out::Streaming(writer) = &mut *out else {
+            return false;
+        };
+        if writer.write(b": keep-alive\n\n").is_err() {
+            *out = Out::Closed;
+            return false;
+        }
+        true
+    }
+
     /// Sends the final response (or none, after a cancellation) and ends the body.
     fn finish(self, reply: Option<Value>) -> io::Result<()> {
         let headers = self.stream_headers();
@@ -399,7 +508,12 @@ impl<'r> Outbox<'r> {
                 writer.finish()
             }
             (Out::Waiting(responder), Some(reply)) => {
-                let mut response = Response::json(200, &reply);
+                let status = if self.modern {
+                    modern::http_status(&reply)
+                } else {
+                    200
+                };
+                let mut response = Response::json(status, &reply);
                 response.headers.extend(self.headers);
                 responder.send(response)
             }

@@ -1,48 +1,72 @@
-//! **Tool calls — which protocol revision a message speaks.** Two decisions
-//! live here and nowhere else:
+//! **[28–29](crate::_documentation::flow) Tool calls — which protocol revision
+//! a message speaks.** Two decisions live here and nowhere else:
 //!
 //! 1. [`negotiate`]: the `protocolVersion` answered to `initialize`
 //!    (MCP 2025-11-25 `basic/lifecycle#version-negotiation`: echo the client's
 //!    version when we support it, otherwise offer our latest).
-//! 2. [`decide`]: for every POSTed message, its *era*. MCP 2025-06-18 made
-//!    clients send `MCP-Protocol-Version` on every request after `initialize`
-//!    (`basic/transports#protocol-version-header`); 2026-07-28 removed
-//!    `initialize` altogether and opens with a `server/discover` probe whose
-//!    `params._meta` carries `io.modelcontextprotocol/protocolVersion`.
+//! 2. [`decide`]: for every POSTed message, its *era*. The two eras are named by
+//!    MCP 2026-07-28 `basic/versioning#terminology`: **legacy** revisions
+//!    (2025-11-25 and earlier) open a session with `initialize`, and clients send
+//!    `MCP-Protocol-Version` on every later request (2025-06-18
+//!    `basic/transports#protocol-version-header`); the **modern** revision
+//!    2026-07-28 has no `initialize` and no session: every request carries its
+//!    version and the client's capabilities in `params._meta`. A dual-era server
+//!    "selects its behavior from how the client opens" (`#compatibility-matrix`),
+//!    and this server is dual-era on one endpoint.
 //!
 //! # The era rules (one function: [`decide`])
 //! | message | `MCP-Protocol-Version` | era |
 //! |---|---|---|
-//! | `server/discover`, or `params._meta` has the 2026 version key | any | [`Era::ModernProbe`] → HTTP 400 with a *legacy* `-32600`, so a dual-era client falls back to `initialize` (2026-07-28 `basic/transports/streamable-http#backward-compatibility`). Never `-32601` (one server that answered `-32601` never saw `initialize` again) and never the 2026 codes `-32020…-32022`. |
+//! | `server/discover`, or `params._meta` has `io.modelcontextprotocol/protocolVersion` or `…/clientCapabilities` | any | [`Era::Modern`]: validated and served by [`crate::mcp::modern`], statelessly |
 //! | legacy-shaped | missing | the session's negotiated version, else `2025-03-26` (the spec's default) |
 //! | legacy-shaped | one we support | that version |
-//! | legacy-shaped | a well-formed date newer than our latest (e.g. `2026-07-28`) | served with the negotiated (or latest) version: claude.ai kept sending `2026-07-28` after negotiating `2025-11-25` (Aug 2026) |
+//! | legacy-shaped | a well-formed date newer than our latest legacy one (e.g. `2026-07-28`) | served with the negotiated (or latest legacy) version: claude.ai kept sending `2026-07-28` on requests of a session it had negotiated as `2025-11-25` (Aug 2026) |
 //! | legacy-shaped | anything else | [`Era::Unsupported`] → HTTP 400 `-32600` |
 //!
-//! A later revision of this crate will answer the 2026 era natively; then
-//! [`Era::ModernProbe`] becomes a branch that serves instead of refusing, and
-//! nothing else has to move.
+//! The body decides, never the header alone: a request without the modern
+//! `_meta` cannot be served statelessly (it does not say what the client can
+//! do), so claude.ai's stray `2026-07-28` header on a legacy request is not a
+//! reason to refuse it. A modern-shaped `initialize` is modern too, and is
+//! answered `-32601`: 2026-07-28 removed it.
 //!
 //! # Where this sits
 //! Called by [`crate::mcp::transport`] (era, before dispatch) and
-//! [`crate::mcp::dispatch`] (`initialize`).
+//! [`crate::mcp::dispatch`] (`initialize`); the modern list is what
+//! `server/discover` and `UnsupportedProtocolVersionError` name.
 
 use serde_json::Value;
 
 use super::jsonrpc::Incoming;
 
-/// The revisions we speak, newest first.
+/// The legacy revisions we speak (negotiated by `initialize`), newest first.
 pub const SUPPORTED: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
 
-/// Our latest revision: the answer to an `initialize` asking for one we do not know.
+/// Our latest legacy revision: the answer to an `initialize` asking for one we do not know.
 pub const LATEST: &str = SUPPORTED[0];
+
+/// The modern revisions we speak (per-request `_meta`, no `initialize`), newest first.
+pub const MODERN: [&str; 1] = ["2026-07-28"];
+
+/// Every revision we speak, newest first: `supportedVersions` of
+/// `server/discover` and `data.supported` of `UnsupportedProtocolVersionError`.
+pub fn all_supported() -> Vec<&'static str> {
+    MODERN.iter().chain(SUPPORTED.iter()).copied().collect()
+}
+
+/// Our `'static` spelling of the modern revision `version`, if we speak it.
+pub fn modern(version: &str) -> Option<&'static str> {
+    MODERN.iter().copied().find(|v| *v == version)
+}
 
 /// What a request without `MCP-Protocol-Version` and without a session means
 /// (2025-06-18 `basic/transports#protocol-version-header`).
 pub const DEFAULT_WITHOUT_HEADER: &str = "2025-03-26";
 
-/// The `_meta` key with which a 2026-07-28 client stamps each request.
+/// The `_meta` key with which a 2026-07-28 client stamps each request's version.
 pub const MODERN_VERSION_META_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+
+/// The `_meta` key with which a 2026-07-28 client declares its capabilities on each request.
+pub const MODERN_CAPABILITIES_META_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 
 /// The version answered to `initialize` for the client's `requested` one.
 pub fn negotiate(requested: Option<&str>) -> &'static str {
@@ -62,9 +86,9 @@ pub fn supported(version: &str) -> Option<&'static str> {
 pub enum Era {
     /// Serve it with this 2025 revision.
     Legacy(&'static str),
-    /// A 2026-07-28 `server/discover` probe or `_meta`-stamped request: refuse
-    /// with HTTP 400 and a legacy error so the client falls back to `initialize`.
-    ModernProbe,
+    /// A 2026-07-28 request (`server/discover`, or `_meta` stamped with the
+    /// modern keys): checked and served statelessly by [`crate::mcp::modern`].
+    Modern,
     /// A header value we cannot serve: HTTP 400.
     Unsupported(String),
 }
@@ -73,13 +97,12 @@ pub enum Era {
 /// `header` and the version `negotiated` earlier in this session (if known).
 /// The table in the module docs is this function.
 pub fn decide(message: &Incoming, header: Option<&str>, negotiated: Option<&'static str>) -> Era {
-    let stamped = message
-        .params()
-        .get("_meta")
-        .and_then(|m| m.get(MODERN_VERSION_META_KEY))
-        .is_some();
+    let meta = message.params().get("_meta");
+    let stamped = [MODERN_VERSION_META_KEY, MODERN_CAPABILITIES_META_KEY]
+        .iter()
+        .any(|key| meta.and_then(|m| m.get(key)).is_some());
     if message.method() == Some("server/discover") || stamped {
-        return Era::ModernProbe;
+        return Era::Modern;
     }
     let Some(header) = header.map(str::trim) else {
         return Era::Legacy(negotiated.unwrap_or(DEFAULT_WITHOUT_HEADER));
@@ -161,7 +184,22 @@ mod tests {
             decide(&ping, Some("banana"), None),
             Era::Unsupported("banana".into())
         );
-        assert_eq!(decide(&probe, None, None), Era::ModernProbe);
-        assert_eq!(decide(&stamped, Some("2025-11-25"), None), Era::ModernProbe);
+        assert_eq!(decide(&probe, None, None), Era::Modern);
+        assert_eq!(decide(&stamped, Some("2025-11-25"), None), Era::Modern);
+        let caps_only = msg(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{}}}}"#,
+        );
+        assert_eq!(decide(&caps_only, None, None), Era::Modern);
+        let legacy_initialize = msg(
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#,
+        );
+        assert_eq!(
+            decide(&legacy_initialize, Some("2026-07-28"), None),
+            Era::Legacy("2025-11-25")
+        );
+        assert_eq!(
+            all_supported(),
+            ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]
+        );
     }
 }

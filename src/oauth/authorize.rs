@@ -1,8 +1,9 @@
-//! **PKCE challenge — `GET`/`POST /authorize`.** The browser arrives from the
-//! client with `response_type=code`, `client_id`, `redirect_uri`,
-//! `code_challenge` (+`S256`), `state`, `resource` and `scope`. We check them in
-//! the order RFC 6749 prescribes, let the [`AuthProvider`](super::provider::AuthProvider) decide who the user
-//! is, and send the browser back with a one-time code.
+//! **[12–16, 23–25](crate::_documentation::flow) PKCE challenge — `GET`/`POST
+//! /authorize`.** The browser arrives from the client with
+//! `response_type=code`, `client_id`, `redirect_uri`, `code_challenge`
+//! (+`S256`), `state`, `resource` and `scope`. We check them in the order RFC
+//! 6749 prescribes, let the [`AuthProvider`](super::provider::AuthProvider)
+//! decide who the user is, and send the browser back with a one-time code.
 //!
 //! ```text
 //!   C → S  GET /authorize?…                 parse → client + redirect_uri (else HTML page, no redirect)
@@ -12,6 +13,7 @@
 //!   S → C  200 login/consent form            (provider.challenge → ShowForm)
 //!   C → S  POST /authorize (form)            Origin + CSRF + throttle → authenticate(password)
 //!   S → C  302 redirect_uri?code&state&iss
+//!          (state store unreachable → 302 redirect_uri?error=temporarily_unavailable)
 //! ```
 //!
 //! # Spec
@@ -36,7 +38,7 @@ use super::error::{AuthorizeError, Delivery, html_page, redirect_to_client};
 use super::login_form;
 use super::provider::{AuthorizationRequest, LoginStep, ProviderContext};
 use super::secret::random_id;
-use super::store::now;
+use super::store::{StoreError, now};
 use super::tokens::CodeClaims;
 use super::{OAuth, pkce};
 use crate::config::Config;
@@ -181,7 +183,7 @@ fn decide(
         if params.get("action") == Some("deny") {
             return Err(AuthorizeError::AccessDenied);
         }
-        if is_throttled(oauth, &ip) {
+        if is_throttled(oauth, &ip).map_err(AuthorizeError::Unavailable)? {
             let csrf = login_form::csrf_token(&oauth.key, pending, now);
             let message = AuthorizeError::Throttled.to_string();
             return Ok(login_form::render(
@@ -199,8 +201,10 @@ fn decide(
     if let Some(sub) = oauth.provider.authenticate(request, &credentials) {
         return Ok(issue_code(config, oauth, pending, sub, now));
     }
-    if request.method == "POST" {
-        record_failure(oauth, &ip, now);
+    // Only a wrong password is a failure to count: a consent-only form (an
+    // upstream IdP, no password) comes back here after every approval.
+    if request.method == "POST" && oauth.provider.asks_password() {
+        record_failure(oauth, &ip, now).map_err(AuthorizeError::Unavailable)?;
     }
     let ctx = ProviderContext {
         config,
@@ -223,6 +227,7 @@ fn decide(
             .with_header("Location", &url)
             .with_header("Cache-Control", "no-store"),
         LoginStep::Respond(response) => response,
+        LoginStep::Authenticated(sub) => issue_code(config, oauth, pending, sub, now),
     })
 }
 
@@ -238,31 +243,32 @@ fn check_origin(config: &Config, request: &Request) -> Result<(), AuthorizeError
     }
 }
 
-fn is_throttled(oauth: &OAuth, ip: &str) -> bool {
-    oauth.store.contains(&format!("rate:login-lock:{ip}"))
-        || oauth.store.count("rate:login-fail:global") >= GLOBAL_FAILURES_PER_WINDOW
+fn is_throttled(oauth: &OAuth, ip: &str) -> Result<bool, StoreError> {
+    Ok(oauth.store.contains(&format!("rate:login-lock:{ip}"))?
+        || oauth.store.count("rate:login-fail:global")? >= GLOBAL_FAILURES_PER_WINDOW)
 }
 
 /// Counts a wrong password. From the fifth failure on, the address is locked
 /// out for 30 s, then 60 s, 120 s, … up to 15 minutes (exponential).
-fn record_failure(oauth: &OAuth, ip: &str, now: u64) {
+fn record_failure(oauth: &OAuth, ip: &str, now: u64) -> Result<(), StoreError> {
     let failures = oauth
         .store
-        .increment(&format!("rate:login-fail:{ip}"), now + FAILURE_WINDOW_SECS);
+        .increment(&format!("rate:login-fail:{ip}"), now + FAILURE_WINDOW_SECS)?;
     oauth
         .store
-        .increment("rate:login-fail:global", now + FAILURE_WINDOW_SECS);
+        .increment("rate:login-fail:global", now + FAILURE_WINDOW_SECS)?;
     if failures >= FAILURES_BEFORE_LOCK {
         let exponent = (failures - FAILURES_BEFORE_LOCK).min(5) as u32;
         let lock = (30u64 << exponent).min(FAILURE_WINDOW_SECS);
         oauth
             .store
-            .insert_once(&format!("rate:login-lock:{ip}"), now + lock);
+            .insert_once(&format!("rate:login-lock:{ip}"), now + lock)?;
     }
     crate::log::event(
         "WARNING",
         &format!("failed sign-in at /authorize from {ip} ({failures} in window)"),
     );
+    Ok(())
 }
 
 /// The successful end of the step: sign a code bound to everything the token
@@ -299,6 +305,9 @@ fn show_to_user(e: &AuthorizeError) -> Response {
 }
 
 fn respond_error(e: AuthorizeError, target: &ClientRedirect<'_>) -> Response {
+    if let AuthorizeError::Unavailable(cause) = &e {
+        super::error::log_unavailable(cause);
+    }
     match e.delivery() {
         Delivery::ShowToUser => show_to_user(&e),
         Delivery::RedirectToClient => {

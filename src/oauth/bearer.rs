@@ -1,13 +1,14 @@
-//! **Discovery's first arrow and every tool call — the bearer check on `/mcp`.**
-//! No token: `401` with a challenge that tells the client where to start
-//! (this is step 0 of the flow, not an error). A token: check it; the caller's
-//! [`Identity`] goes on to the tools.
+//! **[1–2, 28](crate::_documentation::flow) Discovery's first arrow and every
+//! tool call — the bearer check on `/mcp`.** No token: `401` with a challenge
+//! that tells the client where to start (this is step 0 of the flow, not an
+//! error). A token: check it; the caller's [`Identity`] goes on to the tools.
 //!
 //! ```text
 //!   C → S  POST /mcp                                  (no Authorization)
 //!   S → C  401 WWW-Authenticate: Bearer resource_metadata="{PUBLIC_URL}/.well-known/oauth-protected-resource/mcp", scope="mcp"
 //!   C → S  POST /mcp  Authorization: Bearer mcp_at.…  signature, expiry, audience, revocation, scope
 //!   S → C  (the MCP answer)  |  401 error="invalid_token"  |  403 error="insufficient_scope"
+//!          |  503 JSON-RPC error -32000 (the revocation records are unreachable)
 //! ```
 //!
 //! # Spec
@@ -29,8 +30,8 @@ use serde_json::json;
 
 use super::OAuth;
 use super::encoding::Params;
-use super::secret::hash_hex;
-use super::store::now;
+use super::error::{RETRY_AFTER_UNAVAILABLE, log_unavailable};
+use super::store::{StoreError, access_key, family_key, now};
 use super::tokens::{TokenClaims, TokenKind, VerifyError};
 use crate::auth::Identity;
 use crate::config::Config;
@@ -48,7 +49,16 @@ pub enum BearerError {
     InvalidToken(&'static str),
     /// Valid, but without every required scope. → 403 `insufficient_scope`
     InsufficientScope,
+    /// The revocation records cannot be read (the state store is
+    /// unreachable), so the token cannot be checked. → 503 with a JSON-RPC
+    /// error ([`unavailable`]): not a challenge, the token may be fine.
+    Unavailable(StoreError),
 }
+
+/// The JSON-RPC error code of [`unavailable`]: `-32000`, the first of the
+/// implementation-defined server errors (JSON-RPC 2.0 §5.1), outside the
+/// codes MCP assigns.
+pub const STORE_UNAVAILABLE: i64 = -32000;
 
 /// Checks the request's bearer token and returns who is calling.
 pub fn check(config: &Config, oauth: &OAuth, request: &Request) -> Result<Identity, BearerError> {
@@ -78,11 +88,12 @@ pub fn check(config: &Config, oauth: &OAuth, request: &Request) -> Result<Identi
             "the access token is for another resource",
         ));
     }
-    if oauth
+    // One round trip: is this token, or its whole grant, revoked?
+    let revoked = oauth
         .store
-        .contains(&format!("access:{}", hash_hex(&claims.id)))
-        || super::token::is_family_revoked(oauth, &claims.family)
-    {
+        .contains_any(&[&access_key(&claims.id), &family_key(&claims.family)])
+        .map_err(BearerError::Unavailable)?;
+    if revoked {
         return Err(BearerError::InvalidToken(
             "the access token has been revoked",
         ));
@@ -123,6 +134,7 @@ pub fn challenge(config: &Config, oauth: &OAuth, error: &BearerError) -> Respons
             Some("insufficient_scope"),
             "the access token lacks a required scope",
         ),
+        BearerError::Unavailable(e) => return unavailable(e, None),
     };
     let header = match code {
         None => format!("Bearer resource_metadata=\"{metadata}\", scope=\"{scope}\""),
@@ -135,5 +147,29 @@ pub fn challenge(config: &Config, oauth: &OAuth, error: &BearerError) -> Respons
         &json!({ "error": code.unwrap_or("unauthorized"), "error_description": description }),
     )
     .with_header("WWW-Authenticate", &header)
+    .with_header("Cache-Control", "no-store")
+}
+
+/// The answer when the bearer check cannot consult the store: HTTP `503`,
+/// `Retry-After`, and a JSON-RPC error (id echoed when the body has one) that
+/// a client shows as "try again", not as "sign in again".
+pub fn unavailable(e: &StoreError, request: Option<&Request>) -> Response {
+    log_unavailable(e);
+    let id = request
+        .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+        .and_then(|body| body.get("id").cloned())
+        .unwrap_or(serde_json::Value::Null);
+    Response::json(
+        503,
+        &json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {
+                "code": STORE_UNAVAILABLE,
+                "message": "The server cannot check access tokens right now (its state store is unreachable); retry in a few seconds."
+            }
+        }),
+    )
+    .with_header("Retry-After", RETRY_AFTER_UNAVAILABLE)
     .with_header("Cache-Control", "no-store")
 }

@@ -1,8 +1,9 @@
-//! **Registration step, second way — Client ID Metadata Documents (outbound).**
-//! A client may skip registration and use an https URL as its `client_id`; the
-//! document at that URL *is* its registration. claude.ai does this with
-//! `https://claude.ai/oauth/mcp-oauth-client-metadata` when the AS metadata says
-//! `client_id_metadata_document_supported: true` and lists `none`.
+//! **[9–11](crate::_documentation::flow) Registration step, second way — Client
+//! ID Metadata Documents (outbound).** A client may skip registration and use
+//! an https URL as its `client_id`; the document at that URL *is* its
+//! registration. claude.ai does this with
+//! `https://claude.ai/oauth/mcp-oauth-client-metadata` when the AS metadata
+//! says `client_id_metadata_document_supported: true` and lists `none`.
 //!
 //! ```text
 //!   C → S  GET /authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&…
@@ -10,8 +11,9 @@
 //!          S: fetch failed and the URL is pinned → use the pinned copy
 //! ```
 //!
-//! This module is the **only** place in the crate that makes an outbound
-//! request, and it is an SSRF surface (the URL comes from anyone), so the fetch
+//! This module is one of the two places in the crate that make outbound
+//! requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
+//! operator), and the one that is an SSRF surface (the URL comes from anyone), so the fetch
 //! is fenced in: https only, no redirects, no proxy, a 5 s deadline, a 16 KiB
 //! body cap, and a resolver ([`PublicOnlyResolver`]) that refuses the whole
 //! request if *any* address of the host is loopback, private, link-local,

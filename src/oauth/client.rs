@@ -1,6 +1,7 @@
-//! **Registration step, read back — who the client is.** Every endpoint that
-//! receives a `client_id` (`/authorize`, `/token`, `/revoke`) asks [`lookup`],
-//! which recognises the three kinds of client this server supports:
+//! **[7–9, 12, 14, 26, 30, 32](crate::_documentation::flow) Registration step,
+//! read back — who the client is.** Every endpoint that receives a `client_id`
+//! (`/authorize`, `/token`, `/revoke`) asks [`lookup`], which recognises the
+//! three kinds of client this server supports:
 //!
 //! | `client_id` looks like | kind | where its metadata comes from |
 //! |---|---|---|

@@ -1,7 +1,7 @@
-//! **Discovery — the two metadata documents.** After the 401 challenge the
-//! client reads where our authorization server is (RFC 9728, *protected
-//! resource metadata*), then what it supports (RFC 8414, *authorization server
-//! metadata*).
+//! **[3–6](crate::_documentation::flow) Discovery — the two metadata
+//! documents.** After the 401 challenge the client reads where our
+//! authorization server is (RFC 9728, *protected resource metadata*), then what
+//! it supports (RFC 8414, *authorization server metadata*).
 //!
 //! ```text
 //!   C → S  GET /.well-known/oauth-protected-resource/mcp   (also at …/oauth-protected-resource)

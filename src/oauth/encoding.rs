@@ -1,6 +1,7 @@
-//! **Every OAuth step — the small encodings OAuth is made of.** Form bodies and
-//! query strings (`application/x-www-form-urlencoded`), percent-encoding for the
-//! redirect back to the client, and HTML escaping for every page we render.
+//! **[12–15, 26–27, 30–33](crate::_documentation::flow) Every OAuth step — the
+//! small encodings OAuth is made of.** Form bodies and query strings
+//! (`application/x-www-form-urlencoded`), percent-encoding for the redirect
+//! back to the client, and HTML escaping for every page we render.
 //!
 //! # Spec
 //! * WHATWG URL, *application/x-www-form-urlencoded parsing* (`+` is a space).

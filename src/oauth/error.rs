@@ -1,7 +1,8 @@
-//! **Every OAuth step that can fail — errors and their channels.** One
-//! hand-written enum per endpoint; each variant is one wire error and says so.
-//! An OAuth error leaves by exactly one of four channels, and each channel has
-//! exactly one function here that writes it:
+//! **[7–8, 12–15, 26–27, 30–33](crate::_documentation::flow) Every OAuth step
+//! that can fail — errors and their channels.** One hand-written enum per
+//! endpoint; each variant is one wire error and says so. An OAuth error leaves
+//! by exactly one of four channels, and each channel has exactly one function
+//! here that writes it:
 //!
 //! | channel | when | writer |
 //! |---|---|---|
@@ -30,6 +31,7 @@ use std::fmt;
 use serde_json::json;
 
 use super::encoding::{encode_pairs, html_escape};
+use super::store::StoreError;
 use crate::http::Response;
 
 /// The JSON error channel: `{"error": code, "error_description": …}` with
@@ -43,10 +45,25 @@ pub fn json_error(status: u16, code: &str, description: &str) -> Response {
     .with_header("Cache-Control", "no-store")
     .with_header("Pragma", "no-cache")
     .with_header("Access-Control-Allow-Origin", "*");
-    if status == 429 {
-        r = r.with_header("Retry-After", "60");
+    match status {
+        429 => r = r.with_header("Retry-After", "60"),
+        503 => r = r.with_header("Retry-After", RETRY_AFTER_UNAVAILABLE),
+        _ => {}
     }
     r
+}
+
+/// `Retry-After` on a `503` for an unreachable state store: a few seconds,
+/// long enough for a Redis failover, short enough for a person waiting.
+pub const RETRY_AFTER_UNAVAILABLE: &str = "5";
+
+/// What the client is told when the state store is unreachable (the cause
+/// goes to the log, not to the client).
+pub const UNAVAILABLE: &str = "the server cannot reach its state store; retry in a few seconds";
+
+/// Logs why the store failed, once, where the error becomes a response.
+pub fn log_unavailable(e: &StoreError) {
+    crate::log::event("ERROR", &e.to_string());
 }
 
 /// The user channel: a small HTML page (never framed), status as given.
@@ -113,6 +130,9 @@ pub enum AuthorizeError {
     InvalidTarget,
     /// The user pressed "Deny". → redirect `access_denied`
     AccessDenied,
+    /// The state store is unreachable (rate limits, the provider's records).
+    /// → redirect `temporarily_unavailable` (RFC 6749 §4.1.2.1)
+    Unavailable(StoreError),
 }
 
 impl AuthorizeError {
@@ -136,6 +156,7 @@ impl AuthorizeError {
             AuthorizeError::InvalidScope => "invalid_scope",
             AuthorizeError::InvalidTarget => "invalid_target",
             AuthorizeError::AccessDenied => "access_denied",
+            AuthorizeError::Unavailable(_) => "temporarily_unavailable",
             _ => "invalid_request",
         }
     }
@@ -165,6 +186,7 @@ impl fmt::Display for AuthorizeError {
             AuthorizeError::InvalidScope => f.write_str("none of the requested scopes is supported"),
             AuthorizeError::InvalidTarget => f.write_str("resource is not this server's MCP endpoint"),
             AuthorizeError::AccessDenied => f.write_str("the user denied the request"),
+            AuthorizeError::Unavailable(_) => f.write_str(UNAVAILABLE),
         }
     }
 }
@@ -198,6 +220,15 @@ pub enum TokenError {
     InvalidTarget,
     /// The form body is larger than any token request. → 413 `invalid_request`
     TooLarge,
+    /// The state store is unreachable, so a code or refresh token cannot be
+    /// spent safely; nothing was issued. → 503 `temporarily_unavailable`
+    Unavailable(StoreError),
+}
+
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> TokenError {
+        TokenError::Unavailable(e)
+    }
 }
 
 impl TokenError {
@@ -211,6 +242,7 @@ impl TokenError {
             TokenError::UnsupportedGrantType => "unsupported_grant_type",
             TokenError::InvalidScope => "invalid_scope",
             TokenError::InvalidTarget => "invalid_target",
+            TokenError::Unavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -219,12 +251,16 @@ impl TokenError {
         match self {
             TokenError::InvalidClient { .. } => 401,
             TokenError::TooLarge => 413,
+            TokenError::Unavailable(_) => 503,
             _ => 400,
         }
     }
 
     /// The JSON error response.
     pub fn into_response(self) -> Response {
+        if let TokenError::Unavailable(e) = &self {
+            log_unavailable(e);
+        }
         let r = json_error(self.status(), self.code(), &self.to_string());
         match self {
             TokenError::InvalidClient {
@@ -249,6 +285,7 @@ impl fmt::Display for TokenError {
             TokenError::InvalidScope => f.write_str("scope exceeds the scope originally granted"),
             TokenError::InvalidTarget => f.write_str("resource is not this server's MCP endpoint"),
             TokenError::TooLarge => f.write_str("request body too large"),
+            TokenError::Unavailable(_) => f.write_str(UNAVAILABLE),
         }
     }
 }
@@ -264,6 +301,8 @@ pub enum RegisterError {
     TooManyRequests,
     /// Body larger than any sane registration. → 413 `invalid_client_metadata`
     TooLarge,
+    /// The state store (rate-limit counters) is unreachable. → 503 `temporarily_unavailable`
+    Unavailable(StoreError),
 }
 
 impl RegisterError {
@@ -274,6 +313,10 @@ impl RegisterError {
             RegisterError::InvalidClientMetadata(_) => (400, "invalid_client_metadata"),
             RegisterError::TooManyRequests => (429, "temporarily_unavailable"),
             RegisterError::TooLarge => (413, "invalid_client_metadata"),
+            RegisterError::Unavailable(ref e) => {
+                log_unavailable(e);
+                (503, "temporarily_unavailable")
+            }
         };
         json_error(status, code, &self.to_string())
     }
@@ -289,6 +332,7 @@ impl fmt::Display for RegisterError {
                 f.write_str("too many registrations from this address; retry later")
             }
             RegisterError::TooLarge => f.write_str("registration request too large"),
+            RegisterError::Unavailable(_) => f.write_str(UNAVAILABLE),
         }
     }
 }
@@ -301,6 +345,9 @@ pub enum RevokeError {
     InvalidRequest(&'static str),
     /// Client authentication failed. → 401 `invalid_client`
     InvalidClient(&'static str),
+    /// The revocation could not be recorded: the state store is unreachable.
+    /// → 503 `temporarily_unavailable` (RFC 7009 §2.2.1: the client retries)
+    Unavailable(StoreError),
 }
 
 impl RevokeError {
@@ -309,6 +356,10 @@ impl RevokeError {
         match self {
             RevokeError::InvalidRequest(why) => json_error(400, "invalid_request", why),
             RevokeError::InvalidClient(why) => json_error(401, "invalid_client", why),
+            RevokeError::Unavailable(e) => {
+                log_unavailable(&e);
+                json_error(503, "temporarily_unavailable", UNAVAILABLE)
+            }
         }
     }
 }
@@ -317,6 +368,7 @@ impl fmt::Display for RevokeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RevokeError::InvalidRequest(why) | RevokeError::InvalidClient(why) => f.write_str(why),
+            RevokeError::Unavailable(_) => f.write_str(UNAVAILABLE),
         }
     }
 }

@@ -1,7 +1,8 @@
-//! **PKCE challenge, password branch — the login and consent form.** `S → C
-//! 200 login/consent form; C → S POST /authorize`. The page names the client
-//! and the host the browser will be sent to, asks for the password, and carries
-//! every authorization parameter back in hidden fields, plus a CSRF token.
+//! **[13–14](crate::_documentation::flow) PKCE challenge, password branch — the
+//! login and consent form.** `S → C 200 login/consent form; C → S POST
+//! /authorize`. The page names the client and the host the browser will be sent
+//! to, asks for the password, and carries every authorization parameter back in
+//! hidden fields, plus a CSRF token.
 //!
 //! The CSRF token is `ts.HMAC(key, ts ‖ client_id ‖ redirect_uri ‖ challenge ‖
 //! state ‖ resource ‖ scope)`: bound to *this* authorization request and valid

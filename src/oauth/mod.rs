@@ -1,7 +1,7 @@
-//! **Discovery → registration → PKCE challenge → PKCE verify — the OAuth 2.1
-//! authorization server.** It lives on the same origin as `/mcp`, so claude.ai
-//! finds everything from one URL. One module per step of
-//! [docs/FLOW.md](../../docs/FLOW.md):
+//! **[3–33](crate::_documentation::flow) Discovery → registration → PKCE
+//! challenge → PKCE verify — the OAuth 2.1 authorization server.** It lives on
+//! the same origin as `/mcp`, so claude.ai finds everything from one URL. One
+//! module per step of [docs/FLOW.md](crate::_documentation::flow):
 //!
 //! | step | module | endpoint |
 //! |---|---|---|
@@ -12,11 +12,13 @@
 //! | who the client is | [`client`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
+//! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
-//! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`],
-//! [`encoding`], [`error`].
+//! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`] (with
+//! `redis_store` under the `redis` feature), [`seal`] (secret values at
+//! rest), [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -28,8 +30,8 @@
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
-//! * A shared store backend (Redis): the [`store::Store`] trait is ready for it.
-//! * An upstream identity provider (GitHub): [`provider::AuthProvider`] has the seam.
+//! * Redis Cluster, Sentinel or TLS for the shared store: one plain `redis://`
+//!   server (Memorystore basic or standard tier) is what `redis_store` speaks.
 
 pub mod authorize;
 pub mod bearer;
@@ -41,12 +43,16 @@ pub mod error;
 pub mod login_form;
 pub mod pkce;
 pub mod provider;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod register;
 pub mod revoke;
+pub mod seal;
 pub mod secret;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod upstream;
 
 use std::sync::Arc;
 
@@ -62,7 +68,8 @@ pub struct OAuth {
     pub provider: Box<dyn AuthProvider>,
     /// Signs and checks tokens, codes, client ids and CSRF tokens.
     pub key: SigningKey,
-    /// Spent codes and refresh tokens, revocations, rate-limit counters.
+    /// Spent codes and refresh tokens, revocations, rate-limit counters,
+    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set.
     pub store: Arc<dyn Store>,
     /// Client ID Metadata Document resolution (cache + guarded fetch).
     pub cimd: cimd::Cimd,

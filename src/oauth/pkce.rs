@@ -1,8 +1,8 @@
-//! **PKCE challenge (`GET /authorize`) and PKCE verify (`POST /token`).** The
-//! client invents a random `code_verifier`, sends only its SHA-256 (the
-//! `code_challenge`) when it starts the flow, and reveals the verifier when it
-//! trades the code. Someone who steals the code from the redirect cannot use it
-//! without the verifier.
+//! **[12, 26](crate::_documentation::flow) PKCE challenge (`GET /authorize`)
+//! and PKCE verify (`POST /token`).** The client invents a random
+//! `code_verifier`, sends only its SHA-256 (the `code_challenge`) when it
+//! starts the flow, and reveals the verifier when it trades the code. Someone
+//! who steals the code from the redirect cannot use it without the verifier.
 //!
 //! ```text
 //!   code_challenge = BASE64URL-NOPAD( SHA256( ASCII(code_verifier) ) )

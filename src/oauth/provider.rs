@@ -1,13 +1,15 @@
-//! **PKCE challenge, middle part — who the user is.** `/authorize` has checked
-//! the client and the PKCE fields; now an [`AuthProvider`] decides who is
-//! approving. The seed's three answers are here:
+//! **[12–25](crate::_documentation::flow) PKCE challenge, middle part — who the
+//! user is.** `/authorize` has checked the client and the PKCE fields; now an
+//! [`AuthProvider`] decides who is approving. The seed's three answers are
+//! here:
 //!
 //! ```text
 //!   single user:  authenticate → Some("user")           → 302 redirect_uri?code (at once)
 //!   password:     GET  → challenge → 200 login/consent form
 //!                 POST → authenticate(password) → Some("admin") → 302 redirect_uri?code
-//!   your own:     GET  → challenge → LoginStep::Redirect(IdP) … callback route
-//!                 (Self::route) … 302 /authorize + cookie → authenticate(cookie) → code
+//!   upstream IdP: GET  → challenge → consent form; POST → challenge → 302 to the IdP
+//!                 … callback route (Self::route) … 302 /authorize + session cookie
+//!                 → challenge(cookie) → LoginStep::Authenticated → code
 //! ```
 //!
 //! # Spec
@@ -21,9 +23,8 @@
 //! [`AuthorizationRequest`]; a provider's extra routes (paths under `/auth/`)
 //! are dispatched by [`crate::router`] to [`AuthProvider::route`].
 //!
-//! # Not implemented
-//! * An upstream-IdP provider (GitHub): a later issue builds it on
-//!   [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`].
+//! The upstream-IdP provider is [`super::upstream::UpstreamProvider`], built
+//! on [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`].
 
 use super::client::Client;
 use super::encoding::{Params, encode_pairs};
@@ -89,7 +90,11 @@ pub struct ProviderContext<'a> {
     pub config: &'a Config,
     /// The server's signing key.
     pub key: &'a SigningKey,
-    /// The state store (e.g. single-use upstream `state` values).
+    /// The state store. Secret values (a pending upstream sign-in, a user's
+    /// upstream token) go through [`Store::put_secret`] and its siblings,
+    /// which seal them ([`super::seal`]), never through [`Store::put`].
+    /// Store operations can fail (Redis unreachable): answer with a `503`
+    /// page or a `temporarily_unavailable` redirect, never with a panic.
     pub store: &'a dyn Store,
 }
 
@@ -106,6 +111,11 @@ pub enum LoginStep {
     Redirect(String),
     /// Send this response as it is.
     Respond(Response),
+    /// The user is known after all, from what only the challenge can see:
+    /// the pending request, the key and the store (an upstream-IdP session
+    /// cookie bound to this very authorization request, [`super::upstream`]).
+    /// `/authorize` issues the code to this subject.
+    Authenticated(String),
 }
 
 /// Decides who approves an authorization request. Implement it for your own

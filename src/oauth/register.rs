@@ -1,7 +1,7 @@
-//! **Registration step, first way — `POST /register` (Dynamic Client
-//! Registration).** claude.ai and the SDK clients register themselves: they
-//! send their redirect URIs and how they will authenticate, and get a
-//! `client_id` back.
+//! **[7–8](crate::_documentation::flow) Registration step, first way — `POST
+//! /register` (Dynamic Client Registration).** claude.ai and the SDK clients
+//! register themselves: they send their redirect URIs and how they will
+//! authenticate, and get a `client_id` back.
 //!
 //! ```text
 //!   C → S  POST /register {"redirect_uris":[…],"token_endpoint_auth_method":"none","client_name":"Claude",…}
@@ -10,6 +10,21 @@
 //!               "token_endpoint_auth_method":"none","client_name":"Claude"}
 //!          (+ "client_secret", "client_secret_expires_at":0 for the secret methods)
 //! ```
+//!
+//! **Deprecated in MCP 2026-07-28** in favour of Client ID Metadata Documents
+//! ([`super::cimd`], `basic/authorization/client-registration`), which claude.ai
+//! uses when the metadata advertises them (it does). DCR stays for every client
+//! of the 2025 revisions, as the revision itself says ("remains available for
+//! backwards compatibility").
+//!
+//! **`application_type`** (MCP 2026-07-28 `client-registration#application-type-and-redirect-uri-constraints`,
+//! SEP-837; OpenID Connect Registration 1.0 §2). 2026 clients say what they are:
+//! `"web"` — a remote browser application: its redirect URIs must be https on
+//! a host that is not loopback; `"native"` — desktop, mobile or CLI apps and
+//! apps on `localhost`: loopback `http` redirects are allowed (RFC 8252 §7.3),
+//! and https ones too. Anything else is `invalid_client_metadata`. Without it
+//! (every 2025 client, claude.ai included) the general rule applies: https, or
+//! http on loopback. The value is echoed in the response.
 //!
 //! **Stateless registration.** claude.ai registers a new client on every
 //! connection, so a registration table would grow forever. Instead the
@@ -22,6 +37,7 @@
 //! * RFC 7591 §2 (metadata), §3.1 (request), §3.2.1 (201 response: echo the
 //!   registered metadata; omit rather than `null`), §3.2.2 (errors).
 //! * MCP 2025-11-25 *Dynamic Client Registration*; redirect URIs https or loopback.
+//! * MCP 2026-07-28 `basic/authorization/client-registration` (`application_type`; DCR deprecated).
 //!
 //! # Where this sits
 //! After discovery ([`super::discovery`] advertises `registration_endpoint`);
@@ -34,7 +50,7 @@
 use serde_json::{Value, json};
 
 use super::OAuth;
-use super::client::{AuthMethod, check_redirect_uri};
+use super::client::{AuthMethod, UrlParts, check_redirect_uri, is_loopback_host};
 use super::error::RegisterError;
 use super::store::now;
 use super::tokens::RegistrationClaims;
@@ -69,6 +85,7 @@ fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
     if oauth
         .store
         .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)
+        .map_err(RegisterError::Unavailable)?
         > REGISTRATIONS_PER_WINDOW
     {
         return Err(RegisterError::TooManyRequests);
@@ -106,6 +123,25 @@ fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
             return Err(RegisterError::InvalidRedirectUri("redirect_uri too long"));
         }
         check_redirect_uri(uri).map_err(RegisterError::InvalidRedirectUri)?;
+    }
+
+    let application_type = match meta.get("application_type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t == "web" || t == "native" => Some(t.as_str()),
+        Some(_) => {
+            return Err(RegisterError::InvalidClientMetadata(
+                "application_type must be \"web\" or \"native\"",
+            ));
+        }
+    };
+    if application_type == Some("web")
+        && !redirect_uris.iter().all(|uri| {
+            UrlParts::parse(uri).is_some_and(|u| u.scheme == "https" && !is_loopback_host(&u.host))
+        })
+    {
+        return Err(RegisterError::InvalidRedirectUri(
+            "a web application's redirect_uris must be https on a non-loopback host; a client using a loopback redirect registers as \"native\"",
+        ));
     }
 
     // RFC 7591 §2: the default is client_secret_basic.
@@ -169,6 +205,9 @@ fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
     });
     if let Some(name) = client_name {
         body["client_name"] = json!(name);
+    }
+    if let Some(t) = application_type {
+        body["application_type"] = json!(t);
     }
     if auth_method != AuthMethod::None {
         let secret = RegistrationClaims::client_secret(&oauth.key, &client_id);

@@ -1,11 +1,12 @@
-//! **After the flow — `POST /revoke`.** A client that is done (the user removed
-//! the connector) revokes its refresh token, which ends the whole grant: every
-//! access and refresh token of that family stops working at once, on every
-//! instance that shares the store.
+//! **[32–33](crate::_documentation::flow) After the flow — `POST /revoke`.** A
+//! client that is done (the user removed the connector) revokes its refresh
+//! token, which ends the whole grant: every access and refresh token of that
+//! family stops working at once, on every instance that shares the store.
 //!
 //! ```text
 //!   C → S  POST /revoke  token=…[&token_type_hint=refresh_token]&client_id…
 //!   S → C  200 (always, for any token: RFC 7009 §2.2 — nothing to learn from the answer)
+//!          503 temporarily_unavailable when the revocation cannot be recorded (§2.2.1; retry)
 //! ```
 //!
 //! # Spec
@@ -22,8 +23,7 @@
 use super::OAuth;
 use super::encoding::Params;
 use super::error::{RevokeError, TokenError};
-use super::secret::hash_hex;
-use super::store::now;
+use super::store::{access_key, now};
 use super::token::{authenticate_client, revoke_family};
 use super::tokens::{TokenClaims, TokenKind};
 use crate::http::{Request, Response};
@@ -55,14 +55,14 @@ fn revoke(oauth: &OAuth, request: &Request) -> Result<(), RevokeError> {
     // A token of another client is left alone, and the answer is still 200.
     if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Refresh, token, now) {
         if claims.client_id == client.id {
-            revoke_family(oauth, &claims.family, now);
+            revoke_family(oauth, &claims.family, now).map_err(RevokeError::Unavailable)?;
         }
     } else if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Access, token, now) {
         if claims.client_id == client.id {
-            oauth.store.insert_once(
-                &format!("access:{}", hash_hex(&claims.id)),
-                claims.expires_at,
-            );
+            oauth
+                .store
+                .insert_once(&access_key(&claims.id), claims.expires_at)
+                .map_err(RevokeError::Unavailable)?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
-//! **Every step that handles a secret — the `Secret` type.** Passwords, client
-//! secrets, PKCE verifiers, authorization codes, access and refresh tokens, and
-//! the signing key all pass through this module's two types, so that none of them
-//! can be printed by accident or compared in a way that leaks timing.
+//! **[8, 14–15, 26–33](crate::_documentation::flow) Every step that handles a
+//! secret — the `Secret` type.** Passwords, client secrets, PKCE verifiers,
+//! authorization codes, access and refresh tokens, and the signing key all pass
+//! through this module's two types, so that none of them can be printed by
+//! accident or compared in a way that leaks timing.
 //!
 //! # Spec
 //! * OAuth 2.1 draft §7.1 / MCP 2025-11-25 *Token Theft*: secrets are never logged

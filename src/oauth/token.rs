@@ -1,13 +1,14 @@
-//! **PKCE verify — `POST /token`.** The client trades the one-time code for an
-//! access token and a refresh token, proving with the PKCE verifier that it is
-//! the client that started the flow; later it trades the refresh token for a
-//! new pair.
+//! **[26–27, 30–31](crate::_documentation::flow) PKCE verify — `POST /token`.**
+//! The client trades the one-time code for an access token and a refresh token,
+//! proving with the PKCE verifier that it is the client that started the flow;
+//! later it trades the refresh token for a new pair.
 //!
 //! ```text
 //!   C → S  POST /token  grant_type=authorization_code&code&redirect_uri&code_verifier&client_id[&resource]
 //!          client auth (none | client_secret_post | client_secret_basic, as registered)
 //!          code: signature, expiry, client, redirect_uri, S256(verifier) == challenge, resource
 //!          store: code spent? (a replay revokes every token issued from it)
+//!          (store unreachable → 503 temporarily_unavailable; nothing issued)
 //!   S → C  200 {"access_token","token_type":"Bearer","expires_in","refresh_token","scope"}
 //!
 //!   C → S  POST /token  grant_type=refresh_token&refresh_token[&scope][&resource]
@@ -41,7 +42,7 @@ use super::client::{self, Client, Presented};
 use super::encoding::Params;
 use super::error::TokenError;
 use super::secret::{Secret, hash_hex, random_id};
-use super::store::now;
+use super::store::{StoreError, family_key, now};
 use super::tokens::{CodeClaims, TokenClaims, TokenKind, VerifyError};
 use super::{OAuth, pkce};
 use crate::config::Config;
@@ -175,6 +176,19 @@ fn authorization_code(
             "the authorization code was issued to another client",
         ));
     }
+    // Single use, across instances sharing the store, and whatever the outcome:
+    // from here on the code is spent, so a wrong verifier or redirect URI burns
+    // it too (OAuth 2.1 §4.1.3: a code is used once). The family of the tokens
+    // is the code's id, so a replay can revoke what the first use produced.
+    if !oauth
+        .store
+        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)?
+    {
+        revoke_family(oauth, &claims.id, now)?;
+        return Err(TokenError::InvalidGrant(
+            "the authorization code has already been used",
+        ));
+    }
     match params.get("redirect_uri") {
         Some(uri) if uri == claims.redirect_uri => {}
         None if !claims.redirect_uri_given => {}
@@ -193,17 +207,6 @@ fn authorization_code(
         if !super::is_our_resource(config, resource) {
             return Err(TokenError::InvalidTarget);
         }
-    }
-    // Single use, across instances sharing the store. The family of the tokens
-    // is the code's id, so a replay can revoke what the first use produced.
-    if !oauth
-        .store
-        .insert_once(&format!("code:{}", hash_hex(&claims.id)), claims.expires_at)
-    {
-        revoke_family(oauth, &claims.id, now);
-        return Err(TokenError::InvalidGrant(
-            "the authorization code has already been used",
-        ));
     }
     Ok(issue(
         config,
@@ -249,7 +252,7 @@ fn refresh(
             return Err(TokenError::InvalidTarget);
         }
     }
-    if is_family_revoked(oauth, &claims.family) {
+    if is_family_revoked(oauth, &claims.family)? {
         return Err(TokenError::InvalidGrant(
             "the refresh token has been revoked",
         ));
@@ -274,8 +277,8 @@ fn refresh(
     if !oauth.store.insert_once(
         &format!("refresh:{}", hash_hex(&claims.id)),
         claims.expires_at,
-    ) {
-        revoke_family(oauth, &claims.family, now);
+    )? {
+        revoke_family(oauth, &claims.family, now)?;
         return Err(TokenError::InvalidGrant(
             "the refresh token has already been used; its grant is revoked",
         ));
@@ -331,19 +334,19 @@ fn issue(
 }
 
 /// Marks a family revoked for as long as any of its tokens could live.
-pub fn revoke_family(oauth: &OAuth, family: &str, now: u64) {
+pub fn revoke_family(oauth: &OAuth, family: &str, now: u64) -> Result<(), StoreError> {
     let longest = oauth
         .settings
         .access_token_ttl
         .max(oauth.settings.refresh_token_ttl);
+    // `false` means it was revoked already: the same outcome.
     oauth
         .store
-        .insert_once(&format!("family:{}", hash_hex(family)), now + longest);
+        .insert_once(&family_key(family), now + longest)
+        .map(|_| ())
 }
 
 /// Whether [`revoke_family`] was called for `family`.
-pub fn is_family_revoked(oauth: &OAuth, family: &str) -> bool {
-    oauth
-        .store
-        .contains(&format!("family:{}", hash_hex(family)))
+pub fn is_family_revoked(oauth: &OAuth, family: &str) -> Result<bool, StoreError> {
+    oauth.store.contains(&family_key(family))
 }

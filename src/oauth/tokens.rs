@@ -1,6 +1,7 @@
-//! **Token step and tool calls — the signed token format.** Access tokens,
-//! refresh tokens, authorization codes and dynamically registered client ids are
-//! all *self-contained*: what they grant is written inside them and signed with
+//! **[8, 15, 24–28, 30–31](crate::_documentation::flow) Token step and tool
+//! calls — the signed token format.** Access tokens, refresh tokens,
+//! authorization codes and dynamically registered client ids are all
+//! *self-contained*: what they grant is written inside them and signed with
 //! HMAC-SHA256 under the server's key. Any instance holding the same
 //! `MCP_SIGNING_KEY` — this process after a restart, or a second replica — can
 //! check them without a database.

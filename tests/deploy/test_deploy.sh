@@ -76,6 +76,7 @@ secret_value() { cat "$GCLOUD_STATE/secrets/$1/$2" 2>/dev/null; }
 versions() { find "$GCLOUD_STATE/secrets/$1" -type f 2>/dev/null | wc -l; }
 nowhere() { ! grep -Fq -- "$1" "$GCLOUD_LOG" && ! grep -Fq -- "$1" "$out"; }
 last_example() { tail -n 1 "$GCLOUD_STATE/deployed-examples" 2>/dev/null; }
+last_features() { tail -n 1 "$GCLOUD_STATE/deployed-features" 2>/dev/null; }
 
 url=https://my-service-123456789012.europe-west1.run.app
 sa=123456789012-compute@developer.gserviceaccount.com
@@ -101,6 +102,7 @@ check "mounts the signing key as MCP_SIGNING_KEY" \
   called '^run deploy .*--update-secrets MCP_SIGNING_KEY=mcp-signing-key-my-service:latest( |$)'
 check "the Dockerfile sees the example 'github'" is "$(last_example)" github
 check "the example file is removed afterwards" test ! -e "$fixture/.deploy-example"
+check "no REDIS_URL: built without cargo features" is "$(last_features)" "(none)"
 check "no PUBLIC_URL correction when the URL matches" not_called '^run services update'
 check "prints the connector URL" said "$url/mcp"
 check "prints the claude.ai steps" said "Settings -> Connectors -> Add custom connector"
@@ -141,10 +143,15 @@ check "deploy mounts all four secrets" \
   called '^run deploy .*--update-secrets MCP_SIGNING_KEY=mcp-signing-key-svc:latest,ADMIN_PASSWORD=mcp-admin-password-svc:latest,GITHUB_CLIENT_SECRET=mcp-github-client-secret-svc:latest,REDIS_URL=mcp-redis-url-svc:latest( |$)'
 check "client id and allowed users are env vars (comma kept via ^;^)" \
   called '^run deploy .*--update-env-vars \^;\^PUBLIC_URL=https://svc-123456789012\.us-central1\.run\.app;GITHUB_CLIENT_ID=Iv1\.0123abcd;GITHUB_ALLOWED_USERS=alice,bob( |$)'
+check "REDIS_URL given: the Dockerfile sees the feature 'redis'" is "$(last_features)" redis
+check "the features file is removed afterwards" test ! -e "$fixture/.deploy-features"
+check "says it builds with the redis feature" said "with --features redis"
+check "the Redis URL is in no argument and not in the output" nowhere "redis://10.0.0.3:6379"
 check "the password is in no argument and not in the output" nowhere "$password"
 check "the client secret is in no argument and not in the output" nowhere "$client_secret"
 run c "ADMIN_PASSWORD=$password" -- svc us-central1
 check "same password again: exits 0" is "$rc" 0
+check "REDIS_URL from an earlier deploy (its secret exists): still built with 'redis'" is "$(last_features)" redis
 check "same password again: no new version" not_called '^secrets (create|versions add)'
 run c "ADMIN_PASSWORD=new-$password" -- svc us-central1
 check "changed password: one new version" is "$(calls '^secrets versions add mcp-admin-password-svc .*--data-file=-')" 1

@@ -7,6 +7,7 @@
 #
 #   bash tests/deploy/test_release_build.sh            # examples/quickstart.rs
 #   EXAMPLE=github bash tests/deploy/test_release_build.sh
+#   FEATURES=redis bash tests/deploy/test_release_build.sh   # as deploy.sh builds with a REDIS_URL
 #
 # Respects CARGO_TARGET_DIR. Last line: `release: N passed, M failed`; exits
 # non-zero on any failure.
@@ -15,6 +16,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 example=${EXAMPLE:-quickstart}
+features=${FEATURES:-}
 target=${CARGO_TARGET_DIR:-$repo/target}
 work=$(mktemp -d)
 pid=
@@ -60,12 +62,16 @@ check "the Dockerfile has a RUN step after ARG EXAMPLE=" test -n "$run_step"
 mkdir -p "$work/fakebin"
 cat >"$work/fakebin/cargo" <<'FAKE'
 #!/bin/sh
-# Stand-in cargo: "builds" the example named after --example.
+# Stand-in cargo: "builds" the example named after --example, and writes the
+# --features it was given (or "(none)") next to it.
+features="(none)"
 while [ $# -gt 0 ]; do
   if [ "$1" = --example ]; then name=$2; fi
+  if [ "$1" = --features ]; then features=$2; fi
   shift
 done
 mkdir -p target/release/examples && echo "$name" >"target/release/examples/$name"
+echo "$features" >"target/release/examples/$name.features"
 FAKE
 chmod +x "$work/fakebin/cargo"
 # build_step EXAMPLE_ARG [CONTENT_OF_.deploy-example]: prints the example built.
@@ -81,6 +87,20 @@ check "no build arg, no file: quickstart" test "$(build_step "")" = quickstart
 check "no build arg, deploy.sh's file says github: github" test "$(build_step "" github)" = github
 check "build arg polymarket wins over the file" test "$(build_step polymarket github)" = polymarket
 check "a name that is not a file name fails the build" test -z "$(build_step "../../etc/passwd")"
+# features_step FEATURES_ARG [CONTENT_OF_.deploy-features]: prints the
+# --features the build step passed to cargo ("(none)" for none).
+features_step() {
+  local ctx=$work/ctx
+  rm -rf "$ctx" "$work/built"
+  mkdir -p "$ctx"
+  if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$ctx/.deploy-features"; fi
+  (cd "$ctx" && EXAMPLE=quickstart FEATURES=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/mcp-server/$work/built}") >/dev/null 2>&1 &&
+    cat "$ctx/target/release/examples/quickstart.features"
+}
+check "no FEATURES, no file: no --features" test "$(features_step "")" = "(none)"
+check "deploy.sh's file says redis: --features redis" test "$(features_step "" redis)" = redis
+check "build arg FEATURES=redis: --features redis" test "$(features_step redis)" = redis
+check "a FEATURES value that is not a feature list fails the build" test -z "$(features_step 'redis;rm -rf /')"
 
 # ── The real build and run ──
 check "Cargo.lock exists (the Dockerfile builds with --locked)" test -f Cargo.lock
@@ -89,8 +109,8 @@ if ! [ -f Cargo.lock ] || ! [ -f "examples/$example.rs" ]; then finish; fi
 
 # The Dockerfile's RUN step, verbatim apart from where the binary goes.
 rc=0
-cargo build --release --locked --example "$example" >"$work/build.log" 2>&1 || rc=$?
-check "cargo build --release --locked --example $example" test "$rc" -eq 0
+cargo build --release --locked --example "$example" ${features:+--features "$features"} >"$work/build.log" 2>&1 || rc=$?
+check "cargo build --release --locked --example $example${features:+ --features $features}" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || { tail -n 30 "$work/build.log"; finish; }
 binary=$target/release/examples/$example
 check "the release binary exists" test -x "$binary"

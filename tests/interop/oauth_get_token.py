@@ -55,7 +55,9 @@ class Hidden(html.parser.HTMLParser):
             self.fields[a["name"]] = a.get("value") or ""
 
 
-def main(mcp_url, password):
+def get_grant(mcp_url, password):
+    """Runs the flow; returns (tokens, client, token_endpoint) where `tokens` is
+    the token response and `client` the registration response."""
     status, headers, _ = http("POST", mcp_url, b"{}", {"Content-Type": "application/json"})
     assert status == 401, status
     metadata_url = re.search(r'resource_metadata="([^"]+)"', headers["WWW-Authenticate"]).group(1)
@@ -88,16 +90,25 @@ def main(mcp_url, password):
     params = urllib.parse.parse_qs(urllib.parse.urlsplit(headers["Location"]).query)
     assert params["state"] == [state] and params["iss"] == [issuer], params
 
-    basic = base64.b64encode(f"{urllib.parse.quote(client['client_id'], safe='')}:"
-                             f"{urllib.parse.quote(client['client_secret'], safe='')}".encode()).decode()
     token_form = urllib.parse.urlencode({"grant_type": "authorization_code", "code": params["code"][0],
                                          "redirect_uri": REDIRECT, "code_verifier": verifier, "resource": mcp_url})
     status, headers, body = http("POST", asm["token_endpoint"], token_form.encode(),
-                                 {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic " + basic})
+                                 {"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic_auth(client)})
     assert status == 200, body
     assert headers.get("Cache-Control") == "no-store", headers
     tokens = json.loads(body)
     assert tokens["token_type"] == "Bearer" and tokens["refresh_token"], tokens
+    return tokens, client, asm["token_endpoint"]
+
+
+def basic_auth(client):
+    """The HTTP Basic header value for a client_secret_basic client (RFC 6749 §2.3.1)."""
+    return "Basic " + base64.b64encode(f"{urllib.parse.quote(client['client_id'], safe='')}:"
+                                       f"{urllib.parse.quote(client['client_secret'], safe='')}".encode()).decode()
+
+
+def main(mcp_url, password):
+    tokens, _, _ = get_grant(mcp_url, password)
     print(tokens["access_token"])
 
 

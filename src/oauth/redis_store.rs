@@ -1,0 +1,307 @@
+//! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
+//! revocation steps on several instances — the Redis store.** Cloud Run runs several instances at once and spreads one user's
+//! requests over them; a code spent on instance A must be spent on B too. With
+//! `REDIS_URL` set (and the `redis` cargo feature built in), every instance
+//! keeps the records of [`super::store`] in one Redis — Memorystore on Google
+//! Cloud — and Redis's own expiry (TTL) deletes each record when it ends.
+//!
+//! Each [`Store`] operation is one Redis command, atomic on the server, so
+//! instances racing for the same key cannot both win:
+//!
+//! | operation | command |
+//! |---|---|
+//! | [`Store::insert_once`] (spend a code, rotate a refresh token) | `SET key 1 NX EXAT t` |
+//! | [`Store::contains`], [`Store::contains_any`] (revoked?) | `EXISTS key…` |
+//! | [`Store::increment`] (rate limits) | `EVAL` of `INCR`, then `EXPIREAT` if new (one script: atomic) |
+//! | [`Store::count`], [`Store::get`] | `GET key` |
+//! | [`Store::put`], [`Store::put_secret`] (sealed before it is sent) | `SET key value EXAT t` |
+//! | [`Store::take`] (single-use upstream `state`) | `GETDEL key` |
+//! | [`Store::remove`] | `DEL key` |
+//!
+//! Every key is prefixed with `mcp:`; give two services that share one Redis
+//! different databases (`redis://host:6379/1`). Needs Redis 6.2 or newer
+//! (`EXAT`, `GETDEL`); Memorystore's current versions are.
+//!
+//! # Failure: 503 now, service when Redis is back
+//! Connections come from a small pool; each has a 500 ms connect, read and
+//! write timeout, so an unreachable Redis costs a request half a second, not
+//! a hung thread. Any error drops the connection (and the idle ones, which
+//! are likely dead too) and is returned as a [`StoreError`], which the
+//! request turns into a `503`; the next request connects afresh. Nothing is
+//! cached, so there is nothing to go stale.
+//!
+//! A connection taken from the pool may have died while idle (Redis restarted,
+//! a network device closed it). When it turns out to be gone, the command is
+//! sent once more on a fresh connection. At worst the first attempt did reach
+//! Redis, and the retry makes a record "more spent" (a code reported as
+//! already used, a counter one higher): it can refuse a request, never let
+//! a spent code or token through twice.
+//!
+//! # Spec
+//! * Redis commands: `SET` (`NX`, `EXAT`), `EXISTS`, `INCR`, `EXPIREAT`,
+//!   `EVAL`, `GET`, `GETDEL`, `DEL`, `PING` (redis.io/commands).
+//!
+//! # Where this sits
+//! Built by [`super::store::open`] from `REDIS_URL` ([`crate::Config::redis_url`]);
+//! used through `Arc<dyn Store>` exactly like [`super::store::MemoryStore`].
+//!
+//! # Not implemented
+//! * TLS (`rediss://`) and Redis Cluster/Sentinel: Memorystore's basic and
+//!   standard tiers are reached over the private VPC with plain `redis://`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use redis::{Client, Connection, RedisError, RedisResult};
+
+use super::seal::SealKey;
+use super::secret::Secret;
+use super::store::{Store, StoreError};
+
+/// Connect, read and write timeout of every Redis connection.
+pub const TIMEOUT: Duration = Duration::from_millis(500);
+/// Idle connections kept for reuse at most.
+const MAX_IDLE: usize = 16;
+/// Prefix of every key this server writes.
+const PREFIX: &str = "mcp:";
+
+/// `INCR`, and on the first increment `EXPIREAT`: the fixed-window counter of
+/// [`Store::increment`], atomic because Redis runs a script without
+/// interleaving other commands.
+const INCREMENT: &str = "local n = redis.call('INCR', KEYS[1]) \
+     if n == 1 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end \
+     return n";
+
+/// The Redis [`Store`]: a client, a small pool of connections, and the
+/// address for log lines (never the password).
+pub struct RedisStore {
+    client: Client,
+    idle: Mutex<Vec<Connection>>,
+    address: String,
+    seal: SealKey,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisStore({})", self.address)
+    }
+}
+
+impl RedisStore {
+    /// A store for `url` (`redis://[:password@]host[:port][/db]`) whose
+    /// secret values are sealed with `seal_key`. Only parses the URL; nothing
+    /// is connected until the first operation (see [`RedisStore::ping`]).
+    pub fn open(url: &Secret, seal_key: SealKey) -> Result<RedisStore, StoreError> {
+        // The URL may carry the password: it goes to the client, nowhere else.
+        let url = url.expose();
+        if !url.starts_with("redis://") {
+            return Err(StoreError::new(
+                "REDIS_URL must start with redis:// (TLS, rediss://, is not built in)",
+            ));
+        }
+        let client = Client::open(url)
+            .map_err(|e| StoreError::new(format!("REDIS_URL is not a Redis URL: {e}")))?;
+        let address = client.get_connection_info().addr().to_string();
+        Ok(RedisStore {
+            client,
+            idle: Mutex::new(Vec::new()),
+            address,
+            seal: seal_key,
+        })
+    }
+
+    /// `host:port` of the Redis server.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Sends `PING`: whether Redis answers now (start-up log, health checks).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.run(|c| redis::cmd("PING").query::<String>(c))
+            .map(|_| ())
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let connection = self.client.get_connection_with_timeout(TIMEOUT)?;
+        connection.set_read_timeout(Some(TIMEOUT))?;
+        connection.set_write_timeout(Some(TIMEOUT))?;
+        Ok(connection)
+    }
+
+    /// Runs `command` on a pooled or new connection; see the module docs for
+    /// the one retry.
+    fn run<T>(&self, command: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
+        let pooled = self.idle().pop();
+        let was_pooled = pooled.is_some();
+        let result = match pooled {
+            Some(mut connection) => match command(&mut connection) {
+                Err(e) if was_pooled && is_gone(&e) => {
+                    self.idle().clear();
+                    self.connect()
+                        .and_then(|mut c| command(&mut c).map(|v| (v, c)))
+                }
+                other => other.map(|v| (v, connection)),
+            },
+            None => self
+                .connect()
+                .and_then(|mut c| command(&mut c).map(|v| (v, c))),
+        };
+        match result {
+            Ok((value, connection)) => {
+                let mut idle = self.idle();
+                if idle.len() < MAX_IDLE {
+                    idle.push(connection);
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                self.idle().clear();
+                Err(StoreError::new(format!("redis at {}: {e}", self.address)))
+            }
+        }
+    }
+}
+
+/// The connection died while idle (as opposed to a timeout, where Redis may
+/// still be working on the command).
+fn is_gone(e: &RedisError) -> bool {
+    e.is_connection_dropped() && !e.is_timeout()
+}
+
+fn key(k: &str) -> String {
+    format!("{PREFIX}{k}")
+}
+
+/// `EXAT` refuses 0; any past time makes the record expire at once, as
+/// [`super::store::MemoryStore`] treats it.
+fn at(expires_at: u64) -> u64 {
+    expires_at.max(1)
+}
+
+impl Store for RedisStore {
+    fn insert_once(&self, k: &str, expires_at: u64) -> Result<bool, StoreError> {
+        let k = key(k);
+        self.run(|c| {
+            redis::cmd("SET")
+                .arg(&k)
+                .arg(1)
+                .arg("NX")
+                .arg("EXAT")
+                .arg(at(expires_at))
+                .query::<Option<String>>(c)
+                .map(|ok| ok.is_some())
+        })
+    }
+
+    fn contains(&self, k: &str) -> Result<bool, StoreError> {
+        self.contains_any(&[k])
+    }
+
+    fn contains_any(&self, keys: &[&str]) -> Result<bool, StoreError> {
+        if keys.is_empty() {
+            return Ok(false);
+        }
+        let keys: Vec<String> = keys.iter().map(|k| key(k)).collect();
+        self.run(|c| {
+            redis::cmd("EXISTS")
+                .arg(&keys)
+                .query::<u64>(c)
+                .map(|n| n > 0)
+        })
+    }
+
+    fn increment(&self, k: &str, expires_at: u64) -> Result<u64, StoreError> {
+        let k = key(k);
+        self.run(|c| {
+            redis::cmd("EVAL")
+                .arg(INCREMENT)
+                .arg(1)
+                .arg(&k)
+                .arg(at(expires_at))
+                .query::<u64>(c)
+        })
+    }
+
+    fn count(&self, k: &str) -> Result<u64, StoreError> {
+        let k = key(k);
+        self.run(|c| redis::cmd("GET").arg(&k).query::<Option<u64>>(c))
+            .map(|n| n.unwrap_or(0))
+    }
+
+    fn put(&self, k: &str, value: &[u8], expires_at: u64) -> Result<(), StoreError> {
+        let k = key(k);
+        self.run(|c| {
+            redis::cmd("SET")
+                .arg(&k)
+                .arg(value)
+                .arg("EXAT")
+                .arg(at(expires_at))
+                .query::<()>(c)
+        })
+    }
+
+    fn get(&self, k: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let k = key(k);
+        self.run(|c| redis::cmd("GET").arg(&k).query::<Option<Vec<u8>>>(c))
+    }
+
+    fn take(&self, k: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let k = key(k);
+        self.run(|c| redis::cmd("GETDEL").arg(&k).query::<Option<Vec<u8>>>(c))
+    }
+
+    fn remove(&self, k: &str) -> Result<(), StoreError> {
+        let k = key(k);
+        self.run(|c| redis::cmd("DEL").arg(&k).query::<()>(c))
+    }
+
+    fn seal_key(&self) -> &SealKey {
+        &self.seal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_before_anything_connects() {
+        assert!(
+            RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"), SealKey::random()).is_err()
+        );
+        assert!(RedisStore::open(&Secret::new("http://10.0.0.3"), SealKey::random()).is_err());
+        let store = RedisStore::open(
+            &Secret::new("redis://:hunter2@10.0.0.3:6379/2"),
+            SealKey::random(),
+        )
+        .unwrap();
+        assert_eq!(store.address(), "10.0.0.3:6379");
+        assert!(!format!("{store:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn an_unreachable_redis_is_an_error_not_a_hang_or_a_panic() {
+        // A port nothing listens on: refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = RedisStore::open(
+            &Secret::new(format!("redis://127.0.0.1:{port}")),
+            SealKey::random(),
+        )
+        .unwrap();
+        let e = store.insert_once("code:x", 10).unwrap_err();
+        assert!(
+            e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")),
+            "{e}"
+        );
+        assert!(store.contains("x").is_err());
+        assert!(store.ping().is_err());
+    }
+}

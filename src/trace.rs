@@ -1,0 +1,589 @@
+//! **[all](crate::_documentation::flow) Every arrow — the server narrates the
+//! flow (`MCP_TRACE=1`).** With `MCP_TRACE=1` in the environment, every request
+//! the router answers leaves one extra line on stderr that names the arrow of
+//! [docs/FLOW.md](crate::_documentation::flow) it is, with the same numbers:
+//!
+//! ```text
+//! [12] C→S GET /authorize client=mcp_client.eyJ…lQ redirect=localhost S256 scope=mcp → [13] 200 login/consent form
+//! [14] C→S POST /authorize client=mcp_client.eyJ…lQ redirect=localhost S256 scope=mcp password=(given) action=allow → [15] 302 redirect_uri?code=mcp_code.eyJ…aA&state&iss
+//! [26] C→S POST /token grant_type=authorization_code client=mcp_client.eyJ…lQ code=mcp_code.eyJ…aA code_verifier=(43 chars) → [27] 200 access_token=mcp_at.eyJ…BA refresh_token=mcp_rt.eyJ…Pw expires_in=28800
+//! [28] C→S POST /mcp Bearer mcp_at.eyJ…BA tools/call whoami → [29] 200 JSON-RPC answer (application/json, or an SSE stream)
+//! ```
+//!
+//! A newcomer opens FLOW.md, runs `MCP_TRACE=1 cargo run --example quickstart`
+//! (or `--example walkthrough`), connects a client, and reads the same numbers
+//! in both places. A request that is not an arrow (`/health`, a CORS
+//! preflight, a path we do not serve) is narrated with `[-]`; an answer that
+//! leaves the flow (an OAuth error, a 401 for a bad token) is marked `✗`.
+//!
+//! # What is shown, and what never is
+//! Only *facts* are shown: the method and path, the parameter names a step
+//! is about, public values (a `client_name`, a redirect URI's host, a scope,
+//! a JSON-RPC method, an error code), and every secret **shortened** by
+//! [`shorten`] to its kind and its first three and last two characters
+//! (`mcp_at.eyJ…BA`). A
+//! password, a `code_verifier`, a client secret and a cookie are never shown
+//! at all, only that they were given. Tool arguments are never shown.
+//!
+//! # Where this sits
+//! Called by [`crate::router::route`] around the `match`, so that no handler
+//! knows it exists: [`Asked::of`] reads the request before it is handed on,
+//! [`line()`] reads the response that came back. It is a pure mapping from
+//! (method, path, status, a few safe facts) to a FLOW.md number; the test
+//! `tests/trace.rs` runs a real flow and checks the numbers come out in order.
+//! The request log line of [`crate::log::request`] is written as usual.
+
+use std::sync::OnceLock;
+
+use crate::http::{Body, Request, Response};
+use crate::oauth::encoding::Params;
+
+/// Whether `MCP_TRACE` is set to something other than empty or `0`. Read once.
+pub fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var("MCP_TRACE").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+    })
+}
+
+/// A secret as a trace may show it: the first three and the last two
+/// characters, joined by `…`; a value of 12 characters or fewer becomes `…`
+/// alone. Our signed values start with a short public kind (`mcp_at.`,
+/// `mcp_rt.`, `mcp_code.`, `mcp_client.`), which is kept so that a reader can
+/// tell an access token from a refresh token. Long enough to tell two tokens
+/// apart, far too short to use one.
+///
+/// ```
+/// use mcp_server::trace::shorten;
+///
+/// assert_eq!(shorten("mcp_at.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0.dKtknfTPDxQx"), "mcp_at.eyJ…Qx");
+/// assert_eq!(shorten("Zt3f9a8b7c6d5e4f3a2b1c0d"), "Zt3…0d");
+/// assert_eq!(shorten("hunter2"), "…");
+/// ```
+pub fn shorten(secret: &str) -> String {
+    let (kind, rest) = match secret.split_once('.') {
+        Some((kind, rest))
+            if kind.len() <= 12
+                && kind.starts_with("mcp_")
+                && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            (&secret[..=kind.len()], rest)
+        }
+        _ => ("", secret),
+    };
+    let chars: Vec<char> = rest.chars().collect();
+    if chars.len() <= 12 {
+        return format!("{kind}…");
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{kind}{head}…{tail}")
+}
+
+/// What a request asked, reduced to the facts a trace may show. Built before
+/// the request is handed to its handler, because the handler consumes it.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    method: String,
+    path: String,
+    /// Query string and form body, decoded (empty when not a form).
+    params: Params,
+    /// The JSON body, when there is one.
+    json: Option<serde_json::Value>,
+    /// `Authorization: Bearer …` shortened, if present.
+    bearer: Option<String>,
+    has_authorization: bool,
+    /// The upstream branch's session cookie (`mcp_session`, or
+    /// `__Host-mcp_session` on https), which makes `GET /authorize` arrow [23].
+    has_session_cookie: bool,
+}
+
+impl Asked {
+    /// Reads the safe facts of `request`.
+    pub fn of(request: &Request) -> Asked {
+        let mut params = Params::parse(&request.query).unwrap_or_default();
+        let content_type = request.header("Content-Type").unwrap_or("");
+        let mut json = None;
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            if let Ok(form) = Params::parse_body(&request.body) {
+                params.merge(&form);
+            }
+        } else if !request.body.is_empty() {
+            json = serde_json::from_slice(&request.body).ok();
+        }
+        let authorization = request.header("Authorization");
+        let bearer = authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .map(|t| shorten(t.trim()));
+        Asked {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            params,
+            json,
+            bearer,
+            has_authorization: authorization.is_some(),
+            has_session_cookie: request
+                .header_all("Cookie")
+                .any(|c| c.split(';').any(|kv| kv.trim().contains("mcp_session="))),
+        }
+    }
+
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
+    }
+}
+
+/// Prints the trace line for one exchange on stderr, if tracing is on.
+pub fn narrate(asked: &Asked, response: &Response) {
+    eprintln!("{}", line(asked, response));
+}
+
+/// The trace line for one exchange: the request arrow's number, what was
+/// asked, then the answer arrow's number (or `✗` when the answer leaves the
+/// flow) and what was answered.
+///
+/// ```
+/// use mcp_server::http::{Request, Response};
+/// use mcp_server::trace::{Asked, line};
+///
+/// let request = Request::new("GET", "/.well-known/oauth-authorization-server");
+/// let asked = Asked::of(&request);
+/// let response = Response::json(200, &serde_json::json!({"issuer": "http://localhost:8080"}));
+/// assert_eq!(
+///     line(&asked, &response),
+///     "[5] C→S GET /.well-known/oauth-authorization-server → [6] 200 authorization server metadata (RFC 8414)"
+/// );
+/// ```
+pub fn line(asked: &Asked, response: &Response) -> String {
+    let (request_arrow, facts) = request_arrow(asked);
+    let (answer_arrow, said) = answer_arrow(asked, request_arrow, response);
+    let mut out = format!("{request_arrow} C→S {} {}", asked.method, asked.path);
+    for fact in facts {
+        out.push(' ');
+        out.push_str(&fact);
+    }
+    out.push_str(" → ");
+    out.push_str(&answer_arrow);
+    out.push(' ');
+    out.push_str(&response.status.to_string());
+    if !said.is_empty() {
+        out.push(' ');
+        out.push_str(&said);
+    }
+    out
+}
+
+/// Which request arrow this is, and the facts worth showing for it.
+fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
+    let mut facts = Vec::new();
+    let arrow = match (a.method.as_str(), a.path.as_str()) {
+        ("POST", "/mcp") if !a.has_authorization => {
+            facts.push("(no token)".to_string());
+            facts.extend(rpc_facts(a));
+            "[1]"
+        }
+        ("POST", "/mcp") => {
+            facts.push(match &a.bearer {
+                Some(t) => format!("Bearer {t}"),
+                None => "Authorization: (not Bearer)".to_string(),
+            });
+            facts.extend(rpc_facts(a));
+            "[28]"
+        }
+        (_, "/mcp") if !a.has_authorization => "[1]",
+        (_, "/mcp") => "[28]",
+        (
+            "GET" | "HEAD",
+            "/.well-known/oauth-protected-resource/mcp" | "/.well-known/oauth-protected-resource",
+        ) => "[3]",
+        (
+            "GET" | "HEAD",
+            "/.well-known/oauth-authorization-server" | "/.well-known/openid-configuration",
+        ) => "[5]",
+        ("POST", "/register") => {
+            if let Some(doc) = &a.json {
+                if let Some(name) = doc["client_name"].as_str() {
+                    facts.push(format!("client_name={name:?}"));
+                }
+                if let Some(uris) = doc["redirect_uris"].as_array() {
+                    let hosts: Vec<String> = uris
+                        .iter()
+                        .filter_map(|u| u.as_str())
+                        .map(redirect_host)
+                        .collect();
+                    facts.push(format!("redirect={}", hosts.join(",")));
+                }
+                if let Some(method) = doc["token_endpoint_auth_method"].as_str() {
+                    facts.push(format!("auth={method}"));
+                }
+            }
+            "[7]"
+        }
+        ("GET", "/authorize") => {
+            facts.extend(authorize_facts(a));
+            if a.has_session_cookie {
+                facts.push("cookie=mcp_session".to_string());
+                "[23]"
+            } else if is_url(a.param("client_id")) {
+                "[9+12]"
+            } else {
+                "[12]"
+            }
+        }
+        ("POST", "/authorize") => {
+            facts.extend(authorize_facts(a));
+            if a.param("password").is_some() {
+                facts.push("password=(given)".to_string());
+            }
+            if let Some(action) = a.param("action") {
+                facts.push(format!("action={action}"));
+            }
+            "[14]"
+        }
+        (_, path) if path.starts_with("/auth/") => {
+            if let Some(code) = a.param("code") {
+                facts.push(format!("code={}", shorten(code)));
+            }
+            "[19]"
+        }
+        ("POST", "/token") => {
+            let grant = a.param("grant_type").unwrap_or("(none)");
+            facts.push(format!("grant_type={grant}"));
+            facts.extend(client_fact(a));
+            for secret in ["code", "refresh_token"] {
+                if let Some(v) = a.param(secret) {
+                    facts.push(format!("{secret}={}", shorten(v)));
+                }
+            }
+            if let Some(v) = a.param("code_verifier") {
+                facts.push(format!("code_verifier=({} chars)", v.len()));
+            }
+            if a.param("client_secret").is_some() {
+                facts.push("client_secret=(given)".to_string());
+            }
+            if grant == "refresh_token" {
+                "[30]"
+            } else {
+                "[26]"
+            }
+        }
+        ("POST", "/revoke") => {
+            if let Some(v) = a.param("token") {
+                facts.push(format!("token={}", shorten(v)));
+            }
+            if let Some(hint) = a.param("token_type_hint") {
+                facts.push(format!("hint={hint}"));
+            }
+            "[32]"
+        }
+        _ => "[-]",
+    };
+    (arrow, facts)
+}
+
+/// Which answer arrow this is (or `✗` when the answer leaves the flow), and
+/// what the answer says.
+fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String) {
+    let status = r.status;
+    let body: Option<serde_json::Value> = serde_json::from_slice(r.body_bytes()).ok();
+    let error = body
+        .as_ref()
+        .and_then(|b| b["error"].as_str())
+        .map(str::to_string);
+    let flow = |arrow: &str, said: String| (arrow.to_string(), said);
+    let off = |said: String| ("✗".to_string(), said);
+    match request_arrow {
+        "[1]" if status == 401 => flow("[2]", challenge(r)),
+        "[28]" => match (&r.body, status) {
+            (Body::Deferred(_), _) => flow(
+                "[29]",
+                "JSON-RPC answer (application/json, or an SSE stream)".to_string(),
+            ),
+            (_, 401 | 403) => off(challenge(r)),
+            (_, 200 | 202 | 204) => flow("[29]", rpc_answer(body.as_ref())),
+            _ => off(rpc_answer(body.as_ref())),
+        },
+        "[3]" if status == 200 => flow("[4]", "protected resource metadata (RFC 9728)".into()),
+        "[5]" if status == 200 => flow("[6]", "authorization server metadata (RFC 8414)".into()),
+        "[7]" if status == 201 => {
+            let mut said = String::new();
+            if let Some(b) = &body {
+                if let Some(id) = b["client_id"].as_str() {
+                    said.push_str(&format!("client_id={}", shorten(id)));
+                }
+                if b.get("client_secret").is_some() {
+                    said.push_str(" client_secret=(issued)");
+                }
+            }
+            flow("[8]", said)
+        }
+        "[12]" | "[9+12]" | "[14]" | "[23]" => authorize_answer(a, request_arrow, r),
+        "[19]" => match (status, r.header("Location")) {
+            (302 | 303, Some(to)) if to.starts_with("/authorize") => {
+                let cookie = if r.header("Set-Cookie").is_some() {
+                    " + Set-Cookie"
+                } else {
+                    ""
+                };
+                flow(
+                    "[22]",
+                    format!(
+                        "/authorize?… (resume){cookie}; [20]/[21] S→I code → token happened inside"
+                    ),
+                )
+            }
+            _ => off(error.unwrap_or_default()),
+        },
+        "[26]" | "[30]" if status == 200 => {
+            let mut said = Vec::new();
+            if let Some(b) = &body {
+                for name in ["access_token", "refresh_token"] {
+                    if let Some(t) = b[name].as_str() {
+                        said.push(format!("{name}={}", shorten(t)));
+                    }
+                }
+                if let Some(s) = b["expires_in"].as_u64() {
+                    said.push(format!("expires_in={s}"));
+                }
+            }
+            let arrow = if request_arrow == "[26]" {
+                "[27]"
+            } else {
+                "[31]"
+            };
+            flow(arrow, said.join(" "))
+        }
+        "[32]" if status == 200 => {
+            flow("[33]", "revoked (or unknown: same answer, RFC 7009)".into())
+        }
+        "[-]" => ("[-]".to_string(), error.unwrap_or_default()),
+        _ => off(error.unwrap_or_default()),
+    }
+}
+
+/// The answer to `GET`/`POST /authorize` (and the cookie-carrying `GET` of the
+/// upstream branch): the form, a code, the IdP, or an error.
+fn authorize_answer(a: &Asked, request_arrow: &str, r: &Response) -> (String, String) {
+    let location = r.header("Location").unwrap_or("");
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let back = Params::parse(query).unwrap_or_default();
+    match r.status {
+        200 => ("[13]".into(), "login/consent form".into()),
+        302 | 303 if back.get("error").is_some() => (
+            "✗".into(),
+            format!(
+                "redirect_uri?error={} (RFC 6749 §4.1.2.1)",
+                back.get("error").unwrap_or("")
+            ),
+        ),
+        302 | 303 if back.get("code").is_some() => {
+            let arrow = match request_arrow {
+                "[14]" => "[15]",
+                "[23]" => "[24]",
+                _ if a.has_session_cookie => "[24]",
+                _ => "[25]",
+            };
+            let code = shorten(back.get("code").unwrap_or(""));
+            let mut said = format!("redirect_uri?code={code}");
+            for name in ["state", "iss"] {
+                if back.get(name).is_some() {
+                    said.push('&');
+                    said.push_str(name);
+                }
+            }
+            (arrow.into(), said)
+        }
+        302 | 303 => (
+            "[16]".into(),
+            format!("to the IdP: {}", redirect_host(location)),
+        ),
+        status => (
+            "✗".into(),
+            match status {
+                429 => "too many attempts: the form again, later".into(),
+                _ => "error page (never redirected: RFC 6749 §4.1.2.1)".into(),
+            },
+        ),
+    }
+}
+
+/// `client=… redirect=HOST S256 scope=…` for an authorization request.
+fn authorize_facts(a: &Asked) -> Vec<String> {
+    let mut facts = client_fact(a);
+    if let Some(uri) = a.param("redirect_uri") {
+        facts.push(format!("redirect={}", redirect_host(uri)));
+    }
+    if let Some(method) = a.param("code_challenge_method") {
+        facts.push(method.to_string());
+    } else if a.param("code_challenge").is_some() {
+        facts.push("code_challenge (no method)".to_string());
+    }
+    if let Some(scope) = a.param("scope") {
+        facts.push(format!("scope={scope}"));
+    }
+    facts
+}
+
+/// `client=…`: a URL client id (CIMD, public by definition) in full, any
+/// other (a signed DCR registration, an operator id) shortened.
+fn client_fact(a: &Asked) -> Vec<String> {
+    match a.param("client_id") {
+        Some(id) if is_url(Some(id)) => vec![format!("client={id}")],
+        Some(id) => vec![format!("client={}", shorten(id))],
+        None => Vec::new(),
+    }
+}
+
+/// `tools/call whoami`, `initialize`, …: the JSON-RPC method, and the tool's
+/// name for `tools/call` (never its arguments).
+fn rpc_facts(a: &Asked) -> Vec<String> {
+    let Some(msg) = &a.json else {
+        return Vec::new();
+    };
+    let mut facts = Vec::new();
+    if let Some(method) = msg["method"].as_str() {
+        facts.push(method.to_string());
+        if method == "tools/call" {
+            if let Some(name) = msg["params"]["name"].as_str() {
+                facts.push(name.to_string());
+            }
+        }
+    }
+    facts
+}
+
+/// What a JSON-RPC answer says, in a few words.
+fn rpc_answer(body: Option<&serde_json::Value>) -> String {
+    match body {
+        Some(b) if b.get("error").is_some() => format!(
+            "JSON-RPC error {}",
+            b["error"]["code"].as_i64().unwrap_or_default()
+        ),
+        Some(b) if b.get("result").is_some() => "JSON-RPC result".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The `WWW-Authenticate` challenge, which carries no secret.
+fn challenge(r: &Response) -> String {
+    match r.header("WWW-Authenticate") {
+        Some(value) => format!("WWW-Authenticate: {value}"),
+        None => String::new(),
+    }
+}
+
+/// `claude.ai` for `https://claude.ai/api/mcp/auth_callback`.
+fn redirect_host(uri: &str) -> String {
+    let rest = uri.split_once("://").map(|(_, r)| r).unwrap_or(uri);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if let Some(end) = host.find(']') {
+        return host[..=end].to_string(); // an IPv6 literal: `[::1]`
+    }
+    host.split(':').next().unwrap_or("").to_string()
+}
+
+fn is_url(client_id: Option<&str>) -> bool {
+    client_id.is_some_and(|id| id.starts_with("https://"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(request: Request, response: Response) -> String {
+        line(&Asked::of(&request), &response)
+    }
+
+    fn form(method: &str, path: &str, body: &str) -> Request {
+        Request::new(method, path)
+            .with_header("Content-Type", "application/x-www-form-urlencoded")
+            .with_body(body)
+    }
+
+    #[test]
+    fn no_token_on_mcp_is_arrows_1_and_2() {
+        let line = trace(
+            Request::new("POST", "/mcp").with_body(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#),
+            Response::empty(401).with_header(
+                "WWW-Authenticate",
+                r#"Bearer resource_metadata="http://localhost/.well-known/oauth-protected-resource/mcp""#,
+            ),
+        );
+        assert_eq!(
+            line,
+            r#"[1] C→S POST /mcp (no token) initialize → [2] 401 WWW-Authenticate: Bearer resource_metadata="http://localhost/.well-known/oauth-protected-resource/mcp""#
+        );
+    }
+
+    #[test]
+    fn the_password_post_shows_neither_the_password_nor_the_code() {
+        let code = "Zt3xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxQq";
+        let line = trace(
+            form(
+                "POST",
+                "/authorize",
+                "client_id=abcdefghijklmnopqrstuvwxyz&password=correct+horse&action=allow&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcb",
+            ),
+            Response::empty(302).with_header(
+                "Location",
+                &format!(
+                    "http://localhost:3000/cb?code={code}&state=xyz&iss=http%3A%2F%2Flocalhost"
+                ),
+            ),
+        );
+        assert_eq!(
+            line,
+            "[14] C→S POST /authorize client=abc…yz redirect=localhost password=(given) action=allow → [15] 302 redirect_uri?code=Zt3…Qq&state&iss"
+        );
+        assert!(!line.contains("horse") && !line.contains(code));
+    }
+
+    #[test]
+    fn a_wrong_verifier_leaves_the_flow_with_its_error_code() {
+        let line = trace(
+            form(
+                "POST",
+                "/token",
+                "grant_type=authorization_code&code=abcdefghijklmnopqrstuvwxyz&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            ),
+            Response::json(400, &serde_json::json!({"error": "invalid_grant"})),
+        );
+        assert_eq!(
+            line,
+            "[26] C→S POST /token grant_type=authorization_code code=abc…yz code_verifier=(43 chars) → ✗ 400 invalid_grant"
+        );
+    }
+
+    #[test]
+    fn an_authorize_without_password_form_is_the_single_user_code() {
+        let line = trace(
+            Request::new(
+                "GET",
+                "/authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&redirect_uri=https://claude.ai/api/mcp/auth_callback&code_challenge_method=S256",
+            ),
+            Response::empty(302).with_header(
+                "Location",
+                "https://claude.ai/api/mcp/auth_callback?code=abcdefghijklmnopqrstuvwxyz&state=s",
+            ),
+        );
+        assert_eq!(
+            line,
+            "[9+12] C→S GET /authorize client=https://claude.ai/oauth/mcp-oauth-client-metadata redirect=claude.ai S256 → [25] 302 redirect_uri?code=abc…yz&state"
+        );
+    }
+
+    #[test]
+    fn hosts_of_redirect_uris() {
+        assert_eq!(
+            redirect_host("https://claude.ai/api/mcp/auth_callback"),
+            "claude.ai"
+        );
+        assert_eq!(
+            redirect_host("http://localhost:33418/callback"),
+            "localhost"
+        );
+        assert_eq!(redirect_host("http://[::1]:8/cb"), "[::1]");
+        assert_eq!(redirect_host("https://u@h.example:443/x"), "h.example");
+    }
+}
