@@ -31,7 +31,9 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 
 echo "== build (instrumented)"
-"${fuzz[@]}" build "${targets[@]}"
+for target in "${targets[@]}"; do
+  "${fuzz[@]}" build "$target"
+done
 for target in "${targets[@]}"; do
   # New inputs go to a scratch directory (libFuzzer writes to the first
   # one), so the committed corpus changes only when someone minimizes it:
