@@ -73,9 +73,9 @@ fi
 # fresh processes of the cold-start rounds).
 export MCP_SIGNING_KEY=bench-signing-key-0123456789abcdef-0123456789
 export PUBLIC_URL=http://localhost:8080
-ceiling_port=$(free_port); "$bin/ceiling" "$ceiling_port" 2>/dev/null & pids+=($!)
+ceiling_port=$(free_port); "$bin/ceiling" "$ceiling_port" 2>/dev/null & pids+=($!); ceiling_pid=$!
 mcp_port=$(free_port); "$bin/server" "$mcp_port" 1 2>/dev/null & pids+=($!); mcp_pid=$!
-many_port=$(free_port); "$bin/server" "$many_port" 1000 2>/dev/null & pids+=($!)
+many_port=$(free_port); "$bin/server" "$many_port" 1000 2>/dev/null & pids+=($!); many_pid=$!
 for p in "$ceiling_port" "$mcp_port" "$many_port"; do wait_port "$p"; done
 
 # Authorization, when the server has OAuth: `flow` runs the real flow
@@ -87,24 +87,31 @@ body=$work/call.json
 printf '%s' '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}' >"$body"
 
 # One wrk run; appends a JSON line to $work/runs.jsonl.
-run() { # name port conns mode round auth
-  local name=$1 port=$2 conns=$3 mode=$4 round=$5 authz=$6 threads=2 out close=0
+# CPU time (user + system, clock ticks) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run() { # name port pid conns mode round auth
+  local name=$1 port=$2 pid=$3 conns=$4 mode=$5 round=$6 authz=$7 threads=2 out close=0 cpu0 cpu1
   [ "$conns" = 1 ] && threads=1
   [ "$mode" = close ] && close=1
+  cpu0=$(cpu_ticks "$pid")
   out=$(AUTH="$authz" CLOSE=$close BODY_FILE=$body \
     wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 5s -s "$here/post.lua" "http://127.0.0.1:$port/mcp")
-  python3 - "$name" "$conns" "$mode" "$round" >>"$work/runs.jsonl" <<PY
+  cpu1=$(cpu_ticks "$pid")
+  python3 - "$name" "$conns" "$mode" "$round" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" >>"$work/runs.jsonl" <<PY
 import json, re, sys
 out = """$out"""
 name, conns, mode, rnd = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 j = json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+ticks, hz = int(sys.argv[5]), int(sys.argv[6])
 j.update(target=name, conns=conns, mode=mode, round=rnd, rps=rps,
-         non2xx=int(non2xx.group(1)) if non2xx else 0)
+         non2xx=int(non2xx.group(1)) if non2xx else 0,
+         cpu_us_per_request=ticks / hz * 1e6 / max(j["requests"], 1))
 print(json.dumps(j))
 PY
-  tail -1 "$work/runs.jsonl" | python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); print("   %-9s c=%-3d %-9s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d" % (j["target"], j["conns"], j["mode"], j["rps"], j["p50_us"]/1000, j["p99_us"]/1000, j["errors"]+j["non2xx"]))' >&2
+  tail -1 "$work/runs.jsonl" | python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); print("   %-9s c=%-3d %-9s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  %5.1f us CPU/req  errors %d" % (j["target"], j["conns"], j["mode"], j["rps"], j["p50_us"]/1000, j["p99_us"]/1000, j["cpu_us_per_request"], j["errors"]+j["non2xx"]))' >&2
 }
 
 # ── Throughput: ceiling and tools/call alternate within every round ──
@@ -112,9 +119,9 @@ for round in $(seq 1 "$rounds"); do
   say "round $round/$rounds (load $(cut -d' ' -f1 /proc/loadavg))"
   for conns in 1 16 64; do
     for mode in keepalive close; do
-      run ceiling "$ceiling_port" "$conns" "$mode" "$round" ""
-      run mcp "$mcp_port" "$conns" "$mode" "$round" "$auth"
-      run mcp1000 "$many_port" "$conns" "$mode" "$round" "$auth"
+      run ceiling "$ceiling_port" "$ceiling_pid" "$conns" "$mode" "$round" ""
+      run mcp "$mcp_port" "$mcp_pid" "$conns" "$mode" "$round" "$auth"
+      run mcp1000 "$many_port" "$many_pid" "$conns" "$mode" "$round" "$auth"
     done
   done
 done
@@ -129,8 +136,8 @@ refresh_json=$("$bin/flow" refresh "$mcp_port" "$duration" 4)
 # server's store; tools/call must cost the same with them (ratio to the
 # ceiling, alternating, at 16 keep-alive connections). ──
 for round in $(seq 1 "$rounds"); do
-  run ceiling "$ceiling_port" 16 keepalive-stored "$round" ""
-  run mcp "$mcp_port" 16 keepalive-stored "$round" "$auth"
+  run ceiling "$ceiling_port" "$ceiling_pid" 16 keepalive-stored "$round" ""
+  run mcp "$mcp_port" "$mcp_pid" 16 keepalive-stored "$round" "$auth"
 done
 
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -159,7 +166,12 @@ for conns in (1, 16, 64):
             row[t + "_rps"] = med(t, conns, mode, "rps")
             row[t + "_p50_ms"] = med(t, conns, mode, "p50_us") / 1000
             row[t + "_p99_ms"] = med(t, conns, mode, "p99_us") / 1000
+        for t in ("ceiling", "mcp", "mcp1000"):
+            row[t + "_cpu_us"] = med(t, conns, mode, "cpu_us_per_request")
         row["ratio"] = row["mcp_rps"] / row["ceiling_rps"]
+        # The same ratio from the servers' own CPU time per request: much
+        # less sensitive to what else runs on the machine.
+        row["cpu_ratio"] = row["ceiling_cpu_us"] / row["mcp_cpu_us"]
         row["ratio_1000_tools"] = row["mcp1000_rps"] / row["mcp_rps"]
         rows.append(row)
 errors = sum(r["errors"] + r["non2xx"] for r in runs)
@@ -169,6 +181,8 @@ stored = {
     "mcp_rps": med("mcp", 16, "keepalive-stored", "rps"),
 }
 stored["ratio"] = stored["mcp_rps"] / stored["ceiling_rps"]
+stored["mcp_cpu_us"] = med("mcp", 16, "keepalive-stored", "cpu_us_per_request")
+stored["mcp_cpu_us_before"] = med("mcp", 16, "keepalive", "cpu_us_per_request")
 out = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "machine": {"cores": $(nproc), "kernel": platform.release(),
@@ -193,13 +207,13 @@ json.dump(out, open(sys.argv[2], "w"), indent=1)
 auth = "authorized" if out["authorized"] else "UNAUTHENTICATED"
 print()
 print(f"load {out['machine']['load_before']} → {out['machine']['load_after']}, {out['machine']['cores']} cores, medians of {out['rounds']} alternating rounds of {out['duration_s']} s")
-print(f"{'conns':>5} {'mode':<9} | {'ceiling req/s':>13} {'p99 ms':>6} | {'tools/call req/s':>16} {'p99 ms':>6} {'ratio':>5} | {'1000 tools':>10} {'p99 ms':>6}")
+print(f"{'conns':>5} {'mode':<9} | {'ceiling req/s':>13} {'p99 ms':>6} {'CPU us':>6} | {'tools/call req/s':>16} {'p99 ms':>6} {'CPU us':>6} {'ratio':>5} {'by CPU':>6} | {'1000 tools':>10} {'p99 ms':>6} {'CPU us':>6}")
 for r in rows:
-    print(f"{r['conns']:>5} {r['mode']:<9} | {r['ceiling_rps']:>13.0f} {r['ceiling_p99_ms']:>6.2f} | {r['mcp_rps']:>16.0f} {r['mcp_p99_ms']:>6.2f} {r['ratio']:>5.0%} | {r['mcp1000_rps']:>10.0f} {r['mcp1000_p99_ms']:>6.2f}")
+    print(f"{r['conns']:>5} {r['mode']:<9} | {r['ceiling_rps']:>13.0f} {r['ceiling_p99_ms']:>6.2f} {r['ceiling_cpu_us']:>6.1f} | {r['mcp_rps']:>16.0f} {r['mcp_p99_ms']:>6.2f} {r['mcp_cpu_us']:>6.1f} {r['ratio']:>5.0%} {r['cpu_ratio']:>6.0%} | {r['mcp1000_rps']:>10.0f} {r['mcp1000_p99_ms']:>6.2f} {r['mcp1000_cpu_us']:>6.1f}")
 print(f"tools/call is {auth}; non-200 answers or socket errors in all runs: {errors}")
 tr = out["token_refresh"]
 print("/token refresh grant: " + (f"{tr['rps']:.0f} req/s ({tr['chains']} chained clients, keep-alive), p50 {tr['p50_ms']:.2f} ms, p99 {tr['p99_ms']:.2f} ms" if tr else "n/a (no OAuth on this build)"))
-print(f"tools/call with {stored['records']} spent refresh tokens in the store: {stored['mcp_rps']:.0f} req/s, {stored['ratio']:.0%} of the ceiling (before: {rows[2]['ratio']:.0%})")
+print(f"tools/call with {stored['records']} spent refresh tokens in the store: {stored['mcp_rps']:.0f} req/s, {stored['ratio']:.0%} of the ceiling (before: {rows[2]['ratio']:.0%}); server CPU {stored['mcp_cpu_us']:.1f} us/request (before: {stored['mcp_cpu_us_before']:.1f})")
 print(f"cold start (exec → first initialize answered): median {out['cold_start_ms']['median']:.2f} ms (min {out['cold_start_ms']['min']:.2f}, max {out['cold_start_ms']['max']:.2f})")
 print(f"RSS: idle {out['idle_rss_kb']/1024:.1f} MiB, peak under load {out['peak_rss_kb']/1024:.1f} MiB (VmHWM); threads after load {out['threads_after_load']}")
 print(f"quickstart release binary, stripped: {out['binary_stripped_bytes']/1048576:.2f} MiB")
