@@ -160,3 +160,21 @@ fn the_http_head_corpus_gets_http_answers_or_a_close_and_the_server_keeps_servin
     assert_eq!(conn.get("/after").status, 200);
     server.stop();
 }
+
+#[test]
+fn the_cookie_corpus_finds_values_that_never_verify() {
+    let key = key();
+    for (path, bytes) in corpus("cookie") {
+        let text = String::from_utf8_lossy(&bytes);
+        let (name, headers) = text.split_once('\n').unwrap_or(("mcp_session", &text));
+        let mut request = Request::new("GET", "/authorize").with_header("Host", "localhost:8080");
+        for line in headers.lines() {
+            request = request.with_header("Cookie", line);
+        }
+        if let Some(value) = mcp_server::oauth::upstream::cookie(&request, name) {
+            assert!(!value.is_empty(), "{}", path.display());
+            assert!(key.verify("session", value).is_err(), "{}", path.display());
+            assert!(key.verify("signin", value).is_err(), "{}", path.display());
+        }
+    }
+}

@@ -1044,8 +1044,9 @@ fn set_cookie(config: &Config, base: &str, value: &str, max_age: u64) -> String 
     )
 }
 
-/// The value of cookie `name` in the request's `Cookie` header(s).
-fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+/// The value of cookie `name` in the request's `Cookie` header(s) (RFC 6265
+/// §5.4: `name=value` pairs separated by `;`). Public for the fuzz target.
+pub fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request
         .header_all("Cookie")
         .flat_map(|h| h.split(';'))
