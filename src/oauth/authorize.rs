@@ -175,7 +175,7 @@ fn decide(
     pending: &AuthorizationRequest,
 ) -> Result<Response, AuthorizeError> {
     let now = now();
-    let ip = request.remote_addr.ip().to_string();
+    let ip = config.client_ip(request).to_string();
     if request.method == "POST" {
         check_origin(config, request)?;
         login_form::check_csrf(&oauth.key, pending, params.get("csrf"), now)
