@@ -186,7 +186,7 @@ impl App {
         let mut mcp = self.mcp;
         if let Some(secret) = &config.signing_key {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
-            mcp.default_state_key(&SigningKey::from_secret(secret).mac("mcp-request-state", b""));
+            mcp.default_state_key(SigningKey::from_secret(secret).derive("mcp-request-state"));
         }
         let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
