@@ -10,8 +10,7 @@
 //!   simply "no session" and the request is served with defaults. Only an id the
 //!   client itself ended with `DELETE` gets `404`, as the spec requires; ended
 //!   ids are remembered in a bounded FIFO. A session remembers the negotiated
-//!   version, the log level, the client's capabilities and its resource
-//!   subscriptions, and is bound to the caller that created it (security best
+//!   version, the log level and the client's capabilities, and is bound to the caller that created it (security best
 //!   practices, "session hijacking"): another caller presenting the id sees no
 //!   session.
 //! * **Calls in flight**, keyed by request id, so that `notifications/cancelled`
@@ -47,8 +46,6 @@ pub const MAX_SESSIONS: usize = 10_000;
 pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 /// Ended session ids remembered (for the `404`) at most.
 pub const MAX_ENDED: usize = 10_000;
-/// Resource subscriptions per session at most.
-pub const MAX_SUBSCRIPTIONS: usize = 256;
 
 /// What a request can learn about its session.
 #[derive(Debug, Clone)]
@@ -79,7 +76,6 @@ struct Session {
     version: &'static str,
     log_level: LogLevel,
     client_capabilities: Value,
-    subscriptions: HashSet<String>,
     last_seen: Instant,
 }
 
@@ -160,7 +156,6 @@ impl State {
                 version,
                 log_level: LogLevel::DEFAULT,
                 client_capabilities,
-                subscriptions: HashSet::new(),
                 last_seen: now,
             },
         );
@@ -217,32 +212,6 @@ impl State {
         if let Some(s) = lock(&self.sessions).live.get_mut(id) {
             s.log_level = level;
         }
-    }
-
-    /// `resources/subscribe` (`on`) or `resources/unsubscribe` for a session.
-    /// `false` when the session already holds [`MAX_SUBSCRIPTIONS`].
-    pub fn subscribe(&self, id: &str, uri: &str, on: bool) -> bool {
-        let mut table = lock(&self.sessions);
-        let Some(s) = table.live.get_mut(id) else {
-            return true;
-        };
-        if !on {
-            s.subscriptions.remove(uri);
-            return true;
-        }
-        if s.subscriptions.len() >= MAX_SUBSCRIPTIONS && !s.subscriptions.contains(uri) {
-            return false;
-        }
-        s.subscriptions.insert(uri.to_string());
-        true
-    }
-
-    /// Whether a session is subscribed to `uri` (for tests and future update pushes).
-    pub fn is_subscribed(&self, id: &str, uri: &str) -> bool {
-        lock(&self.sessions)
-            .live
-            .get(id)
-            .is_some_and(|s| s.subscriptions.contains(uri))
     }
 
     // ── calls in flight (cancellation) ──
