@@ -12,8 +12,8 @@
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
 //! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
 //! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
-//! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds |
-//! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds |
+//! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
+//! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
 //! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
@@ -255,7 +255,11 @@ impl Config {
     }
 }
 
-/// A positive number of seconds, or the default when unset.
+/// The longest token lifetime accepted: 10 years. Far beyond any sensible
+/// TTL, and small enough that `now + ttl` can never overflow a `u64`.
+pub const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// A positive number of seconds up to [`MAX_TTL_SECS`], or the default when unset.
 fn seconds(
     get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
@@ -267,10 +271,12 @@ fn seconds(
             .trim()
             .parse::<u64>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| (1..=MAX_TTL_SECS).contains(n))
             .ok_or_else(|| ConfigError {
                 variable,
-                problem: format!("{v:?} is not a positive number of seconds"),
+                problem: format!(
+                    "{v:?} is not a number of seconds between 1 and {MAX_TTL_SECS} (10 years)"
+                ),
             }),
     }
 }
@@ -366,6 +372,22 @@ mod tests {
                 .variable,
             "MCP_ACCESS_TOKEN_TTL"
         );
+    }
+
+    #[test]
+    fn token_lifetimes_are_capped_so_now_plus_ttl_cannot_overflow() {
+        for variable in ["MCP_ACCESS_TOKEN_TTL", "MCP_REFRESH_TOKEN_TTL"] {
+            let huge = u64::MAX.to_string();
+            let e = Config::from_lookup(env(&[(variable, huge.as_str())])).unwrap_err();
+            assert_eq!(e.variable, variable);
+            let e = Config::from_lookup(env(&[(variable, "315360001")])).unwrap_err();
+            assert_eq!(e.variable, variable);
+            let ten_years = Config::from_lookup(env(&[(variable, "315360000")])).unwrap();
+            assert_eq!(
+                ten_years.access_token_ttl.max(ten_years.refresh_token_ttl),
+                MAX_TTL_SECS
+            );
+        }
     }
 
     #[test]

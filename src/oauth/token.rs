@@ -312,7 +312,7 @@ fn issue(
         scopes: scopes.clone(),
         audience: config.mcp_url(),
         issued_at: now,
-        expires_at: now + ttl,
+        expires_at: now.saturating_add(ttl),
         id: random_id(),
         family: family.clone(),
     };
@@ -342,7 +342,7 @@ pub fn revoke_family(oauth: &OAuth, family: &str, now: u64) -> Result<(), StoreE
     // `false` means it was revoked already: the same outcome.
     oauth
         .store
-        .insert_once(&family_key(family), now + longest)
+        .insert_once(&family_key(family), now.saturating_add(longest))
         .map(|_| ())
 }
 

@@ -1009,7 +1009,7 @@ fn binding(p: &AuthorizationRequest) -> String {
 /// renewed, else until it expires, else (no expiry, e.g. GitHub OAuth Apps) as
 /// long as our own refresh tokens live.
 fn token_ttl_end(token: &UpstreamToken, now: u64, config: Option<&Config>) -> u64 {
-    let ours = now + config.map_or(30 * 24 * 3600, |c| c.refresh_token_ttl);
+    let ours = now.saturating_add(config.map_or(30 * 24 * 3600, |c| c.refresh_token_ttl));
     match (
         &token.refresh_token,
         token.refresh_expires_at,
