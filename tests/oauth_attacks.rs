@@ -535,3 +535,17 @@ fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fai
     assert_eq!(right.status, 400, "{}", right.text());
     assert_eq!(json(&right)["error"], "invalid_grant");
 }
+
+#[test]
+fn a_response_formatted_with_debug_shows_no_header_values() {
+    // ARCHITECTURE invariant 3: a code in `Location` or a session in
+    // `Set-Cookie` must not leak through `{response:?}` (a log line, a failing
+    // assertion).
+    let response = mcp_server::http::Response::empty(302)
+        .with_header("Location", "https://app.example/cb?code=mcp_code.SECRET1")
+        .with_header("Set-Cookie", "__Host-mcp_session=SECRET2; Secure");
+    let shown = format!("{response:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("Location") && shown.contains("Set-Cookie"));
+    assert!(shown.contains("302"));
+}
