@@ -386,6 +386,32 @@ fn a_password_in_the_query_string_does_not_log_in() {
 }
 
 #[test]
+fn a_password_in_the_query_string_of_the_form_post_does_not_log_in() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let page = srv.get(&authorize(&srv, &client, &[]));
+    let fields = hidden_fields(&page.text());
+    let form = |password: &str| {
+        let mut all = fields.clone();
+        all.push(("password".into(), password.into()));
+        all.push(("action".into(), "allow".into()));
+        encode_pairs(all.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    };
+    let query = format!("/authorize?{}", encode_pairs([("password", PASSWORD)]));
+    // The right password in the query, a wrong one (or none) in the form.
+    for body in [form("guess"), form("")] {
+        let r = srv.post_form(&query, &body, &[]);
+        assert_eq!(r.status, 200, "the form again, not a code");
+        assert!(r.header("Location").is_none());
+        assert!(r.text().contains("Wrong password."));
+    }
+    // The form alone decides.
+    let r = srv.post_form(&query, &form(PASSWORD), &[]);
+    assert_eq!(r.status, 302);
+    assert!(redirect_params(&r).get("code").is_some());
+}
+
+#[test]
 fn a_forged_or_cross_site_form_post_is_refused() {
     let srv = Srv::start(password_app());
     let client = srv.register_public("c");

@@ -196,9 +196,10 @@ fn decide(
             ));
         }
     }
-    let mut credentials = Params::parse(&request.query).unwrap_or_default();
-    credentials.merge(params);
-    if let Some(sub) = oauth.provider.authenticate(request, &credentials) {
+    // The provider sees what was checked: the query on a GET, the form alone
+    // on a POST (a password in a POST's query string would end up in history
+    // and proxy logs, and nothing above validated that query).
+    if let Some(sub) = oauth.provider.authenticate(request, params) {
         return Ok(issue_code(config, oauth, pending, sub, now));
     }
     // Only a wrong password is a failure to count: a consent-only form (an

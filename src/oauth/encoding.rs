@@ -82,8 +82,8 @@ impl Params {
         self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
-    /// Adds the pairs of `other` whose names are not present yet (the
-    /// credentials a provider sees: query first, then form fields).
+    /// Adds the pairs of `other` whose names are not present yet (the trace
+    /// shows a request's query and form fields together).
     pub fn merge(&mut self, other: &Params) {
         for (n, v) in other.iter() {
             if self.get(n).is_none() {
