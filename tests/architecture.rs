@@ -78,7 +78,7 @@ const OUTBOUND: &[(&str, &str)] = &[
     ("src/oauth/cimd.rs", "ureq"),
     // The helper for tools' upstream calls and the IdP exchange ([20]–[21]).
     ("src/outbound.rs", "ureq"),
-    // Branch `redis`: the shared store's client.
+    // The shared state store's client (`--features redis`).
     ("src/oauth/redis_store.rs", "redis"),
 ];
 

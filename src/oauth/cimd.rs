@@ -13,7 +13,7 @@
 //! ```
 //!
 //! This module is one of the two places in the crate that make outbound
-//! requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
+//! HTTP requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
 //! operator), and the one that is an SSRF surface (the URL comes from anyone), so the fetch
 //! is fenced in: https only, no redirects, no proxy, a 5 s deadline, a 16 KiB
 //! body cap, and a resolver ([`PublicOnlyResolver`]) that refuses the whole
