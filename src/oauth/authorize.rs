@@ -224,9 +224,6 @@ fn decide(
                 retry_message.as_deref(),
             )
         }
-        LoginStep::Redirect(url) => Response::empty(302)
-            .with_header("Location", &url)
-            .with_header("Cache-Control", "no-store"),
         LoginStep::Respond(response) => response,
         LoginStep::Authenticated(sub) => issue_code(config, oauth, pending, sub, now),
     })

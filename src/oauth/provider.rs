@@ -107,9 +107,9 @@ pub enum LoginStep {
         /// e.g. "Wrong password."
         retry_message: Option<String>,
     },
-    /// 302 to this URL (an upstream identity provider).
-    Redirect(String),
-    /// Send this response as it is.
+    /// Send this response as it is: e.g. a 302 to an upstream identity
+    /// provider with the cookie that binds the sign-in to this browser
+    /// ([`super::upstream`]).
     Respond(Response),
     /// The user is known after all, from what only the challenge can see:
     /// the pending request, the key and the store (an upstream-IdP session
