@@ -348,9 +348,4 @@ impl McpServer {
     pub fn find_tool(&self, name: &str) -> Option<&Tool> {
         self.tool_index.get(name).and_then(|i| self.tools.get(*i))
     }
-
-    /// The server's memory between requests.
-    pub fn state(&self) -> &session::State {
-        &self.state
-    }
 }
