@@ -36,9 +36,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::logging::LogLevel;
+use crate::oauth::secret::random_bytes;
 
 /// Sessions kept at most; beyond it the least recently used one is forgotten.
 pub const MAX_SESSIONS: usize = 10_000;
@@ -113,25 +115,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// 32 bytes from the OS, base64url without padding (43 visible ASCII characters).
-pub fn random_id() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).ok()?;
-    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+/// 32 bytes from the OS, base64url without padding (43 visible ASCII
+/// characters). Panics, with a message, if the OS generator fails: an id
+/// without its random part would be guessable ([`random_bytes`]).
+fn random_id() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 impl State {
     // ── sessions ──
 
     /// Starts a session for `owner` (the caller's subject, if authenticated).
-    /// `None` if the OS had no randomness: the server then runs without one.
     pub fn create_session(
         &self,
         owner: Option<&str>,
         version: &'static str,
         client_capabilities: Value,
-    ) -> Option<String> {
-        let id = random_id()?;
+    ) -> String {
+        let id = random_id();
         let now = Instant::now();
         let mut table = lock(&self.sessions);
         if table.live.len() >= MAX_SESSIONS {
@@ -159,7 +160,7 @@ impl State {
                 last_seen: now,
             },
         );
-        Some(id)
+        id
     }
 
     /// What the session `id` is for this `owner`; refreshes its idle timer.
@@ -265,10 +266,7 @@ impl State {
     pub fn expect_answer(&self, owner: Option<&str>) -> (String, Receiver<Value>) {
         let n = self.next_request.fetch_add(1, Ordering::Relaxed);
         // The random part keeps ids unguessable, so that nobody else can answer for the client.
-        let id = format!(
-            "srv-{n}-{}",
-            random_id().unwrap_or_default().get(..12).unwrap_or("")
-        );
+        let id = format!("srv-{n}-{}", random_id().get(..12).unwrap_or(""));
         let (tx, rx) = channel();
         lock(&self.pending).insert(
             id.clone(),
@@ -337,9 +335,7 @@ mod tests {
     #[test]
     fn session_ids_are_visible_ascii_and_bound_to_their_owner() {
         let state = State::default();
-        let id = state
-            .create_session(Some("alice"), "2025-11-25", json!({}))
-            .unwrap();
+        let id = state.create_session(Some("alice"), "2025-11-25", json!({}));
         assert_eq!(id.len(), 43);
         assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
         assert!(matches!(state.lookup(&id, Some("alice")), Lookup::Live(_)));
