@@ -50,8 +50,8 @@ impl Params {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for piece in encoded.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            let name = decode(name)?;
-            let value = decode(value)?;
+            let name = percent_decode(name)?;
+            let value = percent_decode(value)?;
             if value.is_empty() {
                 continue;
             }
@@ -93,7 +93,9 @@ impl Params {
     }
 }
 
-fn decode(s: &str) -> Result<String, ParamsError> {
+/// Decodes one `application/x-www-form-urlencoded` value: `+` is a space,
+/// `%XX` a byte; the result must be UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Result<String, ParamsError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
