@@ -140,10 +140,13 @@ impl App {
             )
             .into());
         }
+        // MCP_SIGNING_KEY, built once: it signs tokens, and keys are derived
+        // from it for the store's seal and for 2026-07-28 requestState.
+        let configured_key = config.signing_key.as_ref().map(SigningKey::from_secret);
         let store = if self.without_auth {
             None
         } else {
-            Some(state_store(self.store, &config)?)
+            Some(state_store(self.store, &config, configured_key.as_ref())?)
         };
         let server = Server::bind((config.host.as_str(), config.port), config.limits.clone())?;
         let addr = server.local_addr()?;
@@ -160,7 +163,7 @@ impl App {
                 settings.required_scopes = required;
             }
             Some(OAuth {
-                key: signing_key(&config),
+                key: signing_key(configured_key.clone()),
                 provider: self
                     .provider
                     .unwrap_or_else(|| Box::new(SingleUserProvider::new())),
@@ -184,9 +187,9 @@ impl App {
             crate::log::event(severity, &oauth.provider.describe());
         }
         let mut mcp = self.mcp;
-        if let Some(secret) = &config.signing_key {
+        if let Some(key) = &configured_key {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
-            mcp.default_state_key(&SigningKey::from_secret(secret).mac("mcp-request-state", b""));
+            mcp.default_state_key(key.derive("mcp-request-state"));
         }
         let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
@@ -227,10 +230,11 @@ impl App {
 fn state_store(
     given: Option<Arc<dyn Store>>,
     config: &Config,
+    signing_key: Option<&SigningKey>,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     match given {
         Some(store) => Ok(store),
-        None => crate::oauth::store::open(config),
+        None => crate::oauth::store::open_with_key(config, signing_key),
     }
 }
 
@@ -281,9 +285,9 @@ fn stop_on_signals(_handle: ShutdownHandle, _grace: Duration) -> Result<(), Box<
 
 /// The key from `MCP_SIGNING_KEY`, or a random one and a warning saying what
 /// that costs.
-fn signing_key(config: &Config) -> SigningKey {
-    match &config.signing_key {
-        Some(secret) => SigningKey::from_secret(secret),
+fn signing_key(configured: Option<SigningKey>) -> SigningKey {
+    match configured {
+        Some(key) => key,
         None => {
             crate::log::event(
                 "WARNING",

@@ -12,10 +12,11 @@
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
 //! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
 //! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
-//! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds |
-//! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds |
+//! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
+//! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
+//! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
 //! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
@@ -24,12 +25,24 @@
 //! lets an attacker make it advertise their own authorization server. So the
 //! issuer and the resource come from configuration only.
 //!
+//! # The client address behind a proxy
+//! The sign-in lock-out and the registration rate limit count per client
+//! address ([`Config::client_ip`]). On Cloud Run every connection comes from
+//! Google's front end, so the socket's peer address names the proxy, and one
+//! attacker's wrong passwords would lock the form for everyone. The front end
+//! *appends* the address it received the request from to `X-Forwarded-For`,
+//! so the **last** entry is the one a client cannot choose; the entries before
+//! it are whatever the client sent. We therefore read the last entry, and only
+//! when `MCP_TRUST_PROXY=1` (the default when `K_SERVICE` says we run on Cloud
+//! Run). Without a trusted proxy the header is ignored: anyone can send it.
+//!
 //! # Where this sits
 //! Read once at start-up by [`crate::App`]; everything else gets a `&Config`.
 
 use std::fmt;
+use std::net::IpAddr;
 
-use crate::http::Limits;
+use crate::http::{Limits, Request};
 use crate::oauth::secret::Secret;
 
 /// Server configuration. Build it with [`Config::from_env`] or [`Config::local`].
@@ -64,6 +77,10 @@ pub struct Config {
     /// it. `None`: in this process's memory. A secret, since the URL may hold
     /// the Redis password.
     pub redis_url: Option<Secret>,
+    /// `MCP_TRUST_PROXY`: a proxy that appends the client's address to
+    /// `X-Forwarded-For` is in front (Cloud Run's front end). Default: `true`
+    /// when `K_SERVICE` is set, else `false`. See [`Config::client_ip`].
+    pub trust_proxy: bool,
 }
 
 /// A configuration variable that could not be used.
@@ -100,6 +117,7 @@ impl Config {
             client_id: None,
             client_secret: None,
             redis_url: None,
+            trust_proxy: false,
         }
     }
 
@@ -178,6 +196,17 @@ impl Config {
             }
             config.redis_url = Some(Secret::new(url));
         }
+        config.trust_proxy = match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
+            None | Some("") => get("K_SERVICE").is_some(),
+            Some("1" | "true") => true,
+            Some("0" | "false") => false,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "MCP_TRUST_PROXY",
+                    problem: format!("{other:?} is not 1 or 0"),
+                });
+            }
+        };
         Ok(config)
     }
 
@@ -197,6 +226,25 @@ impl Config {
         rest.split('/').next().unwrap_or(rest)
     }
 
+    /// The address of the client that sent `request`, for the per-address
+    /// limits (sign-in lock-out, registration rate).
+    ///
+    /// Behind a trusted proxy ([`Config::trust_proxy`]) it is the **last**
+    /// `X-Forwarded-For` entry: the one the proxy appended. Earlier entries
+    /// come from the client and are never read. Otherwise, or when that entry
+    /// is not an IP address, it is the socket's peer address.
+    pub fn client_ip(&self, request: &Request) -> IpAddr {
+        let forwarded = || {
+            let last_header = request.header_all("X-Forwarded-For").last()?;
+            let last_entry = last_header.rsplit(',').next()?.trim();
+            last_entry.parse::<IpAddr>().ok()
+        };
+        match self.trust_proxy.then(forwarded).flatten() {
+            Some(ip) => ip,
+            None => request.remote_addr.ip(),
+        }
+    }
+
     /// Whether the bind address is a loopback address (only then may the MCP
     /// endpoint be served without authorization).
     pub fn binds_loopback(&self) -> bool {
@@ -207,7 +255,11 @@ impl Config {
     }
 }
 
-/// A positive number of seconds, or the default when unset.
+/// The longest token lifetime accepted: 10 years. Far beyond any sensible
+/// TTL, and small enough that `now + ttl` can never overflow a `u64`.
+pub const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
+
+/// A positive number of seconds up to [`MAX_TTL_SECS`], or the default when unset.
 fn seconds(
     get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
@@ -219,10 +271,12 @@ fn seconds(
             .trim()
             .parse::<u64>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| (1..=MAX_TTL_SECS).contains(n))
             .ok_or_else(|| ConfigError {
                 variable,
-                problem: format!("{v:?} is not a positive number of seconds"),
+                problem: format!(
+                    "{v:?} is not a number of seconds between 1 and {MAX_TTL_SECS} (10 years)"
+                ),
             }),
     }
 }
@@ -321,6 +375,22 @@ mod tests {
     }
 
     #[test]
+    fn token_lifetimes_are_capped_so_now_plus_ttl_cannot_overflow() {
+        for variable in ["MCP_ACCESS_TOKEN_TTL", "MCP_REFRESH_TOKEN_TTL"] {
+            let huge = u64::MAX.to_string();
+            let e = Config::from_lookup(env(&[(variable, huge.as_str())])).unwrap_err();
+            assert_eq!(e.variable, variable);
+            let e = Config::from_lookup(env(&[(variable, "315360001")])).unwrap_err();
+            assert_eq!(e.variable, variable);
+            let ten_years = Config::from_lookup(env(&[(variable, "315360000")])).unwrap();
+            assert_eq!(
+                ten_years.access_token_ttl.max(ten_years.refresh_token_ttl),
+                MAX_TTL_SECS
+            );
+        }
+    }
+
+    #[test]
     fn redis_url_is_a_secret_and_must_be_redis() {
         let c =
             Config::from_lookup(env(&[("REDIS_URL", "redis://:pw-1234@10.0.0.3:6379/1")])).unwrap();
@@ -333,6 +403,39 @@ mod tests {
             Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")])).unwrap_err();
         assert_eq!(e.variable, "REDIS_URL");
         assert!(!e.to_string().contains("pw-1234"));
+    }
+
+    #[test]
+    fn the_proxy_is_trusted_on_cloud_run_or_when_asked() {
+        let trust = |pairs: &[(&str, &str)]| Config::from_lookup(env(pairs)).unwrap().trust_proxy;
+        assert!(!trust(&[]));
+        assert!(trust(&[("K_SERVICE", "my-service")]));
+        assert!(trust(&[("MCP_TRUST_PROXY", "1")]));
+        assert!(!trust(&[
+            ("K_SERVICE", "my-service"),
+            ("MCP_TRUST_PROXY", "0")
+        ]));
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_TRUST_PROXY", "yes")]))
+                .unwrap_err()
+                .variable,
+            "MCP_TRUST_PROXY"
+        );
+    }
+
+    #[test]
+    fn the_client_address_is_the_last_forwarded_entry_only_behind_a_trusted_proxy() {
+        let request = Request::new("POST", "/authorize")
+            .with_header("X-Forwarded-For", "6.6.6.6")
+            .with_header("X-Forwarded-For", "1.2.3.4, 203.0.113.7");
+        let mut config = Config::local(0);
+        assert_eq!(config.client_ip(&request).to_string(), "127.0.0.1");
+        config.trust_proxy = true;
+        assert_eq!(config.client_ip(&request).to_string(), "203.0.113.7");
+        let garbage = Request::new("POST", "/authorize").with_header("X-Forwarded-For", "x");
+        assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
+        let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
+        assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
     }
 
     #[test]

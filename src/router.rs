@@ -62,7 +62,7 @@ fn answer(shared: &Arc<Shared>, request: Request) -> Response {
             Some(oauth),
         ) => discovery::authorization_server(config, oauth),
         // ── Registration (RFC 7591; CIMD and operator clients need none) ──
-        ("POST", "/register", Some(oauth)) => register::handle(oauth, &request),
+        ("POST", "/register", Some(oauth)) => register::handle(config, oauth, &request),
         // ── PKCE challenge: authorize, login/consent form ──
         ("GET" | "POST", "/authorize", Some(oauth)) => authorize::handle(config, oauth, &request),
         // ── Upstream IdP branch: the provider's own routes (e.g. /auth/github/callback) ──

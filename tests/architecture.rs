@@ -78,7 +78,7 @@ const OUTBOUND: &[(&str, &str)] = &[
     ("src/oauth/cimd.rs", "ureq"),
     // The helper for tools' upstream calls and the IdP exchange ([20]–[21]).
     ("src/outbound.rs", "ureq"),
-    // Branch `redis`: the shared store's client.
+    // The shared state store's client (`--features redis`).
     ("src/oauth/redis_store.rs", "redis"),
 ];
 
@@ -191,7 +191,7 @@ fn endpoint_modules_do_not_call_each_other() {
 /// `Bearer` challenge is written only by `bearer::challenge` (and the `Basic`
 /// one of a 401 `invalid_client` by `error::TokenError`); a redirect to
 /// the client's `redirect_uri` only by `error::redirect_to_client` (the
-/// other `Location` writers send the browser to the IdP, `[16]`, and back to
+/// other `Location` writer, `upstream`, sends the browser to the IdP, `[16]`, and back to
 /// `/authorize`, `[22]`).
 #[test]
 fn each_error_channel_has_one_writer() {
@@ -204,13 +204,14 @@ fn each_error_channel_has_one_writer() {
         "a WWW-Authenticate challenge outside bearer.rs/error.rs:\n{}",
         found.join("\n")
     );
-    // authorize.rs: to the IdP ([16]); upstream.rs: back to /authorize ([22]).
+    // error.rs: back to the client; upstream.rs: to the IdP ([16]) and back
+    // to /authorize ([22]).
     let found = offenders(&[".with_header(\"Location\""], |f| {
-        f == "src/oauth/error.rs" || f == "src/oauth/authorize.rs" || f == "src/oauth/upstream.rs"
+        f == "src/oauth/error.rs" || f == "src/oauth/upstream.rs"
     });
     assert!(
         found.is_empty(),
-        "a Location header outside error.rs/authorize.rs:\n{}",
+        "a Location header outside error.rs/upstream.rs:\n{}",
         found.join("\n")
     );
 }

@@ -167,7 +167,7 @@ fn server_discover_says_versions_capabilities_and_identity() {
     );
     assert_eq!(
         r.json()["result"]["capabilities"],
-        json!({"tools": {}, "resources": {"subscribe": true}, "prompts": {}, "completions": {}, "logging": {}})
+        json!({"tools": {}, "resources": {}, "prompts": {}, "completions": {}, "logging": {}})
     );
     assert!(r.json()["result"].get("resultType").is_none());
 }

@@ -164,8 +164,21 @@ fn unknown_resources_are_32002_and_failures_32603() {
 }
 
 #[test]
-fn subscriptions_are_recorded_in_the_session() {
+fn legacy_subscribe_is_accepted_but_not_declared() {
     let srv = server();
+    // No update can reach a 2025-11-25 client (GET /mcp is 405), so the
+    // capability is not promised; the call itself still succeeds.
+    let r = rpc(
+        &srv,
+        &[],
+        &req(
+            1,
+            "initialize",
+            json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                                     "clientInfo": {"name": "t", "version": "0"}}),
+        ),
+    );
+    assert_eq!(r.json()["result"]["capabilities"]["resources"], json!({}));
     let session = initialize(&srv, json!({}));
     let s = [("Mcp-Session-Id", session.as_str())];
     let r = rpc(

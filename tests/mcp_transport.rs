@@ -75,7 +75,7 @@ fn capabilities_name_only_what_is_registered() {
     let r = rpc(&srv, &[], &init("2025-11-25"));
     assert_eq!(
         r.json()["result"]["capabilities"],
-        json!({"tools": {}, "resources": {"subscribe": true}, "prompts": {}, "completions": {}, "logging": {}})
+        json!({"tools": {}, "resources": {}, "prompts": {}, "completions": {}, "logging": {}})
     );
 }
 

@@ -298,6 +298,84 @@ fn password_guessing_is_slowed_then_locked_out() {
     assert!(r.header("Location").is_none());
 }
 
+/// [`password_app`] behind a proxy, as on Cloud Run: `trust_proxy` on or off.
+fn proxied_app(trust_proxy: bool) -> App {
+    let mut config = Config::local(0);
+    config.trust_proxy = trust_proxy;
+    password_app().config(config)
+}
+
+/// Plays the browser like `Srv::login`, with the form POST arriving through a
+/// proxy that sent this `X-Forwarded-For`.
+fn login_via(srv: &Srv, target: &str, password: &str, forwarded_for: &str) -> u16 {
+    let page = srv.get(target);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let mut fields = hidden_fields(&page.text());
+    fields.push(("password".into(), password.into()));
+    fields.push(("action".into(), "allow".into()));
+    let body = encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    srv.post_form("/authorize", &body, &[("X-Forwarded-For", forwarded_for)])
+        .status
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_lock_out() {
+    let srv = Srv::start(proxied_app(true));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    // The attacker varies the entries it controls (all but the last); the
+    // proxy's entry, the last, is what is counted.
+    for attempt in 1..=5 {
+        let sent = format!("10.0.0.{attempt}, 203.0.113.7");
+        assert_eq!(login_via(&srv, &target, "guess", &sent), 200);
+    }
+    assert_eq!(login_via(&srv, &target, PASSWORD, "203.0.113.7"), 429);
+    assert_eq!(
+        login_via(&srv, &target, PASSWORD, "198.51.100.9, 203.0.113.7"),
+        429,
+        "the first entry is the client's to choose and is never read"
+    );
+    // Someone else behind the same proxy (the same socket address) signs in.
+    assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 302);
+}
+
+#[test]
+fn without_a_trusted_proxy_a_spoofed_forwarded_for_is_ignored() {
+    let srv = Srv::start(proxied_app(false));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    for attempt in 1..=5 {
+        let spoofed = format!("203.0.113.{attempt}");
+        assert_eq!(login_via(&srv, &target, "guess", &spoofed), 200);
+    }
+    assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 429);
+}
+
+#[test]
+fn behind_a_trusted_proxy_registration_is_rate_limited_per_forwarded_address() {
+    let srv = Srv::start(proxied_app(true));
+    let body =
+        serde_json::json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"})
+            .to_string();
+    let register = |forwarded_for: &str| {
+        srv.send(
+            "POST",
+            "/register",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Forwarded-For", forwarded_for),
+            ],
+            body.as_bytes(),
+        )
+        .status
+    };
+    for _ in 0..60 {
+        assert_eq!(register("203.0.113.7"), 201);
+    }
+    assert_eq!(register("203.0.113.7"), 429);
+    assert_eq!(register("198.51.100.9"), 201);
+}
+
 #[test]
 fn a_password_in_the_query_string_does_not_log_in() {
     let srv = Srv::start(password_app());
@@ -305,6 +383,32 @@ fn a_password_in_the_query_string_does_not_log_in() {
     let r = srv.get(&authorize(&srv, &client, &[("password", Some(PASSWORD))]));
     assert_eq!(r.status, 200, "the form, not a code");
     assert!(r.header("Location").is_none());
+}
+
+#[test]
+fn a_password_in_the_query_string_of_the_form_post_does_not_log_in() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let page = srv.get(&authorize(&srv, &client, &[]));
+    let fields = hidden_fields(&page.text());
+    let form = |password: &str| {
+        let mut all = fields.clone();
+        all.push(("password".into(), password.into()));
+        all.push(("action".into(), "allow".into()));
+        encode_pairs(all.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    };
+    let query = format!("/authorize?{}", encode_pairs([("password", PASSWORD)]));
+    // The right password in the query, a wrong one (or none) in the form.
+    for body in [form("guess"), form("")] {
+        let r = srv.post_form(&query, &body, &[]);
+        assert_eq!(r.status, 200, "the form again, not a code");
+        assert!(r.header("Location").is_none());
+        assert!(r.text().contains("Wrong password."));
+    }
+    // The form alone decides.
+    let r = srv.post_form(&query, &form(PASSWORD), &[]);
+    assert_eq!(r.status, 302);
+    assert!(redirect_params(&r).get("code").is_some());
 }
 
 #[test]
@@ -456,4 +560,18 @@ fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fai
     let right = srv.redeem(&client_id, &code);
     assert_eq!(right.status, 400, "{}", right.text());
     assert_eq!(json(&right)["error"], "invalid_grant");
+}
+
+#[test]
+fn a_response_formatted_with_debug_shows_no_header_values() {
+    // ARCHITECTURE invariant 3: a code in `Location` or a session in
+    // `Set-Cookie` must not leak through `{response:?}` (a log line, a failing
+    // assertion).
+    let response = mcp_server::http::Response::empty(302)
+        .with_header("Location", "https://app.example/cb?code=mcp_code.SECRET1")
+        .with_header("Set-Cookie", "__Host-mcp_session=SECRET2; Secure");
+    let shown = format!("{response:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("Location") && shown.contains("Set-Cookie"));
+    assert!(shown.contains("302"));
 }

@@ -267,14 +267,17 @@ impl Response {
 }
 
 impl fmt::Debug for Response {
+    /// Never prints header values, as for [`Request`]: `Location` carries
+    /// authorization codes and `Set-Cookie` signed sessions.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let body = match &self.body {
             Body::Bytes(b) => format!("{} bytes", b.len()),
             Body::Deferred(_) => "deferred".to_string(),
         };
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("Response")
             .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("headers", &names)
             .field("body", &body)
             .finish()
     }

@@ -16,7 +16,7 @@
 //! | `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list` | both | one page; `nextCursor` if more (`server/utilities/pagination`) |
 //! | `tools/call` | both | the tool's result; a failing tool is `isError: true`; unknown tool `-32602`; 2026: `input_required` while the tool waits for answers |
 //! | `resources/read` | both | `contents`; unknown URI `-32002` (2025), `-32602` (2026) |
-//! | `resources/subscribe`, `resources/unsubscribe` | 2025 | `{}` (recorded in the session) |
+//! | `resources/subscribe`, `resources/unsubscribe` | 2025 | `{}` for a known URI, nothing recorded: no update can reach a 2025 client (no GET stream), so `resources.subscribe` is not declared to it |
 //! | `prompts/get` | both | `messages`; unknown prompt or missing argument `-32602`; 2026: `input_required` as for tools |
 //! | `completion/complete` | both | `{completion: {values, total, hasMore}}` |
 //! | `subscriptions/listen` | 2026 | a stream of change notifications ([`crate::mcp::subscriptions`]) |
@@ -140,8 +140,8 @@ pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
             ex.server.templates.iter().map(|t| t.to_json()),
         ),
         "resources/read" => read_resource(ex, params),
-        "resources/subscribe" if !modern => subscribe(ex, params, true),
-        "resources/unsubscribe" if !modern => subscribe(ex, params, false),
+        "resources/subscribe" if !modern => subscribe(ex, params),
+        "resources/unsubscribe" if !modern => subscribe(ex, params),
         // ── Prompts and completion ──
         "prompts/list" => list(
             ex.server,
@@ -199,7 +199,13 @@ pub fn capabilities(server: &McpServer, modern: bool) -> Value {
     capabilities.insert("tools".into(), list_changed());
     if !server.resources.is_empty() || !server.templates.is_empty() {
         let mut resources = list_changed();
-        resources["subscribe"] = true.into();
+        // Updates reach only a modern client, on its `subscriptions/listen`
+        // stream. A legacy client would need a GET stream, which we do not
+        // offer (GET is 405): its `resources/subscribe` is accepted as a
+        // no-op, but the capability is not declared.
+        if modern {
+            resources["subscribe"] = true.into();
+        }
         capabilities.insert("resources".into(), resources);
     }
     if !server.prompts.is_empty() {
@@ -419,17 +425,11 @@ fn read_resource(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value
     }
 }
 
-fn subscribe(ex: &Exchange<'_>, params: &Map<String, Value>, on: bool) -> Result<Value, RpcError> {
+/// `resources/subscribe` and `unsubscribe` (2025): checked, then a no-op.
+fn subscribe(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
     let uri = uri_param(params)?;
     if find_resource(ex.server, uri).is_none() {
         return Err(not_found(ex, uri));
-    }
-    if let Some(id) = ex.session_id()
-        && !ex.server.state.subscribe(id, uri, on)
-    {
-        return Err(RpcError::invalid_params(
-            "Invalid params: too many subscriptions in this session",
-        ));
     }
     Ok(json!({}))
 }

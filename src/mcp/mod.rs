@@ -90,6 +90,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::oauth::tokens::SigningKey;
+
 pub use content::{Content, ResourceBody, ResourceContents};
 pub use logging::LogLevel;
 pub use prompts::{Prompt, PromptError, PromptMessage, PromptRequest};
@@ -147,7 +149,7 @@ pub struct McpServer {
     pub(crate) cache_ttl: Duration,
     pub(crate) announces_list_changes: bool,
     /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
-    pub(crate) state_key: Vec<u8>,
+    pub(crate) state_key: SigningKey,
     /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
     state_key_chosen: bool,
     pub(crate) state: session::State,
@@ -185,9 +187,9 @@ impl McpServer {
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
             cache_ttl: DEFAULT_CACHE_TTL,
             announces_list_changes: false,
-            // Without randomness from the OS the key stays empty, and a call
-            // that needs a `requestState` fails with an internal error.
-            state_key: random_key().unwrap_or_default(),
+            // Random per process, as for OAuth tokens: without randomness from
+            // the OS this panics rather than seal with a guessable key.
+            state_key: SigningKey::generate(),
             state_key_chosen: false,
             state: session::State::default(),
             hub: Arc::default(),
@@ -308,17 +310,24 @@ impl McpServer {
     /// accepts what another sealed), else random per process, which is right
     /// for one instance: a retry that reaches an instance with another key is
     /// refused. Give at least 32 random bytes.
+    ///
+    /// # Panics
+    /// If `secret` is shorter than 32 bytes: a short key would let anyone forge
+    /// a `requestState`, so the server refuses to start with one.
     pub fn request_state_secret(mut self, secret: &[u8]) -> McpServer {
-        self.state_key = secret.to_vec();
+        if secret.len() < 32 {
+            panic!("request_state_secret: give at least 32 random bytes");
+        }
+        self.state_key = SigningKey::from_bytes(secret);
         self.state_key_chosen = true;
         self
     }
 
     /// Uses `key` for `requestState` unless the application chose one
     /// ([`crate::App`] derives it from `MCP_SIGNING_KEY`).
-    pub(crate) fn default_state_key(&mut self, key: &[u8]) {
+    pub(crate) fn default_state_key(&mut self, key: SigningKey) {
         if !self.state_key_chosen {
-            self.state_key = key.to_vec();
+            self.state_key = key;
         }
     }
 
@@ -339,16 +348,4 @@ impl McpServer {
     pub fn find_tool(&self, name: &str) -> Option<&Tool> {
         self.tool_index.get(name).and_then(|i| self.tools.get(*i))
     }
-
-    /// The server's memory between requests.
-    pub fn state(&self) -> &session::State {
-        &self.state
-    }
-}
-
-/// 32 random bytes from the OS.
-fn random_key() -> Option<Vec<u8>> {
-    let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key).ok()?;
-    Some(key)
 }

@@ -62,10 +62,14 @@
 //! sealed with HMAC-SHA256:
 //!
 //! ```text
-//! base64url(JSON {"m": method, "t": tool or prompt name, "a": SHA-256 of the arguments,
-//!                 "p": the caller's subject, "exp": unix seconds, "answers": {…}})
-//! "." base64url(HMAC-SHA256(key, first part))
+//! "mcp_state." base64url(JSON {"m": method, "t": tool or prompt name,
+//!                              "a": SHA-256 of the arguments, "p": the caller's subject,
+//!                              "exp": unix seconds, "answers": {…}})
+//! "." base64url(HMAC-SHA256(key, …))
 //! ```
+//!
+//! That is the format of every signed token: [`SigningKey::sign`] and
+//! [`SigningKey::verify`] (constant-time) do the work, with kind `mcp_state`.
 //!
 //! A state that fails the MAC, has expired ([`STATE_TTL`]), or belongs to
 //! another call or another caller is refused with `-32602`. The answers are
@@ -88,7 +92,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -96,6 +100,7 @@ use super::dispatch::Exchange;
 use super::jsonrpc::RpcError;
 use super::modern;
 use super::session::CallGuard;
+use crate::oauth::tokens::{SigningKey, VerifyError};
 
 /// How long a `requestState` stays valid: the user has this long to answer.
 pub const STATE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -188,14 +193,10 @@ impl Binding {
         Binding {
             method: method.to_string(),
             target: target.to_string(),
-            arguments: b64(&digest),
+            arguments: URL_SAFE_NO_PAD.encode(digest),
             principal: principal.unwrap_or("").to_string(),
         }
     }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn unix_now() -> u64 {
@@ -204,48 +205,29 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn mac(key: &[u8], data: &[u8]) -> Option<Hmac<Sha256>> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
-    m.update(data);
-    Some(m)
-}
+/// The kind of token a `requestState` is ([`SigningKey::sign`]).
+const STATE_KIND: &str = "mcp_state";
 
 /// Seals the answers of this round into a `requestState`.
-pub fn seal(
-    key: &[u8],
-    binding: &Binding,
-    answers: &Map<String, Value>,
-    now: u64,
-) -> Option<String> {
+pub fn seal(key: &SigningKey, binding: &Binding, answers: &Map<String, Value>, now: u64) -> String {
     let payload = json!({
         "m": binding.method, "t": binding.target, "a": binding.arguments, "p": binding.principal,
         "exp": now + STATE_TTL.as_secs(), "answers": answers,
     });
-    let body = b64(payload.to_string().as_bytes());
-    let tag = mac(key, body.as_bytes())?.finalize().into_bytes();
-    Some(format!("{body}.{}", b64(&tag)))
+    key.sign(STATE_KIND, &payload)
 }
 
 /// Opens a `requestState`: its answers, or why it is refused.
 pub fn open(
-    key: &[u8],
+    key: &SigningKey,
     binding: &Binding,
     state: &str,
     now: u64,
 ) -> Result<Map<String, Value>, &'static str> {
-    let (body, tag) = state.split_once('.').ok_or("malformed")?;
-    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let tag = engine.decode(tag).map_err(|_| "malformed")?;
-    mac(key, body.as_bytes())
-        .ok_or("no key")?
-        // Constant time: the comparison must not tell a forger how close he got.
-        .verify_slice(&tag)
-        .map_err(|_| "bad signature")?;
-    let payload: Value = engine
-        .decode(body)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or("malformed")?;
+    let payload = key.verify(STATE_KIND, state).map_err(|e| match e {
+        VerifyError::BadSignature => "bad signature",
+        _ => "malformed",
+    })?;
     let field = |k: &str| payload.get(k).and_then(Value::as_str).unwrap_or("");
     if field("m") != binding.method
         || field("t") != binding.target
@@ -281,7 +263,7 @@ impl Round {
     /// Reads `inputResponses` and `requestState` from the call's params.
     /// Errors are `-32602`: an unreadable or forged state, malformed responses.
     pub fn start(
-        key: &[u8],
+        key: &SigningKey,
         binding: Binding,
         params: &Map<String, Value>,
     ) -> Result<Round, RpcError> {
@@ -372,7 +354,7 @@ impl Round {
 
     /// After the handler: `None` if it completed without asking anything new;
     /// otherwise the interim result (or the error) that answers the call.
-    pub fn interim(&self, key: &[u8]) -> Option<Result<Value, RpcError>> {
+    pub fn interim(&self, key: &SigningKey) -> Option<Result<Value, RpcError>> {
         if let Some(e) = self.failure.borrow().clone() {
             return Some(Err(e));
         }
@@ -380,12 +362,7 @@ impl Round {
         if asked.is_empty() {
             return None;
         }
-        let Some(state) = seal(key, &self.binding, &self.used.borrow(), unix_now()) else {
-            return Some(Err(RpcError::new(
-                super::jsonrpc::INTERNAL_ERROR,
-                "Internal error: no key to seal requestState",
-            )));
-        };
+        let state = seal(key, &self.binding, &self.used.borrow(), unix_now());
         Some(Ok(json!({
             "resultType": "input_required",
             "inputRequests": Value::Object(asked.clone()),
@@ -489,7 +466,9 @@ impl ClientInput<'_> {
 mod tests {
     use super::*;
 
-    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(b"0123456789abcdef0123456789abcdef")
+    }
 
     fn binding() -> Binding {
         Binding::new("tools/call", "t", &json!({"a": 1}), Some("alice"))
@@ -508,37 +487,52 @@ mod tests {
     fn sealed_state_opens_only_for_its_call_caller_key_and_time() {
         let mut answers = Map::new();
         answers.insert("k".into(), json!({"action": "accept"}));
-        let state = seal(KEY, &binding(), &answers, 1000).unwrap();
-        assert_eq!(open(KEY, &binding(), &state, 1001), Ok(answers));
+        let state = seal(&key(), &binding(), &answers, 1000);
+        assert_eq!(open(&key(), &binding(), &state, 1001), Ok(answers));
         assert_eq!(
-            open(b"another key", &binding(), &state, 1001),
+            open(&SigningKey::generate(), &binding(), &state, 1001),
             Err("bad signature")
         );
         let other_args = Binding::new("tools/call", "t", &json!({"a": 2}), Some("alice"));
         assert_eq!(
-            open(KEY, &other_args, &state, 1001),
+            open(&key(), &other_args, &state, 1001),
             Err("issued for another request")
         );
         let mallory = Binding::new("tools/call", "t", &json!({"a": 1}), Some("mallory"));
         assert_eq!(
-            open(KEY, &mallory, &state, 1001),
+            open(&key(), &mallory, &state, 1001),
             Err("issued to another caller")
         );
         let late = 1000 + STATE_TTL.as_secs();
-        assert_eq!(open(KEY, &binding(), &state, late), Err("expired"));
-        // One changed character anywhere breaks the seal.
-        let (body, tag) = state.split_once('.').unwrap();
+        assert_eq!(open(&key(), &binding(), &state, late), Err("expired"));
+        // One changed character in the body breaks the seal.
+        let (kind, rest) = state.split_once('.').unwrap();
+        let (body, tag) = rest.split_once('.').unwrap();
+        assert_eq!(kind, "mcp_state");
         let mut forged = body.to_string();
         forged.replace_range(0..1, if body.starts_with('e') { "f" } else { "e" });
-        assert!(open(KEY, &binding(), &format!("{forged}.{tag}"), 1001).is_err());
-        assert_eq!(open(KEY, &binding(), "garbage", 1001), Err("malformed"));
+        assert_eq!(
+            open(&key(), &binding(), &format!("{kind}.{forged}.{tag}"), 1001),
+            Err("bad signature")
+        );
+        // An OAuth token signed with the same key is not a requestState.
+        let token = key().sign("mcp_access", &json!({}));
+        assert_eq!(open(&key(), &binding(), &token, 1001), Err("malformed"));
+        assert_eq!(open(&key(), &binding(), "garbage", 1001), Err("malformed"));
+    }
+
+    #[test]
+    #[should_panic(expected = "at least 32 random bytes")]
+    fn an_empty_or_short_request_state_secret_is_refused() {
+        // An empty HMAC key is a key anyone can sign with: fail closed.
+        let _ = crate::McpServer::new("x").request_state_secret(b"");
     }
 
     #[test]
     fn a_round_asks_answers_and_carries_answers_forward() {
         let caps = envelope(json!({"elicitation": {}, "sampling": {}}));
         let params = Map::new();
-        let round = Round::start(KEY, binding(), &params).unwrap();
+        let round = Round::start(&key(), binding(), &params).unwrap();
         let q = json!({"message": "?"});
         assert_eq!(
             round.ask(
@@ -560,7 +554,7 @@ mod tests {
             ),
             Err(AskError::InputRequired)
         );
-        let interim = round.interim(KEY).unwrap().unwrap();
+        let interim = round.interim(&key()).unwrap().unwrap();
         assert_eq!(interim["resultType"], "input_required");
         assert_eq!(
             interim["inputRequests"],
@@ -575,7 +569,7 @@ mod tests {
             "inputResponses".into(),
             json!({"elicitation-1": {"action": "accept", "content": {"x": 1}}, "extra": 5}),
         );
-        let round = Round::start(KEY, binding(), &params).unwrap();
+        let round = Round::start(&key(), binding(), &params).unwrap();
         assert_eq!(
             round.ask(
                 &caps,
@@ -597,7 +591,7 @@ mod tests {
                 )
                 .is_err()
         );
-        let interim = round.interim(KEY).unwrap().unwrap();
+        let interim = round.interim(&key()).unwrap().unwrap();
         assert_eq!(interim["inputRequests"].as_object().unwrap().len(), 1);
 
         // Round 3 answers the sampling; the elicitation comes from the state.
@@ -607,7 +601,7 @@ mod tests {
             "inputResponses".into(),
             json!({"s": {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}}),
         );
-        let round = Round::start(KEY, binding(), &params).unwrap();
+        let round = Round::start(&key(), binding(), &params).unwrap();
         assert!(
             round
                 .ask(
@@ -630,23 +624,23 @@ mod tests {
                 )
                 .is_ok()
         );
-        assert!(round.interim(KEY).is_none());
+        assert!(round.interim(&key()).is_none());
     }
 
     #[test]
     fn undeclared_capabilities_and_bad_answers_fail_the_call() {
-        let round = Round::start(KEY, binding(), &Map::new()).unwrap();
+        let round = Round::start(&key(), binding(), &Map::new()).unwrap();
         let none = envelope(json!({}));
         assert!(matches!(
             round.ask(&none, None, Kind::Roots, "roots/list", json!({})),
             Err(AskError::Client(_))
         ));
-        let e = round.interim(KEY).unwrap().unwrap_err();
+        let e = round.interim(&key()).unwrap().unwrap_err();
         assert_eq!(e.code, modern::MISSING_CLIENT_CAPABILITY);
         assert_eq!(e.data, Some(json!({"requiredCapabilities": {"roots": {}}})));
 
         let url_only = envelope(json!({"elicitation": {"url": {}}}));
-        let round = Round::start(KEY, binding(), &Map::new()).unwrap();
+        let round = Round::start(&key(), binding(), &Map::new()).unwrap();
         assert!(
             round
                 .ask(
@@ -658,11 +652,11 @@ mod tests {
                 )
                 .is_err()
         );
-        assert!(round.interim(KEY).unwrap().is_err());
+        assert!(round.interim(&key()).unwrap().is_err());
 
         let mut params = Map::new();
         params.insert("inputResponses".into(), json!({"elicitation-1": 12345}));
-        let round = Round::start(KEY, binding(), &params).unwrap();
+        let round = Round::start(&key(), binding(), &params).unwrap();
         let caps = envelope(json!({"elicitation": {}}));
         assert!(
             round
@@ -676,15 +670,15 @@ mod tests {
                 .is_err()
         );
         assert_eq!(
-            round.interim(KEY).unwrap().unwrap_err().code,
+            round.interim(&key()).unwrap().unwrap_err().code,
             super::super::jsonrpc::INVALID_PARAMS
         );
 
         let mut params = Map::new();
         params.insert("requestState".into(), json!("forged.state"));
-        assert!(Round::start(KEY, binding(), &params).is_err());
+        assert!(Round::start(&key(), binding(), &params).is_err());
         let mut params = Map::new();
         params.insert("inputResponses".into(), json!([1]));
-        assert!(Round::start(KEY, binding(), &params).is_err());
+        assert!(Round::start(&key(), binding(), &params).is_err());
     }
 }

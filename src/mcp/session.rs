@@ -10,8 +10,7 @@
 //!   simply "no session" and the request is served with defaults. Only an id the
 //!   client itself ended with `DELETE` gets `404`, as the spec requires; ended
 //!   ids are remembered in a bounded FIFO. A session remembers the negotiated
-//!   version, the log level, the client's capabilities and its resource
-//!   subscriptions, and is bound to the caller that created it (security best
+//!   version, the log level and the client's capabilities, and is bound to the caller that created it (security best
 //!   practices, "session hijacking"): another caller presenting the id sees no
 //!   session.
 //! * **Calls in flight**, keyed by request id, so that `notifications/cancelled`
@@ -37,9 +36,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::logging::LogLevel;
+use crate::oauth::secret::random_bytes;
 
 /// Sessions kept at most; beyond it the least recently used one is forgotten.
 pub const MAX_SESSIONS: usize = 10_000;
@@ -47,8 +48,6 @@ pub const MAX_SESSIONS: usize = 10_000;
 pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 /// Ended session ids remembered (for the `404`) at most.
 pub const MAX_ENDED: usize = 10_000;
-/// Resource subscriptions per session at most.
-pub const MAX_SUBSCRIPTIONS: usize = 256;
 
 /// What a request can learn about its session.
 #[derive(Debug, Clone)]
@@ -79,7 +78,6 @@ struct Session {
     version: &'static str,
     log_level: LogLevel,
     client_capabilities: Value,
-    subscriptions: HashSet<String>,
     last_seen: Instant,
 }
 
@@ -117,25 +115,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// 32 bytes from the OS, base64url without padding (43 visible ASCII characters).
-pub fn random_id() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).ok()?;
-    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+/// 32 bytes from the OS, base64url without padding (43 visible ASCII
+/// characters). Panics, with a message, if the OS generator fails: an id
+/// without its random part would be guessable ([`random_bytes`]).
+fn random_id() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
 impl State {
     // ── sessions ──
 
     /// Starts a session for `owner` (the caller's subject, if authenticated).
-    /// `None` if the OS had no randomness: the server then runs without one.
     pub fn create_session(
         &self,
         owner: Option<&str>,
         version: &'static str,
         client_capabilities: Value,
-    ) -> Option<String> {
-        let id = random_id()?;
+    ) -> String {
+        let id = random_id();
         let now = Instant::now();
         let mut table = lock(&self.sessions);
         if table.live.len() >= MAX_SESSIONS {
@@ -160,11 +157,10 @@ impl State {
                 version,
                 log_level: LogLevel::DEFAULT,
                 client_capabilities,
-                subscriptions: HashSet::new(),
                 last_seen: now,
             },
         );
-        Some(id)
+        id
     }
 
     /// What the session `id` is for this `owner`; refreshes its idle timer.
@@ -219,32 +215,6 @@ impl State {
         }
     }
 
-    /// `resources/subscribe` (`on`) or `resources/unsubscribe` for a session.
-    /// `false` when the session already holds [`MAX_SUBSCRIPTIONS`].
-    pub fn subscribe(&self, id: &str, uri: &str, on: bool) -> bool {
-        let mut table = lock(&self.sessions);
-        let Some(s) = table.live.get_mut(id) else {
-            return true;
-        };
-        if !on {
-            s.subscriptions.remove(uri);
-            return true;
-        }
-        if s.subscriptions.len() >= MAX_SUBSCRIPTIONS && !s.subscriptions.contains(uri) {
-            return false;
-        }
-        s.subscriptions.insert(uri.to_string());
-        true
-    }
-
-    /// Whether a session is subscribed to `uri` (for tests and future update pushes).
-    pub fn is_subscribed(&self, id: &str, uri: &str) -> bool {
-        lock(&self.sessions)
-            .live
-            .get(id)
-            .is_some_and(|s| s.subscriptions.contains(uri))
-    }
-
     // ── calls in flight (cancellation) ──
 
     /// Registers a call under its request id; the flag it returns is raised by
@@ -296,10 +266,7 @@ impl State {
     pub fn expect_answer(&self, owner: Option<&str>) -> (String, Receiver<Value>) {
         let n = self.next_request.fetch_add(1, Ordering::Relaxed);
         // The random part keeps ids unguessable, so that nobody else can answer for the client.
-        let id = format!(
-            "srv-{n}-{}",
-            random_id().unwrap_or_default().get(..12).unwrap_or("")
-        );
+        let id = format!("srv-{n}-{}", random_id().get(..12).unwrap_or(""));
         let (tx, rx) = channel();
         lock(&self.pending).insert(
             id.clone(),
@@ -368,9 +335,7 @@ mod tests {
     #[test]
     fn session_ids_are_visible_ascii_and_bound_to_their_owner() {
         let state = State::default();
-        let id = state
-            .create_session(Some("alice"), "2025-11-25", json!({}))
-            .unwrap();
+        let id = state.create_session(Some("alice"), "2025-11-25", json!({}));
         assert_eq!(id.len(), 43);
         assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)));
         assert!(matches!(state.lookup(&id, Some("alice")), Lookup::Live(_)));

@@ -281,15 +281,14 @@ fn legacy_post(
             .get("capabilities")
             .cloned()
             .unwrap_or_else(|| json!({}));
-        if let Some(id) = state.create_session(owner, negotiated, capabilities.clone()) {
-            headers.push(("Mcp-Session-Id".to_string(), id.clone()));
-            session = Some(SessionView {
-                id,
-                version: negotiated,
-                log_level: super::LogLevel::DEFAULT,
-                client_capabilities: capabilities,
-            });
-        }
+        let id = state.create_session(owner, negotiated, capabilities.clone());
+        headers.push(("Mcp-Session-Id".to_string(), id.clone()));
+        session = Some(SessionView {
+            id,
+            version: negotiated,
+            log_level: super::LogLevel::DEFAULT,
+            client_capabilities: capabilities,
+        });
     }
     let answer = Answer {
         caller,

@@ -175,7 +175,7 @@ fn decide(
     pending: &AuthorizationRequest,
 ) -> Result<Response, AuthorizeError> {
     let now = now();
-    let ip = request.remote_addr.ip().to_string();
+    let ip = config.client_ip(request).to_string();
     if request.method == "POST" {
         check_origin(config, request)?;
         login_form::check_csrf(&oauth.key, pending, params.get("csrf"), now)
@@ -196,9 +196,10 @@ fn decide(
             ));
         }
     }
-    let mut credentials = Params::parse(&request.query).unwrap_or_default();
-    credentials.merge(params);
-    if let Some(sub) = oauth.provider.authenticate(request, &credentials) {
+    // The provider sees what was checked: the query on a GET, the form alone
+    // on a POST (a password in a POST's query string would end up in history
+    // and proxy logs, and nothing above validated that query).
+    if let Some(sub) = oauth.provider.authenticate(request, params) {
         return Ok(issue_code(config, oauth, pending, sub, now));
     }
     // Only a wrong password is a failure to count: a consent-only form (an
@@ -223,9 +224,6 @@ fn decide(
                 retry_message.as_deref(),
             )
         }
-        LoginStep::Redirect(url) => Response::empty(302)
-            .with_header("Location", &url)
-            .with_header("Cache-Control", "no-store"),
         LoginStep::Respond(response) => response,
         LoginStep::Authenticated(sub) => issue_code(config, oauth, pending, sub, now),
     })

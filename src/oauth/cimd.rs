@@ -9,10 +9,11 @@
 //!   C → S  GET /authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&…
 //!          S: check_client_id_url → cache? → fetch (ureq, guarded) → parse_document
 //!          S: fetch failed and the URL is pinned → use the pinned copy
+//!          S: cache the outcome: a document for its max-age, a failure for 60 s
 //! ```
 //!
 //! This module is one of the two places in the crate that make outbound
-//! requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
+//! HTTP requests (the other, [`crate::outbound`], calls upstream APIs chosen by the
 //! operator), and the one that is an SSRF surface (the URL comes from anyone), so the fetch
 //! is fenced in: https only, no redirects, no proxy, a 5 s deadline, a 16 KiB
 //! body cap, and a resolver ([`PublicOnlyResolver`]) that refuses the whole
@@ -34,6 +35,9 @@
 //! * `private_key_jwt` and `jwks`: documents asking for them are refused.
 //! * Honouring `Expires`/`ETag`: only `Cache-Control: max-age`, clamped to
 //!   1 min … 1 h.
+//! * Single-flight: concurrent first requests for one URL each fetch it
+//!   (each holds a pool thread for at most the 5 s deadline).
+//! * A rate limit on fetches per `client_id` host.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -47,8 +51,13 @@ use super::store::now;
 
 /// Largest document accepted (bytes).
 pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024;
-/// Documents cached at most this many.
+/// Outcomes (documents and failures) cached at most this many.
 const MAX_CACHED: usize = 256;
+/// A failed fetch is remembered this long, so that repeating an
+/// unauthenticated `/authorize?client_id=https://slow.example/…` does not make
+/// the server fetch again on every request (MCP *Authorization Server Abuse
+/// Protection*).
+pub const FAILURE_TTL_SECS: u64 = 60;
 
 /// A client metadata document, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +113,69 @@ pub struct Fetched {
 /// [`fetch_with_ureq`]; tests substitute one that never leaves the process.
 pub type Fetcher = dyn Fn(&str) -> Result<Fetched, CimdError> + Send + Sync;
 
-/// Validated documents by URL, with their expiry, and the fetcher.
+/// Validated documents and recent failures by URL, and the fetcher.
 pub struct Cimd {
-    cache: Mutex<HashMap<String, (ClientDocument, u64)>>,
+    cache: Mutex<Cache>,
     fetch: Box<Fetcher>,
+}
+
+/// What resolving one URL gave, until when, and when it was stored.
+struct Cached {
+    outcome: Result<ClientDocument, CimdError>,
+    expires: u64,
+    /// Insertion order: the lowest is the oldest entry.
+    stored: u64,
+}
+
+/// At most [`MAX_CACHED`] outcomes. When full: expired entries go first, then
+/// the oldest, but never a pinned URL's (claude.ai must keep working while
+/// someone sprays unique `client_id`s).
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<String, Cached>,
+    stored: u64,
+}
+
+impl Cache {
+    fn get(&self, url: &str, now: u64) -> Option<Result<ClientDocument, CimdError>> {
+        self.entries
+            .get(url)
+            .filter(|c| c.expires > now)
+            .map(|c| c.outcome.clone())
+    }
+
+    fn insert(
+        &mut self,
+        url: &str,
+        outcome: Result<ClientDocument, CimdError>,
+        expires: u64,
+        now: u64,
+    ) {
+        if self.entries.len() >= MAX_CACHED && !self.entries.contains_key(url) {
+            self.entries.retain(|_, c| c.expires > now);
+            if self.entries.len() >= MAX_CACHED {
+                let oldest = self
+                    .entries
+                    .iter()
+                    .filter(|(url, _)| pinned(url).is_none())
+                    .min_by_key(|(_, c)| c.stored)
+                    .map(|(url, _)| url.clone());
+                if let Some(oldest) = oldest {
+                    self.entries.remove(&oldest);
+                }
+            }
+        }
+        self.stored += 1;
+        let stored = self.stored;
+        self.entries.insert(
+            url.to_string(),
+            Cached {
+                outcome,
+                expires,
+                stored,
+            },
+        );
+    }
 }
 
 impl std::fmt::Debug for Cimd {
@@ -128,47 +196,39 @@ impl Cimd {
         fetch: impl Fn(&str) -> Result<Fetched, CimdError> + Send + Sync + 'static,
     ) -> Cimd {
         Cimd {
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
             fetch: Box::new(fetch),
         }
     }
 
     /// The validated document for `client_id`: from the cache, else fetched,
-    /// else — if the fetch fails and the URL is pinned — the pinned copy.
+    /// else — if the fetch fails and the URL is pinned — the pinned copy. A
+    /// failure is cached too, for [`FAILURE_TTL_SECS`].
     pub fn resolve(&self, client_id: &str) -> Result<ClientDocument, CimdError> {
         check_client_id_url(client_id)?;
         let now = now();
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((doc, expires)) = cache.get(client_id) {
-            if *expires > now {
-                return Ok(doc.clone());
-            }
+        let lock = || self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(outcome) = lock().get(client_id, now) {
+            return outcome;
         }
-        drop(cache); // never hold the lock across the network
-        let (doc, ttl) = match (self.fetch)(client_id)
+        // Never hold the lock across the network.
+        let (outcome, ttl) = match (self.fetch)(client_id)
             .and_then(|f| Ok((parse_document(client_id, &f.body)?, f.max_age)))
         {
-            Ok((doc, max_age)) => (doc, max_age.unwrap_or(600).clamp(60, 3600)),
+            Ok((doc, max_age)) => (Ok(doc), max_age.unwrap_or(600).clamp(60, 3600)),
             Err(e) => match pinned(client_id) {
                 Some(doc) => {
                     crate::log::event(
                         "WARNING",
                         &format!("{e}; using the pinned document for {client_id}"),
                     );
-                    (doc, 600)
+                    (Ok(doc), 600)
                 }
-                None => return Err(e),
+                None => (Err(e), FAILURE_TTL_SECS),
             },
         };
-        cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= MAX_CACHED {
-            cache.retain(|_, (_, expires)| *expires > now);
-            if cache.len() >= MAX_CACHED {
-                cache.clear();
-            }
-        }
-        cache.insert(client_id.to_string(), (doc.clone(), now + ttl));
-        Ok(doc)
+        lock().insert(client_id, outcome.clone(), now + ttl, now);
+        outcome
     }
 }
 
@@ -561,6 +621,59 @@ mod tests {
         cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
         cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A fetcher that counts its calls per URL and serves a valid document for
+    /// every URL under `https://app.example/`, and fails for anything else.
+    fn counting() -> (Cimd, std::sync::Arc<Mutex<HashMap<String, usize>>>) {
+        let calls = std::sync::Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let seen = calls.clone();
+        let cimd = Cimd::with_fetcher(move |url| {
+            *seen.lock().unwrap().entry(url.to_string()).or_default() += 1;
+            if url.starts_with("https://app.example/") {
+                let body = format!(
+                    r#"{{"client_id":"{url}","redirect_uris":["https://app.example/cb"]}}"#
+                );
+                Ok(Fetched {
+                    body: body.into_bytes(),
+                    max_age: None,
+                })
+            } else {
+                Err(CimdError::Fetch("timed out".into()))
+            }
+        });
+        (cimd, calls)
+    }
+
+    #[test]
+    fn a_failed_fetch_is_cached_so_repeats_do_not_fetch_again() {
+        let (cimd, calls) = counting();
+        let url = "https://slow.example/client.json";
+        for _ in 0..5 {
+            assert_eq!(cimd.resolve(url), Err(CimdError::Fetch("timed out".into())));
+        }
+        assert_eq!(calls.lock().unwrap()[url], 1);
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_oldest_and_never_the_pinned_document() {
+        let (cimd, calls) = counting();
+        // claude.ai's fetch fails (not under app.example): the pinned copy is cached.
+        cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
+        let url = |i: usize| format!("https://app.example/c{i}.json");
+        for i in 0..MAX_CACHED + 10 {
+            cimd.resolve(&url(i)).unwrap();
+        }
+        let count = |u: &str| calls.lock().unwrap().get(u).copied().unwrap_or(0);
+        // The pinned document stayed: no second fetch.
+        cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
+        assert_eq!(count(CLAUDE_AI_CLIENT_ID), 1);
+        // The newest entries stayed; the oldest went.
+        cimd.resolve(&url(MAX_CACHED + 9)).unwrap();
+        assert_eq!(count(&url(MAX_CACHED + 9)), 1);
+        cimd.resolve(&url(0)).unwrap();
+        assert_eq!(count(&url(0)), 2);
+        assert!(cimd.cache.lock().unwrap().entries.len() <= MAX_CACHED);
     }
 
     /// The real fetcher refuses before connecting: the resolver sees 127.0.0.1.

@@ -50,8 +50,8 @@ impl Params {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for piece in encoded.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            let name = decode(name)?;
-            let value = decode(value)?;
+            let name = percent_decode(name)?;
+            let value = percent_decode(value)?;
             if value.is_empty() {
                 continue;
             }
@@ -82,8 +82,8 @@ impl Params {
         self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
-    /// Adds the pairs of `other` whose names are not present yet (the
-    /// credentials a provider sees: query first, then form fields).
+    /// Adds the pairs of `other` whose names are not present yet (the trace
+    /// shows a request's query and form fields together).
     pub fn merge(&mut self, other: &Params) {
         for (n, v) in other.iter() {
             if self.get(n).is_none() {
@@ -93,7 +93,9 @@ impl Params {
     }
 }
 
-fn decode(s: &str) -> Result<String, ParamsError> {
+/// Decodes one `application/x-www-form-urlencoded` value: `+` is a space,
+/// `%XX` a byte; the result must be UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Result<String, ParamsError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

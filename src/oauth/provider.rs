@@ -107,9 +107,9 @@ pub enum LoginStep {
         /// e.g. "Wrong password."
         retry_message: Option<String>,
     },
-    /// 302 to this URL (an upstream identity provider).
-    Redirect(String),
-    /// Send this response as it is.
+    /// Send this response as it is: e.g. a 302 to an upstream identity
+    /// provider with the cookie that binds the sign-in to this browser
+    /// ([`super::upstream`]).
     Respond(Response),
     /// The user is known after all, from what only the challenge can see:
     /// the pending request, the key and the store (an upstream-IdP session
@@ -122,8 +122,9 @@ pub enum LoginStep {
 /// login (the seed's `AuthProvider` subclass).
 pub trait AuthProvider: Send + Sync {
     /// The user's subject if `request` proves who they are. `credentials` are
-    /// the `/authorize` query parameters merged with the POSTed form fields
-    /// (a POST has passed the CSRF and throttling checks before this is called).
+    /// the `/authorize` query parameters on a `GET`, and the form fields alone
+    /// on a `POST` (its query string is ignored; a POST has passed the CSRF
+    /// and throttling checks before this is called).
     fn authenticate(&self, request: &Request, credentials: &Params) -> Option<String>;
 
     /// What to do when `authenticate` answered `None`. Default: the

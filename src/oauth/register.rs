@@ -54,11 +54,12 @@ use super::client::{AuthMethod, UrlParts, check_redirect_uri, is_loopback_host};
 use super::error::RegisterError;
 use super::store::now;
 use super::tokens::RegistrationClaims;
+use crate::config::Config;
 use crate::http::{Request, Response};
 
 /// Largest registration body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// Registrations per address per window.
+/// Registrations per client address ([`Config::client_ip`]) per window.
 const REGISTRATIONS_PER_WINDOW: u64 = 60;
 /// The rate-limit window.
 const WINDOW_SECS: u64 = 10 * 60;
@@ -66,8 +67,8 @@ const WINDOW_SECS: u64 = 10 * 60;
 const MAX_REDIRECT_URIS: usize = 10;
 
 /// Answers `POST /register`.
-pub fn handle(oauth: &OAuth, request: &Request) -> Response {
-    match register(oauth, request) {
+pub fn handle(config: &Config, oauth: &OAuth, request: &Request) -> Response {
+    match register(config, oauth, request) {
         Ok(body) => Response::json(201, &body)
             .with_header("Cache-Control", "no-store")
             .with_header("Pragma", "no-cache")
@@ -76,12 +77,12 @@ pub fn handle(oauth: &OAuth, request: &Request) -> Response {
     }
 }
 
-fn register(oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
+fn register(config: &Config, oauth: &OAuth, request: &Request) -> Result<Value, RegisterError> {
     if request.body.len() > MAX_BODY_BYTES {
         return Err(RegisterError::TooLarge);
     }
     let now = now();
-    let ip = request.remote_addr.ip();
+    let ip = config.client_ip(request);
     if oauth
         .store
         .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)

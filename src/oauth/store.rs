@@ -210,11 +210,21 @@ const SEAL_PURPOSE: &str = "store-secrets";
 /// [`crate::App::store`] was not given; call it yourself when a provider needs
 /// the same store, e.g. `UpstreamProvider::new(…, store::open(&config)?)`.
 pub fn open(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let seal_key = match &config.signing_key {
-        Some(secret) => SealKey::derive(
-            &super::tokens::SigningKey::from_secret(secret),
-            SEAL_PURPOSE,
-        ),
+    let key = config
+        .signing_key
+        .as_ref()
+        .map(super::tokens::SigningKey::from_secret);
+    open_with_key(config, key.as_ref())
+}
+
+/// [`open`] with the key from `MCP_SIGNING_KEY` already built (`None`: unset),
+/// so that [`crate::App`] builds it once.
+pub(crate) fn open_with_key(
+    config: &Config,
+    signing_key: Option<&super::tokens::SigningKey>,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let seal_key = match signing_key {
+        Some(key) => SealKey::derive(key, SEAL_PURPOSE),
         None => SealKey::random(),
     };
     match &config.redis_url {

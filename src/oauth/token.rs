@@ -39,7 +39,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use super::client::{self, Client, Presented};
-use super::encoding::Params;
+use super::encoding::{Params, percent_decode};
 use super::error::TokenError;
 use super::secret::{Secret, hash_hex, random_id};
 use super::store::{StoreError, family_key, now};
@@ -143,8 +143,9 @@ fn parse_basic(header: &str) -> Option<(String, Secret)> {
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let params = Params::parse(&format!("i={id}&s={secret}")).ok()?;
-    Some((params.get("i")?.to_string(), Secret::new(params.get("s")?)))
+    let id = percent_decode(id).ok()?;
+    let secret = percent_decode(secret).ok()?;
+    Some((id, Secret::new(secret)))
 }
 
 fn authorization_code(
@@ -312,7 +313,7 @@ fn issue(
         scopes: scopes.clone(),
         audience: config.mcp_url(),
         issued_at: now,
-        expires_at: now + ttl,
+        expires_at: now.saturating_add(ttl),
         id: random_id(),
         family: family.clone(),
     };
@@ -342,11 +343,33 @@ pub fn revoke_family(oauth: &OAuth, family: &str, now: u64) -> Result<(), StoreE
     // `false` means it was revoked already: the same outcome.
     oauth
         .store
-        .insert_once(&family_key(family), now + longest)
+        .insert_once(&family_key(family), now.saturating_add(longest))
         .map(|_| ())
 }
 
 /// Whether [`revoke_family`] was called for `family`.
 pub fn is_family_revoked(oauth: &OAuth, family: &str) -> Result<bool, StoreError> {
     oauth.store.contains(&family_key(family))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[test]
+    fn basic_credentials_are_percent_decoded_each_on_its_own() {
+        // `&` and `=` are legal raw characters once base64-decoded.
+        let (id, secret) = parse_basic(&basic("my&client", "a&s=b=c")).unwrap();
+        assert_eq!(id, "my&client");
+        assert!(secret.matches("a&s=b=c"));
+        let (id, secret) = parse_basic(&basic("c%3Aid", "x+y%25")).unwrap();
+        assert_eq!(id, "c:id");
+        assert!(secret.matches("x y%"));
+        assert!(parse_basic(&basic("c", "%zz")).is_none());
+        assert!(parse_basic("Bearer abc").is_none());
+    }
 }

@@ -73,6 +73,18 @@ impl SigningKey {
         SigningKey(random_bytes::<32>().to_vec())
     }
 
+    /// A key made of these bytes (an application's own `requestState` key,
+    /// checked to be long enough by its caller).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> SigningKey {
+        SigningKey(bytes.to_vec())
+    }
+
+    /// A key for another purpose, derived from this one: instances that share
+    /// `MCP_SIGNING_KEY` derive the same key, and neither key reveals the other.
+    pub(crate) fn derive(&self, purpose: &str) -> SigningKey {
+        SigningKey(self.mac(purpose, b"").to_vec())
+    }
+
     /// HMAC-SHA256 of `data` under this key, for `purpose` (domain separation:
     /// the same bytes signed for two purposes give unrelated tags).
     pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {

@@ -303,11 +303,11 @@ fn parse_token_reply(reply: &Reply, now: u64) -> Result<UpstreamToken, ExchangeE
         expires_at: body
             .get("expires_in")
             .and_then(Value::as_u64)
-            .map(|s| now + s),
+            .map(|s| now.saturating_add(s)),
         refresh_expires_at: body
             .get("refresh_token_expires_in")
             .and_then(Value::as_u64)
-            .map(|s| now + s),
+            .map(|s| now.saturating_add(s)),
     })
 }
 
@@ -1009,7 +1009,7 @@ fn binding(p: &AuthorizationRequest) -> String {
 /// renewed, else until it expires, else (no expiry, e.g. GitHub OAuth Apps) as
 /// long as our own refresh tokens live.
 fn token_ttl_end(token: &UpstreamToken, now: u64, config: Option<&Config>) -> u64 {
-    let ours = now + config.map_or(30 * 24 * 3600, |c| c.refresh_token_ttl);
+    let ours = now.saturating_add(config.map_or(30 * 24 * 3600, |c| c.refresh_token_ttl));
     match (
         &token.refresh_token,
         token.refresh_expires_at,
@@ -1168,6 +1168,22 @@ mod tests {
         assert_eq!(github_app.refresh_expires_at, Some(15812200));
         assert_eq!(token_ttl_end(&github_app, 1000, None), 15812200);
         assert_eq!(token_ttl_end(&oauth_app, 1000, None), 1000 + 30 * 24 * 3600);
+    }
+
+    #[test]
+    fn a_huge_expires_in_from_the_idp_does_not_overflow() {
+        // The IdP's reply is network input: u64::MAX must not panic (debug)
+        // or wrap into the past (release).
+        let t = parse_token_reply(
+            &reply(
+                200,
+                r#"{"access_token":"ghu_x","expires_in":18446744073709551615,"refresh_token":"ghr_y","refresh_token_expires_in":18446744073709551615}"#,
+            ),
+            1000,
+        )
+        .unwrap();
+        assert_eq!(t.expires_at, Some(u64::MAX));
+        assert_eq!(t.refresh_expires_at, Some(u64::MAX));
     }
 
     #[test]
