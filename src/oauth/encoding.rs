@@ -137,6 +137,14 @@ pub fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
         .join("&")
 }
 
+/// `url` with `pairs` appended to its query: `?a=1` or, when `url` already has
+/// a query (a registered redirect URI may), `&a=1` (RFC 6749 §3.1.2: the
+/// client's query component must be kept).
+pub fn with_query<'a>(url: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{}", encode_pairs(pairs))
+}
+
 /// Escapes `& < > " '` so that any value can sit in HTML text or in a quoted
 /// attribute. Every value we put on a page goes through here.
 pub fn html_escape(s: &str) -> String {
@@ -157,6 +165,18 @@ pub fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_query_keeps_a_query_the_url_already_has() {
+        assert_eq!(
+            with_query("https://c.example/cb", [("code", "a b")]),
+            "https://c.example/cb?code=a%20b"
+        );
+        assert_eq!(
+            with_query("https://c.example/cb?x=1", [("code", "c"), ("state", "s")]),
+            "https://c.example/cb?x=1&code=c&state=s"
+        );
+    }
 
     #[test]
     fn decodes_plus_and_percent() {

@@ -30,7 +30,7 @@ use std::fmt;
 
 use serde_json::json;
 
-use super::encoding::{encode_pairs, html_escape};
+use super::encoding::{html_escape, with_query};
 use super::store::StoreError;
 use crate::http::Response;
 
@@ -84,11 +84,7 @@ pub fn html_page(status: u16, title: &str, message: &str) -> Response {
 /// The redirect channel: `302 Found` (never 307: claude.ai's callback only
 /// accepts GET) to `redirect_uri` with `params` appended to its query.
 pub fn redirect_to_client(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
-    let sep = if redirect_uri.contains('?') { '&' } else { '?' };
-    let location = format!(
-        "{redirect_uri}{sep}{}",
-        encode_pairs(params.iter().copied())
-    );
+    let location = with_query(redirect_uri, params.iter().copied());
     Response::empty(302)
         .with_header("Location", &location)
         .with_header("Cache-Control", "no-store")

@@ -86,7 +86,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::encoding::{Params, encode_pairs, html_escape};
+use super::encoding::{Params, html_escape, with_query};
 use super::error::redirect_to_client;
 use super::pkce;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
@@ -652,12 +652,7 @@ impl UpstreamProvider {
         if !scope.is_empty() {
             query.push(("scope", scope.as_str()));
         }
-        let sep = if idp.authorize_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        let location = format!("{}{sep}{}", idp.authorize_url, encode_pairs(query));
+        let location = with_query(&idp.authorize_url, query);
         let signin = ctx
             .key
             .mac_b64("upstream-signin", state.expose().as_bytes());
@@ -781,15 +776,9 @@ impl UpstreamProvider {
         }
         let back_link = |error: &str, description: &str| {
             let pairs = back(error, description);
-            let sep = if pending.redirect_uri.contains('?') {
-                '&'
-            } else {
-                '?'
-            };
-            format!(
-                "{}{sep}{}",
-                pending.redirect_uri,
-                encode_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            with_query(
+                &pending.redirect_uri,
+                pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
             )
         };
         let Some(code) = params.get("code") else {
