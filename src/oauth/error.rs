@@ -68,12 +68,32 @@ pub fn log_unavailable(e: &StoreError) {
 
 /// The user channel: a small HTML page (never framed), status as given.
 pub fn html_page(status: u16, title: &str, message: &str) -> Response {
+    html_page_with_link(status, title, message, None)
+}
+
+/// [`html_page`] with, optionally, one link under the message: `(href, text)`,
+/// e.g. back to the client that started the flow. Both are escaped.
+pub fn html_page_with_link(
+    status: u16,
+    title: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    let link = link
+        .map(|(href, text)| {
+            format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                html_escape(href),
+                html_escape(text)
+            )
+        })
+        .unwrap_or_default();
     Response::html(
         status,
         format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
              <title>{t}</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-             <h1 style=\"font-size:1.3rem\">{t}</h1><p>{m}</p></body></html>",
+             <h1 style=\"font-size:1.3rem\">{t}</h1><p>{m}</p>{link}</body></html>",
             t = html_escape(title),
             m = html_escape(message)
         ),

@@ -86,7 +86,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::encoding::{Params, html_escape, with_query};
+use super::encoding::{Params, with_query};
 use super::error::redirect_to_client;
 use super::pkce;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
@@ -1079,30 +1079,15 @@ fn unavailable(e: &StoreError) -> Response {
 /// back to the MCP client carrying the OAuth error when one is known (so the
 /// client learns the outcome and the user learns why).
 fn page(status: u16, title: &str, message: &str, back: Option<&str>) -> Response {
-    let link = back
-        .map(|href| {
-            let host = super::client::UrlParts::parse(href)
-                .map(|p| p.host)
-                .unwrap_or_default();
-            format!(
-                "<p><a href=\"{}\">Return to {}</a></p>",
-                html_escape(href),
-                html_escape(&host)
-            )
-        })
-        .unwrap_or_default();
-    Response::html(
-        status,
-        format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-             <title>{t}</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-             <h1 style=\"font-size:1.3rem\">{t}</h1><p>{m}</p>{link}</body></html>",
-            t = html_escape(title),
-            m = html_escape(message),
-        ),
-    )
-    .with_header("Cache-Control", "no-store")
-    .with_header("Referrer-Policy", "no-referrer")
+    let text = back.map(|href| {
+        let host = super::client::UrlParts::parse(href)
+            .map(|p| p.host)
+            .unwrap_or_default();
+        (href, format!("Return to {host}"))
+    });
+    let link = text.as_ref().map(|(href, text)| (*href, text.as_str()));
+    super::error::html_page_with_link(status, title, message, link)
+        .with_header("Referrer-Policy", "no-referrer")
 }
 
 #[cfg(test)]
