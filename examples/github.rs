@@ -270,8 +270,7 @@ fn whoami(
         ", user id {}. Public repositories: {}. Followers: {}. {}",
         user.id, user.public_repos, user.followers, user.html_url
     ));
-    Ok(with_structured(
-        text,
+    Ok(ToolResult::text(text).with_structured(
         json!({"id": user.id, "login": user.login, "name": user.name, "html_url": user.html_url,
                "public_repos": user.public_repos, "followers": user.followers}),
     ))
@@ -286,23 +285,10 @@ fn list_my_repos(
     let list = as_caller(github, call, |token| {
         api.list(token, "/user/repos", &[("sort", "updated")], limit)
     })?;
-    let repos: Vec<Value> = list.items.iter().map(repo_json).collect();
-    let mut text = match repos.len() {
-        0 => "You have no repositories this sign-in can see.".to_string(),
-        n => format!("Your {n} most recently updated repositories:\n"),
-    };
-    for r in &repos {
-        text.push_str(&format!("\n{}", repo_line(r)));
-    }
-    if list.more {
-        text.push_str(&format!(
-            "\n\n(More exist; showing the first {}.)",
-            repos.len()
-        ));
-    }
-    Ok(with_structured(
-        text,
-        json!({"repositories": repos, "more": list.more}),
+    Ok(repo_list(
+        &list,
+        "You have no repositories this sign-in can see.",
+        "most recently updated repositories",
     ))
 }
 
@@ -315,10 +301,20 @@ fn get_starred(
     let list = as_caller(github, call, |token| {
         api.list(token, "/user/starred", &[], limit)
     })?;
+    Ok(repo_list(
+        &list,
+        "You have not starred any repository.",
+        "latest starred repositories",
+    ))
+}
+
+/// The answer of `list_my_repos` and `get_starred`: one line per repository
+/// for the model, the same repositories as `structuredContent`.
+fn repo_list(list: &Page, none: &str, what: &str) -> ToolResult {
     let repos: Vec<Value> = list.items.iter().map(repo_json).collect();
     let mut text = match repos.len() {
-        0 => "You have not starred any repository.".to_string(),
-        n => format!("Your {n} latest starred repositories:\n"),
+        0 => none.to_string(),
+        n => format!("Your {n} {what}:\n"),
     };
     for r in &repos {
         text.push_str(&format!("\n{}", repo_line(r)));
@@ -329,10 +325,7 @@ fn get_starred(
             repos.len()
         ));
     }
-    Ok(with_structured(
-        text,
-        json!({"repositories": repos, "more": list.more}),
-    ))
+    ToolResult::text(text).with_structured(json!({"repositories": repos, "more": list.more}))
 }
 
 fn limit(call: &ToolCall<'_>) -> Result<usize, ToolError> {
@@ -368,13 +361,6 @@ fn repo_line(r: &Value) -> String {
         line.push_str(&format!(" — {d}"));
     }
     line
-}
-
-fn with_structured(text: String, data: Value) -> ToolResult {
-    ToolResult {
-        structured_content: Some(data),
-        ..ToolResult::text(text)
-    }
 }
 
 // ── The GitHub REST API client ─────────────────────────────────────────────

@@ -156,8 +156,7 @@ fn top_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErr
     for (i, m) in markets.iter().enumerate() {
         text.push_str(&format!("\n{}. {}", i + 1, m.render()));
     }
-    Ok(with_structured(
-        text,
+    Ok(ToolResult::text(text).with_structured(
         json!({ "markets": markets.iter().map(Market::to_json).collect::<Vec<_>>() }),
     ))
 }
@@ -169,10 +168,9 @@ fn get_market(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErro
         Ok(answer) => {
             let market = object_of(&format!("/markets/slug/{slug}"), &answer, "a market")?;
             let m = Market::from_json(market);
-            return Ok(with_structured(
-                m.render(),
-                json!({ "market": m.to_json() }),
-            ));
+            return Ok(
+                ToolResult::text(m.render()).with_structured(json!({ "market": m.to_json() }))
+            );
         }
         Err(GammaError::NotFound { .. }) => {}
         Err(e) => return Err(e.into()),
@@ -183,10 +181,8 @@ fn get_market(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErro
     match gamma.get(&path, &[]) {
         Ok(answer) => {
             let event = Event::from_json(object_of(&path, &answer, "an event")?);
-            Ok(with_structured(
-                event.render(true),
-                json!({ "event": event.to_json() }),
-            ))
+            Ok(ToolResult::text(event.render(true))
+                .with_structured(json!({ "event": event.to_json() })))
         }
         Err(GammaError::NotFound { .. }) => Ok(format!(
             "Polymarket has no market or event with the slug \"{slug}\". \
@@ -225,8 +221,7 @@ fn search_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, Tool
         text.push('\n');
         text.push_str(&event.render(false));
     }
-    Ok(with_structured(
-        text,
+    Ok(ToolResult::text(text).with_structured(
         json!({ "events": events.iter().map(Event::to_json).collect::<Vec<_>>() }),
     ))
 }
@@ -264,14 +259,6 @@ fn slug_from(input: &str) -> Result<String, ToolError> {
              fed-decision-in-december or a polymarket.com/event/… URL."
         )
         .into())
-    }
-}
-
-/// A text block for the model plus the same data as `structuredContent`.
-fn with_structured(text: String, data: Value) -> ToolResult {
-    ToolResult {
-        structured_content: Some(data),
-        ..ToolResult::text(text)
     }
 }
 

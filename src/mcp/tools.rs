@@ -322,6 +322,14 @@ impl ToolResult {
         }
     }
 
+    /// Attaches `value` as `structuredContent`, keeping the blocks already
+    /// there (builder style): a text written for the model plus the same data
+    /// for programs, e.g. `ToolResult::text(summary).with_structured(data)`.
+    pub fn with_structured(mut self, value: Value) -> ToolResult {
+        self.structured_content = Some(value);
+        self
+    }
+
     /// Appends a block (builder style).
     pub fn with(mut self, content: Content) -> ToolResult {
         self.content.push(content);
