@@ -774,22 +774,20 @@ impl UpstreamProvider {
             return redirect_to_client(&pending.redirect_uri, &refs)
                 .with_header("Set-Cookie", &clear);
         }
-        let back_link = |error: &str, description: &str| {
-            let pairs = back(error, description);
-            with_query(
+        // A failed sign-in: a page that says why, with a link that takes the
+        // browser back to the client with `error` (and our state and iss), and
+        // the sign-in cookie cleared.
+        let fail = |status: u16, title: &str, error: &str, why: &str| {
+            let pairs = back(error, why);
+            let back_link = with_query(
                 &pending.redirect_uri,
                 pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            )
+            );
+            page(status, title, why, Some(&back_link)).with_header("Set-Cookie", &clear)
         };
         let Some(code) = params.get("code") else {
             let why = format!("{} sent no code back.", idp.display_name);
-            return page(
-                400,
-                "Sign-in failed",
-                &why,
-                Some(&back_link("server_error", &why)),
-            )
-            .with_header("Set-Cookie", &clear);
+            return fail(400, "Sign-in failed", "server_error", &why);
         };
         // ── 4. S → I: the code and our PKCE verifier for the upstream token ──
         let now = now();
@@ -819,13 +817,7 @@ impl UpstreamProvider {
                     &format!("{}: code exchange failed: {e}", idp.name),
                 );
                 let why = format!("{} did not accept the sign-in ({e}).", idp.display_name);
-                return page(
-                    502,
-                    "Sign-in failed",
-                    &why,
-                    Some(&back_link("server_error", &why)),
-                )
-                .with_header("Set-Cookie", &clear);
+                return fail(502, "Sign-in failed", "server_error", &why);
             }
         };
         // ── 5. Who is it? ──
@@ -837,13 +829,7 @@ impl UpstreamProvider {
                     &format!("{}: identifying the user failed: {e}", idp.name),
                 );
                 let why = format!("{} did not say who you are ({e}).", idp.display_name);
-                return page(
-                    502,
-                    "Sign-in failed",
-                    &why,
-                    Some(&back_link("server_error", &why)),
-                )
-                .with_header("Set-Cookie", &clear);
+                return fail(502, "Sign-in failed", "server_error", &why);
             }
         };
         // ── 6. The allowlist ──
@@ -859,13 +845,7 @@ impl UpstreamProvider {
                 "{} user {} is not allowed to use this server. Ask its operator to add you.",
                 idp.display_name, user.login
             );
-            return page(
-                403,
-                "Not allowed",
-                &why,
-                Some(&back_link("access_denied", &why)),
-            )
-            .with_header("Set-Cookie", &clear);
+            return fail(403, "Not allowed", "access_denied", &why);
         }
         // ── 7. Keep the upstream token for the tools; it never leaves the server ──
         if let Err(e) = self.keep(
