@@ -149,9 +149,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.secrets.push(value.clone());
         }
     }
+    // The cookie that binds the form's CSRF token to this browser: a browser
+    // sends it back with the form, and so do we.
+    let cookie = r
+        .header("Set-Cookie")
+        .and_then(|v| v.split(';').next())
+        .ok_or("the form page sets no cookie")?
+        .to_string();
+    if let Some((_, value)) = cookie.split_once('=') {
+        c.secrets.push(value.to_string());
+    }
     c.answer("[13]", &r, &[]);
     println!(
-        "      login/consent form, {} hidden fields (the request, and a CSRF token)",
+        "      login/consent form, {} hidden fields (the request, and a CSRF token), and a cookie",
         form.len()
     );
     // The user types the password and presses "Allow".
@@ -159,7 +169,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fields.push(("password".into(), PASSWORD.into()));
     fields.push(("action".into(), "allow".into()));
     let body = encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    let r = c.post_form("[14]", "/authorize", &body)?;
+    // As a browser posts it: with the cookie, from our own page's origin.
+    let origin = format!("http://{}", c.host);
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Origin", origin.as_str()),
+        ("Cookie", cookie.as_str()),
+    ];
+    let r = c.request("[14]", "POST", "/authorize", &headers, body.as_bytes())?;
     let location = r.header("Location").unwrap_or("").to_string();
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
     let back = Params::parse(query).map_err(|e| e.to_string())?;

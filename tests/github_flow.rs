@@ -18,7 +18,7 @@ mod raw;
 
 use std::sync::Arc;
 
-use browser::{REDIRECT, Srv, hidden_fields, json, redirect_params};
+use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
 use mcp_server::oauth::encoding::{Params, encode_pairs};
 use mcp_server::oauth::pkce;
 use mcp_server::oauth::store::{MemoryStore, Store};
@@ -108,12 +108,22 @@ fn to_callback(srv: &Srv, gh: &github::GitHub, login: &str) -> SignIn {
     assert_eq!(page.status, 200, "{}", page.text());
     let html = page.text();
     assert!(
-        html.contains("<strong>Test client</strong> (self-registered; its name is unverified)"),
+        html.contains("<strong>Test client</strong> <span class=\"badge\">self-registered: its name is not verified</span>"),
         "{html}"
     );
     assert!(
-        html.contains("your browser is sent to <strong>localhost</strong>"),
+        html.contains("Next you sign in with <strong>GitHub</strong>; then your browser returns to <strong>localhost:33418</strong>"),
         "{html}"
+    );
+    assert!(html.contains(">Continue with GitHub</button>"), "{html}");
+    // The form's answer redirects to GitHub: the page's form-action allows it.
+    let csp = page.header("Content-Security-Policy").unwrap();
+    assert!(
+        csp.contains(&format!(
+            "form-action 'self' http://localhost:33418 {}",
+            gh.url
+        )),
+        "{csp}"
     );
     assert!(
         !html.contains("type=\"password\""),
@@ -128,10 +138,11 @@ fn to_callback(srv: &Srv, gh: &github::GitHub, login: &str) -> SignIn {
     // ── C → S  POST /authorize (Allow) → S → C 302 to GitHub ──
     let mut fields = hidden_fields(&html);
     fields.push(("action".into(), "allow".into()));
+    let consent = consent_cookie(&page);
     let to_github = srv.post_form(
         "/authorize",
         &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-        &[],
+        &[("Cookie", consent.as_str())],
     );
     assert_eq!(to_github.status, 302, "{}", to_github.text());
     let signin_cookie = cookie(&to_github, "mcp_signin");
@@ -462,7 +473,9 @@ fn a_user_not_on_the_allowlist_gets_a_page_and_no_session() {
     );
     // The way back tells the client: access_denied, with its state.
     assert!(
-        html.contains(&format!("<a href=\"{REDIRECT}?error=access_denied&amp;")),
+        html.contains(&format!(
+            "<a class=\"button\" href=\"{REDIRECT}?error=access_denied&amp;"
+        )),
         "{html}"
     );
     assert!(html.contains("state=xyz"), "{html}");
@@ -636,10 +649,11 @@ fn declining_at_github_sends_access_denied_to_the_client() {
     let page = srv.get(&srv.authorize_target(&client_id));
     let mut fields = hidden_fields(&page.text());
     fields.push(("action".into(), "allow".into()));
+    let consent = consent_cookie(&page);
     let to_github = srv.post_form(
         "/authorize",
         &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-        &[],
+        &[("Cookie", consent.as_str())],
     );
     let signin = cookie(&to_github, "mcp_signin");
     let from_github = get(
@@ -669,10 +683,11 @@ fn denying_on_our_consent_screen_never_reaches_github() {
     let page = srv.get(&srv.authorize_target(&client_id));
     let mut fields = hidden_fields(&page.text());
     fields.push(("action".into(), "deny".into()));
+    let consent = consent_cookie(&page);
     let r = srv.post_form(
         "/authorize",
         &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-        &[],
+        &[("Cookie", consent.as_str())],
     );
     assert_eq!(r.status, 302);
     assert_eq!(redirect_params(&r).get("error"), Some("access_denied"));

@@ -7,9 +7,10 @@ mod browser;
 mod raw;
 
 use browser::{
-    CHALLENGE, PASSWORD, REDIRECT, Srv, hidden_fields, initialize, json, password_app,
-    redirect_params,
+    CHALLENGE, PASSWORD, REDIRECT, Srv, consent_cookie, hidden_fields, html_unescape, initialize,
+    json, password_app, redirect_params,
 };
+use mcp_server::oauth::encoding::Params;
 use mcp_server::oauth::encoding::encode_pairs;
 use mcp_server::oauth::secret::{Secret, random_id};
 use mcp_server::oauth::store::now;
@@ -40,6 +41,20 @@ fn authorize(srv: &Srv, client: &str, changes: &[(&str, Option<&str>)]) -> Strin
         "/authorize?{}",
         encode_pairs(pairs.into_iter().filter_map(|(n, v)| Some((n, v?))))
     )
+}
+
+/// RFC 9700 §4.11.2: a self-registered client's error before the user has
+/// acted is our page with a link back (no `Location`); the link carries the
+/// RFC 6749 error parameters. Returns them.
+fn error_page_link(r: &raw::Answer) -> Params {
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.header("Location").is_none(), "no silent redirect");
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    let html = r.text();
+    let start = html.find("href=\"").expect("a link back") + 6;
+    let href = html_unescape(&html[start..start + html[start..].find('"').unwrap()]);
+    assert!(href.starts_with(REDIRECT), "{href}");
+    Params::parse(href.split_once('?').unwrap().1).unwrap()
 }
 
 #[test]
@@ -84,8 +99,7 @@ fn pkce_missing_or_plain_is_redirected_back_as_invalid_request() {
     ];
     for changes in cases {
         let r = srv.get(&authorize(&srv, &client, changes));
-        assert_eq!(r.status, 302, "{changes:?}");
-        let p = redirect_params(&r);
+        let p = error_page_link(&r);
         assert_eq!(p.get("error"), Some("invalid_request"), "{changes:?}");
         assert_eq!(p.get("state"), Some("st"));
         assert_eq!(p.get("iss"), Some(srv.public_url().as_str()));
@@ -97,9 +111,33 @@ fn pkce_missing_or_plain_is_redirected_back_as_invalid_request() {
         &[("response_type", Some("token"))],
     ));
     assert_eq!(
-        redirect_params(&r).get("error"),
+        error_page_link(&r).get("error"),
         Some("unsupported_response_type")
     );
+}
+
+#[test]
+fn the_operators_own_client_gets_errors_redirected_at_once() {
+    let mut config = Config::local(0);
+    config.client_id = Some("operator-client".into());
+    config.client_secret = Some(Secret::new("operator-secret-0123456789"));
+    let srv = Srv::start(password_app().config(config));
+    let target = authorize(
+        &srv,
+        "operator-client",
+        &[
+            (
+                "redirect_uri",
+                Some("https://claude.ai/api/mcp/auth_callback"),
+            ),
+            ("code_challenge_method", Some("plain")),
+        ],
+    );
+    let r = srv.get(&target);
+    assert_eq!(r.status, 302, "{}", r.text());
+    let p = redirect_params(&r);
+    assert_eq!(p.get("error"), Some("invalid_request"));
+    assert_eq!(p.get("state"), Some("st"));
 }
 
 #[test]
@@ -111,8 +149,7 @@ fn a_foreign_resource_is_invalid_target_and_variants_of_ours_are_fine() {
         &client,
         &[("resource", Some("https://evil.example/mcp"))],
     ));
-    assert_eq!(r.status, 302);
-    assert_eq!(redirect_params(&r).get("error"), Some("invalid_target"));
+    assert_eq!(error_page_link(&r).get("error"), Some("invalid_target"));
     let upper = srv
         .mcp_url()
         .replace("http://localhost", "HTTP://LOCALHOST")
@@ -314,8 +351,16 @@ fn login_via(srv: &Srv, target: &str, password: &str, forwarded_for: &str) -> u1
     fields.push(("password".into(), password.into()));
     fields.push(("action".into(), "allow".into()));
     let body = encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-    srv.post_form("/authorize", &body, &[("X-Forwarded-For", forwarded_for)])
-        .status
+    let cookie = consent_cookie(&page);
+    srv.post_form(
+        "/authorize",
+        &body,
+        &[
+            ("X-Forwarded-For", forwarded_for),
+            ("Cookie", cookie.as_str()),
+        ],
+    )
+    .status
 }
 
 #[test]
@@ -391,6 +436,7 @@ fn a_password_in_the_query_string_of_the_form_post_does_not_log_in() {
     let client = srv.register_public("c");
     let page = srv.get(&authorize(&srv, &client, &[]));
     let fields = hidden_fields(&page.text());
+    let cookie = consent_cookie(&page);
     let form = |password: &str| {
         let mut all = fields.clone();
         all.push(("password".into(), password.into()));
@@ -400,13 +446,13 @@ fn a_password_in_the_query_string_of_the_form_post_does_not_log_in() {
     let query = format!("/authorize?{}", encode_pairs([("password", PASSWORD)]));
     // The right password in the query, a wrong one (or none) in the form.
     for body in [form("guess"), form("")] {
-        let r = srv.post_form(&query, &body, &[]);
+        let r = srv.post_form(&query, &body, &[("Cookie", &cookie)]);
         assert_eq!(r.status, 200, "the form again, not a code");
         assert!(r.header("Location").is_none());
         assert!(r.text().contains("Wrong password."));
     }
     // The form alone decides.
-    let r = srv.post_form(&query, &form(PASSWORD), &[]);
+    let r = srv.post_form(&query, &form(PASSWORD), &[("Cookie", &cookie)]);
     assert_eq!(r.status, 302);
     assert!(redirect_params(&r).get("code").is_some());
 }
@@ -416,8 +462,9 @@ fn a_forged_or_cross_site_form_post_is_refused() {
     let srv = Srv::start(password_app());
     let client = srv.register_public("c");
     let target = authorize(&srv, &client, &[]);
-    let page = srv.get(&target).text();
-    let fields = hidden_fields(&page);
+    let page = srv.get(&target);
+    let fields = hidden_fields(&page.text());
+    let cookie = consent_cookie(&page);
     let post = |fields: &[(String, String)], headers: &[(&str, &str)]| {
         let mut all = fields.to_vec();
         all.push(("password".into(), PASSWORD.into()));
@@ -427,13 +474,14 @@ fn a_forged_or_cross_site_form_post_is_refused() {
             headers,
         )
     };
+    let with_cookie = [("Cookie", cookie.as_str())];
     // No CSRF token (a page on another site building the form).
     let without: Vec<_> = fields
         .iter()
         .filter(|(n, _)| n != "csrf")
         .cloned()
         .collect();
-    assert_eq!(post(&without, &[]).status, 403);
+    assert_eq!(post(&without, &with_cookie).status, 403);
     // A hidden field changed after rendering (here the state).
     let altered: Vec<_> = fields
         .iter()
@@ -445,30 +493,63 @@ fn a_forged_or_cross_site_form_post_is_refused() {
             }
         })
         .collect();
-    let r = post(&altered, &[]);
+    let r = post(&altered, &with_cookie);
     assert_eq!(r.status, 403);
     assert!(r.header("Location").is_none());
-    // Posted from another origin.
-    assert_eq!(
-        post(&fields, &[("Origin", "https://evil.example")]).status,
-        403
+    // A token fetched by the attacker's own GET, posted from the victim's
+    // browser: the browser's cookie is not the one the token is bound to.
+    // Without any cookie, the same.
+    let other_browser = consent_cookie(&srv.get(&target));
+    assert_ne!(other_browser, cookie);
+    let r = post(&fields, &[("Cookie", other_browser.as_str())]);
+    assert_eq!(r.status, 403);
+    assert!(
+        r.text().contains("not issued to this browser"),
+        "{}",
+        r.text()
     );
-    // The genuine form from our own origin works.
+    let r = post(&fields, &[]);
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("allow cookies"), "{}", r.text());
+    // Posted from another origin, from an opaque origin (sandboxed frame,
+    // data: page), or said to be cross-site or same-site by Fetch Metadata.
+    for headers in [
+        [("Origin", "https://evil.example")],
+        [("Origin", "null")],
+        [("Sec-Fetch-Site", "cross-site")],
+        [("Sec-Fetch-Site", "same-site")],
+    ] {
+        let mut all = headers.to_vec();
+        all.push(("Cookie", cookie.as_str()));
+        let r = post(&fields, &all);
+        assert_eq!(r.status, 403, "{headers:?}");
+        assert!(r.header("Location").is_none());
+    }
+    // The genuine form from our own origin works, as a browser sends it.
     let origin = srv.public_url();
-    assert_eq!(post(&fields, &[("Origin", origin.as_str())]).status, 302);
+    let r = post(
+        &fields,
+        &[
+            ("Origin", origin.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Cookie", cookie.as_str()),
+        ],
+    );
+    assert_eq!(r.status, 302, "{}", r.text());
 }
 
 #[test]
 fn deny_sends_access_denied_back_to_the_client() {
     let srv = Srv::start(password_app());
     let client = srv.register_public("c");
-    let page = srv.get(&authorize(&srv, &client, &[])).text();
-    let mut fields = hidden_fields(&page);
+    let page = srv.get(&authorize(&srv, &client, &[]));
+    let cookie = consent_cookie(&page);
+    let mut fields = hidden_fields(&page.text());
     fields.push(("action".into(), "deny".into()));
     let r = srv.post_form(
         "/authorize",
         &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-        &[],
+        &[("Cookie", cookie.as_str())],
     );
     assert_eq!(r.status, 302);
     let p = redirect_params(&r);

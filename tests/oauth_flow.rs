@@ -9,8 +9,8 @@ mod browser;
 mod raw;
 
 use browser::{
-    CHALLENGE, PASSWORD, REDIRECT, Srv, VERIFIER, hidden_fields, initialize, json, password_app,
-    redirect_params,
+    CHALLENGE, PASSWORD, REDIRECT, Srv, VERIFIER, enc, hidden_fields, initialize, json,
+    password_app, redirect_params,
 };
 use mcp_server::oauth::encoding::encode_pairs;
 use mcp_server::{App, Config, McpServer, SingleUserProvider};
@@ -59,18 +59,30 @@ fn the_full_flow_as_claude_ai_runs_it() {
     let target = srv.authorize_target(&client_id);
     let r = srv.get(&target);
     assert_eq!(r.status, 200);
-    assert_eq!(
-        r.header("Content-Security-Policy"),
-        Some("frame-ancestors 'none'")
+    let csp = r.header("Content-Security-Policy").unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'sha256-"),
+        "{csp}"
     );
+    assert!(
+        csp.contains("form-action 'self' http://localhost:33418;"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(r.header("X-Frame-Options"), Some("DENY"));
+    assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(r.header("Referrer-Policy"), Some("same-origin"));
+    assert!(
+        r.header("Set-Cookie").unwrap().starts_with("mcp_consent="),
+        "the form is bound to this browser"
+    );
     let page = r.text();
     assert!(
         page.contains("<strong>Claude</strong>"),
         "the consent screen names the client"
     );
     assert!(
-        page.contains("<strong>localhost</strong>"),
+        page.contains("<strong>localhost:33418</strong>"),
         "and the host the browser will be sent to"
     );
     let fields = hidden_fields(&page);
@@ -478,8 +490,22 @@ fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails(
     let r = srv.get(&target);
     assert_eq!(r.status, 200);
     assert!(
-        r.text()
-            .contains("<strong>Claude</strong> (identified by claude.ai)")
+        r.text().contains(
+            "<strong>Claude</strong> <span class=\"badge verified\">verified: published by claude.ai</span>"
+        )
+    );
+    // Users are also sent back through claude.com: the pinned copy has both.
+    let claude_com = target.replace(
+        &enc(callback),
+        &enc("https://claude.com/api/mcp/auth_callback"),
+    );
+    assert_ne!(claude_com, target);
+    let r = srv.login(&claude_com, PASSWORD);
+    assert_eq!(r.status, 302, "{}", r.text());
+    assert!(
+        r.header("Location")
+            .unwrap()
+            .starts_with("https://claude.com/api/mcp/auth_callback?code=")
     );
     let r = srv.login(&target, PASSWORD);
     assert_eq!(r.status, 302);

@@ -9,8 +9,8 @@ mod browser;
 #[path = "support/raw.rs"]
 mod raw;
 
-use browser::{REDIRECT, Srv, json, password_app, redirect_params};
-use mcp_server::oauth::encoding::percent_encode;
+use browser::{REDIRECT, Srv, html_unescape, json, password_app};
+use mcp_server::oauth::encoding::{Params, percent_encode};
 use serde_json::json;
 
 #[test]
@@ -68,14 +68,20 @@ fn iss_is_on_error_redirects_too() {
     let srv = Srv::start(password_app());
     let client_id = srv.register_public("iss-test");
     // A valid client and redirect, but an unsupported response_type: the error
-    // goes back to the client by redirect (RFC 6749 §4.1.2.1), with iss.
+    // goes back to the client (RFC 6749 §4.1.2.1), with iss — for a
+    // self-registered client through the link on our page (RFC 9700 §4.11.2:
+    // no silent redirect before the user has acted).
     let target = format!(
         "/authorize?response_type=token&client_id={client_id}&redirect_uri={}&state=s1",
         percent_encode(REDIRECT)
     );
     let r = srv.get(&target);
-    assert_eq!(r.status, 302, "{}", r.text());
-    let params = redirect_params(&r);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.header("Location").is_none());
+    let html = r.text();
+    let start = html.find("href=\"").unwrap() + 6;
+    let href = html_unescape(&html[start..start + html[start..].find('"').unwrap()]);
+    let params = Params::parse(href.split_once('?').unwrap().1).unwrap();
     assert_eq!(params.get("error"), Some("unsupported_response_type"));
     assert_eq!(params.get("state"), Some("s1"));
     assert_eq!(params.get("iss"), Some(srv.public_url().as_str()));

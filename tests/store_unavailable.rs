@@ -13,7 +13,7 @@ mod raw;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use browser::{PASSWORD, REDIRECT, Srv, hidden_fields, json, redirect_params};
+use browser::{PASSWORD, REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
 use mcp_server::oauth::encoding::encode_pairs;
 use mcp_server::oauth::seal::SealKey;
 use mcp_server::oauth::store::{MemoryStore, Store, StoreError};
@@ -130,10 +130,11 @@ fn an_outage_gives_503s_in_each_protocols_form_and_service_resumes() {
     let mut fields = hidden_fields(&form_page.text());
     fields.push(("password".into(), PASSWORD.into()));
     fields.push(("action".into(), "allow".into()));
+    let consent = consent_cookie(&form_page);
     let r = srv.post_form(
         "/authorize",
         &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-        &[],
+        &[("Cookie", consent.as_str())],
     );
     assert_eq!(r.status, 302, "{}", r.text());
     assert!(r.header("location").unwrap().starts_with(REDIRECT));

@@ -210,9 +210,16 @@ impl Response {
             .with_body(body)
     }
 
-    /// `application/json` from a JSON value.
+    /// `application/json` from a JSON value, never sniffed as another type
+    /// (`X-Content-Type-Options: nosniff`) and, should a browser open it,
+    /// allowed to load nothing and to be framed by no one.
     pub fn json(status: u16, value: &serde_json::Value) -> Response {
         Response::bytes(status, "application/json", value.to_string())
+            .with_header("X-Content-Type-Options", "nosniff")
+            .with_header(
+                "Content-Security-Policy",
+                "default-src 'none'; frame-ancestors 'none'",
+            )
     }
 
     /// `text/plain; charset=utf-8`.
@@ -221,11 +228,13 @@ impl Response {
     }
 
     /// `text/html; charset=utf-8`, never framed by another site
-    /// (`frame-ancestors 'none'`, `X-Frame-Options: DENY`).
+    /// (`X-Frame-Options: DENY`) nor sniffed as another type. The page's
+    /// `Content-Security-Policy` is the writer's to add: it depends on what the
+    /// page holds (see `oauth::page`, which writes every page of ours).
     pub fn html(status: u16, html: impl Into<Vec<u8>>) -> Response {
         Response::bytes(status, "text/html; charset=utf-8", html)
-            .with_header("Content-Security-Policy", "frame-ancestors 'none'")
             .with_header("X-Frame-Options", "DENY")
+            .with_header("X-Content-Type-Options", "nosniff")
     }
 
     /// A response written later by `f`: see [`Body::Deferred`].

@@ -32,9 +32,9 @@
 //! * Remembered consent (a consent cookie): every authorization shows the form.
 //! * `prompt`, `max_age`, `login_hint` (OpenID Connect parameters): ignored.
 
-use super::client::{self, Client};
-use super::encoding::Params;
-use super::error::{AuthorizeError, Delivery, html_page, redirect_to_client};
+use super::client::{self, Client, ClientKind, display_host};
+use super::encoding::{Params, with_query};
+use super::error::{AuthorizeError, Delivery, html_page, html_page_with_link, redirect_to_client};
 use super::login_form;
 use super::provider::{AuthorizationRequest, LoginStep, ProviderContext};
 use super::secret::random_id;
@@ -62,6 +62,8 @@ struct ClientRedirect<'a> {
     redirect_uri: &'a str,
     state: Option<&'a str>,
     issuer: &'a str,
+    /// Whether an error may redirect without the user's click.
+    redirect_now: bool,
 }
 
 /// Answers `GET` and `POST /authorize`.
@@ -80,6 +82,11 @@ pub fn handle(config: &Config, oauth: &OAuth, request: &Request) -> Response {
         redirect_uri: &redirect_uri,
         state: params.get("state"),
         issuer: &config.public_url,
+        // RFC 9700 §4.11.2: a client anyone could register must not turn us
+        // into an open redirector. Before the user has acted (a GET), its
+        // errors are shown here with a link back; only the operator's own
+        // client, or a form the user submitted, is redirected at once.
+        redirect_now: client.kind == ClientKind::Operator || request.method == "POST",
     };
     // ── everything else: errors go back to the client ──
     let pending = match validate(config, oauth, &params, client, &redirect_uri) {
@@ -117,6 +124,9 @@ fn identify_client(oauth: &OAuth, params: &Params) -> Result<(Client, String), A
         None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
         None => return Err(AuthorizeError::BadRedirectUri),
     };
+    // Registered before the host rules were as strict as the consent screen
+    // needs ([`client::check_redirect_uri`]): shown to no one, sent nowhere.
+    client::check_redirect_uri(&redirect_uri).map_err(|_| AuthorizeError::BadRedirectUri)?;
     Ok((client, redirect_uri))
 }
 
@@ -176,24 +186,31 @@ fn decide(
 ) -> Result<Response, AuthorizeError> {
     let now = now();
     let ip = config.client_ip(request).to_string();
+    let browser = login_form::BrowserBinding::of(config, request);
+    // The form, bound to this browser (its cookie set or renewed) and request.
+    let form = |status: u16, message: Option<&str>| {
+        let csrf = login_form::csrf_token(&oauth.key, pending, browser.value(), now);
+        let consent = login_form::Consent {
+            server_name: &oauth.settings.resource_name,
+            public_url: &config.public_url,
+            pending,
+            original: params,
+            csrf: &csrf,
+            asks_password: oauth.provider.asks_password(),
+            continues_at: oauth.provider.continues_at(),
+            message,
+        };
+        login_form::render(status, &consent).with_header("Set-Cookie", &browser.set_cookie(config))
+    };
     if request.method == "POST" {
         check_origin(config, request)?;
-        login_form::check_csrf(&oauth.key, pending, params.get("csrf"), now)
+        login_form::check_csrf(&oauth.key, pending, browser.sent(), params.get("csrf"), now)
             .map_err(AuthorizeError::Forgery)?;
         if params.get("action") == Some("deny") {
             return Err(AuthorizeError::AccessDenied);
         }
         if is_throttled(oauth, &ip).map_err(AuthorizeError::Unavailable)? {
-            let csrf = login_form::csrf_token(&oauth.key, pending, now);
-            let message = AuthorizeError::Throttled.to_string();
-            return Ok(login_form::render(
-                429,
-                pending,
-                params,
-                &csrf,
-                oauth.provider.asks_password(),
-                Some(&message),
-            ));
+            return Ok(form(429, Some(&AuthorizeError::Throttled.to_string())));
         }
     }
     // The provider sees what was checked: the query on a GET, the form alone
@@ -213,28 +230,34 @@ fn decide(
         store: oauth.store.as_ref(),
     };
     Ok(match oauth.provider.challenge(request, pending, &ctx) {
-        LoginStep::ShowForm { retry_message } => {
-            let csrf = login_form::csrf_token(&oauth.key, pending, now);
-            login_form::render(
-                200,
-                pending,
-                params,
-                &csrf,
-                oauth.provider.asks_password(),
-                retry_message.as_deref(),
-            )
-        }
+        LoginStep::ShowForm { retry_message } => form(200, retry_message.as_deref()),
         LoginStep::Respond(response) => response,
         LoginStep::Authenticated(sub) => issue_code(config, oauth, pending, sub, now),
     })
 }
 
-/// A browser that sends `Origin` on the POST must be on our origin: the form
-/// is ours, so any other origin is a cross-site submission.
+/// The first two of the form's three defences ([`login_form`] has the
+/// whole design; the third is the browser-bound CSRF token). A browser
+/// says where a POST comes from twice: `Sec-Fetch-Site` (Fetch Metadata),
+/// and `Origin`, which our page's `Referrer-Policy: same-origin` keeps
+/// truthful. Either naming anything but our own origin is a cross-site
+/// submission. Clients that send neither (scripts, old browsers) still need
+/// the cookie-bound token.
 fn check_origin(config: &Config, request: &Request) -> Result<(), AuthorizeError> {
+    match request.header("Sec-Fetch-Site") {
+        None | Some("same-origin") | Some("none") => {}
+        Some(_) => {
+            return Err(AuthorizeError::Forgery(
+                "the form was posted from another site",
+            ));
+        }
+    }
     match request.header("Origin") {
         None => Ok(()),
         Some(origin) if origin.eq_ignore_ascii_case(&config.public_url) => Ok(()),
+        Some("null") => Err(AuthorizeError::Forgery(
+            "the form was posted from a page without an origin",
+        )),
         Some(_) => Err(AuthorizeError::Forgery(
             "the form was posted from another site",
         )),
@@ -318,7 +341,22 @@ fn respond_error(e: AuthorizeError, target: &ClientRedirect<'_>) -> Response {
                 params.push(("state", state));
             }
             params.push(("iss", target.issuer));
-            redirect_to_client(target.redirect_uri, &params)
+            if target.redirect_now {
+                return redirect_to_client(target.redirect_uri, &params);
+            }
+            // The same answer, one click away: the user sees where it goes.
+            let back = with_query(target.redirect_uri, params.iter().copied());
+            let text = format!("Return to {}", display_host(target.redirect_uri));
+            let status = match e {
+                AuthorizeError::Unavailable(_) => 503,
+                _ => 400,
+            };
+            html_page_with_link(
+                status,
+                "Authorization failed",
+                &format!("The application's request cannot be approved: {description}."),
+                Some((&back, &text)),
+            )
         }
     }
 }

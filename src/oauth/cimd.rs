@@ -46,7 +46,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::client::{UrlParts, check_redirect_uri};
+use super::client::{OPERATOR_REDIRECT_URIS, UrlParts, check_redirect_uri};
 use super::store::now;
 
 /// Largest document accepted (bytes).
@@ -352,10 +352,12 @@ pub fn pinned(url: &str) -> Option<ClientDocument> {
         "refresh_token".to_string(),
     ];
     match url {
+        // Both of claude.ai's callbacks: users have been sent back to the
+        // claude.com one too (the same list as the operator's client).
         CLAUDE_AI_CLIENT_ID => Some(ClientDocument {
             client_id: url.to_string(),
             client_name: Some("Claude".to_string()),
-            redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".to_string()],
+            redirect_uris: OPERATOR_REDIRECT_URIS.map(str::to_string).to_vec(),
             grant_types: grants,
         }),
         CLAUDE_CODE_CLIENT_ID => Some(ClientDocument {
@@ -498,7 +500,11 @@ mod tests {
     #[test]
     fn claude_ai_document_is_accepted_and_jwt_bearer_ignored() {
         let doc = parse_document(CLAUDE_AI_CLIENT_ID, CLAUDE_DOC.as_bytes()).unwrap();
-        assert_eq!(doc, pinned(CLAUDE_AI_CLIENT_ID).unwrap());
+        let pinned = pinned(CLAUDE_AI_CLIENT_ID).unwrap();
+        assert_eq!(doc.client_name, pinned.client_name);
+        assert_eq!(doc.grant_types, pinned.grant_types);
+        // The pinned copy adds the claude.com callback to the live document's.
+        assert_eq!(doc.redirect_uris, pinned.redirect_uris[..1]);
     }
 
     #[test]
@@ -599,7 +605,10 @@ mod tests {
         let cimd = Cimd::with_fetcher(|_| Err(CimdError::Fetch("status 403".into())));
         assert_eq!(
             cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap().redirect_uris,
-            ["https://claude.ai/api/mcp/auth_callback"]
+            [
+                "https://claude.ai/api/mcp/auth_callback",
+                "https://claude.com/api/mcp/auth_callback"
+            ]
         );
         assert_eq!(
             cimd.resolve("https://app.example/c.json"),

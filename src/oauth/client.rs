@@ -223,10 +223,44 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
         return Err("redirect_uri must not contain a fragment (RFC 6749 §3.1.2)");
     }
     let parts = UrlParts::parse(uri).ok_or("redirect_uri is not an absolute http(s) URL")?;
+    // The consent screen shows this host, so it must be the host a browser
+    // will go to: a `%2e` or a `\` means something else to a browser's URL
+    // parser than to ours (WHATWG URL: `\` ends the host, `%xx` is decoded).
+    if !is_plain_host(&parts.host) {
+        return Err("redirect_uri's host may only hold letters, digits, '-' and '.'");
+    }
     match parts.scheme.as_str() {
         "https" => Ok(()),
         "http" if is_loopback_host(&parts.host) => Ok(()),
         _ => Err("redirect_uri must be https, or http on a loopback address"),
+    }
+}
+
+/// A host a browser reads exactly as we do: a bracketed IPv6 address, or
+/// labels of letters (any script: shown in `xn--` form), digits and `-`.
+fn is_plain_host(host: &str) -> bool {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// The host of `url` as the consent screen shows it: what the browser's
+/// address bar will show (look-alike letters in their `xn--` form,
+/// [`super::encoding::ascii_host`]), with the port when one is written.
+pub fn display_host(url: &str) -> String {
+    match UrlParts::parse(url) {
+        Some(p) => {
+            let host = super::encoding::ascii_host(&p.host);
+            match p.port {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        }
+        None => String::new(),
     }
 }
 
@@ -344,5 +378,22 @@ mod tests {
         assert!(check_redirect_uri("https://x.example/cb#frag").is_err());
         assert!(check_redirect_uri("https://user@x.example/cb").is_err());
         assert!(check_redirect_uri("https:///cb").is_err());
+    }
+
+    /// What the consent screen shows is where the browser goes: no encoded
+    /// dots, no backslash (a browser ends the host there), look-alikes in
+    /// their `xn--` form.
+    #[test]
+    fn redirect_hosts_cannot_pretend_to_be_another() {
+        assert!(check_redirect_uri("https://claude%2eai/cb").is_err());
+        assert!(check_redirect_uri("https://evil.example\\claude.ai/cb").is_err());
+        assert!(check_redirect_uri("https://claude.ai..evil/cb").is_err());
+        assert!(check_redirect_uri("https://сlaude.ai/cb").is_ok());
+        assert_eq!(display_host("https://сlaude.ai/cb"), "xn--laude-0ye.ai");
+        assert_eq!(display_host("http://127.0.0.1:6276/cb"), "127.0.0.1:6276");
+        assert_eq!(
+            display_host("https://claude.ai/api/mcp/auth_callback"),
+            "claude.ai"
+        );
     }
 }

@@ -162,6 +162,100 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// A host name as a browser puts it on the wire and in its address bar for
+/// a look-alike: every label with a character outside ASCII becomes `xn--` +
+/// its Punycode (RFC 3492; IDNA 2008, RFC 5891 §4.4), after Unicode
+/// lower-casing. `сlaude.ai` with a Cyrillic `с` is `xn--laude-0ye.ai`, never
+/// `claude.ai`. Unicode normalisation (NFC) is not applied: a name that needs
+/// it is shown in its `xn--` form of the code points as written.
+pub fn ascii_host(host: &str) -> String {
+    host.split('.')
+        .map(|label| {
+            if label.is_ascii() {
+                label.to_ascii_lowercase()
+            } else {
+                let lower: String = label.chars().flat_map(char::to_lowercase).collect();
+                match punycode(&lower) {
+                    Some(encoded) => format!("xn--{encoded}"),
+                    None => "xn--invalid".to_string(),
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// RFC 3492 §6.3, the Punycode encoder (`None` on overflow, which only absurd
+/// labels reach).
+fn punycode(input: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const T_MIN: u32 = 1;
+    const T_MAX: u32 = 26;
+    const SKEW: u32 = 38;
+    const DAMP: u32 = 700;
+    fn adapt(delta: u32, points: u32, first: bool) -> u32 {
+        let mut delta = if first { delta / DAMP } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - T_MIN) * T_MAX) / 2 {
+            delta /= BASE - T_MIN;
+            k += BASE;
+        }
+        k + (BASE - T_MIN + 1) * delta / (delta + SKEW)
+    }
+    fn digit(d: u32) -> char {
+        // 0..25 → a..z, 26..35 → 0..9
+        char::from(if d < 26 {
+            b'a' + d as u8
+        } else {
+            b'0' + (d - 26) as u8
+        })
+    }
+    let points: Vec<u32> = input.chars().map(u32::from).collect();
+    let mut output: String = input.chars().filter(char::is_ascii).collect();
+    let basic = output.len() as u32;
+    if basic > 0 {
+        output.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut handled) = (128u32, 0u32, 72u32, basic);
+    while (handled as usize) < points.len() {
+        let m = points.iter().copied().filter(|&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
+        n = m;
+        for &c in &points {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        T_MIN
+                    } else if k >= bias + T_MAX {
+                        T_MAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    output.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                output.push(digit(q));
+                bias = adapt(delta, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n = n.checked_add(1)?;
+    }
+    Some(output)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +298,17 @@ mod tests {
                 .get("v"),
             Some(s)
         );
+    }
+
+    /// The expected values are what Python's `"…".encode("punycode")` and
+    /// browsers' address bars give.
+    #[test]
+    fn look_alike_hosts_are_shown_in_their_ascii_form() {
+        assert_eq!(ascii_host("сlaude.ai"), "xn--laude-0ye.ai"); // Cyrillic с
+        assert_eq!(ascii_host("bücher.example"), "xn--bcher-kva.example");
+        assert_eq!(ascii_host("MÜNCHEN.de"), "xn--mnchen-3ya.de");
+        assert_eq!(ascii_host("пример.рф"), "xn--e1afmkfd.xn--p1ai");
+        assert_eq!(ascii_host("Claude.AI"), "claude.ai");
     }
 
     #[test]

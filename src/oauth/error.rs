@@ -66,7 +66,8 @@ pub fn log_unavailable(e: &StoreError) {
     crate::log::event("ERROR", &e.to_string());
 }
 
-/// The user channel: a small HTML page (never framed), status as given.
+/// The user channel: a small HTML page (never framed), status as given, in
+/// the look of every page of ours ([`super::page`]).
 pub fn html_page(status: u16, title: &str, message: &str) -> Response {
     html_page_with_link(status, title, message, None)
 }
@@ -82,23 +83,24 @@ pub fn html_page_with_link(
     let link = link
         .map(|(href, text)| {
             format!(
-                "<p><a href=\"{}\">{}</a></p>",
+                "<div class=\"actions\"><a class=\"button\" href=\"{}\">{}</a></div>",
                 html_escape(href),
                 html_escape(text)
             )
         })
         .unwrap_or_default();
-    Response::html(
+    let body = format!(
+        "<p class=\"alert\" role=\"alert\">{}</p>{link}",
+        html_escape(message)
+    );
+    super::page::render(
         status,
-        format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-             <title>{t}</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem\">\
-             <h1 style=\"font-size:1.3rem\">{t}</h1><p>{m}</p>{link}</body></html>",
-            t = html_escape(title),
-            m = html_escape(message)
-        ),
+        &super::page::Page {
+            title,
+            body_html: body,
+            ..Default::default()
+        },
     )
-    .with_header("Cache-Control", "no-store")
 }
 
 /// The redirect channel: `302 Found` (never 307: claude.ai's callback only
@@ -110,7 +112,7 @@ pub fn redirect_to_client(redirect_uri: &str, params: &[(&str, &str)]) -> Respon
         .with_header("Cache-Control", "no-store")
 }
 
-/// Which channel an [`AuthorizeError`] uses (style guide rule 9).
+/// Which channel an [`AuthorizeError`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// `client_id` unknown or `redirect_uri` not registered (or the form is not

@@ -37,10 +37,12 @@ pub mod authorize;
 pub mod bearer;
 pub mod cimd;
 pub mod client;
+pub mod cookie;
 pub mod discovery;
 pub mod encoding;
 pub mod error;
 pub mod login_form;
+pub mod page;
 pub mod pkce;
 pub mod provider;
 #[cfg(feature = "redis")]

@@ -145,6 +145,14 @@ pub trait AuthProvider: Send + Sync {
         true
     }
 
+    /// The identity provider the consent screen leads to, if any: its name
+    /// (`GitHub`, shown on the button) and its authorization URL (whose origin
+    /// the page's `form-action` must allow, as the form's answer redirects
+    /// there). Default: none, the code comes straight from this server.
+    fn continues_at(&self) -> Option<(&str, &str)> {
+        None
+    }
+
     /// Answers the provider's own routes (every path under `/auth/`, e.g. an
     /// upstream callback `GET /auth/github/callback`). Default: none (404).
     fn route(&self, _request: &Request, _ctx: &ProviderContext<'_>) -> Option<Response> {

@@ -50,14 +50,9 @@
 //!   forgot its list must not open itself to every GitHub account.
 //!
 //! # Cookies
-//! On an `https` public URL the cookies are `__Host-mcp_signin` and
-//! `__Host-mcp_session`: `Secure; HttpOnly; SameSite=Lax; Path=/`, no
-//! `Domain`. `SameSite=Lax` is what lets them ride along on the top-level
-//! redirect back from the IdP. On a plain-`http` public URL (local
-//! development) `Secure` cannot be used — browsers and cookie jars refuse to
-//! send a `Secure` cookie over plain http (Python's `http.cookiejar` even on
-//! `localhost`) — and the `__Host-` prefix requires `Secure`, so there the
-//! names are `mcp_signin` and `mcp_session` without `Secure`.
+//! `mcp_signin` and `mcp_session`, both `HttpOnly; SameSite=Lax` (they must
+//! ride along on the top-level redirect back from the IdP), `__Host-` and
+//! `Secure` on an https public URL: [`super::cookie`] has the rules.
 //!
 //! # Spec
 //! * RFC 6749 §4.1 (the code flow, here run twice: as a server toward the
@@ -86,6 +81,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::cookie::{self, SameSite};
 use super::encoding::{Params, with_query};
 use super::error::redirect_to_client;
 use super::pkce;
@@ -711,7 +707,7 @@ impl UpstreamProvider {
         };
         // ── 1. The browser: the sign-in cookie set for this very state ──
         let expected = ctx.key.mac_b64("upstream-signin", state.as_bytes());
-        match cookie(request, &cookie_name(ctx.config, SIGNIN)) {
+        match cookie::get(request, &cookie::name(ctx.config, SIGNIN)) {
             None => {
                 return page(
                     400,
@@ -920,6 +916,11 @@ impl AuthProvider for UpstreamProvider {
         false
     }
 
+    fn continues_at(&self) -> Option<(&str, &str)> {
+        let idp = &self.inner.idp;
+        Some((&idp.display_name, &idp.authorize_url))
+    }
+
     fn route(&self, request: &Request, ctx: &ProviderContext<'_>) -> Option<Response> {
         if request.path != self.callback_path() {
             return None;
@@ -947,6 +948,10 @@ impl AuthProvider for UpstreamProvider {
         }
     }
 }
+
+/// The value of a cookie in a request (kept here for the fuzz target and the
+/// regression tests, which read it as `upstream::cookie`).
+pub use super::cookie::get as cookie;
 
 /// Kind of the signed session cookie value (see [`super::tokens`]).
 const SESSION_KIND: &str = "mcp_session";
@@ -991,38 +996,10 @@ fn token_ttl_end(token: &UpstreamToken, now: u64, config: Option<&Config>) -> u6
     }
 }
 
-/// `__Host-{base}` on https, `{base}` on plain http (see the module docs).
-fn cookie_name(config: &Config, base: &str) -> String {
-    if config.public_url.starts_with("https://") {
-        format!("__Host-{base}")
-    } else {
-        base.to_string()
-    }
-}
-
-/// A `Set-Cookie` value; `max_age` 0 deletes the cookie.
+/// A `Set-Cookie` value for one of our two cookies: `SameSite=Lax`, so that
+/// it rides along on the navigation back from the IdP ([`super::cookie`]).
 fn set_cookie(config: &Config, base: &str, value: &str, max_age: u64) -> String {
-    let secure = if config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly{secure}; SameSite=Lax",
-        cookie_name(config, base)
-    )
-}
-
-/// The value of cookie `name` in the request's `Cookie` header(s) (RFC 6265
-/// §5.4: `name=value` pairs separated by `;`). Public for the fuzz target.
-pub fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .header_all("Cookie")
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
+    cookie::set(config, base, value, max_age, SameSite::Lax)
 }
 
 /// The subject, id and expiry of a valid session cookie bound to `pending`.
@@ -1031,7 +1008,7 @@ fn session_claims(
     pending: &AuthorizationRequest,
     ctx: &ProviderContext<'_>,
 ) -> Option<(String, String, u64)> {
-    let value = cookie(request, &cookie_name(ctx.config, SESSION))?;
+    let value = cookie::get(request, &cookie::name(ctx.config, SESSION))?;
     let claims = ctx.key.verify(SESSION_KIND, value).ok()?;
     let sub = claims["sub"].as_str()?;
     let bind = claims["bind"].as_str()?;
@@ -1060,14 +1037,13 @@ fn unavailable(e: &StoreError) -> Response {
 /// client learns the outcome and the user learns why).
 fn page(status: u16, title: &str, message: &str, back: Option<&str>) -> Response {
     let text = back.map(|href| {
-        let host = super::client::UrlParts::parse(href)
-            .map(|p| p.host)
-            .unwrap_or_default();
-        (href, format!("Return to {host}"))
+        (
+            href,
+            format!("Return to {}", super::client::display_host(href)),
+        )
     });
     let link = text.as_ref().map(|(href, text)| (*href, text.as_str()));
     super::error::html_page_with_link(status, title, message, link)
-        .with_header("Referrer-Policy", "no-referrer")
 }
 
 #[cfg(test)]
@@ -1174,17 +1150,6 @@ mod tests {
         );
         assert!(Allowlist::parse(" , ").is_empty());
         assert!(!Allowlist::parse(" , ").admits(&user("1", "")));
-    }
-
-    #[test]
-    fn cookies_are_found_by_exact_name() {
-        let r = Request::new("GET", "/authorize")
-            .with_header("Cookie", "a=1; mcp_session=xyz; __Host-mcp_session=abc")
-            .with_header("Cookie", "mcp_signin=s");
-        assert_eq!(cookie(&r, "mcp_session"), Some("xyz"));
-        assert_eq!(cookie(&r, "__Host-mcp_session"), Some("abc"));
-        assert_eq!(cookie(&r, "mcp_signin"), Some("s"));
-        assert_eq!(cookie(&r, "session"), None);
     }
 
     #[test]

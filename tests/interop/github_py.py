@@ -251,11 +251,13 @@ class Browser:
             # C → S  GET /authorize: our consent screen names the client and its redirect host.
             page = await http.get(authorize_url)
             assert page.status_code == 200, f"GET /authorize: {page.status_code} {page.text[:300]}"
-            assert "github-py-" in page.text and "sent to <strong>localhost</strong>" in page.text, page.text
+            assert "github-py-" in page.text and "returns to <strong>localhost:" in page.text, page.text
             form = HiddenFields()
             form.feed(page.text)
-            # C → S  POST /authorize (Allow) → 302 to GitHub + sign-in cookie.
-            to_github = await http.post(self.origin + "/authorize", data=dict(form.fields, action="allow"))
+            consent = cookie_pair(page, "mcp_consent")
+            # C → S  POST /authorize (Allow, with the form's cookie) → 302 to GitHub + sign-in cookie.
+            to_github = await http.post(self.origin + "/authorize", data=dict(form.fields, action="allow"),
+                                        headers={"Cookie": consent, "Origin": self.origin})
             assert to_github.status_code == 302, f"POST /authorize: {to_github.status_code} {to_github.text[:300]}"
             github_authorize = to_github.headers["location"]
             assert github_authorize.startswith(GH.base + "/login/oauth/authorize?"), github_authorize

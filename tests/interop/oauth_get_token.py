@@ -79,13 +79,15 @@ def get_grant(mcp_url, password):
     query = urllib.parse.urlencode({"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT,
                                     "code_challenge": challenge, "code_challenge_method": "S256", "state": state,
                                     "resource": mcp_url, "scope": " ".join(prm["scopes_supported"])})
-    status, _, page = http("GET", asm["authorization_endpoint"] + "?" + query)
+    status, page_headers, page = http("GET", asm["authorization_endpoint"] + "?" + query)
     assert status == 200, (status, page[:300])
     form = Hidden()
     form.feed(page.decode())
     form.fields.update(password=password, action="allow")
+    # As a browser: the cookie the form page set (the CSRF token is bound to it).
+    cookie = page_headers["Set-Cookie"].split(";")[0]
     status, headers, body = http("POST", asm["authorization_endpoint"], urllib.parse.urlencode(form.fields).encode(),
-                                 {"Content-Type": "application/x-www-form-urlencoded"})
+                                 {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     assert status == 302, (status, body[:300])
     params = urllib.parse.parse_qs(urllib.parse.urlsplit(headers["Location"]).query)
     assert params["state"] == [state] and params["iss"] == [issuer], params

@@ -66,10 +66,18 @@ async function browser(authorizeUrl) {
   assert.equal(fields.get("code_challenge_method"), "S256");
   fields.append("password", password);
   fields.append("action", "allow");
+  // As a browser posts it: with the cookie the form page set (the CSRF token
+  // is bound to it) and from the page's own origin.
+  const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  assert.match(cookie, /mcp_consent=/, "the form page binds itself to this browser");
   const answer = await fetch(new URL("/authorize", authorizeUrl), {
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie,
+      origin: new URL(authorizeUrl).origin,
+    },
     body: fields.toString(),
   });
   assert.equal(answer.status, 302, `POST /authorize: ${answer.status} ${await answer.text()}`);

@@ -194,7 +194,13 @@ impl Srv {
         fields.push(("password".into(), password.into()));
         fields.push(("action".into(), "allow".into()));
         let body = encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        self.post_form("/authorize", &body, &[])
+        let cookie = consent_cookie(&form_page);
+        let origin = self.public_url();
+        self.post_form(
+            "/authorize",
+            &body,
+            &[("Cookie", cookie.as_str()), ("Origin", origin.as_str())],
+        )
     }
 
     /// Logs in and returns the code from the 302.
@@ -253,6 +259,25 @@ pub fn redirect_params(a: &Answer) -> Params {
         .header("Location")
         .unwrap_or_else(|| panic!("no Location: {}", a.text()));
     Params::parse(location.split_once('?').map(|(_, q)| q).unwrap_or("")).unwrap()
+}
+
+/// The `name=value` of the consent cookie the form page sets, as a browser
+/// sends it back in `Cookie`.
+/// (`__Host-mcp_consent` when the public URL is https).
+pub fn consent_cookie(form_page: &Answer) -> String {
+    set_cookie_pair(form_page, "mcp_consent")
+        .or_else(|| set_cookie_pair(form_page, "__Host-mcp_consent"))
+        .unwrap_or_else(|| panic!("the form page sets no mcp_consent cookie"))
+}
+
+/// The `name=value` part of the `Set-Cookie` header for cookie `name`.
+pub fn set_cookie_pair(a: &Answer, name: &str) -> Option<String> {
+    a.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|pair| pair.split_once('=').is_some_and(|(n, _)| n == name))
+        .map(str::to_string)
 }
 
 /// The `name`/`value` of every `<input type="hidden">` on a page, unescaped.
