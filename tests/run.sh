@@ -5,17 +5,19 @@
 #   3. real clients against real servers: the official conformance suite, the
 #      official Python and TypeScript SDKs and the MCP Inspector (tests/interop/).
 # It installs the pinned interop tools itself on first run (about 30 s).
-# It needs shellcheck and redis-server, and installs them with apt-get when run as root.
+# It needs shellcheck, redis-server and chromium, and installs them with apt-get when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
-# Debian packages the tests need: shellcheck (deploy script checks) and
-# redis-server (the Redis store backend is tested against a real server).
+# Debian packages the tests need: shellcheck (deploy script checks),
+# redis-server (the Redis store backend is tested against a real server), and
+# chromium with a font (the sign-in pages are tested in a real browser).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     step "installing ${missing[*]}"

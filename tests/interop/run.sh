@@ -84,6 +84,14 @@ check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.p
 #    state, a replayed callback and a callback without the sign-in cookie.
 check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
 
+# 5. A person in a real browser: headless Chromium (Debian's package) driven by
+#    puppeteer-core signs in on the password form (JavaScript on and off, a
+#    wrong password first, Deny, a 360 px dark page), is refused a form posted
+#    from another site, and signs in through a stand-in GitHub on another site
+#    (localhost vs 127.0.0.1) back to the client; the tools then answer as that
+#    user. Screenshots of every page: target/browser-screenshots/.
+check "chromium: sign-in as a person (password, GitHub, cross-site refused)" node --test "$here/browser/"
+
 echo
 echo "interop: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then printf 'failed: %s\n' "${failures[@]}"; exit 1; fi
