@@ -90,7 +90,7 @@ check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/githu
 #    from another site, and signs in through a stand-in GitHub on another site
 #    (localhost vs 127.0.0.1) back to the client; the tools then answer as that
 #    user. Screenshots of every page: target/browser-screenshots/.
-check "chromium: sign-in as a person (password, GitHub, cross-site refused)" node --test "$here/browser/"
+check "chromium: sign-in as a person (password, GitHub, cross-site refused)" node --test "$here/browser/sign_in.test.mjs"
 
 echo
 echo "interop: $passed passed, $failed failed"

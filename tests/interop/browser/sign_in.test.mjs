@@ -2,7 +2,7 @@
 // puppeteer-core) against our example servers on 127.0.0.1, as a person meets
 // them when claude.ai opens the connector's sign-in window.
 //
-//   node --test tests/interop/browser/        (tests/interop/run.sh does it)
+//   node --test tests/interop/browser/sign_in.test.mjs     (tests/interop/run.sh does it)
 //
 // Each test starts a real server process, registers a client as claude.ai
 // does (redirect URI https://claude.ai/api/mcp/auth_callback), opens the
