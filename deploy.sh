@@ -157,6 +157,7 @@ check_example() {
 # deployed server advertise localhost, or wait for a Redis it cannot reach.
 # (REDIS_URL may hold a password, so it is not echoed.)
 if [ -n "${PUBLIC_URL:-}" ]; then
+  PUBLIC_URL=${PUBLIC_URL%/}
   if ! [[ $PUBLIC_URL =~ ^https://[a-z0-9.-]+(:[0-9]+)?$ ]]; then
     die "PUBLIC_URL is set to '$PUBLIC_URL' in your environment; on Cloud Run it must be an
   https:// origin without a path, e.g. https://mcp.example.com.
@@ -625,6 +626,17 @@ for var in ADMIN_PASSWORD GITHUB_CLIENT_SECRET REDIS_URL; do
   [ "$var" != REDIS_URL ] || has_redis=yes
 done
 
+# Other secrets mounted on the service (added by hand) stay as they are, but
+# must be readable by the account this revision runs as, which may be new.
+for secret in $(printf '%s\n' "$live" | awk -F'\t' '$1 ~ /\.env\.[0-9]+\.valueFrom\.secretKeyRef\.name$/ { print $2 }'); do
+  case ",$secret_refs," in
+    *"=$secret:"*) ;;
+    *)
+      grant_access "$secret"
+      echo "secret $secret (mounted on the service): readable by $runtime_sa" ;;
+  esac
+done
+
 # Plain environment variables. gcloud splits its lists at commas, and
 # GITHUB_ALLOWED_USERS contains commas, so the list uses gcloud's alternate
 # delimiter syntax `^;^A=1;B=2` (see `gcloud topic escaping`).
@@ -690,16 +702,23 @@ live=$(gcloud run services describe "$service" --region "$region" --project "$pr
 # --allow-unauthenticated grants roles/run.invoker to allUsers. An organization
 # policy (domain restricted sharing) can refuse that, and gcloud then only
 # prints a warning and exits 0: the service answers 403 to everyone.
+# Status 0: public; 1: not public; 2: the policy could not be read.
 is_public() {
   local policy
   [ "$(json_get "$live" 'metadata.annotations.run.googleapis.com/invoker-iam-disabled')" != true ] || return 0
-  policy=$(gcloud run services get-iam-policy "$service" --region "$region" --project "$project" --format json | json_paths)
+  policy=$(gcloud run services get-iam-policy "$service" --region "$region" --project "$project" --format json) ||
+    return 2
+  policy=$(printf '%s\n' "$policy" | json_paths)
   printf '%s\n' "$policy" | awk -F'\t' '
     $1 ~ /^bindings\.[0-9]+\.role$/ && $2 == "roles/run.invoker" { sub(/role$/, "", $1); inv[$1] = 1 }
     $1 ~ /^bindings\.[0-9]+\.members\.[0-9]+$/ && $2 == "allUsers" { sub(/members\.[0-9]+$/, "", $1); all[$1] = 1 }
     END { for (b in inv) if (b in all) found = 1; exit !found }'
 }
-if ! is_public; then
+public=0
+is_public || public=$?
+if [ "$public" = 2 ]; then
+  note "could not read the service's IAM policy; whether it is public is checked through its URL below"
+elif [ "$public" = 1 ]; then
   step "Cloud Run could not make the service public (allUsers refused, likely by the organization
     policy iam.allowedPolicyMemberDomains); turning off its invoker IAM check instead"
   gcloud run services update "$service" --region "$region" --project "$project" \

@@ -188,6 +188,19 @@ check "exits 0" is "$rc" 0
 check "the password secret (set on an earlier run) is granted to the new account" \
   called '^secrets add-iam-policy-binding mcp-admin-password-my-service .*--member=serviceAccount:other@my-project\.iam\.gserviceaccount\.com '
 check "the service runs as the new account" is "$(svc my-service sa)" other@my-project.iam.gserviceaccount.com
+# A secret the operator mounted by hand also follows a new account.
+mkdir -p "$work/state-a/secrets/my-api-key"
+printf 'k' >"$work/state-a/secrets/my-api-key/1"
+echo other@my-project.iam.gserviceaccount.com >"$work/state-a/secrets/my-api-key/readers"
+echo MY_API_KEY=my-api-key:1 >>"$work/state-a/services/my-service/secrets"
+touch "$work/state-a/sas/third@my-project.iam.gserviceaccount.com"
+run a SERVICE_ACCOUNT=third@my-project.iam.gserviceaccount.com -- my-service europe-west1
+check "a hand-mounted secret: exits 0" is "$rc" 0
+check "a hand-mounted secret: granted to the new account" \
+  called '^secrets add-iam-policy-binding my-api-key .*--member=serviceAccount:third@my-project\.iam\.gserviceaccount\.com '
+check "a hand-mounted secret: left at its version" svc_has my-service secrets MY_API_KEY=my-api-key:1
+run a SERVICE_ACCOUNT=$runner -- my-service europe-west1
+check "back to the dedicated account: exits 0" is "$rc" 0
 
 echo "# Cloud Run reports another URL than the computed one"
 other=https://my-service-x7rkq2lp3a-ew.a.run.app
@@ -384,6 +397,11 @@ run r ADMIN_PASSWORD=pw-0123456789 -- my-service europe-west1
 check "exits non-zero" test "$rc" -ne 0
 check "does not deploy" not_called '^run deploy'
 
+echo "# PUBLIC_URL with a trailing slash"
+run s ADMIN_PASSWORD=pw-0123456789 PUBLIC_URL=https://mcp.example.net/ -- my-service europe-west1
+check "exits 0" is "$rc" 0
+check "deploys the origin without the slash" called '^run deploy .*PUBLIC_URL=https://mcp\.example\.net( |;|$)'
+
 echo "# leftovers from local development in the environment"
 run h PUBLIC_URL=http://localhost:8080 -- my-service europe-west1
 check "PUBLIC_URL=http://localhost:8080: exits non-zero" test "$rc" -ne 0
@@ -428,6 +446,28 @@ run g -- my-service europe-west1 --example nosuch
 check "unknown example: exits non-zero" test "$rc" -ne 0
 check "unknown example: names it" said "no example named 'nosuch'"
 check "no gcloud call for bad arguments" not_called '.'
+
+echo "# deploy.sh's JSON reader on other awks (macOS has the one true awk)"
+sed -n '/^json_paths() {/,/^}/p' "$repo/deploy.sh" >"$work/json_paths.sh"
+GCLOUD_STATE=$work/state-c GCLOUD_LOG=/dev/null "$here/bin/gcloud" run services describe svc \
+  --region us-central1 --format json >"$work/service.json"
+tr -d '\n' <"$work/service.json" >"$work/service-compact.json"
+# jp: deploy.sh's json_paths, on stdin.
+jp() {
+  # shellcheck source=/dev/null # deploy.sh's function, cut out above
+  . "$work/json_paths.sh" && json_paths
+}
+reference=$(jp <"$work/service.json")
+check "json_paths reads the service's account" matches "$reference" 'spec\.template\.spec\.serviceAccountName	mcp-svc@'
+check "json_paths: compact JSON reads the same" is "$(jp <"$work/service-compact.json")" "$reference"
+for other_awk in original-awk "busybox awk" "gawk --posix" mawk; do
+  command -v "${other_awk%% *}" >/dev/null 2>&1 || continue
+  mkdir -p "$work/awk"
+  printf '#!/bin/sh\nexec %s "$@"\n' "$other_awk" >"$work/awk/awk"
+  chmod +x "$work/awk/awk"
+  check "json_paths with $other_awk reads the same" \
+    is "$(PATH="$work/awk:$PATH" jp <"$work/service.json")" "$reference"
+done
 
 echo "# the build context (.gcloudignore, .dockerignore)"
 # Both files are written so that gitignore and Docker syntax agree on them
