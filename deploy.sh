@@ -392,7 +392,8 @@ elif [ -z "$signin" ]; then
 fi
 
 # ── 5. Identities ────────────────────────────────────────────────────────────
-# Whether service account $1 exists: prints yes or no, dies on other errors.
+# Whether service account $1 exists: prints yes, no, or unknown (any other
+# error, e.g. no permission to look accounts up; shown on stderr).
 sa_exists() {
   local err
   if err=$(gcloud iam service-accounts describe "$1" --project "$project" --format='value(email)' 2>&1 >/dev/null); then
@@ -401,8 +402,9 @@ sa_exists() {
   fi
   case $err in
     *NOT_FOUND* | *"does not exist"*) echo no ;;
-    *) die "could not look up service account $1:
-  $err" ;;
+    *)
+      printf 'could not look up service account %s:\n  %s\n' "$1" "$err" >&2
+      echo unknown ;;
   esac
 }
 
@@ -413,6 +415,7 @@ ensure_sa() {
   if [ "$(sa_exists "$email")" = yes ]; then
     echo "$what: $email"
   else
+    # "unknown" too: creating it then succeeds, or fails with the reason.
     gcloud iam service-accounts create "$id" --project "$project" \
       --display-name "$what" --description "created by deploy.sh" >/dev/null ||
       die "could not create service account $email (you need the Service Account Admin role)"
@@ -484,9 +487,13 @@ case $default_build_sa in
   *@cloudbuild.gserviceaccount.com)
     echo "builds as: $default_build_sa (Cloud Build's legacy account; it has the roles it needs)" ;;
   *)
-    if [ "$(sa_exists "$default_build_sa")" = yes ]; then
+    build_sa_state=$(sa_exists "$default_build_sa")
+    if [ "$build_sa_state" = yes ]; then
       echo "builds as: $default_build_sa (the project's default build account)"
       grant_builder "$default_build_sa"
+    elif [ "$build_sa_state" = unknown ]; then
+      note "the build runs as $default_build_sa, which could not be checked (see above);
+  if the build fails with a permission error, see docs/DEPLOY.md section 8"
     else
       echo "the default build account $default_build_sa does not exist"
       ensure_sa mcp-builder "build account of deploy.sh"

@@ -77,7 +77,7 @@ clean_env=()
 for var in ADMIN_PASSWORD GITHUB_CLIENT_ID GITHUB_CLIENT_SECRET GITHUB_ALLOWED_USERS REDIS_URL \
   SERVICE_ACCOUNT PUBLIC_URL MCP_DOCTOR FAKE_ACCOUNT FAKE_PROJECT FAKE_PROJECT_NUMBER FAKE_SERVICE_URL \
   FAKE_MISSING_COMPUTE_SA FAKE_LEGACY_BUILD_SA FAKE_NO_EDITOR FAKE_DRS FAKE_REQUIRE_INVOKER_IAM \
-  FAKE_SECRETS_UNAVAILABLE FAKE_SA_PROPAGATION FAKE_UNREACHABLE_HOSTS FAKE_HEALTH_STATUS FAKE_DOCTOR_RC; do
+  FAKE_SECRETS_UNAVAILABLE FAKE_IAM_DENIED FAKE_SA_PROPAGATION FAKE_UNREACHABLE_HOSTS FAKE_HEALTH_STATUS FAKE_DOCTOR_RC; do
   clean_env+=(-u "$var")
 done
 
@@ -322,6 +322,12 @@ echo "# build identity: Cloud Build's legacy account"
 run l FAKE_LEGACY_BUILD_SA=1 ADMIN_PASSWORD=pw-0123456789 -- my-service europe-west1
 check "exits 0" is "$rc" 0
 check "grants no project role" not_called '^projects add-iam-policy-binding'
+
+echo "# build identity: service accounts cannot be looked up (no permission)"
+run t FAKE_IAM_DENIED=1 ADMIN_PASSWORD=pw-0123456789 -- my-service europe-west1
+check "exits 0 (the default build account is used as it is)" is "$rc" 0
+check "says the build account could not be checked" said "which could not be checked"
+check "shows gcloud's reason" said "PERMISSION_DENIED"
 
 echo "# an organization refuses allUsers (gcloud only warns)"
 run d FAKE_DRS=1 ADMIN_PASSWORD=pw-0123456789 -- my-service europe-west1
