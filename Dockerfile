@@ -21,9 +21,12 @@
 # writes `redis` there when the service has a REDIS_URL), else none.
 
 # ── Stage 1: build ───────────────────────────────────────────────────────────
-# Rust ≥ 1.85 is needed (edition 2024); `1-bookworm` is the newest stable 1.x
-# on Debian 12, the same Debian as the runtime image, so glibc matches.
-FROM rust:1-bookworm AS build
+# Pinned to a Rust minor release (1.95, the toolchain the tests run with; the
+# crate needs >= 1.85) on Debian 13 "trixie", the same Debian as the runtime
+# image, so the glibc the binary links against is the one it runs with. To
+# move to a newer Rust, change the tag (https://hub.docker.com/_/rust lists
+# them, e.g. 1.96-trixie) and run tests/deploy/test_release_build.sh.
+FROM rust:1.95-trixie AS build
 WORKDIR /src
 
 # The whole source tree, minus what .dockerignore (and, for Cloud Build,
@@ -52,8 +55,12 @@ RUN set -eu; \
 
 # ── Stage 2: run ─────────────────────────────────────────────────────────────
 # distroless/cc: glibc, libgcc, CA certificates and nothing else — no shell, no
-# package manager. The `nonroot` tag runs as uid 65532.
-FROM gcr.io/distroless/cc-debian12:nonroot
+# package manager. Debian 13 based (the Debian 12 images reached end of life in
+# September 2026), maintained by Google's distroless project, rebuilt on every
+# Debian security update under the same tag. The `nonroot` tag runs as uid 65532.
+# To pin an exact build, append its digest (docs/DEPLOY.md section 9):
+#   FROM gcr.io/distroless/cc-debian13:nonroot@sha256:…
+FROM gcr.io/distroless/cc-debian13:nonroot
 COPY --from=build /mcp-server /usr/local/bin/mcp-server
 
 # Cloud Run's container contract: listen on 0.0.0.0 at $PORT. Cloud Run always

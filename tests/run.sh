@@ -32,7 +32,7 @@ step "format";  cargo fmt --check
 step "clippy";  cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 step "rustdoc"; RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --quiet
-step "deploy.sh"; shellcheck deploy.sh tests/deploy/*.sh tests/deploy/bin/gcloud && bash tests/deploy/test_deploy.sh
+step "deploy.sh"; shellcheck deploy.sh tests/deploy/*.sh tests/deploy/bin/* && bash tests/deploy/test_deploy.sh
 step "release build"; bash tests/deploy/test_release_build.sh
 step "interop tools"; tests/interop/install.sh
 step "interop";  tests/interop/run.sh
