@@ -26,5 +26,5 @@ pub mod trace;
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
-pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};

@@ -126,8 +126,6 @@ impl std::fmt::Display for AskError {
     }
 }
 
-impl std::error::Error for AskError {}
-
 /// One kind of question, and what the client must have declared to be asked it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {

@@ -45,8 +45,12 @@
 //! # Where this sits
 //! Registered with [`crate::McpServer::tool`]; called by [`crate::mcp::dispatch`].
 
+use std::any::{Any, TypeId};
 use std::cell::Cell;
 use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use serde_json::{Map, Value, json};
 
@@ -55,6 +59,7 @@ use super::dispatch::Exchange;
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::mrtr::{AskError, ClientInput, Round};
+use super::schema::{self, Param, Type};
 use super::session::CallGuard;
 use crate::auth::Identity;
 
@@ -70,6 +75,11 @@ pub struct Tool {
     output_schema: Option<Value>,
     annotations: Map<String, Value>,
     pub(crate) handler: ToolHandler,
+    /// Mistakes found while building (a duplicate parameter, an unknown type
+    /// name): [`crate::McpServer::tool`] refuses the tool with them.
+    pub(crate) problems: Vec<String>,
+    /// The state type a [`Tool::handler_with_state`] handler needs.
+    pub(crate) state_type: Option<(TypeId, &'static str)>,
 }
 
 impl fmt::Debug for Tool {
@@ -100,38 +110,91 @@ impl Tool {
                     "Tool `{missing}` has no handler."
                 )))
             }),
+            problems: Vec::new(),
+            state_type: None,
         }
+    }
+
+    /// Adds a parameter built with [`Param`]: a [`Type`](super::schema::Type),
+    /// a description, and refinements (optional, range, allowed values,
+    /// default). Declaring the same name twice is refused when the server is
+    /// built.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use mcp_server::Tool;
+    ///
+    /// let tool = Tool::new("list_notes", "Lists notes.")
+    ///     .arg(Param::string("tag", "Only notes with this tag").optional())
+    ///     .arg(Param::integer("limit", "At most this many").range(1, 100).default(20));
+    /// assert_eq!(tool.to_json()["inputSchema"]["properties"]["limit"]["minimum"], 1);
+    /// ```
+    pub fn arg(mut self, param: Param) -> Tool {
+        if let Err(why) = schema::add_param(&mut self.input_schema, param) {
+            self.problems.push(why);
+        }
+        self
+    }
+
+    /// Adds a field to the output schema, built like a parameter ([`Param`]):
+    /// the tool then declares `outputSchema`, and every result it returns
+    /// must carry conforming `structuredContent` ([`ToolResult::json`]).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// use mcp_server::Tool;
+    ///
+    /// let tool = Tool::new("add_note", "Adds a note.")
+    ///     .arg(Param::string("title", "The title"))
+    ///     .returns(Param::integer("id", "The new note's id"));
+    /// assert_eq!(tool.to_json()["outputSchema"]["required"], serde_json::json!(["id"]));
+    /// ```
+    pub fn returns(mut self, field: Param) -> Tool {
+        let output = self
+            .output_schema
+            .get_or_insert_with(|| json!({"type": "object"}));
+        if let Err(why) = schema::add_param(output, field) {
+            self.problems.push(format!("output: {why}"));
+        }
+        self
     }
 
     /// Adds a required parameter: `json_type` is a JSON Schema type
     /// (`"string"`, `"integer"`, `"number"`, `"boolean"`, `"array"`, `"object"`).
+    /// The older, untyped form of [`Tool::arg`]: a misspelt type is only
+    /// found when the server is built.
+    ///
+    /// ```
+    /// use mcp_server::Tool;
+    /// let tool = Tool::new("find", "Finds.").param("query", "string", "What to find");
+    /// assert_eq!(tool.to_json()["inputSchema"]["required"][0], "query");
+    /// ```
     pub fn param(self, name: &str, json_type: &str, description: &str) -> Tool {
         self.add_param(name, json_type, description, true)
     }
 
     /// Adds an optional parameter (see [`Tool::param`]).
+    ///
+    /// ```
+    /// use mcp_server::Tool;
+    /// let tool = Tool::new("find", "Finds.").optional_param("page", "integer", "Page number");
+    /// assert!(tool.to_json()["inputSchema"].get("required").is_none());
+    /// ```
     pub fn optional_param(self, name: &str, json_type: &str, description: &str) -> Tool {
         self.add_param(name, json_type, description, false)
     }
 
-    fn add_param(mut self, name: &str, json_type: &str, description: &str, required: bool) -> Tool {
-        let Value::Object(schema) = &mut self.input_schema else {
-            return self;
+    fn add_param(self, name: &str, json_type: &str, description: &str, required: bool) -> Tool {
+        let Some(ty) = Type::from_name(json_type) else {
+            let mut tool = self;
+            tool.problems.push(format!(
+                "parameter `{name}` has the unknown type \"{json_type}\" (use mcp_server::mcp::schema::Type)"
+            ));
+            return tool;
         };
-        let properties = schema.entry("properties").or_insert_with(|| json!({}));
-        if let Value::Object(p) = properties {
-            p.insert(
-                name.into(),
-                json!({"type": json_type, "description": description}),
-            );
-        }
-        if required {
-            let list = schema.entry("required").or_insert_with(|| json!([]));
-            if let Value::Array(list) = list {
-                list.push(name.into());
-            }
-        }
-        self
+        // The old form says nothing about an array's items: any array.
+        let param = Param::new(name, ty, description).any_items();
+        self.arg(if required { param } else { param.optional() })
     }
 
     /// Asks clients to repeat parameter `param` in the HTTP header
@@ -215,6 +278,50 @@ impl Tool {
         self
     }
 
+    /// The function run by `tools/call`, given the server's state as well:
+    /// the value passed once to [`crate::McpServer::with_state`], so that
+    /// every handler shares it without a clone. A plain `fn` works.
+    ///
+    /// The server refuses to start if its state is not an `S`.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+    ///
+    /// struct Counter(Mutex<u64>);
+    ///
+    /// fn bump(counter: &Counter, _call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     let mut n = counter.0.lock().map_err(|_| "the counter is poisoned")?;
+    ///     *n += 1;
+    ///     Ok(format!("{n}").into())
+    /// }
+    ///
+    /// let mcp = McpServer::new("counter")
+    ///     .with_state(Counter(Mutex::new(0)))
+    ///     .tool(Tool::new("bump", "Adds one.").handler_with_state(bump));
+    /// # let _ = mcp;
+    /// ```
+    pub fn handler_with_state<S: Any + Send + Sync>(
+        mut self,
+        handler: impl Fn(&S, &ToolCall<'_>) -> Result<ToolResult, ToolError> + Send + Sync + 'static,
+    ) -> Tool {
+        self.state_type = Some((TypeId::of::<S>(), std::any::type_name::<S>()));
+        self.handler = Box::new(move |call| {
+            let state = call
+                .exchange
+                .server
+                .user_state
+                .as_deref()
+                .and_then(|s| s.downcast_ref::<S>())
+                // Checked when the server was built (McpServer::tool).
+                .ok_or_else(|| {
+                    ToolError::msg("The server has no state of the type this tool needs.")
+                })?;
+            handler(state, call)
+        });
+        self
+    }
+
     /// The tool's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -223,6 +330,11 @@ impl Tool {
     /// The input schema, as listed.
     pub(crate) fn schema(&self) -> &Value {
         &self.input_schema
+    }
+
+    /// The output schema, if the tool declares one.
+    pub(crate) fn declared_output(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
     }
 
     /// The tool as `tools/list` shows it.
@@ -301,6 +413,37 @@ impl ToolResult {
             content: vec![Content::text(value.to_string())],
             structured_content: Some(value),
             is_error: false,
+        }
+    }
+
+    /// A typed result: `value` serialized as `structuredContent`, plus the same
+    /// JSON as a text block for clients that read only `content`. It must
+    /// serialize to a JSON object (MCP `CallToolResult.structuredContent`):
+    /// return a struct, not a bare list or number.
+    ///
+    /// ```
+    /// use mcp_server::ToolResult;
+    /// #[derive(serde::Serialize)]
+    /// struct Added { id: u64, title: String }
+    ///
+    /// let result = ToolResult::json(&Added { id: 7, title: "Milk".into() })?;
+    /// assert_eq!(result.to_json()["structuredContent"]["id"], 7);
+    /// assert_eq!(result.to_json()["content"][0]["text"], r#"{"id":7,"title":"Milk"}"#);
+    /// # Ok::<(), mcp_server::ToolError>(())
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<ToolResult, ToolError> {
+        match serde_json::to_value(value)? {
+            v @ Value::Object(_) => Ok(ToolResult::structured(v)),
+            other => Err(ToolError::msg(format!(
+                "A structured result must be a JSON object, not {}; wrap it in a struct.",
+                match other {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    Value::Bool(_) => "a boolean",
+                    _ => "null",
+                }
+            ))),
         }
     }
 
@@ -414,7 +557,24 @@ impl fmt::Display for ToolError {
     }
 }
 
-impl std::error::Error for ToolError {}
+/// `?` works on every error type (any `std::error::Error + Send + Sync`),
+/// and on a `String` or `&str` message: its `Display` text becomes the failed
+/// result's text, which the model reads. (So `ToolError` itself is not a
+/// `std::error::Error`, as with `anyhow::Error`.)
+///
+/// ```
+/// use mcp_server::{ToolCall, ToolError, ToolResult};
+/// fn read_config(_call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+///     let n: u32 = "12x".parse()?; // ParseIntError → isError result
+///     let half = n.checked_div(2).ok_or("nothing to halve")?; // &str too
+///     Ok(format!("{half}").into())
+/// }
+/// ```
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for ToolError {
+    fn from(e: E) -> ToolError {
+        ToolError::Failed(e.into().to_string())
+    }
+}
 
 impl From<AskError> for ToolError {
     fn from(e: AskError) -> ToolError {
@@ -423,30 +583,6 @@ impl From<AskError> for ToolError {
             AskError::Cancelled => ToolError::Cancelled,
             AskError::Client(m) => ToolError::Client(m),
         }
-    }
-}
-
-impl From<String> for ToolError {
-    fn from(message: String) -> ToolError {
-        ToolError::Failed(message)
-    }
-}
-
-impl From<&str> for ToolError {
-    fn from(message: &str) -> ToolError {
-        ToolError::Failed(message.to_string())
-    }
-}
-
-impl From<std::io::Error> for ToolError {
-    fn from(e: std::io::Error) -> ToolError {
-        ToolError::msg(e)
-    }
-}
-
-impl From<serde_json::Error> for ToolError {
-    fn from(e: serde_json::Error) -> ToolError {
-        ToolError::msg(e)
     }
 }
 
@@ -487,6 +623,39 @@ impl<'a> ToolCall<'a> {
     /// All arguments as sent.
     pub fn arguments(&self) -> &Map<String, Value> {
         self.arguments
+    }
+
+    /// The arguments as the author's own type, any `T: serde::Deserialize`
+    /// (with serde's derive in your crate). The server already checked them
+    /// against the tool's input schema; what serde still refuses becomes a
+    /// failed result naming the problem.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// use mcp_server::{McpServer, Tool};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Search { query: String, limit: Option<u32> }
+    ///
+    /// let tool = Tool::new("search", "Searches.")
+    ///     .arg(Param::string("query", "What to look for"))
+    ///     .arg(Param::integer("limit", "At most this many").range(1, 50).optional())
+    ///     .handler(|call| {
+    ///         let Search { query, limit } = call.args()?;
+    ///         Ok(format!("{} results for {query}", limit.unwrap_or(10)).into())
+    ///     });
+    /// # let _ = McpServer::new("s").tool(tool);
+    /// ```
+    pub fn args<T: DeserializeOwned>(&self) -> Result<T, ToolError> {
+        // `null` counts as absent, as for the typed getters below.
+        let present: Map<String, Value> = self
+            .arguments
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        serde_json::from_value(Value::Object(present))
+            .map_err(|e| ToolError::Failed(format!("Invalid arguments: {e}.")))
     }
 
     /// Argument `name`; `null` counts as absent.
