@@ -120,13 +120,13 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 /// memory between requests (sessions, calls in flight).
 ///
 /// ```
-/// use mcp_server::{McpServer, Tool};
+/// use mcp_server::{McpServer, Param, Tool};
 ///
 /// let mcp = McpServer::new("my-service")
 ///     .instructions("Looks things up.")
 ///     .tool(
 ///         Tool::new("my_tool", "Look something up.")
-///             .param("query", "string", "What to look up")
+///             .arg(Param::string("query", "What to look up"))
 ///             .handler(|call| {
 ///                 let query = call.str("query")?;
 ///                 Ok(format!("Result for: {query}").into())

@@ -5,24 +5,68 @@
 //! [`ToolResult`].
 //!
 //! ```
-//! use mcp_server::{McpServer, Tool};
+//! use mcp_server::mcp::schema::{Param, Type};
+//! use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+//! use serde::{Deserialize, Serialize};
 //!
-//! let mcp = McpServer::new("weather").tool(
-//!     Tool::new("forecast", "Tomorrow's forecast for a city.")
-//!         .param("city", "string", "City name, e.g. Lisbon")
-//!         .optional_param("days", "integer", "How many days (default 1)")
-//!         .read_only()
-//!         .handler(|call| {
-//!             let city = call.str("city")?;
-//!             let days = call.opt_i64("days")?.unwrap_or(1);
-//!             Ok(format!("{city}: sunny for {days} day(s)").into())
-//!         }),
-//! );
+//! /// The arguments, as the `arg`s below declare them.
+//! #[derive(Deserialize)]
+//! struct Forecast { city: String, days: Option<u32> }
+//!
+//! /// The result: `structuredContent`, and its JSON as text.
+//! #[derive(Serialize)]
+//! struct Weather { city: String, days: u32, outlook: Vec<String> }
+//!
+//! /// The service's state, given once to the server.
+//! struct Sky { outlook: String }
+//!
+//! fn forecast(sky: &Sky, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+//!     let Forecast { city, days } = call.args()?;
+//!     let days = days.unwrap_or(1);
+//!     ToolResult::json(&Weather { city, days, outlook: vec![sky.outlook.clone(); days as usize] })
+//! }
+//!
+//! let mcp = McpServer::new("weather")
+//!     .with_state(Sky { outlook: "sunny".into() })
+//!     .tool(
+//!         Tool::new("forecast", "The forecast for a city.")
+//!             .arg(Param::string("city", "City name, e.g. Lisbon"))
+//!             .arg(Param::integer("days", "How many days").range(1, 7).default(1))
+//!             .returns(Param::string("city", "The city"))
+//!             .returns(Param::integer("days", "Days forecast"))
+//!             .returns(Param::array("outlook", Type::String, "One word per day"))
+//!             .read_only()
+//!             .handler_with_state(forecast),
+//!     );
+//! # let _ = mcp;
 //! ```
 //!
+//! # Typed arguments, typed results, state
+//! * Parameters are declared with [`Param`] ([`Tool::arg`]): a
+//!   [`Type`] (never a string), a description, and what the model must know —
+//!   optional, range, allowed values, default. The server lists them as JSON
+//!   Schema and **checks every call against it before the handler runs**:
+//!   missing, mistyped, out-of-range or unknown arguments all come back in one
+//!   `isError` result the model can act on ([`super::schema::validate`]).
+//! * [`ToolCall::args`] reads the arguments as any `T: serde::Deserialize`;
+//!   `Option<T>` fields are the optional parameters.
+//! * [`ToolResult::json`] turns any `T: Serialize` into `structuredContent`
+//!   plus its JSON text. A tool that declares an output schema
+//!   ([`Tool::returns`], [`Tool::output_schema`]) must return conforming
+//!   structured content: anything else is logged as the author's bug and
+//!   answered with a JSON-RPC internal error, never a malformed result.
+//! * [`crate::McpServer::with_state`] gives the state once;
+//!   [`Tool::handler_with_state`] hands it to a plain `fn` by reference.
+//! * `?` works on any `std::error::Error` and on `String`/`&str` messages.
+//! * A definition some client would refuse — a bad tool name, a parameter
+//!   declared twice, a schema with a top-level `anyOf`, `null` types, `$ref`,
+//!   another dialect than 2020-12, over 16 KiB — stops the server at start-up
+//!   with the tool's name and the rule ([`crate::McpServer::tool`]).
+//!
 //! # Errors are results
-//! A handler that returns `Err` — including a missing or mistyped argument read
-//! through [`ToolCall::str`] and friends — produces a normal result with
+//! A handler that returns `Err` — including arguments serde refuses in
+//! [`ToolCall::args`], or a missing or mistyped argument read through
+//! [`ToolCall::str`] and friends — produces a normal result with
 //! `isError: true` and a text naming the problem (2025-11-25 `server/tools#error-handling`,
 //! SEP-1303): the model reads it and can retry. Only an unknown tool name or
 //! malformed `tools/call` params are JSON-RPC errors (`-32602`).
