@@ -11,7 +11,10 @@ mod mcp_client;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
-use mcp_client::{rpc, start};
+use std::time::{Duration, Instant};
+
+use mcp_client::{ACCEPT_BOTH, Stream, initialize, post, rpc, start};
+use mcp_server::mcp::Answer;
 use mcp_server::mcp::schema::Type;
 use mcp_server::{McpServer, Param, RunningServer, Tool, ToolCall, ToolError, ToolResult};
 use serde::{Deserialize, Serialize};
@@ -342,4 +345,141 @@ fn a_handler_needing_another_state_type_is_refused_at_start_up() {
             .with_state(7_u8)
     });
     assert!(outcome.is_err());
+}
+
+#[derive(Deserialize)]
+struct Shipping {
+    address: String,
+    express: bool,
+}
+
+fn asking_server(unknown_wait: Option<Duration>) -> RunningServer {
+    let mut mcp = McpServer::new("asks")
+        .tool(
+            Tool::new("delete", "Deletes after confirmation.").handler(|call| {
+                Ok(if call.confirm("Delete it?")? {
+                    "deleted"
+                } else {
+                    "kept"
+                }
+                .into())
+            }),
+        )
+        .tool(Tool::new("ship", "Asks where to ship.").handler(|call| {
+            let fields = [
+                Param::string("address", "Where to"),
+                Param::boolean("express", "Next day"),
+            ];
+            Ok(match call.elicit_form::<Shipping>("Where?", &fields)? {
+                Answer::Accept(s) => format!("{} express={}", s.address, s.express),
+                Answer::Decline => "declined".into(),
+                Answer::Cancel => "cancelled".into(),
+            }
+            .into())
+        }));
+    if let Some(wait) = unknown_wait {
+        mcp = mcp.unknown_client_wait(wait);
+    }
+    start(mcp)
+}
+
+#[test]
+fn a_typed_form_is_asked_and_its_answer_read_as_the_authors_type() {
+    let srv = asking_server(None);
+    let session = initialize(&srv, json!({"elicitation": {}}));
+    let s = [("Mcp-Session-Id", session.as_str())];
+    let body = |name: &str| json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": name, "arguments": {}}});
+    for (answer, expected) in [
+        (
+            json!({"action": "accept", "content": {"address": "1 Main St", "express": true}}),
+            "1 Main St express=true",
+        ),
+        (json!({"action": "decline"}), "declined"),
+        (json!({"action": "cancel"}), "cancelled"),
+    ] {
+        let mut stream = Stream::open(&srv, &s, &body("ship"));
+        let request = stream.next_event().unwrap();
+        assert_eq!(
+            request["params"]["requestedSchema"],
+            json!({"type": "object", "properties": {
+                "address": {"type": "string", "description": "Where to"},
+                "express": {"type": "boolean", "description": "Next day"}},
+                "required": ["address", "express"]})
+        );
+        let reply = json!({"jsonrpc": "2.0", "id": request["id"], "result": answer});
+        assert_eq!(
+            post(&srv, &[ACCEPT_BOTH, s[0]], &reply.to_string()).status,
+            202
+        );
+        let result = stream.next_event().unwrap();
+        assert_eq!(result["result"]["content"][0]["text"], expected);
+    }
+    // A confirmation is a form without fields.
+    let mut stream = Stream::open(&srv, &s, &body("delete"));
+    let request = stream.next_event().unwrap();
+    assert_eq!(
+        request["params"],
+        json!({"message": "Delete it?", "requestedSchema": {"type": "object", "properties": {}}})
+    );
+    let reply = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "accept", "content": {}}});
+    assert_eq!(
+        post(&srv, &[ACCEPT_BOTH, s[0]], &reply.to_string()).status,
+        202
+    );
+    assert_eq!(
+        stream.next_event().unwrap()["result"]["content"][0]["text"],
+        "deleted"
+    );
+}
+
+#[test]
+fn a_legacy_client_without_a_session_gets_an_answer_within_seconds_not_minutes() {
+    // Default settings: the wait for a client that never said what it
+    // supports is short (5 s), far below the 300 s a declared client gets.
+    let srv = asking_server(None);
+    let started = Instant::now();
+    let r = rpc(
+        &srv,
+        &[],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "delete", "arguments": {}}}),
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(10),
+        "answered after {waited:?}"
+    );
+    let events = r.events();
+    let result = events.last().expect("a result");
+    assert_eq!(result["result"]["isError"], true);
+    assert_eq!(
+        result["result"]["content"][0]["text"],
+        "The client did not answer elicitation/create within 5 s; it has no session, so it never said whether it supports elicitation."
+    );
+    // Configurable.
+    let srv = asking_server(Some(Duration::from_millis(200)));
+    let started = Instant::now();
+    let r = rpc(
+        &srv,
+        &[],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "delete", "arguments": {}}}),
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(r.text().contains("within 0.2 s"), "{}", r.text());
+}
+
+#[test]
+fn a_session_that_did_not_declare_elicitation_is_answered_at_once() {
+    let srv = asking_server(None);
+    let session = initialize(&srv, json!({}));
+    let started = Instant::now();
+    let r = rpc(
+        &srv,
+        &[("Mcp-Session-Id", session.as_str())],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "delete", "arguments": {}}}),
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        r.json()["result"]["content"][0]["text"],
+        "The client does not support elicitation (it did not declare the capability)."
+    );
 }

@@ -100,7 +100,7 @@ pub use prompts::{Prompt, PromptError, PromptMessage, PromptRequest};
 pub use resources::{Resource, ResourceError, ResourceRequest, ResourceTemplate};
 pub use schema::{Param, Type};
 pub use subscriptions::Notifier;
-pub use tools::{Elicitation, Tool, ToolCall, ToolError, ToolResult};
+pub use tools::{Answer, Elicitation, Tool, ToolCall, ToolError, ToolResult};
 
 /// The default page size of `tools/list`, `resources/list`,
 /// `resources/templates/list` and `prompts/list`: large enough that an ordinary
@@ -110,6 +110,12 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// How long a tool waits for the client to answer an elicitation or sampling
 /// request: claude.ai gives a tool call 300 s in all.
 pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long a legacy client *without a session* gets to answer an
+/// elicitation or sampling request: it never declared whether it can, so the
+/// tool does not wait the full [`DEFAULT_CLIENT_REQUEST_TIMEOUT`] for an answer
+/// that may never come ([`McpServer::unknown_client_wait`], [`mrtr`]).
+pub const DEFAULT_UNKNOWN_CLIENT_WAIT: Duration = Duration::from_secs(5);
 
 /// How long a 2026-07-28 client may reuse a list, `server/discover` or a
 /// resource it read (`ttlMs`): a minute, because claude.ai was seen keeping a
@@ -149,6 +155,7 @@ pub struct McpServer {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) unknown_client_wait: Duration,
     pub(crate) cache_ttl: Duration,
     pub(crate) announces_list_changes: bool,
     /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
@@ -191,6 +198,7 @@ impl McpServer {
             prompt_index: HashMap::new(),
             page_size: DEFAULT_PAGE_SIZE,
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
+            unknown_client_wait: DEFAULT_UNKNOWN_CLIENT_WAIT,
             cache_ttl: DEFAULT_CACHE_TTL,
             announces_list_changes: false,
             // Random per process, as for OAuth tokens: without randomness from
@@ -354,10 +362,27 @@ impl McpServer {
     }
 
     /// How long a tool waits for the client's answer to [`ToolCall::elicit`]
-    /// or [`ToolCall::sample`] in the legacy era (in 2026-07-28 nothing waits:
-    /// the client retries with the answer, see [`mrtr`]).
+    /// or [`ToolCall::sample`] in the legacy era, when the client's session
+    /// declared the capability (default [`DEFAULT_CLIENT_REQUEST_TIMEOUT`]; in
+    /// 2026-07-28 nothing waits: the client retries with the answer, see [`mrtr`]).
     pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
         self.client_request_timeout = timeout;
+        self
+    }
+
+    /// How long a tool waits for an answer from a legacy client without a
+    /// session, whose capabilities are unknown (default
+    /// [`DEFAULT_UNKNOWN_CLIENT_WAIT`], 5 s). After it the question fails
+    /// with a message saying why, which a handler can turn into its answer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_server::McpServer;
+    /// let mcp = McpServer::new("notes").unknown_client_wait(Duration::from_secs(2));
+    /// # let _ = mcp;
+    /// ```
+    pub fn unknown_client_wait(mut self, wait: Duration) -> McpServer {
+        self.unknown_client_wait = wait;
         self
     }
 

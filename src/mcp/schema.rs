@@ -327,17 +327,17 @@ pub fn check(schema: &Value, which: Which) -> Result<(), String> {
     let Some(top) = schema.as_object() else {
         return Err(format!("the {which} must be a JSON object"));
     };
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if top.contains_key(key) {
+            return Err(format!(
+                "the {which} has `{key}` at the top level, which claude.ai refuses; use one struct with optional fields"
+            ));
+        }
+    }
     if top.get("type") != Some(&json!("object")) {
         return Err(format!(
             "the {which} must have \"type\": \"object\" (MCP server/tools#tool)"
         ));
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if top.contains_key(key) {
-            return Err(format!(
-                "the {which} has `{key}` at the top level, which claude.ai refuses; use one object with optional properties"
-            ));
-        }
     }
     if let Some(dialect) = top.get("$schema") {
         if dialect.as_str() != Some("https://json-schema.org/draft/2020-12/schema") {
@@ -448,6 +448,9 @@ fn resolve(schema: &mut Value, defs: &Map<String, Value>, depth: usize) -> Resul
         return Ok(());
     };
     if let Some(Value::String(target)) = object.get("$ref") {
+        if target == "#" {
+            return Err("a recursive type cannot be written without `$ref`".into());
+        }
         let Some(def) = defs.get(target) else {
             return Err(format!("`$ref` {target} points nowhere"));
         };
@@ -503,6 +506,48 @@ fn resolve(schema: &mut Value, defs: &Map<String, Value>, depth: usize) -> Resul
         }
     }
     Ok(())
+}
+
+/// The schema of `T` as [`schemars`] generates it (with the `schemars`
+/// feature), made acceptable to every client: 2020-12 without `$schema`,
+/// subschemas and `$ref`s inlined, `Option<T>` an optional property rather
+/// than a `null` type ([`inline_refs`]). Doc comments become descriptions.
+/// What still breaks a rule is refused when the server is built.
+///
+/// ```
+/// # #[cfg(feature = "schemars")] {
+/// use mcp_server::mcp::schema::from_type;
+///
+/// #[derive(schemars::JsonSchema)]
+/// struct Search {
+///     /// What to look for.
+///     query: String,
+///     /// At most this many.
+///     #[schemars(range(min = 1, max = 50))]
+///     limit: Option<u32>,
+/// }
+///
+/// let schema = from_type::<Search>().unwrap();
+/// assert_eq!(schema["required"], serde_json::json!(["query"]));
+/// assert_eq!(schema["properties"]["limit"]["type"], "integer");
+/// assert_eq!(schema["properties"]["limit"]["maximum"], 50);
+/// assert_eq!(schema["properties"]["query"]["description"], "What to look for.");
+/// # }
+/// ```
+#[cfg(feature = "schemars")]
+pub fn from_type<T: schemars::JsonSchema>() -> Result<Value, String> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.meta_schema = None;
+            s.inline_subschemas = true;
+        })
+        .into_generator();
+    let mut schema = inline_refs(generator.into_root_schema_for::<T>().to_value())?;
+    if let Some(top) = schema.as_object_mut() {
+        // The type's Rust name says nothing to a model.
+        top.remove("title");
+    }
+    Ok(schema)
 }
 
 /// Checks `value` against `schema` and returns every problem found, each

@@ -241,6 +241,71 @@ impl Tool {
         self.arg(if required { param } else { param.optional() })
     }
 
+    /// The input schema generated from the arguments' type `T` (feature
+    /// `schemars`): the parameter names are written once, in the struct that
+    /// [`ToolCall::args`] reads. Doc comments become descriptions; `Option`
+    /// fields are optional; `#[serde(deny_unknown_fields)]` refuses extra
+    /// arguments. See [`schema::from_type`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "schemars")] {
+    /// use mcp_server::{McpServer, Tool};
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// #[serde(deny_unknown_fields)]
+    /// struct AddNote {
+    ///     /// The note's title.
+    ///     title: String,
+    ///     /// Tags to file it under.
+    ///     tags: Option<Vec<String>>,
+    /// }
+    ///
+    /// let tool = Tool::new("add_note", "Adds a note.").input::<AddNote>().handler(|call| {
+    ///     let AddNote { title, tags } = call.args()?;
+    ///     Ok(format!("{title} {:?}", tags.unwrap_or_default()).into())
+    /// });
+    /// assert_eq!(tool.to_json()["inputSchema"]["additionalProperties"], false);
+    /// # let _ = McpServer::new("notes").tool(tool);
+    /// # }
+    /// ```
+    #[cfg(feature = "schemars")]
+    pub fn input<T: schemars::JsonSchema>(mut self) -> Tool {
+        match schema::from_type::<T>() {
+            Ok(s) => self.input_schema = s,
+            Err(why) => self.problems.push(format!(
+                "input type `{}`: {why}",
+                std::any::type_name::<T>()
+            )),
+        }
+        self
+    }
+
+    /// The output schema generated from the result's type `T` (feature
+    /// `schemars`); answer with [`ToolResult::json`] of a `T`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "schemars")] {
+    /// use mcp_server::{Tool, ToolResult};
+    ///
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Added { id: u64 }
+    ///
+    /// let tool = Tool::new("add", "Adds.").output::<Added>().handler(|_| ToolResult::json(&Added { id: 1 }));
+    /// assert_eq!(tool.to_json()["outputSchema"]["properties"]["id"]["type"], "integer");
+    /// # }
+    /// ```
+    #[cfg(feature = "schemars")]
+    pub fn output<T: schemars::JsonSchema>(mut self) -> Tool {
+        match schema::from_type::<T>() {
+            Ok(s) => self.output_schema = Some(s),
+            Err(why) => self.problems.push(format!(
+                "output type `{}`: {why}",
+                std::any::type_name::<T>()
+            )),
+        }
+        self
+    }
+
     /// Asks clients to repeat parameter `param` in the HTTP header
     /// `Mcp-Param-{header}` (2026-07-28 `x-mcp-header`), so that a gateway can
     /// route on it without reading the body; the server checks that the header
@@ -463,21 +528,27 @@ impl ToolResult {
     /// A typed result: `value` serialized as `structuredContent`, plus the same
     /// JSON as a text block for clients that read only `content`. It must
     /// serialize to a JSON object (MCP `CallToolResult.structuredContent`):
-    /// return a struct, not a bare list or number.
+    /// return a struct, not a bare list or number. Fields that serialize to
+    /// `null` (a `None`) are left out, as an optional property is in the
+    /// output schema: clients validate `structuredContent` against it, and
+    /// `null` is not a `"string"`.
     ///
     /// ```
     /// use mcp_server::ToolResult;
     /// #[derive(serde::Serialize)]
-    /// struct Added { id: u64, title: String }
+    /// struct Added { id: u64, title: String, due: Option<String> }
     ///
-    /// let result = ToolResult::json(&Added { id: 7, title: "Milk".into() })?;
+    /// let result = ToolResult::json(&Added { id: 7, title: "Milk".into(), due: None })?;
     /// assert_eq!(result.to_json()["structuredContent"]["id"], 7);
     /// assert_eq!(result.to_json()["content"][0]["text"], r#"{"id":7,"title":"Milk"}"#);
     /// # Ok::<(), mcp_server::ToolError>(())
     /// ```
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<ToolResult, ToolError> {
         match serde_json::to_value(value)? {
-            v @ Value::Object(_) => Ok(ToolResult::structured(v)),
+            mut v @ Value::Object(_) => {
+                drop_null_fields(&mut v);
+                Ok(ToolResult::structured(v))
+            }
             other => Err(ToolError::msg(format!(
                 "A structured result must be a JSON object, not {}; wrap it in a struct.",
                 match other {
@@ -537,6 +608,18 @@ impl ToolResult {
         // the wire never has to remember the default.
         r.insert("isError".into(), self.is_error.into());
         Value::Object(r)
+    }
+}
+
+/// Removes the `null` members of every object inside `value`.
+fn drop_null_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_null_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_fields),
+        _ => {}
     }
 }
 
@@ -644,6 +727,28 @@ impl Elicitation {
     pub fn accepted(&self) -> bool {
         self.action == "accept"
     }
+}
+
+/// The user's answer to a typed question ([`ToolCall::elicit_form`]): the
+/// three actions of `ElicitResult`, the form's content read as the author's
+/// own type.
+///
+/// ```
+/// use mcp_server::mcp::Answer;
+/// let answer: Answer<String> = Answer::Accept("Ada".into());
+/// match answer {
+///     Answer::Accept(name) => assert_eq!(name, "Ada"),
+///     Answer::Decline | Answer::Cancel => unreachable!(),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<T> {
+    /// The user submitted the form (`"accept"`), with this content.
+    Accept(T),
+    /// The user said no (`"decline"`).
+    Decline,
+    /// The user dismissed the question without choosing (`"cancel"`).
+    Cancel,
 }
 
 /// One running `tools/call`: the arguments and the call's context. Handlers get
@@ -840,10 +945,89 @@ impl<'a> ToolCall<'a> {
         (self.exchange.emit)(&jsonrpc::notification("notifications/message", params));
     }
 
+    /// Asks the user to fill in a form (`elicitation/create`, form mode)
+    /// whose fields are `fields` — strings, numbers, integers, booleans,
+    /// `one_of` choices, each with a description — and reads the submitted
+    /// form as `T`.
+    ///
+    /// In 2026-07-28 an unanswered question returns
+    /// [`ToolError::InputRequired`]: pass it on with `?` (the handler runs
+    /// again with the answer). In the legacy era the handler waits: at most
+    /// [`crate::McpServer::client_request_timeout`] (300 s) when the session
+    /// declared elicitation, at most [`crate::McpServer::unknown_client_wait`]
+    /// (5 s) when the client has no session and so never said; a session
+    /// without the capability fails at once. Check
+    /// [`ToolCall::client_declares`] first to do without.
+    ///
+    /// ```
+    /// use mcp_server::mcp::{Answer, Param};
+    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Shipping { address: String, express: bool }
+    ///
+    /// fn order(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     let fields = [
+    ///         Param::string("address", "Where to send it"),
+    ///         Param::boolean("express", "Next-day delivery"),
+    ///     ];
+    ///     Ok(match call.elicit_form::<Shipping>("Where should it go?", &fields)? {
+    ///         Answer::Accept(s) => format!("Shipping to {} (express: {}).", s.address, s.express).into(),
+    ///         Answer::Decline | Answer::Cancel => "Nothing ordered.".into(),
+    ///     })
+    /// }
+    /// ```
+    pub fn elicit_form<T: DeserializeOwned>(
+        &self,
+        message: &str,
+        fields: &[Param],
+    ) -> Result<Answer<T>, ToolError> {
+        let mut requested = json!({"type": "object", "properties": {}});
+        for field in fields {
+            schema::add_param(&mut requested, field.clone()).map_err(ToolError::Failed)?;
+        }
+        let answer = self.elicit(message, requested)?;
+        match answer.action.as_str() {
+            "accept" => {
+                let content = Value::Object(answer.content.unwrap_or_default());
+                serde_json::from_value(content)
+                    .map(Answer::Accept)
+                    .map_err(|e| {
+                        ToolError::Client(format!(
+                            "The client's answer does not fit the form: {e}."
+                        ))
+                    })
+            }
+            "decline" => Ok(Answer::Decline),
+            _ => Ok(Answer::Cancel),
+        }
+    }
+
+    /// Asks the user to confirm (`elicitation/create` with no fields) and
+    /// says whether they accepted; declining and cancelling are both `false`.
+    /// Waiting and errors as in [`ToolCall::elicit_form`].
+    ///
+    /// ```
+    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    ///
+    /// fn drop_table(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     if !call.confirm("Drop the table `users`? This cannot be undone.")? {
+    ///         return Ok("Nothing dropped.".into());
+    ///     }
+    ///     Ok("Dropped.".into())
+    /// }
+    /// ```
+    pub fn confirm(&self, message: &str) -> Result<bool, ToolError> {
+        Ok(matches!(
+            self.elicit_form::<Map<String, Value>>(message, &[])?,
+            Answer::Accept(_)
+        ))
+    }
+
     /// Asks the user for input through the client (`elicitation/create`, form
-    /// mode) and returns the answer. `requested_schema` is a flat object
-    /// schema of primitive properties. In 2026-07-28 an unanswered question
-    /// returns [`ToolError::InputRequired`]: pass it on with `?`.
+    /// mode) and returns the raw answer. `requested_schema` is a flat object
+    /// schema of primitive properties. [`ToolCall::elicit_form`] is the typed
+    /// form; waiting and errors are the same.
     pub fn elicit(&self, message: &str, requested_schema: Value) -> Result<Elicitation, ToolError> {
         // No `mode`: form is the default in both eras, and 2025-06-18 clients do not know the field.
         let params = json!({"message": message, "requestedSchema": requested_schema});
