@@ -21,6 +21,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod outbound;
 pub mod router;
+pub mod testing;
 pub mod trace;
 
 pub use app::{App, RunningServer};
