@@ -1,4 +1,4 @@
-//! The seed's no-auth example: prediction markets from Polymarket's public
+//! A no-auth example: prediction markets from Polymarket's public
 //! Gamma API, as three read-only tools.
 //!
 //! ```text
@@ -32,8 +32,11 @@
 //! A timeout, a 5xx, a body that is not JSON or JSON of the wrong shape
 //! becomes a tool result with `isError: true` whose text says which call
 //! failed and how ([`GammaError`]), so the model can tell the user or retry;
-//! the server itself carries on. A slug that names nothing is not a failure
-//! of Polymarket: it gets an ordinary answer that suggests `search_markets`.
+//! the server itself carries on. A slug that names nothing is a failed call
+//! too (`isError: true`, so the model knows it got no market), whose text
+//! suggests `search_markets`. A `limit` outside 1–50 never reaches Gamma: the
+//! range is in the tool's input schema, so the model sees it, and the server
+//! checks it before the handler runs.
 //!
 //! Tests: `tests/polymarket.rs` runs these tools over HTTP against a local
 //! stand-in for Gamma (`tests/support/gamma.rs`).

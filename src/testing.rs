@@ -43,6 +43,9 @@
 //!   `input_required` result is answered with your closures and the call
 //!   retried with `inputResponses` and the echoed `requestState`.
 //!
+//! * **[`Era::LegacyWithoutSession`]**: 2025-11-25 requests without
+//!   `initialize`, as a stateless client sends them.
+//!
 //! Every call asks for progress (`_meta.progressToken`); the notifications the
 //! server sent along the way are in [`CallResult::notifications`].
 //!
@@ -84,6 +87,9 @@ pub enum Era {
     /// MCP 2026-07-28: `_meta` on every request, mirrored headers, multi
     /// round-trip results.
     Modern,
+    /// MCP 2025-11-25 without `initialize`, so without a session: what a
+    /// stateless legacy client does. The server cannot know its capabilities.
+    LegacyWithoutSession,
 }
 
 /// What went wrong in a test client call.
@@ -451,7 +457,7 @@ impl TestClient {
         self.token.as_deref()
     }
 
-    /// Switches era: legacy initializes a new session, modern drops it.
+    /// Switches era: legacy initializes a new session, the others drop it.
     ///
     /// ```
     /// use mcp_server::testing::{Era, TestClient};
@@ -780,7 +786,7 @@ impl TestClient {
     fn post_mcp(&self, body: &Value, extra: &[(&str, &str)]) -> Result<Response, TestError> {
         let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
         let version = match self.era {
-            Era::Legacy => LEGACY_VERSION,
+            Era::Legacy | Era::LegacyWithoutSession => LEGACY_VERSION,
             Era::Modern => MODERN_VERSION,
         };
         let mut headers = vec![

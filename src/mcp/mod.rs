@@ -290,7 +290,13 @@ impl McpServer {
         if let Some(problem) = tool.problems.first() {
             panic!("tool `{name}`: {problem}");
         }
-        if let Err(why) = schema::check(tool.schema(), schema::Which::Input) {
+        if tool.verbatim {
+            if tool.schema().get("type") != Some(&serde_json::json!("object")) {
+                panic!(
+                    "tool `{name}`: the input schema must have \"type\": \"object\" (MCP server/tools#tool)"
+                );
+            }
+        } else if let Err(why) = schema::check(tool.schema(), schema::Which::Input) {
             panic!("tool `{name}`: {why}");
         }
         if let Some(output) = tool.declared_output() {

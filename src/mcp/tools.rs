@@ -124,6 +124,9 @@ pub struct Tool {
     pub(crate) problems: Vec<String>,
     /// The state type a [`Tool::handler_with_state`] handler needs.
     pub(crate) state_type: Option<(TypeId, &'static str)>,
+    /// Set by [`Tool::input_schema_verbatim`]: the client-compatibility rules
+    /// are not applied to the input schema.
+    pub(crate) verbatim: bool,
 }
 
 impl fmt::Debug for Tool {
@@ -156,6 +159,7 @@ impl Tool {
             }),
             problems: Vec::new(),
             state_type: None,
+            verbatim: false,
         }
     }
 
@@ -336,6 +340,29 @@ impl Tool {
     /// `$defs`, `additionalProperties`). It must be an object schema.
     pub fn input_schema(mut self, schema: Value) -> Tool {
         self.input_schema = schema;
+        self
+    }
+
+    /// Replaces the whole input schema, listed exactly as given and exempt
+    /// from the client-compatibility rules of [`schema::check`] (only
+    /// `"type": "object"` is still required): top-level `allOf`, `$ref`,
+    /// `if`/`then`… pass. For clients you know read full JSON Schema 2020-12,
+    /// such as the MCP conformance suite; claude.ai may refuse or silently
+    /// drop such a tool. Arguments are still validated, with the keywords
+    /// [`schema::validate`] knows.
+    ///
+    /// ```
+    /// use mcp_server::{McpServer, Tool};
+    /// let tool = Tool::new("either", "Takes a phone or an email.").input_schema_verbatim(serde_json::json!({
+    ///     "type": "object",
+    ///     "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
+    ///     "anyOf": [{"required": ["phone"]}, {"required": ["email"]}]
+    /// }));
+    /// let _ = McpServer::new("s").tool(tool); // accepted
+    /// ```
+    pub fn input_schema_verbatim(mut self, schema: Value) -> Tool {
+        self.input_schema = schema;
+        self.verbatim = true;
         self
     }
 
