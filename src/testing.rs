@@ -730,9 +730,9 @@ impl TestClient {
                         // A request from the server: answer it on a new POST.
                         let reply = match self.answer(m, &message["params"]) {
                             Ok(result) => json!({"jsonrpc": "2.0", "id": req_id, "result": result}),
-                            Err(e) => {
-                                json!({"jsonrpc": "2.0", "id": req_id, "error": {"code": -32601, "message": e.to_string()}})
-                            }
+                            // As the SDK clients do for a capability they lack.
+                            Err(_) => json!({"jsonrpc": "2.0", "id": req_id,
+                                "error": {"code": -32601, "message": format!("Method not found: {m}")}}),
                         };
                         self.post_mcp(&reply, &[])?;
                     } else {
