@@ -29,3 +29,9 @@ pub use auth::Identity;
 pub use config::Config;
 pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
+
+/// The README's Rust blocks, compiled by `cargo test --doc` so that the
+/// README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
