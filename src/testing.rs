@@ -79,6 +79,17 @@ const MODERN_VERSION: &str = "2026-07-28";
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Which protocol era the client speaks (the server speaks both on one endpoint).
+///
+/// ```
+/// use mcp_server::testing::{Era, TestClient};
+/// use mcp_server::{App, McpServer};
+/// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
+/// for era in [Era::Legacy, Era::Modern, Era::LegacyWithoutSession] {
+///     client.set_era(era)?;
+///     assert!(client.list_tools()?.is_empty());
+/// }
+/// # Ok::<(), mcp_server::testing::TestError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Era {
     /// MCP 2025-11-25: `initialize`, a session, requests to the client on the
@@ -93,6 +104,15 @@ pub enum Era {
 }
 
 /// What went wrong in a test client call.
+///
+/// ```
+/// use mcp_server::testing::{TestClient, TestError};
+/// use mcp_server::{App, McpServer};
+/// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
+/// let err = client.call_tool("missing", serde_json::json!({})).unwrap_err();
+/// assert_eq!(err, TestError::Rpc { code: -32602, message: "Unknown tool: missing".into() });
+/// # Ok::<(), TestError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum TestError {
     /// The server could not be started, or a socket failed.
@@ -134,6 +154,17 @@ impl From<std::io::Error> for TestError {
 }
 
 /// A `tools/call` result as the server sent it, with what came before it.
+///
+/// ```
+/// use mcp_server::testing::TestClient;
+/// use mcp_server::{App, McpServer, Tool};
+/// let mcp = McpServer::new("s").tool(Tool::new("hi", "Says hi.").handler(|_| Ok("hi".into())));
+/// let mut client = TestClient::start(App::new(mcp))?;
+/// let result = client.call_tool("hi", serde_json::json!({}))?;
+/// assert_eq!(result.result["content"][0]["text"], "hi");
+/// assert!(result.notifications.is_empty());
+/// # Ok::<(), mcp_server::testing::TestError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallResult {
     /// The `CallToolResult` JSON (`content`, `structuredContent`, `isError`).
@@ -221,6 +252,15 @@ type Answerer = Box<dyn Fn(&Value) -> Value + Send + Sync>;
 
 /// How the test client is set up before it starts: era, password, answers
 /// to the server's questions. Made by [`TestClient::builder`].
+///
+/// ```
+/// use mcp_server::testing::{Era, TestClient};
+/// use mcp_server::{App, McpServer};
+/// let builder = TestClient::builder(App::new(McpServer::new("s"))).era(Era::Modern);
+/// let client = builder.start()?;
+/// # let _ = client;
+/// # Ok::<(), mcp_server::testing::TestError>(())
+/// ```
 pub struct TestClientBuilder {
     app: App,
     config: Option<Config>,
@@ -342,6 +382,14 @@ impl TestClientBuilder {
     }
 
     /// Starts the server, signs in, and (legacy era) initializes a session.
+    ///
+    /// ```
+    /// use mcp_server::testing::{TestClient, TestError};
+    /// use mcp_server::{App, McpServer, StaticPasswordProvider};
+    /// let app = App::new(McpServer::new("s")).provider(StaticPasswordProvider::new("the right password"));
+    /// let err = TestClient::builder(app).password("a wrong password").start().unwrap_err();
+    /// assert!(matches!(err, TestError::OAuth(_)));
+    /// ```
     pub fn start(self) -> Result<TestClient, TestError> {
         let config = self.config.unwrap_or_else(|| Config::local(0));
         if !config.binds_loopback() {
@@ -375,6 +423,15 @@ impl TestClientBuilder {
 
 /// An MCP client for tests, connected to a server it started (see the
 /// [module documentation](self)). The server stops when the client is dropped.
+///
+/// ```
+/// use mcp_server::testing::TestClient;
+/// use mcp_server::{App, McpServer};
+/// let client = TestClient::start(App::new(McpServer::new("s")))?;
+/// println!("testing against {}", client.url());
+/// drop(client); // the server stops
+/// # Ok::<(), mcp_server::testing::TestError>(())
+/// ```
 pub struct TestClient {
     addr: SocketAddr,
     public_url: String,
@@ -410,6 +467,14 @@ impl Drop for TestClient {
 impl TestClient {
     /// Starts `app` and connects with the defaults: legacy era, no password,
     /// no answers to questions.
+    ///
+    /// ```
+    /// use mcp_server::testing::{Era, TestClient};
+    /// use mcp_server::{App, McpServer};
+    /// let client = TestClient::start(App::new(McpServer::new("s")))?;
+    /// assert_eq!(client.era(), Era::Legacy);
+    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// ```
     pub fn start(app: App) -> Result<TestClient, TestError> {
         TestClient::builder(app).start()
     }
@@ -435,11 +500,28 @@ impl TestClient {
     }
 
     /// The server's public URL (e.g. `http://localhost:41234`).
+    ///
+    /// ```
+    /// use mcp_server::testing::TestClient;
+    /// use mcp_server::{App, McpServer};
+    /// let client = TestClient::start(App::new(McpServer::new("s")))?;
+    /// assert!(client.url().starts_with("http://localhost:"));
+    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.public_url
     }
 
     /// The era spoken now.
+    ///
+    /// ```
+    /// use mcp_server::testing::{Era, TestClient};
+    /// use mcp_server::{App, McpServer};
+    /// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
+    /// client.set_era(Era::Modern)?;
+    /// assert_eq!(client.era(), Era::Modern);
+    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// ```
     pub fn era(&self) -> Era {
         self.era
     }
@@ -528,6 +610,18 @@ impl TestClient {
 
     /// `tools/call name` with these arguments: the result, even when the tool
     /// failed (`isError`); a JSON-RPC error is an `Err`.
+    ///
+    /// ```
+    /// use mcp_server::testing::TestClient;
+    /// use mcp_server::{App, McpServer, Param, Tool};
+    /// let mcp = McpServer::new("s").tool(Tool::new("echo", "Echoes.").arg(Param::string("text", ""))
+    ///     .handler(|call| Ok(call.str("text")?.into())));
+    /// let mut client = TestClient::start(App::new(mcp))?;
+    /// assert_eq!(client.call_tool("echo", serde_json::json!({"text": "hi"}))?.text(), "hi");
+    /// let bad = client.call_tool("echo", serde_json::json!({}))?;
+    /// assert!(bad.is_error() && bad.text().contains("`text` is required"));
+    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// ```
     pub fn call_tool(&mut self, name: &str, arguments: Value) -> Result<CallResult, TestError> {
         let token = self.next_id;
         let params = json!({"name": name, "arguments": arguments, "_meta": {"progressToken": format!("progress-{token}")}});

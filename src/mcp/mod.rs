@@ -115,6 +115,10 @@ pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// elicitation or sampling request: it never declared whether it can, so the
 /// tool does not wait the full [`DEFAULT_CLIENT_REQUEST_TIMEOUT`] for an answer
 /// that may never come ([`McpServer::unknown_client_wait`], [`mrtr`]).
+///
+/// ```
+/// assert_eq!(mcp_server::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT.as_secs(), 5);
+/// ```
 pub const DEFAULT_UNKNOWN_CLIENT_WAIT: Duration = Duration::from_secs(5);
 
 /// How long a 2026-07-28 client may reuse a list, `server/discover` or a

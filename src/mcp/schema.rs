@@ -51,6 +51,12 @@ use serde_json::{Map, Value, json};
 
 /// The largest schema we list, in bytes of compact JSON: claude.ai drops a
 /// tool whose input schema is larger, without a word.
+///
+/// ```
+/// use mcp_server::mcp::schema::{check, Which, MAX_SCHEMA_BYTES};
+/// let huge = serde_json::json!({"type": "object", "description": "x".repeat(MAX_SCHEMA_BYTES)});
+/// assert!(check(&huge, Which::Input).is_err());
+/// ```
 pub const MAX_SCHEMA_BYTES: usize = 16 * 1024;
 
 /// The JSON type of a parameter.
@@ -78,6 +84,11 @@ pub enum Type {
 
 impl Type {
     /// An array of `items` ([`Type::Array`] without the `Box`).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Type;
+    /// assert_eq!(Type::array(Type::String), Type::Array(Box::new(Type::String)));
+    /// ```
     pub fn array(items: Type) -> Type {
         Type::Array(Box::new(items))
     }
@@ -143,6 +154,13 @@ pub struct Param {
 
 impl Param {
     /// A required parameter `name` of type `ty`.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// let p = Param::new("when", Type::String, "A date, YYYY-MM-DD");
+    /// assert_eq!(p.to_json(), json!({"type": "string", "description": "A date, YYYY-MM-DD"}));
+    /// ```
     pub fn new(name: &str, ty: Type, description: &str) -> Param {
         let Value::Object(mut schema) = ty.to_json() else {
             unreachable!("Type::to_json is always an object")
@@ -159,32 +177,69 @@ impl Param {
     }
 
     /// A required string parameter.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::string("q", "").to_json(), json!({"type": "string"}));
+    /// ```
     pub fn string(name: &str, description: &str) -> Param {
         Param::new(name, Type::String, description)
     }
 
     /// A required integer parameter.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::integer("n", "").to_json(), json!({"type": "integer"}));
+    /// ```
     pub fn integer(name: &str, description: &str) -> Param {
         Param::new(name, Type::Integer, description)
     }
 
     /// A required number parameter.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::number("x", "").to_json(), json!({"type": "number"}));
+    /// ```
     pub fn number(name: &str, description: &str) -> Param {
         Param::new(name, Type::Number, description)
     }
 
     /// A required boolean parameter.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::boolean("yes", "").to_json(), json!({"type": "boolean"}));
+    /// ```
     pub fn boolean(name: &str, description: &str) -> Param {
         Param::new(name, Type::Boolean, description)
     }
 
     /// A required array parameter whose items are `items`.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// let ids = Param::array("ids", Type::Integer, "");
+    /// assert_eq!(ids.to_json(), json!({"type": "array", "items": {"type": "integer"}}));
+    /// ```
     pub fn array(name: &str, items: Type, description: &str) -> Param {
         Param::new(name, Type::array(items), description)
     }
 
     /// The parameter may be left out (it is not `required`; `Option<T>` in
     /// the author's argument type).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert!(!Param::string("tag", "").optional().is_required());
+    /// ```
     pub fn optional(mut self) -> Param {
         self.required = false;
         self
@@ -192,6 +247,14 @@ impl Param {
 
     /// The smallest value allowed: `minimum` for numbers, `minLength` for
     /// strings, `minItems` for arrays.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::integer("n", "").min(1).to_json()["minimum"], 1);
+    /// assert_eq!(Param::string("s", "").min(1).to_json()["minLength"], 1);
+    /// assert_eq!(Param::array("a", Type::String, "").min(1).to_json()["minItems"], 1);
+    /// ```
     pub fn min(self, min: impl Into<serde_json::Number>) -> Param {
         let key = match self.ty {
             Type::String => "minLength",
@@ -202,6 +265,12 @@ impl Param {
     }
 
     /// The largest value allowed: `maximum`, `maxLength` or `maxItems` (see [`Param::min`]).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::integer("n", "").max(50).to_json()["maximum"], 50);
+    /// ```
     pub fn max(self, max: impl Into<serde_json::Number>) -> Param {
         let key = match self.ty {
             Type::String => "maxLength",
@@ -212,6 +281,13 @@ impl Param {
     }
 
     /// [`Param::min`] and [`Param::max`] at once.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// let limit = Param::integer("limit", "").range(1, 50).to_json();
+    /// assert_eq!((&limit["minimum"], &limit["maximum"]), (&json!(1), &json!(50)));
+    /// ```
     pub fn range(
         self,
         min: impl Into<serde_json::Number>,
@@ -221,6 +297,13 @@ impl Param {
     }
 
     /// The only values allowed (`enum`); for an array, the values its items may take.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// let tags = Param::array("tags", Type::String, "").one_of(["red", "green"]);
+    /// assert_eq!(tags.to_json()["items"]["enum"], json!(["red", "green"]));
+    /// ```
     pub fn one_of<S: Into<String>>(self, values: impl IntoIterator<Item = S>) -> Param {
         let values: Vec<Value> = values
             .into_iter()
@@ -240,6 +323,14 @@ impl Param {
 
     /// The value used when the parameter is left out (`default`); makes it optional.
     /// The handler still sees it absent: use `#[serde(default)]` or `unwrap_or`.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// let n = Param::integer("limit", "").default(10);
+    /// assert_eq!(n.to_json()["default"], 10);
+    /// assert!(!n.is_required());
+    /// ```
     pub fn default(self, value: impl Into<Value>) -> Param {
         self.set("default", value.into()).optional()
     }
@@ -256,16 +347,32 @@ impl Param {
     }
 
     /// The parameter's name.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// assert_eq!(Param::string("q", "").name(), "q");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Whether it is listed in `required`.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// assert!(Param::string("q", "").is_required());
+    /// ```
     pub fn is_required(&self) -> bool {
         self.required
     }
 
     /// The parameter's own schema (what goes under `properties.<name>`).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use serde_json::json;
+    /// assert_eq!(Param::boolean("b", "Yes or no").to_json(), json!({"type": "boolean", "description": "Yes or no"}));
+    /// ```
     pub fn to_json(&self) -> Value {
         Value::Object(self.schema.clone())
     }
@@ -294,7 +401,16 @@ pub(crate) fn add_param(schema: &mut Value, param: Param) -> Result<(), String> 
     Ok(())
 }
 
-/// Which schema of a tool is being checked: the rules differ a little.
+/// Which schema of a tool is being checked: the rules differ a little
+/// (`anyOf` is refused anywhere in an output schema, only at the top of an
+/// input schema).
+///
+/// ```
+/// use mcp_server::mcp::schema::{check, Which};
+/// let s = serde_json::json!({"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}});
+/// assert!(check(&s, Which::Input).is_ok());
+/// assert!(check(&s, Which::Output).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     /// `inputSchema`.
