@@ -1,4 +1,4 @@
-//! **Testing your tools: the whole flow, [1] to [33](crate::_documentation::flow), in one call.**
+//! **[1–33](crate::_documentation::flow) Testing your tools — the whole flow in one call.**
 //! A [`TestClient`] starts your real [`App`] on an ephemeral loopback port,
 //! walks the real OAuth 2.1 flow against it (registration, `/authorize` with
 //! PKCE S256 — filling the password form like a browser when there is one —

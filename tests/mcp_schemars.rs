@@ -31,6 +31,7 @@ struct Range {
 /// Lists notes.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by serde and schemars, not all by the handler
 struct ListNotes {
     /// Only notes with this tag.
     tag: Option<String>,

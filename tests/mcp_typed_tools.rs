@@ -216,6 +216,9 @@ fn a_result_that_breaks_the_output_schema_is_a_server_error_never_a_malformed_an
     }
 }
 
+/// A tool definition, built inside the test that expects it refused.
+type MakeTool = Box<dyn FnOnce() -> Tool>;
+
 /// The panic message of building a server with `tool`.
 fn refused(tool: impl FnOnce() -> Tool) -> String {
     let outcome = catch_unwind(AssertUnwindSafe(|| McpServer::new("s").tool(tool())));
@@ -231,7 +234,7 @@ fn refused(tool: impl FnOnce() -> Tool) -> String {
 
 #[test]
 fn definitions_a_client_would_refuse_fail_at_start_up_naming_tool_and_rule() {
-    let cases: Vec<(Box<dyn FnOnce() -> Tool>, &str)> = vec![
+    let cases: Vec<(MakeTool, &str)> = vec![
         (
             Box::new(|| Tool::new("add note", "")),
             "tool `add note`: the name must be 1–128 characters",

@@ -163,7 +163,7 @@ impl Tool {
         }
     }
 
-    /// Adds a parameter built with [`Param`]: a [`Type`](super::schema::Type),
+    /// Adds a parameter built with [`Param`]: a [`Type`],
     /// a description, and refinements (optional, range, allowed values,
     /// default). Declaring the same name twice is refused when the server is
     /// built.
