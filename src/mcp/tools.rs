@@ -418,7 +418,9 @@ impl Tool {
     /// the value passed once to [`crate::McpServer::with_state`], so that
     /// every handler shares it without a clone. A plain `fn` works.
     ///
-    /// The server refuses to start if its state is not an `S`.
+    /// The server refuses to start if its state is not an `S`; a server
+    /// given no state at all answers each call of this tool with a failed
+    /// result saying so.
     ///
     /// ```
     /// use std::sync::Mutex;
