@@ -216,10 +216,12 @@ fn tools(mcp: McpServer) -> McpServer {
             }),
         )
         // json-schema-2020-12 (pending suite): the schema is listed verbatim,
-        // with the 2020-12 keywords 2026-07-28 allows (SEP-2106)
+        // with the 2020-12 keywords 2026-07-28 allows (SEP-2106) — `$ref`,
+        // top-level `allOf`, `if`/`then`, which claude.ai would refuse, so
+        // the server's client-compatibility rules are waived for this one.
         .tool(
             Tool::new("json_schema_2020_12_tool", "Takes a JSON Schema 2020-12 input.")
-                .input_schema(json!({
+                .input_schema_verbatim(json!({
                     "$schema": "https://json-schema.org/draft/2020-12/schema",
                     "type": "object",
                     "$defs": {

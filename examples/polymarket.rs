@@ -1,4 +1,4 @@
-//! The seed's no-auth example: prediction markets from Polymarket's public
+//! A no-auth example: prediction markets from Polymarket's public
 //! Gamma API, as three read-only tools.
 //!
 //! ```text
@@ -32,19 +32,24 @@
 //! A timeout, a 5xx, a body that is not JSON or JSON of the wrong shape
 //! becomes a tool result with `isError: true` whose text says which call
 //! failed and how ([`GammaError`]), so the model can tell the user or retry;
-//! the server itself carries on. A slug that names nothing is not a failure
-//! of Polymarket: it gets an ordinary answer that suggests `search_markets`.
+//! the server itself carries on. A slug that names nothing is a failed call
+//! too (`isError: true`, so the model knows it got no market), whose text
+//! suggests `search_markets`. A `limit` outside 1–50 never reaches Gamma: the
+//! range is in the tool's input schema, so the model sees it, and the server
+//! checks it before the handler runs.
 //!
 //! Tests: `tests/polymarket.rs` runs these tools over HTTP against a local
 //! stand-in for Gamma (`tests/support/gamma.rs`).
 
 use std::error::Error;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_server::outbound::{Outbound, OutboundError};
-use mcp_server::{App, McpServer, SingleUserProvider, Tool, ToolCall, ToolError, ToolResult};
+use mcp_server::{
+    App, McpServer, Param, SingleUserProvider, Tool, ToolCall, ToolError, ToolResult,
+};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// Polymarket's public catalogue API.
@@ -53,7 +58,7 @@ pub const DEFAULT_API_URL: &str = "https://gamma-api.polymarket.com";
 const SITE: &str = "https://polymarket.com/event";
 /// The most results a tool asks for (Gamma's rate limit is generous; an
 /// answer claude.ai can read is not).
-const MAX_LIMIT: i64 = 50;
+const MAX_LIMIT: u32 = 50;
 
 fn main() {
     if let Err(e) = run() {
@@ -75,10 +80,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         .run()
 }
 
-/// The MCP server: three tools over one [`Gamma`] client.
+/// The MCP server: three tools over one [`Gamma`] client, the server's
+/// state ([`McpServer::with_state`]): each handler is a plain `fn` that gets it.
 pub fn build(gamma: Gamma) -> McpServer {
-    let gamma = Arc::new(gamma);
-    let (g1, g2, g3) = (gamma.clone(), gamma.clone(), gamma);
     McpServer::new("polymarket")
         .title("Polymarket")
         .instructions(
@@ -87,16 +91,21 @@ pub fn build(gamma: Gamma) -> McpServer {
              Use top_markets for what is trading now, search_markets to find a topic, \
              get_market for one market by its slug or polymarket.com URL.",
         )
+        .with_state(gamma)
         .tool(
             Tool::new(
                 "top_markets",
                 "The most traded open Polymarket markets right now (by 24-hour volume), \
                  with each outcome's price (its implied probability).",
             )
-            .optional_param("limit", "integer", "How many markets, 1-50 (default 10)")
+            .arg(
+                Param::integer("limit", "How many markets")
+                    .range(1, MAX_LIMIT)
+                    .default(10),
+            )
             .read_only()
             .open_world(true)
-            .handler(move |call| top_markets(&g1, call)),
+            .handler_with_state(top_markets),
         )
         .tool(
             Tool::new(
@@ -104,14 +113,13 @@ pub fn build(gamma: Gamma) -> McpServer {
                 "One Polymarket market (or every market of an event) by its slug, \
                  with outcome prices, volume, liquidity and end date.",
             )
-            .param(
+            .arg(Param::string(
                 "slug",
-                "string",
                 "The slug or the polymarket.com URL, e.g. fed-decision-in-december",
-            )
+            ))
             .read_only()
             .open_world(true)
-            .handler(move |call| get_market(&g2, call)),
+            .handler_with_state(get_market),
         )
         .tool(
             Tool::new(
@@ -119,18 +127,52 @@ pub fn build(gamma: Gamma) -> McpServer {
                 "Search Polymarket for events and markets about a topic; shows the open \
                  markets of each matching event with their prices.",
             )
-            .param("query", "string", "Words to search for, e.g. bitcoin")
-            .optional_param("limit", "integer", "How many events, 1-50 (default 5)")
+            .arg(Param::string("query", "Words to search for, e.g. bitcoin").min(1))
+            .arg(
+                Param::integer("limit", "How many events")
+                    .range(1, MAX_LIMIT)
+                    .default(5),
+            )
             .read_only()
             .open_world(true)
-            .handler(move |call| search_markets(&g3, call)),
+            .handler_with_state(search_markets),
         )
+}
+
+/// `top_markets`' arguments (the server checked them against the schema).
+#[derive(Deserialize)]
+struct Top {
+    #[serde(default = "ten")]
+    limit: u32,
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// `get_market`'s arguments.
+#[derive(Deserialize)]
+struct Slug {
+    slug: String,
+}
+
+/// `search_markets`' arguments.
+#[derive(Deserialize)]
+struct Search {
+    query: String,
+    #[serde(default = "five")]
+    limit: u32,
+}
+
+fn five() -> u32 {
+    5
 }
 
 // ── The tools ──────────────────────────────────────────────────────────────
 
 fn top_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
-    let limit = limit(call, 10)?.to_string();
+    let Top { limit } = call.args()?;
+    let limit = limit.to_string();
     let path = "/markets";
     let answer = gamma.get(
         path,
@@ -162,7 +204,8 @@ fn top_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErr
 }
 
 fn get_market(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
-    let slug = slug_from(call.str("slug")?)?;
+    let Slug { slug } = call.args()?;
+    let slug = slug_from(&slug)?;
     // A market first: its slug is what the API calls a market's name.
     match gamma.get(&format!("/markets/slug/{slug}"), &[]) {
         Ok(answer) => {
@@ -184,7 +227,8 @@ fn get_market(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErro
             Ok(ToolResult::text(event.render(true))
                 .with_structured(json!({ "event": event.to_json() })))
         }
-        Err(GammaError::NotFound { .. }) => Ok(format!(
+        // A failed call (isError), so the model knows it got nothing.
+        Err(GammaError::NotFound { .. }) => Err(format!(
             "Polymarket has no market or event with the slug \"{slug}\". \
              Use search_markets to find the right one."
         )
@@ -194,11 +238,12 @@ fn get_market(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolErro
 }
 
 fn search_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
-    let query = call.str("query")?.trim();
+    let Search { query, limit } = call.args()?;
+    let query = query.trim();
     if query.is_empty() {
         return Err("`query` is empty: give a word or two to search for.".into());
     }
-    let limit = limit(call, 5)?.to_string();
+    let limit = limit.to_string();
     let path = "/public-search";
     let answer = gamma.get(path, &[("q", query), ("limit_per_type", limit.as_str())])?;
     let found = object_of(path, &answer, "search results")?;
@@ -224,15 +269,6 @@ fn search_markets(gamma: &Gamma, call: &ToolCall<'_>) -> Result<ToolResult, Tool
     Ok(ToolResult::text(text).with_structured(
         json!({ "events": events.iter().map(Event::to_json).collect::<Vec<_>>() }),
     ))
-}
-
-/// The optional `limit` argument, checked against 1..=50.
-fn limit(call: &ToolCall<'_>, default: i64) -> Result<i64, ToolError> {
-    match call.opt_i64("limit")? {
-        None => Ok(default),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(format!("`limit` must be between 1 and {MAX_LIMIT}; got {n}.").into()),
-    }
 }
 
 /// The slug inside what the user gave: a bare slug, or a polymarket.com URL

@@ -7,14 +7,14 @@
 //!
 //! Without `PUBLIC_URL` it binds loopback only. Try it with the MCP Inspector,
 //! or see `tests/interop/` for the official Python and TypeScript clients.
-use mcp_server::{App, McpServer, SingleUserProvider, StaticPasswordProvider, Tool};
+use mcp_server::{App, McpServer, Param, SingleUserProvider, StaticPasswordProvider, Tool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mcp = McpServer::new("my-service")
         .instructions("Describe what your server does — shown as the connector card in claude.ai.")
         .tool(
             Tool::new("my_tool", "Look something up.")
-                .param("query", "string", "What to look up")
+                .arg(Param::string("query", "What to look up"))
                 .handler(|call| {
                     let query = call.str("query")?;
                     Ok(format!("Result for: {query}").into())

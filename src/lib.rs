@@ -21,10 +21,17 @@ pub mod mcp;
 pub mod oauth;
 pub mod outbound;
 pub mod router;
+pub mod testing;
 pub mod trace;
 
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
-pub use mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
+
+/// The README's Rust blocks, compiled by `cargo test --doc` so that the
+/// README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -58,12 +58,21 @@ fn offenders(needles: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
         .collect()
 }
 
-/// ARCHITECTURE.md, invariant 1: only `src/http/` touches sockets.
+/// ARCHITECTURE.md, invariant 1: only `src/http/` touches sockets — and
+/// `src/testing.rs`, the test client, which connects to the loopback server
+/// it started and serves nothing.
 #[test]
 fn only_src_http_touches_sockets() {
     let found = offenders(&["TcpStream", "TcpListener", "UdpSocket"], |f| {
-        f.starts_with("src/http/")
+        f.starts_with("src/http/") || f == "src/testing.rs"
     });
+    let in_testing: Vec<String> =
+        offenders(&["TcpListener", "UdpSocket"], |f| f != "src/testing.rs");
+    assert!(
+        in_testing.is_empty(),
+        "src/testing.rs only connects (TcpStream), it never listens:\n{}",
+        in_testing.join("\n")
+    );
     assert!(
         found.is_empty(),
         "sockets outside src/http/ (ARCHITECTURE.md, invariant 1):\n{}",

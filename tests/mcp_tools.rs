@@ -208,30 +208,60 @@ fn an_unknown_tool_is_a_protocol_error() {
 #[test]
 fn bad_arguments_are_tool_errors_naming_the_argument() {
     let srv = server();
+    // Checked against the input schema before the handler runs: every
+    // problem in one isError result, which the model can act on.
+    let bad = |tool: &str, problems: &[&str]| {
+        format!(
+            "Invalid arguments for tool `{tool}`:\n- {}",
+            problems.join("\n- ")
+        )
+    };
     let cases = [
-        ("my_tool", json!({}), "Missing required argument `query`."),
+        (
+            "my_tool",
+            json!({}),
+            bad("my_tool", &["`query` is required"]),
+        ),
         (
             "my_tool",
             json!({"query": null}),
-            "Missing required argument `query`.",
+            bad("my_tool", &["`query` is required"]),
         ),
         (
             "my_tool",
             json!({"query": 42}),
-            "Argument `query` must be a string.",
+            bad("my_tool", &["`query` must be a string, not an integer"]),
         ),
         (
             "add",
             json!({"a": "two"}),
-            "Argument `a` must be an integer.",
+            bad("add", &["`a` must be an integer, not a string"]),
         ),
-        ("add", json!({"a": 1.5}), "Argument `a` must be an integer."),
         (
             "add",
-            json!({"a": 1, "b": true}),
-            "Argument `b` must be a number.",
+            json!({"a": 1.5}),
+            bad("add", &["`a` must be an integer, not a number"]),
         ),
-        ("fail", json!({}), "The upstream API is down."),
+        (
+            "add",
+            json!({"a": 1, "b": true, "c": 3}),
+            bad(
+                "add",
+                &[
+                    "`b` must be a number, not a boolean",
+                    "`c` is not a parameter (expected: a, b)",
+                ],
+            ),
+        ),
+        (
+            "add",
+            json!({"b": "x"}),
+            bad(
+                "add",
+                &["`a` is required", "`b` must be a number, not a string"],
+            ),
+        ),
+        ("fail", json!({}), "The upstream API is down.".to_string()),
     ];
     for (tool, args, text) in cases {
         let r = rpc(&srv, &[], &call(5, tool, args.clone()));

@@ -186,16 +186,31 @@ fn top_markets_defaults_to_ten_and_survives_one_unreadable_market() {
 fn a_limit_outside_1_to_50_is_refused_without_calling_upstream() {
     let upstream = gamma::start(Behaviour::Normal);
     let srv = server(&upstream);
-    for bad in [0, 51, -3] {
+    // The range is in the schema, so clients and models see it before calling.
+    let tools = rpc(
+        &srv,
+        &[],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+    )
+    .json();
+    let limit = &tools["result"]["tools"][0]["inputSchema"]["properties"]["limit"];
+    assert_eq!(
+        (&limit["minimum"], &limit["maximum"], &limit["default"]),
+        (&json!(1), &json!(50), &json!(10))
+    );
+    for (bad, why) in [(0, "at least 1"), (51, "at most 50"), (-3, "at least 1")] {
         let result = call(&srv, "top_markets", json!({"limit": bad}));
         assert_eq!(result["isError"], true);
         assert_eq!(
             text(&result),
-            format!("`limit` must be between 1 and 50; got {bad}.")
+            format!("Invalid arguments for tool `top_markets`:\n- `limit` must be {why}")
         );
     }
     let result = call(&srv, "top_markets", json!({"limit": "ten"}));
-    assert_eq!(text(&result), "Argument `limit` must be an integer.");
+    assert_eq!(
+        text(&result),
+        "Invalid arguments for tool `top_markets`:\n- `limit` must be an integer, not a string"
+    );
     assert!(upstream.requests().is_empty());
 }
 
@@ -248,13 +263,13 @@ fn get_market_with_an_event_url_falls_back_to_the_event_and_its_markets() {
 }
 
 #[test]
-fn get_market_with_an_unknown_slug_says_so_and_suggests_search() {
+fn get_market_with_an_unknown_slug_is_an_error_that_suggests_search() {
     let upstream = gamma::start(Behaviour::Normal);
     let srv = server(&upstream);
     let result = call(&srv, "get_market", json!({"slug": "no-such-market"}));
     assert_eq!(
-        result["isError"], false,
-        "a wrong slug is an answer, not a failure"
+        result["isError"], true,
+        "a wrong slug found nothing: the model must know the call failed"
     );
     assert_eq!(
         text(&result),

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use mcp_server::{App, Config, McpServer, SingleUserProvider, Tool};
+use mcp_server::{App, Config, McpServer, Param, SingleUserProvider, Tool};
 
 /// The body of the first fenced block of `lang` after the line `after` in the README.
 fn readme_block(after: &str, lang: &str) -> String {
@@ -37,7 +37,7 @@ fn body(response: &str) -> &str {
 fn the_readme_shows_what_the_quickstart_answers() {
     let mcp = McpServer::new("my-service").tool(
         Tool::new("my_tool", "Look something up.")
-            .param("query", "string", "What to look up")
+            .arg(Param::string("query", "What to look up"))
             .handler(|call| Ok(format!("Result for: {}", call.str("query")?).into())),
     );
     let mut config = Config::local(0);

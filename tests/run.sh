@@ -39,3 +39,4 @@ step "interop";  tests/interop/run.sh
 step "release build (redis)"; FEATURES=redis bash tests/deploy/test_release_build.sh
 step "redis (cargo test --features redis against a real redis-server)"; bash tests/redis/run.sh
 step "cargo test"; cargo test
+step "schemas from types (cargo test --features schemars)"; cargo test --features schemars --test mcp_schemars --quiet && cargo test --features schemars --doc --quiet

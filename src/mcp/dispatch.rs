@@ -48,8 +48,8 @@ use super::mrtr::{Binding, ClientInput, Round};
 use super::prompts::{PromptError, PromptRequest};
 use super::resources::{ResourceError, ResourceReader, ResourceRequest};
 use super::session::SessionView;
-use super::tools::{ToolCall, ToolError};
-use super::{McpServer, subscriptions, version};
+use super::tools::{Tool, ToolCall, ToolError, ToolResult};
+use super::{McpServer, schema, subscriptions, version};
 use crate::auth::Identity;
 
 /// Everything a request is answered with, besides its own params.
@@ -301,6 +301,19 @@ fn call_tool(
             "Unknown tool: {name}"
         ))));
     };
+    // MCP 2025-11-25 `server/tools#error-handling`: invalid arguments are a
+    // tool execution error the model can act on, so every problem is listed
+    // in one `isError` result, and the handler never sees them.
+    let problems = schema::validate_arguments(tool.schema(), arguments);
+    if !problems.is_empty() {
+        let text = format!(
+            "Invalid arguments for tool `{name}`:\n- {}",
+            problems.join("\n- ")
+        );
+        return Some(Ok(
+            json!({"content": [{"type": "text", "text": text}], "isError": true}),
+        ));
+    }
     let round = match start_round(ex, "tools/call", name, &json!(arguments), params) {
         Ok(round) => round,
         Err(e) => return Some(Err(e)),
@@ -334,7 +347,21 @@ fn call_tool(
         return Some(interim);
     }
     Some(match outcome {
-        Ok(Ok(result)) => Ok(result.to_json()),
+        Ok(Ok(result)) => match conforms(tool, &result) {
+            Ok(()) => Ok(result.to_json()),
+            Err(why) => {
+                // The author's bug, not the model's: logged for the author,
+                // and never a malformed answer that the client's own check
+                // of `outputSchema` would refuse.
+                crate::log::event("ERROR", &format!("tool `{name}`: {why}"));
+                Err(RpcError::new(
+                    INTERNAL_ERROR,
+                    format!(
+                        "Internal error: tool `{name}` returned a result that does not match its output schema"
+                    ),
+                ))
+            }
+        },
         Ok(Err(ToolError::Cancelled)) => return None,
         Ok(Err(e)) => {
             Ok(json!({"content": [{"type": "text", "text": e.to_string()}], "isError": true}))
@@ -347,6 +374,33 @@ fn call_tool(
             ))
         }
     })
+}
+
+/// Whether a successful result honours the tool's `outputSchema` (MCP
+/// 2025-06-18+ `server/tools#output-schema`: servers MUST return conforming
+/// `structuredContent`). An `isError` result needs none.
+fn conforms(tool: &Tool, result: &ToolResult) -> Result<(), String> {
+    let Some(output) = tool.declared_output() else {
+        return Ok(());
+    };
+    if result.is_error {
+        return Ok(());
+    }
+    let Some(structured) = &result.structured_content else {
+        return Err(
+            "it declares an output schema but returned no structuredContent (use ToolResult::json)"
+                .into(),
+        );
+    };
+    let problems = schema::validate(output, structured);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "its structuredContent does not match its output schema: {}",
+            problems.join("; ")
+        ))
+    }
 }
 
 /// A 2026-07-28 call's multi round-trip state (`None` in the legacy era).

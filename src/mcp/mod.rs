@@ -44,7 +44,7 @@
 //! | [`session`] | 2025-11-25 `basic/transports#session-management`, `basic/utilities/cancellation` |
 //! | [`mrtr`] | 2025-11-25 `client/{elicitation,sampling,roots}`; 2026-07-28 `basic/patterns/mrtr` |
 //! | [`subscriptions`] | 2026-07-28 `basic/patterns/subscriptions` |
-//! | [`tools`], [`content`] | `server/tools` |
+//! | [`tools`], [`schema`], [`content`] | `server/tools` |
 //! | [`resources`] | `server/resources` |
 //! | [`prompts`] | `server/prompts`, `server/utilities/completion` |
 //! | [`logging`] | `server/utilities/logging` |
@@ -80,12 +80,14 @@ pub mod modern;
 pub mod mrtr;
 pub mod prompts;
 pub mod resources;
+pub mod schema;
 pub mod session;
 pub mod subscriptions;
 pub mod tools;
 pub mod transport;
 pub mod version;
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,8 +98,9 @@ pub use content::{Content, ResourceBody, ResourceContents};
 pub use logging::LogLevel;
 pub use prompts::{Prompt, PromptError, PromptMessage, PromptRequest};
 pub use resources::{Resource, ResourceError, ResourceRequest, ResourceTemplate};
+pub use schema::{Param, Type};
 pub use subscriptions::Notifier;
-pub use tools::{Elicitation, Tool, ToolCall, ToolError, ToolResult};
+pub use tools::{Answer, Elicitation, Tool, ToolCall, ToolError, ToolResult};
 
 /// The default page size of `tools/list`, `resources/list`,
 /// `resources/templates/list` and `prompts/list`: large enough that an ordinary
@@ -108,6 +111,16 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// request: claude.ai gives a tool call 300 s in all.
 pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long a legacy client *without a session* gets to answer an
+/// elicitation or sampling request: it never declared whether it can, so the
+/// tool does not wait the full [`DEFAULT_CLIENT_REQUEST_TIMEOUT`] for an answer
+/// that may never come ([`McpServer::unknown_client_wait`], [`mrtr`]).
+///
+/// ```
+/// assert_eq!(mcp_server::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT.as_secs(), 5);
+/// ```
+pub const DEFAULT_UNKNOWN_CLIENT_WAIT: Duration = Duration::from_secs(5);
+
 /// How long a 2026-07-28 client may reuse a list, `server/discover` or a
 /// resource it read (`ttlMs`): a minute, because claude.ai was seen keeping a
 /// stale tool list after a deploy.
@@ -117,13 +130,13 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 /// memory between requests (sessions, calls in flight).
 ///
 /// ```
-/// use mcp_server::{McpServer, Tool};
+/// use mcp_server::{McpServer, Param, Tool};
 ///
 /// let mcp = McpServer::new("my-service")
 ///     .instructions("Looks things up.")
 ///     .tool(
 ///         Tool::new("my_tool", "Look something up.")
-///             .param("query", "string", "What to look up")
+///             .arg(Param::string("query", "What to look up"))
 ///             .handler(|call| {
 ///                 let query = call.str("query")?;
 ///                 Ok(format!("Result for: {query}").into())
@@ -146,6 +159,7 @@ pub struct McpServer {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
+    pub(crate) unknown_client_wait: Duration,
     pub(crate) cache_ttl: Duration,
     pub(crate) announces_list_changes: bool,
     /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
@@ -154,6 +168,9 @@ pub struct McpServer {
     state_key_chosen: bool,
     pub(crate) state: session::State,
     pub(crate) hub: Arc<subscriptions::Hub>,
+    /// The application's state ([`McpServer::with_state`]), handed to
+    /// [`Tool::handler_with_state`] handlers.
+    pub(crate) user_state: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -185,6 +202,7 @@ impl McpServer {
             prompt_index: HashMap::new(),
             page_size: DEFAULT_PAGE_SIZE,
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
+            unknown_client_wait: DEFAULT_UNKNOWN_CLIENT_WAIT,
             cache_ttl: DEFAULT_CACHE_TTL,
             announces_list_changes: false,
             // Random per process, as for OAuth tokens: without randomness from
@@ -193,7 +211,39 @@ impl McpServer {
             state_key_chosen: false,
             state: session::State::default(),
             hub: Arc::default(),
+            user_state: None,
         }
+    }
+
+    /// The service's state — a store, a client, a cache — given once and
+    /// handed to every [`Tool::handler_with_state`] handler by reference, so
+    /// no handler needs its own `Arc` clone. Put a `Mutex` or `RwLock` inside
+    /// for what changes: handlers run on several threads at once.
+    ///
+    /// # Panics
+    /// If a tool registered before or after needs a state of another type
+    /// (found at start-up, with the tool's name).
+    ///
+    /// ```
+    /// use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+    ///
+    /// struct Greeter { greeting: String }
+    ///
+    /// fn greet(greeter: &Greeter, _call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     Ok(greeter.greeting.clone().into())
+    /// }
+    ///
+    /// let mcp = McpServer::new("greeter")
+    ///     .with_state(Greeter { greeting: "Hello!".into() })
+    ///     .tool(Tool::new("greet", "Greets.").handler_with_state(greet));
+    /// # let _ = mcp;
+    /// ```
+    pub fn with_state<S: Any + Send + Sync>(mut self, state: S) -> McpServer {
+        for tool in &self.tools {
+            check_state_type(tool, TypeId::of::<S>());
+        }
+        self.user_state = Some(Arc::new(state));
+        self
     }
 
     /// `serverInfo.version` (default: this crate's version).
@@ -220,9 +270,47 @@ impl McpServer {
     /// clients can cache the list and models' prompt caches keep working).
     ///
     /// # Panics
-    /// If a tool with the same name is already registered, or its input schema
-    /// breaks the `x-mcp-header` rules (programming errors, found at start-up).
+    /// On a mistake in the tool's definition, found at start-up rather than
+    /// as a malformed `tools/list`; the message names the tool and the rule:
+    /// a name outside the MCP tool-name rules (1–128 of `A-Z a-z 0-9 _ - .`),
+    /// a name already registered, a parameter declared twice or with an
+    /// unknown type, a schema that breaks one of the rules of
+    /// [`schema::check`] (object input schema, no top-level `anyOf`, no
+    /// `null` types, no `$ref`, 2020-12, ≤ 16 KiB…) or the `x-mcp-header`
+    /// rules, or a state type other than the server's ([`McpServer::with_state`]).
+    ///
+    /// ```should_panic
+    /// use mcp_server::{McpServer, Param, Tool};
+    /// // panics: "tool `add note`: the name must be 1–128 characters of A-Z a-z 0-9 _ - ."
+    /// let _ = McpServer::new("s").tool(Tool::new("add note", "Adds.").arg(Param::string("title", "")));
+    /// ```
     pub fn tool(mut self, tool: Tool) -> McpServer {
+        let name = &tool.name;
+        if !schema::valid_tool_name(name) {
+            panic!(
+                "tool `{name}`: the name must be 1–128 characters of A-Z a-z 0-9 _ - . (MCP server/tools#tool-names)"
+            );
+        }
+        if let Some(problem) = tool.problems.first() {
+            panic!("tool `{name}`: {problem}");
+        }
+        if tool.verbatim {
+            if tool.schema().get("type") != Some(&serde_json::json!("object")) {
+                panic!(
+                    "tool `{name}`: the input schema must have \"type\": \"object\" (MCP server/tools#tool)"
+                );
+            }
+        } else if let Err(why) = schema::check(tool.schema(), schema::Which::Input) {
+            panic!("tool `{name}`: {why}");
+        }
+        if let Some(output) = tool.declared_output() {
+            if let Err(why) = schema::check(output, schema::Which::Output) {
+                panic!("tool `{name}`: {why}");
+            }
+        }
+        if let Some(state) = &self.user_state {
+            check_state_type(&tool, state.as_ref().type_id());
+        }
         if let Err(why) = headers::mirrored_params(tool.schema()) {
             panic!("tool `{}`: {why}", tool.name);
         }
@@ -284,10 +372,27 @@ impl McpServer {
     }
 
     /// How long a tool waits for the client's answer to [`ToolCall::elicit`]
-    /// or [`ToolCall::sample`] in the legacy era (in 2026-07-28 nothing waits:
-    /// the client retries with the answer, see [`mrtr`]).
+    /// or [`ToolCall::sample`] in the legacy era, when the client's session
+    /// declared the capability (default [`DEFAULT_CLIENT_REQUEST_TIMEOUT`]; in
+    /// 2026-07-28 nothing waits: the client retries with the answer, see [`mrtr`]).
     pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
         self.client_request_timeout = timeout;
+        self
+    }
+
+    /// How long a tool waits for an answer from a legacy client without a
+    /// session, whose capabilities are unknown (default
+    /// [`DEFAULT_UNKNOWN_CLIENT_WAIT`], 5 s). After it the question fails
+    /// with a message saying why, which a handler can turn into its answer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_server::McpServer;
+    /// let mcp = McpServer::new("notes").unknown_client_wait(Duration::from_secs(2));
+    /// # let _ = mcp;
+    /// ```
+    pub fn unknown_client_wait(mut self, wait: Duration) -> McpServer {
+        self.unknown_client_wait = wait;
         self
     }
 
@@ -347,5 +452,16 @@ impl McpServer {
     /// The tool named `name` (a hash lookup).
     pub fn find_tool(&self, name: &str) -> Option<&Tool> {
         self.tool_index.get(name).and_then(|i| self.tools.get(*i))
+    }
+}
+
+/// Panics if `tool` needs a state whose type is not `state`.
+fn check_state_type(tool: &Tool, state: TypeId) {
+    if let Some((needed, needed_name)) = tool.state_type {
+        assert!(
+            needed == state,
+            "tool `{}`: its handler needs the state type `{needed_name}`, but McpServer::with_state was given another type",
+            tool.name
+        );
     }
 }

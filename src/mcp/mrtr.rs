@@ -77,10 +77,20 @@
 //! is random per process unless set with
 //! [`crate::McpServer::request_state_secret`] (several instances must share it).
 //!
-//! # Capabilities and errors
+//! # Capabilities, waiting, and errors
 //! A question the client did not declare the capability for (per request, in
 //! `clientCapabilities`) is not asked: the call fails with `-32021`
 //! MissingRequiredClientCapability. A malformed answer fails it with `-32602`.
+//!
+//! In the legacy era nothing waits forever either. A client whose session
+//! declared no such capability is not asked: the question fails at once. A
+//! session that declared it gets [`crate::McpServer::client_request_timeout`]
+//! (default 300 s, the time a person may need). A client without a session
+//! never said what it supports: it is asked, and waited for only
+//! [`crate::McpServer::unknown_client_wait`] (default
+//! [`crate::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT`], 5 s) — long enough for a
+//! program that answers, short enough that a client that never will gets its
+//! answer well within a few seconds.
 //! Handlers that can do without an answer check [`crate::ToolCall::client_declares`] first.
 //!
 //! # Where this sits
@@ -125,8 +135,6 @@ impl std::fmt::Display for AskError {
         }
     }
 }
-
-impl std::error::Error for AskError {}
 
 /// One kind of question, and what the client must have declared to be asked it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -390,7 +398,8 @@ impl ClientInput<'_> {
             }
             (Some(envelope), _) => envelope.declares(capability),
             (None, Some(session)) => session.client_capabilities.get(capability).is_some(),
-            // Legacy without a session: we cannot know, so we try.
+            // Legacy without a session: we cannot know, so we try, and wait
+            // only `McpServer::unknown_client_wait` for the answer.
             (None, None) => true,
         }
     }
@@ -423,6 +432,14 @@ impl ClientInput<'_> {
             )));
         }
         let server = self.exchange.server;
+        // A client without a session never told us what it can do: it is
+        // asked, but waited for only briefly, so a client that will never
+        // answer costs the call seconds, not the 300 s a person may need.
+        let (timeout, unknown) = if self.exchange.session.is_some() {
+            (server.client_request_timeout, false)
+        } else {
+            (server.unknown_client_wait, true)
+        };
         let owner = self.exchange.owner();
         let (id, answers) = server.state.expect_answer(owner);
         let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -430,7 +447,7 @@ impl ClientInput<'_> {
             server.state.forget(&id);
             return Err(AskError::Client("The client's connection is gone.".into()));
         }
-        let deadline = Instant::now() + server.client_request_timeout;
+        let deadline = Instant::now() + timeout;
         let answer = loop {
             // Wake up regularly to notice a cancellation while waiting.
             match answers.recv_timeout(Duration::from_millis(100)) {
@@ -442,10 +459,17 @@ impl ClientInput<'_> {
                 Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
                 Err(_) => {
                     server.state.forget(&id);
-                    return Err(AskError::Client(format!(
-                        "The client did not answer {method} within {} s.",
-                        server.client_request_timeout.as_secs()
-                    )));
+                    return Err(AskError::Client(if unknown {
+                        format!(
+                            "The client did not answer {method} within {} s; it has no session, so it never said whether it supports {capability}.",
+                            timeout.as_secs_f64()
+                        )
+                    } else {
+                        format!(
+                            "The client did not answer {method} within {} s.",
+                            timeout.as_secs_f64()
+                        )
+                    }));
                 }
             }
         };

@@ -5,24 +5,68 @@
 //! [`ToolResult`].
 //!
 //! ```
-//! use mcp_server::{McpServer, Tool};
+//! use mcp_server::mcp::schema::{Param, Type};
+//! use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+//! use serde::{Deserialize, Serialize};
 //!
-//! let mcp = McpServer::new("weather").tool(
-//!     Tool::new("forecast", "Tomorrow's forecast for a city.")
-//!         .param("city", "string", "City name, e.g. Lisbon")
-//!         .optional_param("days", "integer", "How many days (default 1)")
-//!         .read_only()
-//!         .handler(|call| {
-//!             let city = call.str("city")?;
-//!             let days = call.opt_i64("days")?.unwrap_or(1);
-//!             Ok(format!("{city}: sunny for {days} day(s)").into())
-//!         }),
-//! );
+//! /// The arguments, as the `arg`s below declare them.
+//! #[derive(Deserialize)]
+//! struct Forecast { city: String, days: Option<u32> }
+//!
+//! /// The result: `structuredContent`, and its JSON as text.
+//! #[derive(Serialize)]
+//! struct Weather { city: String, days: u32, outlook: Vec<String> }
+//!
+//! /// The service's state, given once to the server.
+//! struct Sky { outlook: String }
+//!
+//! fn forecast(sky: &Sky, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+//!     let Forecast { city, days } = call.args()?;
+//!     let days = days.unwrap_or(1);
+//!     ToolResult::json(&Weather { city, days, outlook: vec![sky.outlook.clone(); days as usize] })
+//! }
+//!
+//! let mcp = McpServer::new("weather")
+//!     .with_state(Sky { outlook: "sunny".into() })
+//!     .tool(
+//!         Tool::new("forecast", "The forecast for a city.")
+//!             .arg(Param::string("city", "City name, e.g. Lisbon"))
+//!             .arg(Param::integer("days", "How many days").range(1, 7).default(1))
+//!             .returns(Param::string("city", "The city"))
+//!             .returns(Param::integer("days", "Days forecast"))
+//!             .returns(Param::array("outlook", Type::String, "One word per day"))
+//!             .read_only()
+//!             .handler_with_state(forecast),
+//!     );
+//! # let _ = mcp;
 //! ```
 //!
+//! # Typed arguments, typed results, state
+//! * Parameters are declared with [`Param`] ([`Tool::arg`]): a
+//!   [`Type`] (never a string), a description, and what the model must know —
+//!   optional, range, allowed values, default. The server lists them as JSON
+//!   Schema and **checks every call against it before the handler runs**:
+//!   missing, mistyped, out-of-range or unknown arguments all come back in one
+//!   `isError` result the model can act on ([`super::schema::validate`]).
+//! * [`ToolCall::args`] reads the arguments as any `T: serde::Deserialize`;
+//!   `Option<T>` fields are the optional parameters.
+//! * [`ToolResult::json`] turns any `T: Serialize` into `structuredContent`
+//!   plus its JSON text. A tool that declares an output schema
+//!   ([`Tool::returns`], [`Tool::output_schema`]) must return conforming
+//!   structured content: anything else is logged as the author's bug and
+//!   answered with a JSON-RPC internal error, never a malformed result.
+//! * [`crate::McpServer::with_state`] gives the state once;
+//!   [`Tool::handler_with_state`] hands it to a plain `fn` by reference.
+//! * `?` works on any `std::error::Error` and on `String`/`&str` messages.
+//! * A definition some client would refuse — a bad tool name, a parameter
+//!   declared twice, a schema with a top-level `anyOf`, `null` types, `$ref`,
+//!   another dialect than 2020-12, over 16 KiB — stops the server at start-up
+//!   with the tool's name and the rule ([`crate::McpServer::tool`]).
+//!
 //! # Errors are results
-//! A handler that returns `Err` — including a missing or mistyped argument read
-//! through [`ToolCall::str`] and friends — produces a normal result with
+//! A handler that returns `Err` — including arguments serde refuses in
+//! [`ToolCall::args`], or a missing or mistyped argument read through
+//! [`ToolCall::str`] and friends — produces a normal result with
 //! `isError: true` and a text naming the problem (2025-11-25 `server/tools#error-handling`,
 //! SEP-1303): the model reads it and can retry. Only an unknown tool name or
 //! malformed `tools/call` params are JSON-RPC errors (`-32602`).
@@ -45,8 +89,12 @@
 //! # Where this sits
 //! Registered with [`crate::McpServer::tool`]; called by [`crate::mcp::dispatch`].
 
+use std::any::{Any, TypeId};
 use std::cell::Cell;
 use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use serde_json::{Map, Value, json};
 
@@ -55,6 +103,7 @@ use super::dispatch::Exchange;
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::mrtr::{AskError, ClientInput, Round};
+use super::schema::{self, Param, Type};
 use super::session::CallGuard;
 use crate::auth::Identity;
 
@@ -70,6 +119,14 @@ pub struct Tool {
     output_schema: Option<Value>,
     annotations: Map<String, Value>,
     pub(crate) handler: ToolHandler,
+    /// Mistakes found while building (a duplicate parameter, an unknown type
+    /// name): [`crate::McpServer::tool`] refuses the tool with them.
+    pub(crate) problems: Vec<String>,
+    /// The state type a [`Tool::handler_with_state`] handler needs.
+    pub(crate) state_type: Option<(TypeId, &'static str)>,
+    /// Set by [`Tool::input_schema_verbatim`]: the client-compatibility rules
+    /// are not applied to the input schema.
+    pub(crate) verbatim: bool,
 }
 
 impl fmt::Debug for Tool {
@@ -100,36 +157,155 @@ impl Tool {
                     "Tool `{missing}` has no handler."
                 )))
             }),
+            problems: Vec::new(),
+            state_type: None,
+            verbatim: false,
         }
+    }
+
+    /// Adds a parameter built with [`Param`]: a [`Type`],
+    /// a description, and refinements (optional, range, allowed values,
+    /// default). Declaring the same name twice is refused when the server is
+    /// built.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use mcp_server::Tool;
+    ///
+    /// let tool = Tool::new("list_notes", "Lists notes.")
+    ///     .arg(Param::string("tag", "Only notes with this tag").optional())
+    ///     .arg(Param::integer("limit", "At most this many").range(1, 100).default(20));
+    /// assert_eq!(tool.to_json()["inputSchema"]["properties"]["limit"]["minimum"], 1);
+    /// ```
+    pub fn arg(mut self, param: Param) -> Tool {
+        if let Err(why) = schema::add_param(&mut self.input_schema, param) {
+            self.problems.push(why);
+        }
+        self
+    }
+
+    /// Adds a field to the output schema, built like a parameter ([`Param`]):
+    /// the tool then declares `outputSchema`, and every result it returns
+    /// must carry conforming `structuredContent` ([`ToolResult::json`]).
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// use mcp_server::Tool;
+    ///
+    /// let tool = Tool::new("add_note", "Adds a note.")
+    ///     .arg(Param::string("title", "The title"))
+    ///     .returns(Param::integer("id", "The new note's id"));
+    /// assert_eq!(tool.to_json()["outputSchema"]["required"], serde_json::json!(["id"]));
+    /// ```
+    pub fn returns(mut self, field: Param) -> Tool {
+        let output = self
+            .output_schema
+            .get_or_insert_with(|| json!({"type": "object"}));
+        if let Err(why) = schema::add_param(output, field) {
+            self.problems.push(format!("output: {why}"));
+        }
+        self
     }
 
     /// Adds a required parameter: `json_type` is a JSON Schema type
     /// (`"string"`, `"integer"`, `"number"`, `"boolean"`, `"array"`, `"object"`).
+    /// The older, untyped form of [`Tool::arg`]: a misspelt type is only
+    /// found when the server is built.
+    ///
+    /// ```
+    /// use mcp_server::Tool;
+    /// let tool = Tool::new("find", "Finds.").param("query", "string", "What to find");
+    /// assert_eq!(tool.to_json()["inputSchema"]["required"][0], "query");
+    /// ```
     pub fn param(self, name: &str, json_type: &str, description: &str) -> Tool {
         self.add_param(name, json_type, description, true)
     }
 
     /// Adds an optional parameter (see [`Tool::param`]).
+    ///
+    /// ```
+    /// use mcp_server::Tool;
+    /// let tool = Tool::new("find", "Finds.").optional_param("page", "integer", "Page number");
+    /// assert!(tool.to_json()["inputSchema"].get("required").is_none());
+    /// ```
     pub fn optional_param(self, name: &str, json_type: &str, description: &str) -> Tool {
         self.add_param(name, json_type, description, false)
     }
 
-    fn add_param(mut self, name: &str, json_type: &str, description: &str, required: bool) -> Tool {
-        let Value::Object(schema) = &mut self.input_schema else {
-            return self;
+    fn add_param(self, name: &str, json_type: &str, description: &str, required: bool) -> Tool {
+        let Some(ty) = Type::from_name(json_type) else {
+            let mut tool = self;
+            tool.problems.push(format!(
+                "parameter `{name}` has the unknown type \"{json_type}\" (use mcp_server::mcp::schema::Type)"
+            ));
+            return tool;
         };
-        let properties = schema.entry("properties").or_insert_with(|| json!({}));
-        if let Value::Object(p) = properties {
-            p.insert(
-                name.into(),
-                json!({"type": json_type, "description": description}),
-            );
+        // The old form says nothing about an array's items: any array.
+        let param = Param::new(name, ty, description).any_items();
+        self.arg(if required { param } else { param.optional() })
+    }
+
+    /// The input schema generated from the arguments' type `T` (feature
+    /// `schemars`): the parameter names are written once, in the struct that
+    /// [`ToolCall::args`] reads. Doc comments become descriptions; `Option`
+    /// fields are optional; `#[serde(deny_unknown_fields)]` refuses extra
+    /// arguments. See [`schema::from_type`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "schemars")] {
+    /// use mcp_server::{McpServer, Tool};
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// #[serde(deny_unknown_fields)]
+    /// struct AddNote {
+    ///     /// The note's title.
+    ///     title: String,
+    ///     /// Tags to file it under.
+    ///     tags: Option<Vec<String>>,
+    /// }
+    ///
+    /// let tool = Tool::new("add_note", "Adds a note.").input::<AddNote>().handler(|call| {
+    ///     let AddNote { title, tags } = call.args()?;
+    ///     Ok(format!("{title} {:?}", tags.unwrap_or_default()).into())
+    /// });
+    /// assert_eq!(tool.to_json()["inputSchema"]["additionalProperties"], false);
+    /// # let _ = McpServer::new("notes").tool(tool);
+    /// # }
+    /// ```
+    #[cfg(feature = "schemars")]
+    pub fn input<T: schemars::JsonSchema>(mut self) -> Tool {
+        match schema::from_type::<T>() {
+            Ok(s) => self.input_schema = s,
+            Err(why) => self.problems.push(format!(
+                "input type `{}`: {why}",
+                std::any::type_name::<T>()
+            )),
         }
-        if required {
-            let list = schema.entry("required").or_insert_with(|| json!([]));
-            if let Value::Array(list) = list {
-                list.push(name.into());
-            }
+        self
+    }
+
+    /// The output schema generated from the result's type `T` (feature
+    /// `schemars`); answer with [`ToolResult::json`] of a `T`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "schemars")] {
+    /// use mcp_server::{Tool, ToolResult};
+    ///
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Added { id: u64 }
+    ///
+    /// let tool = Tool::new("add", "Adds.").output::<Added>().handler(|_| ToolResult::json(&Added { id: 1 }));
+    /// assert_eq!(tool.to_json()["outputSchema"]["properties"]["id"]["type"], "integer");
+    /// # }
+    /// ```
+    #[cfg(feature = "schemars")]
+    pub fn output<T: schemars::JsonSchema>(mut self) -> Tool {
+        match schema::from_type::<T>() {
+            Ok(s) => self.output_schema = Some(s),
+            Err(why) => self.problems.push(format!(
+                "output type `{}`: {why}",
+                std::any::type_name::<T>()
+            )),
         }
         self
     }
@@ -164,6 +340,29 @@ impl Tool {
     /// `$defs`, `additionalProperties`). It must be an object schema.
     pub fn input_schema(mut self, schema: Value) -> Tool {
         self.input_schema = schema;
+        self
+    }
+
+    /// Replaces the whole input schema, listed exactly as given and exempt
+    /// from the client-compatibility rules of [`schema::check`] (only
+    /// `"type": "object"` is still required): top-level `allOf`, `$ref`,
+    /// `if`/`then`… pass. For clients you know read full JSON Schema 2020-12,
+    /// such as the MCP conformance suite; claude.ai may refuse or silently
+    /// drop such a tool. Arguments are still validated, with the keywords
+    /// [`schema::validate`] knows.
+    ///
+    /// ```
+    /// use mcp_server::{McpServer, Tool};
+    /// let tool = Tool::new("either", "Takes a phone or an email.").input_schema_verbatim(serde_json::json!({
+    ///     "type": "object",
+    ///     "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
+    ///     "anyOf": [{"required": ["phone"]}, {"required": ["email"]}]
+    /// }));
+    /// let _ = McpServer::new("s").tool(tool); // accepted
+    /// ```
+    pub fn input_schema_verbatim(mut self, schema: Value) -> Tool {
+        self.input_schema = schema;
+        self.verbatim = true;
         self
     }
 
@@ -215,6 +414,52 @@ impl Tool {
         self
     }
 
+    /// The function run by `tools/call`, given the server's state as well:
+    /// the value passed once to [`crate::McpServer::with_state`], so that
+    /// every handler shares it without a clone. A plain `fn` works.
+    ///
+    /// The server refuses to start if its state is not an `S`; a server
+    /// given no state at all answers each call of this tool with a failed
+    /// result saying so.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+    ///
+    /// struct Counter(Mutex<u64>);
+    ///
+    /// fn bump(counter: &Counter, _call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     let mut n = counter.0.lock().map_err(|_| "the counter is poisoned")?;
+    ///     *n += 1;
+    ///     Ok(format!("{n}").into())
+    /// }
+    ///
+    /// let mcp = McpServer::new("counter")
+    ///     .with_state(Counter(Mutex::new(0)))
+    ///     .tool(Tool::new("bump", "Adds one.").handler_with_state(bump));
+    /// # let _ = mcp;
+    /// ```
+    pub fn handler_with_state<S: Any + Send + Sync>(
+        mut self,
+        handler: impl Fn(&S, &ToolCall<'_>) -> Result<ToolResult, ToolError> + Send + Sync + 'static,
+    ) -> Tool {
+        self.state_type = Some((TypeId::of::<S>(), std::any::type_name::<S>()));
+        self.handler = Box::new(move |call| {
+            let state = call
+                .exchange
+                .server
+                .user_state
+                .as_deref()
+                .and_then(|s| s.downcast_ref::<S>())
+                // Checked when the server was built (McpServer::tool).
+                .ok_or_else(|| {
+                    ToolError::msg("The server has no state of the type this tool needs.")
+                })?;
+            handler(state, call)
+        });
+        self
+    }
+
     /// The tool's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -223,6 +468,11 @@ impl Tool {
     /// The input schema, as listed.
     pub(crate) fn schema(&self) -> &Value {
         &self.input_schema
+    }
+
+    /// The output schema, if the tool declares one.
+    pub(crate) fn declared_output(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
     }
 
     /// The tool as `tools/list` shows it.
@@ -304,6 +554,43 @@ impl ToolResult {
         }
     }
 
+    /// A typed result: `value` serialized as `structuredContent`, plus the same
+    /// JSON as a text block for clients that read only `content`. It must
+    /// serialize to a JSON object (MCP `CallToolResult.structuredContent`):
+    /// return a struct, not a bare list or number. Fields that serialize to
+    /// `null` (a `None`) are left out, as an optional property is in the
+    /// output schema: clients validate `structuredContent` against it, and
+    /// `null` is not a `"string"`.
+    ///
+    /// ```
+    /// use mcp_server::ToolResult;
+    /// #[derive(serde::Serialize)]
+    /// struct Added { id: u64, title: String, due: Option<String> }
+    ///
+    /// let result = ToolResult::json(&Added { id: 7, title: "Milk".into(), due: None })?;
+    /// assert_eq!(result.to_json()["structuredContent"]["id"], 7);
+    /// assert_eq!(result.to_json()["content"][0]["text"], r#"{"id":7,"title":"Milk"}"#);
+    /// # Ok::<(), mcp_server::ToolError>(())
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<ToolResult, ToolError> {
+        match serde_json::to_value(value)? {
+            mut v @ Value::Object(_) => {
+                drop_null_fields(&mut v);
+                Ok(ToolResult::structured(v))
+            }
+            other => Err(ToolError::msg(format!(
+                "A structured result must be a JSON object, not {}; wrap it in a struct.",
+                match other {
+                    Value::Array(_) => "an array",
+                    Value::String(_) => "a string",
+                    Value::Number(_) => "a number",
+                    Value::Bool(_) => "a boolean",
+                    _ => "null",
+                }
+            ))),
+        }
+    }
+
     /// Several blocks of any kind.
     pub fn mixed(content: Vec<Content>) -> ToolResult {
         ToolResult {
@@ -350,6 +637,18 @@ impl ToolResult {
         // the wire never has to remember the default.
         r.insert("isError".into(), self.is_error.into());
         Value::Object(r)
+    }
+}
+
+/// Removes the `null` members of every object inside `value`.
+fn drop_null_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_null_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_fields),
+        _ => {}
     }
 }
 
@@ -414,7 +713,24 @@ impl fmt::Display for ToolError {
     }
 }
 
-impl std::error::Error for ToolError {}
+/// `?` works on every error type (any `std::error::Error + Send + Sync`),
+/// and on a `String` or `&str` message: its `Display` text becomes the failed
+/// result's text, which the model reads. (So `ToolError` itself is not a
+/// `std::error::Error`, as with `anyhow::Error`.)
+///
+/// ```
+/// use mcp_server::{ToolCall, ToolError, ToolResult};
+/// fn read_config(_call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+///     let n: u32 = "12x".parse()?; // ParseIntError → isError result
+///     let half = n.checked_div(2).ok_or("nothing to halve")?; // &str too
+///     Ok(format!("{half}").into())
+/// }
+/// ```
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for ToolError {
+    fn from(e: E) -> ToolError {
+        ToolError::Failed(e.into().to_string())
+    }
+}
 
 impl From<AskError> for ToolError {
     fn from(e: AskError) -> ToolError {
@@ -423,30 +739,6 @@ impl From<AskError> for ToolError {
             AskError::Cancelled => ToolError::Cancelled,
             AskError::Client(m) => ToolError::Client(m),
         }
-    }
-}
-
-impl From<String> for ToolError {
-    fn from(message: String) -> ToolError {
-        ToolError::Failed(message)
-    }
-}
-
-impl From<&str> for ToolError {
-    fn from(message: &str) -> ToolError {
-        ToolError::Failed(message.to_string())
-    }
-}
-
-impl From<std::io::Error> for ToolError {
-    fn from(e: std::io::Error) -> ToolError {
-        ToolError::msg(e)
-    }
-}
-
-impl From<serde_json::Error> for ToolError {
-    fn from(e: serde_json::Error) -> ToolError {
-        ToolError::msg(e)
     }
 }
 
@@ -464,6 +756,28 @@ impl Elicitation {
     pub fn accepted(&self) -> bool {
         self.action == "accept"
     }
+}
+
+/// The user's answer to a typed question ([`ToolCall::elicit_form`]): the
+/// three actions of `ElicitResult`, the form's content read as the author's
+/// own type.
+///
+/// ```
+/// use mcp_server::mcp::Answer;
+/// let answer: Answer<String> = Answer::Accept("Ada".into());
+/// match answer {
+///     Answer::Accept(name) => assert_eq!(name, "Ada"),
+///     Answer::Decline | Answer::Cancel => unreachable!(),
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<T> {
+    /// The user submitted the form (`"accept"`), with this content.
+    Accept(T),
+    /// The user said no (`"decline"`).
+    Decline,
+    /// The user dismissed the question without choosing (`"cancel"`).
+    Cancel,
 }
 
 /// One running `tools/call`: the arguments and the call's context. Handlers get
@@ -487,6 +801,39 @@ impl<'a> ToolCall<'a> {
     /// All arguments as sent.
     pub fn arguments(&self) -> &Map<String, Value> {
         self.arguments
+    }
+
+    /// The arguments as the author's own type, any `T: serde::Deserialize`
+    /// (with serde's derive in your crate). The server already checked them
+    /// against the tool's input schema; what serde still refuses becomes a
+    /// failed result naming the problem.
+    ///
+    /// ```
+    /// use mcp_server::mcp::schema::Param;
+    /// use mcp_server::{McpServer, Tool};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Search { query: String, limit: Option<u32> }
+    ///
+    /// let tool = Tool::new("search", "Searches.")
+    ///     .arg(Param::string("query", "What to look for"))
+    ///     .arg(Param::integer("limit", "At most this many").range(1, 50).optional())
+    ///     .handler(|call| {
+    ///         let Search { query, limit } = call.args()?;
+    ///         Ok(format!("{} results for {query}", limit.unwrap_or(10)).into())
+    ///     });
+    /// # let _ = McpServer::new("s").tool(tool);
+    /// ```
+    pub fn args<T: DeserializeOwned>(&self) -> Result<T, ToolError> {
+        // `null` counts as absent, as for the typed getters below.
+        let present: Map<String, Value> = self
+            .arguments
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        serde_json::from_value(Value::Object(present))
+            .map_err(|e| ToolError::Failed(format!("Invalid arguments: {e}.")))
     }
 
     /// Argument `name`; `null` counts as absent.
@@ -627,10 +974,89 @@ impl<'a> ToolCall<'a> {
         (self.exchange.emit)(&jsonrpc::notification("notifications/message", params));
     }
 
+    /// Asks the user to fill in a form (`elicitation/create`, form mode)
+    /// whose fields are `fields` — strings, numbers, integers, booleans,
+    /// `one_of` choices, each with a description — and reads the submitted
+    /// form as `T`.
+    ///
+    /// In 2026-07-28 an unanswered question returns
+    /// [`ToolError::InputRequired`]: pass it on with `?` (the handler runs
+    /// again with the answer). In the legacy era the handler waits: at most
+    /// [`crate::McpServer::client_request_timeout`] (300 s) when the session
+    /// declared elicitation, at most [`crate::McpServer::unknown_client_wait`]
+    /// (5 s) when the client has no session and so never said; a session
+    /// without the capability fails at once. Check
+    /// [`ToolCall::client_declares`] first to do without.
+    ///
+    /// ```
+    /// use mcp_server::mcp::{Answer, Param};
+    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Shipping { address: String, express: bool }
+    ///
+    /// fn order(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     let fields = [
+    ///         Param::string("address", "Where to send it"),
+    ///         Param::boolean("express", "Next-day delivery"),
+    ///     ];
+    ///     Ok(match call.elicit_form::<Shipping>("Where should it go?", &fields)? {
+    ///         Answer::Accept(s) => format!("Shipping to {} (express: {}).", s.address, s.express).into(),
+    ///         Answer::Decline | Answer::Cancel => "Nothing ordered.".into(),
+    ///     })
+    /// }
+    /// ```
+    pub fn elicit_form<T: DeserializeOwned>(
+        &self,
+        message: &str,
+        fields: &[Param],
+    ) -> Result<Answer<T>, ToolError> {
+        let mut requested = json!({"type": "object", "properties": {}});
+        for field in fields {
+            schema::add_param(&mut requested, field.clone()).map_err(ToolError::Failed)?;
+        }
+        let answer = self.elicit(message, requested)?;
+        match answer.action.as_str() {
+            "accept" => {
+                let content = Value::Object(answer.content.unwrap_or_default());
+                serde_json::from_value(content)
+                    .map(Answer::Accept)
+                    .map_err(|e| {
+                        ToolError::Client(format!(
+                            "The client's answer does not fit the form: {e}."
+                        ))
+                    })
+            }
+            "decline" => Ok(Answer::Decline),
+            _ => Ok(Answer::Cancel),
+        }
+    }
+
+    /// Asks the user to confirm (`elicitation/create` with no fields) and
+    /// says whether they accepted; declining and cancelling are both `false`.
+    /// Waiting and errors as in [`ToolCall::elicit_form`].
+    ///
+    /// ```
+    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    ///
+    /// fn drop_table(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
+    ///     if !call.confirm("Drop the table `users`? This cannot be undone.")? {
+    ///         return Ok("Nothing dropped.".into());
+    ///     }
+    ///     Ok("Dropped.".into())
+    /// }
+    /// ```
+    pub fn confirm(&self, message: &str) -> Result<bool, ToolError> {
+        Ok(matches!(
+            self.elicit_form::<Map<String, Value>>(message, &[])?,
+            Answer::Accept(_)
+        ))
+    }
+
     /// Asks the user for input through the client (`elicitation/create`, form
-    /// mode) and returns the answer. `requested_schema` is a flat object
-    /// schema of primitive properties. In 2026-07-28 an unanswered question
-    /// returns [`ToolError::InputRequired`]: pass it on with `?`.
+    /// mode) and returns the raw answer. `requested_schema` is a flat object
+    /// schema of primitive properties. [`ToolCall::elicit_form`] is the typed
+    /// form; waiting and errors are the same.
     pub fn elicit(&self, message: &str, requested_schema: Value) -> Result<Elicitation, ToolError> {
         // No `mode`: form is the default in both eras, and 2025-06-18 clients do not know the field.
         let params = json!({"message": message, "requestedSchema": requested_schema});

@@ -366,11 +366,8 @@ impl fmt::Display for UpstreamTokenError {
 
 impl std::error::Error for UpstreamTokenError {}
 
-impl From<UpstreamTokenError> for crate::mcp::ToolError {
-    fn from(e: UpstreamTokenError) -> crate::mcp::ToolError {
-        crate::mcp::ToolError::msg(e)
-    }
-}
+// `?` turns it into a failed tool result through `ToolError`'s blanket
+// `From<E: std::error::Error>` (src/mcp/tools.rs).
 
 /// The upstream-IdP [`AuthProvider`]. Cheap to clone: give one clone to
 /// [`crate::App::provider`] and one to the tools, which call

@@ -75,6 +75,9 @@ check "mcp inspector cli: tools with a token" bash "$here/oauth_inspector.sh" "$
 
 # 3. Tokens survive a restart: kill -9 the quickstart process, start it again
 #    with the same MCP_SIGNING_KEY; old tokens and the client id still work.
+start notes
+check "python sdk: every notes tool, legacy and 2026-07-28 (examples/notes)" "$py" "$here/notes_py.py" "$url/mcp"
+
 check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.py" "$bin/quickstart"
 
 # 4. The GitHub example (per-user upstream OAuth) with the official Python SDK:
