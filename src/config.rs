@@ -17,6 +17,8 @@
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
 //! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
+//! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]) |
+//! | `MCP_ALLOW_ANYONE` | `0` | `1`: start without sign-in (`SingleUserProvider`) even on a public `PUBLIC_URL`, so anyone can use the tools |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
 //! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
@@ -35,6 +37,15 @@
 //! it are whatever the client sent. We therefore read the last entry, and only
 //! when `MCP_TRUST_PROXY=1` (the default when `K_SERVICE` says we run on Cloud
 //! Run). Without a trusted proxy the header is ignored: anyone can send it.
+//!
+//! # Open only on purpose
+//! A server whose [`crate::AuthProvider`] lets anyone in
+//! ([`crate::SingleUserProvider`], what you get with neither a provider in
+//! code nor `ADMIN_PASSWORD`) hands a code to every stranger who reaches
+//! `/authorize`. [`crate::App`] therefore starts it only on a loopback
+//! `PUBLIC_URL` ([`Config::public_url_is_loopback`]) unless the operator says,
+//! in a name that cannot be misread, that this is wanted: `MCP_ALLOW_ANYONE=1`
+//! or [`crate::App::allow_anyone`].
 //!
 //! # Where this sits
 //! Read once at start-up by [`crate::App`]; everything else gets a `&Config`.
@@ -81,6 +92,12 @@ pub struct Config {
     /// `X-Forwarded-For` is in front (Cloud Run's front end). Default: `true`
     /// when `K_SERVICE` is set, else `false`. See [`Config::client_ip`].
     pub trust_proxy: bool,
+    /// `ADMIN_PASSWORD`: used by [`crate::App`] when no provider is given in
+    /// code ([`crate::StaticPasswordProvider`]).
+    pub admin_password: Option<Secret>,
+    /// `MCP_ALLOW_ANYONE=1`: the operator wants a server without sign-in even
+    /// on a public URL (see "Open only on purpose" above).
+    pub allow_anyone: bool,
 }
 
 /// A configuration variable that could not be used.
@@ -118,6 +135,8 @@ impl Config {
             client_secret: None,
             redis_url: None,
             trust_proxy: false,
+            admin_password: None,
+            allow_anyone: false,
         }
     }
 
@@ -196,18 +215,28 @@ impl Config {
             }
             config.redis_url = Some(Secret::new(url));
         }
-        config.trust_proxy = match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
-            None | Some("") => get("K_SERVICE").is_some(),
-            Some("1" | "true") => true,
-            Some("0" | "false") => false,
-            Some(other) => {
-                return Err(ConfigError {
-                    variable: "MCP_TRUST_PROXY",
-                    problem: format!("{other:?} is not 1 or 0"),
-                });
-            }
-        };
+        config.trust_proxy =
+            flag(&get, "MCP_TRUST_PROXY")?.unwrap_or_else(|| get("K_SERVICE").is_some());
+        if let Some(password) = get("ADMIN_PASSWORD").filter(|p| !p.is_empty()) {
+            config.admin_password = Some(Secret::new(password));
+        }
+        config.allow_anyone = flag(&get, "MCP_ALLOW_ANYONE")?.unwrap_or(false);
         Ok(config)
+    }
+
+    /// Whether the host of `PUBLIC_URL` is loopback (`localhost`, `127.x`,
+    /// `[::1]`): only such a server may run without sign-in unless the
+    /// operator allows anyone explicitly.
+    pub fn public_url_is_loopback(&self) -> bool {
+        let host = self.public_host();
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+        };
+        match name.parse::<IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => name.eq_ignore_ascii_case("localhost"),
+        }
     }
 
     /// The MCP endpoint: `{public_url}/mcp`. It is also the OAuth resource
@@ -278,6 +307,22 @@ fn seconds(
                     "{v:?} is not a number of seconds between 1 and {MAX_TTL_SECS} (10 years)"
                 ),
             }),
+    }
+}
+
+/// A yes/no variable: `1`/`true` or `0`/`false`; `None` when unset or empty.
+fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match get(variable).as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("1" | "true") => Ok(Some(true)),
+        Some("0" | "false") => Ok(Some(false)),
+        Some(other) => Err(ConfigError {
+            variable,
+            problem: format!("{other:?} is not 1 or 0"),
+        }),
     }
 }
 
@@ -436,6 +481,43 @@ mod tests {
         assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
         let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
         assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
+    }
+
+    #[test]
+    fn the_admin_password_and_allow_anyone_come_from_the_environment() {
+        let c = Config::from_lookup(env(&[
+            ("ADMIN_PASSWORD", "correct horse battery staple"),
+            ("MCP_ALLOW_ANYONE", "1"),
+        ]))
+        .unwrap();
+        assert!(c.admin_password.is_some() && c.allow_anyone);
+        assert!(!format!("{c:?}").contains("horse"));
+        let c = Config::from_lookup(env(&[])).unwrap();
+        assert!(c.admin_password.is_none() && !c.allow_anyone);
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_ALLOW_ANYONE", "yes")]))
+                .unwrap_err()
+                .variable,
+            "MCP_ALLOW_ANYONE"
+        );
+    }
+
+    #[test]
+    fn loopback_public_urls() {
+        let mut c = Config::local(0);
+        for (url, loopback) in [
+            ("http://localhost:8080", true),
+            ("http://127.0.0.1:3000", true),
+            ("http://[::1]:3000", true),
+            ("http://LOCALHOST", true),
+            ("https://x.run.app", false),
+            ("http://192.168.1.5:8080", false),
+            ("http://localhost.evil.example", false),
+            ("http://[2001:db8::1]:80", false),
+        ] {
+            c.public_url = url.into();
+            assert_eq!(c.public_url_is_loopback(), loopback, "{url}");
+        }
     }
 
     #[test]

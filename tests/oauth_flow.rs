@@ -228,7 +228,7 @@ fn authorization_server_metadata_is_complete_and_mirrored() {
 fn the_issuer_comes_from_public_url_never_from_headers() {
     let mut config = Config::local(0);
     config.public_url = "https://mcp.example".into();
-    let srv = Srv::start(App::new(McpServer::new("x")).config(config));
+    let srv = Srv::start(App::new(McpServer::new("x")).config(config).allow_anyone());
     let r = srv.send(
         "GET",
         "/.well-known/oauth-authorization-server",

@@ -31,6 +31,7 @@ fn start(name: &str, redis: &RedisServer) -> ServerProcess {
     let server = ServerProcess::quickstart(
         &[
             ("PUBLIC_URL", PUBLIC),
+            ("MCP_ALLOW_ANYONE", "1"),
             ("MCP_SIGNING_KEY", KEY),
             ("REDIS_URL", &url),
         ],
