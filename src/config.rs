@@ -274,6 +274,24 @@ impl Config {
         }
     }
 
+    /// The rate-limit bucket of the client that sent `request`
+    /// ([`Config::client_ip`]): an IPv4 address whole, an IPv6 address by
+    /// its /64, since one subscriber usually holds a whole /64 and could
+    /// otherwise take a fresh address for every try. An IPv4-mapped IPv6
+    /// address counts as its IPv4 address.
+    pub fn client_bucket(&self, request: &Request) -> String {
+        match self.client_ip(request) {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        }
+    }
+
     /// Whether the bind address is a loopback address (only then may the MCP
     /// endpoint be served without authorization).
     pub fn binds_loopback(&self) -> bool {
@@ -481,6 +499,9 @@ mod tests {
         assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
         let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
         assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
+        assert_eq!(config.client_bucket(&ipv6), "2001:db8:0:0::/64");
+        let mapped = Request::new("GET", "/").with_header("X-Forwarded-For", "::ffff:192.0.2.1");
+        assert_eq!(config.client_bucket(&mapped), "192.0.2.1");
     }
 
     #[test]

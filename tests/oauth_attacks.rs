@@ -352,6 +352,41 @@ fn without_a_trusted_proxy_a_spoofed_forwarded_for_is_ignored() {
 }
 
 #[test]
+fn strangers_guessing_from_many_addresses_never_lock_the_admin_out() {
+    let srv = Srv::start(proxied_app(true));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    // 20 addresses × 5 wrong passwords: 100 failures in the window.
+    for address in 1..=20 {
+        for _ in 0..5 {
+            let from = format!("203.0.113.{address}");
+            assert_eq!(login_via(&srv, &target, "guess", &from), 200);
+        }
+    }
+    // The admin, from an address that has not failed, is never refused.
+    assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 302);
+    // The guessers' own addresses stay locked; under such an attack a fresh
+    // address gets one wrong try before its lock instead of five.
+    assert_eq!(login_via(&srv, &target, PASSWORD, "203.0.113.1"), 429);
+    assert_eq!(login_via(&srv, &target, "guess", "192.0.2.77"), 200);
+    assert_eq!(login_via(&srv, &target, "guess", "192.0.2.77"), 429);
+}
+
+#[test]
+fn ipv6_guesses_count_per_64_prefix() {
+    let srv = Srv::start(proxied_app(true));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    // A fresh address per try, all in one /64 (what one subscriber holds).
+    for host in 1..=5 {
+        let from = format!("2001:db8:1:2::{host:x}");
+        assert_eq!(login_via(&srv, &target, "guess", &from), 200);
+    }
+    assert_eq!(login_via(&srv, &target, PASSWORD, "2001:db8:1:2::99"), 429);
+    assert_eq!(login_via(&srv, &target, PASSWORD, "2001:db8:1:3::1"), 302);
+}
+
+#[test]
 fn behind_a_trusted_proxy_registration_is_rate_limited_per_forwarded_address() {
     let srv = Srv::start(proxied_app(true));
     let body =

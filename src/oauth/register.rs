@@ -59,7 +59,7 @@ use crate::http::{Request, Response};
 
 /// Largest registration body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// Registrations per client address ([`Config::client_ip`]) per window.
+/// Registrations per client address ([`Config::client_bucket`]: IPv6 per /64) per window.
 const REGISTRATIONS_PER_WINDOW: u64 = 60;
 /// The rate-limit window.
 const WINDOW_SECS: u64 = 10 * 60;
@@ -82,7 +82,7 @@ fn register(config: &Config, oauth: &OAuth, request: &Request) -> Result<Value, 
         return Err(RegisterError::TooLarge);
     }
     let now = now();
-    let ip = config.client_ip(request);
+    let ip = config.client_bucket(request);
     if oauth
         .store
         .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)
