@@ -97,6 +97,26 @@ fn a_big_chunked_body_gets_413() {
 }
 
 #[test]
+fn only_the_mcp_endpoint_takes_big_bodies() {
+    let server = TestServer::start(quick_limits(), echo);
+    // An OAuth form needs a few KiB: past 64 KiB it is refused unread.
+    let form = "POST /token HTTP/1.1\r\nHost: t\r\nContent-Length: 65537\r\n\r\n";
+    assert_eq!(refused(&server, form.as_bytes()), 413);
+    let chunked =
+        "POST /register HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n";
+    assert_eq!(refused(&server, chunked.as_bytes()), 413);
+    // Tool arguments travel to /mcp, which keeps the 4 MiB cap.
+    let body = "m".repeat(100 * 1024);
+    let mut conn = server.connect();
+    conn.send(format!(
+        "POST /mcp HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    assert_eq!(conn.answer().status, 200);
+    server.stop();
+}
+
+#[test]
 fn request_smuggling_shapes_get_400() {
     let server = TestServer::start(small_limits(), echo);
     let shapes = [

@@ -11,6 +11,12 @@
 //!   The cap is checked before each chunk is read, so a chunked body stops at
 //!   the first chunk that would pass it (`413`).
 //!
+//! # Memory follows the bytes that came, not the sizes announced
+//! A `Content-Length` or a chunk-size line is only a promise. The body grows
+//! by at most [`STEP`] per read as bytes arrive, so a client that announces
+//! 4 MiB and sends nothing costs nothing (100 such connections once cost
+//! 400 MiB).
+//!
 //! # Where this sits
 //! Called by [`super::conn`] after the head (and after `100 Continue` when the
 //! client asked for it); reads from the same [`Input`] as the head, so bytes
@@ -24,22 +30,44 @@ use super::server::Limits;
 /// The longest chunk-size line (size, extensions) or trailer line accepted.
 const MAX_LINE: usize = 4096;
 
-/// Reads the body framed by `framing`, all of it before `deadline`.
+/// The most the body grows by before the bytes to fill it have arrived.
+const STEP: usize = 64 * 1024;
+
+/// Reads the body framed by `framing`, all of it before `deadline`, at most
+/// `cap` bytes ([`Limits::max_body_bytes_for`] the request's path).
 pub(crate) fn read_body(
     input: &mut Input,
     framing: Framing,
+    cap: usize,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Vec<u8>, ReadError> {
     match framing {
         Framing::None => Ok(Vec::new()),
         Framing::Length(n) => {
-            let mut body = vec![0; n];
-            read_exact(input, &mut body, deadline)?;
+            let mut body = Vec::new();
+            read_more(input, &mut body, n, deadline)?;
             Ok(body)
         }
-        Framing::Chunked => read_chunked(input, limits, deadline),
+        Framing::Chunked => read_chunked(input, cap, limits, deadline),
     }
+}
+
+/// Appends the next `n` bytes of the body to `body`, growing it by at most
+/// [`STEP`] ahead of the bytes read.
+fn read_more(
+    input: &mut Input,
+    body: &mut Vec<u8>,
+    n: usize,
+    deadline: Instant,
+) -> Result<(), ReadError> {
+    let end = body.len() + n;
+    while body.len() < end {
+        let start = body.len();
+        body.resize(start + (end - start).min(STEP), 0);
+        read_exact(input, &mut body[start..], deadline)?;
+    }
+    Ok(())
 }
 
 /// Fills `out`: first from the buffered bytes, then straight from the socket.
@@ -68,6 +96,7 @@ fn read_exact(input: &mut Input, out: &mut [u8], deadline: Instant) -> Result<()
 /// ```
 fn read_chunked(
     input: &mut Input,
+    cap: usize,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Vec<u8>, ReadError> {
@@ -77,12 +106,10 @@ fn read_chunked(
         if size == 0 {
             break;
         }
-        if size > limits.max_body_bytes.saturating_sub(body.len()) {
+        if size > cap.saturating_sub(body.len()) {
             return Err(ReadError::Reject(413));
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        read_exact(input, &mut body[start..], deadline)?;
+        read_more(input, &mut body, size, deadline)?;
         // The CRLF after the chunk data.
         if !read_line(input, deadline, <[u8]>::is_empty)? {
             return Err(ReadError::Reject(400));

@@ -125,7 +125,8 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
         let _ = input.socket().write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     let body_deadline = Instant::now() + cx.limits.body_timeout;
-    match read_body(input, framing, &cx.limits, body_deadline) {
+    let cap = cx.limits.max_body_bytes_for(&request.path);
+    match read_body(input, framing, cap, &cx.limits, body_deadline) {
         Ok(body) => request.body = body,
         Err(ReadError::Closed) => return false,
         Err(ReadError::Reject(status)) => {

@@ -428,7 +428,7 @@ fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
         (false, None | Some(0)) => Framing::None,
         (false, Some(n)) => {
             // Refused before a byte of it is read (and before 100 Continue).
-            if n > limits.max_body_bytes as u64 {
+            if n > limits.max_body_bytes_for(&request.path) as u64 {
                 return Err(ReadError::Reject(413));
             }
             Framing::Length(n as usize)
@@ -531,7 +531,16 @@ mod tests {
             status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
             400
         );
-        assert_eq!(status(&format!("{h}Content-Length: 4194305\r\n\r\n")), 413);
+        assert_eq!(status(&format!("{h}Content-Length: 65537\r\n\r\n")), 413);
+        let mcp = "POST /mcp HTTP/1.1\r\nHost: h\r\n";
+        assert_eq!(
+            status(&format!("{mcp}Content-Length: 4194304\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!("{mcp}Content-Length: 4194305\r\n\r\n")),
+            413
+        );
     }
 
     #[test]

@@ -57,8 +57,15 @@ pub struct Limits {
     pub max_headers: usize,
     /// Bytes of request target at most (414 above).
     pub max_url_bytes: usize,
-    /// Bytes of body at most (413 above).
+    /// Bytes of body at most on the paths in `large_body_paths` (413 above).
     pub max_body_bytes: usize,
+    /// Paths whose bodies may reach `max_body_bytes` (default: `/mcp`, where
+    /// tool arguments travel). Every other path is capped at
+    /// `max_small_body_bytes`: an OAuth form or a registration needs a few
+    /// KiB, and each byte of a body is held in memory until it is handled.
+    pub large_body_paths: Vec<String>,
+    /// Bytes of body at most on any other path (413 above).
+    pub max_small_body_bytes: usize,
     /// Time allowed to receive a whole request head, from its first byte (on
     /// a new connection: from when a thread takes the connection).
     pub head_timeout: Duration,
@@ -82,12 +89,26 @@ impl Default for Limits {
             max_headers: 64,
             max_url_bytes: 8 * 1024,
             max_body_bytes: 4 * 1024 * 1024,
+            large_body_paths: vec!["/mcp".to_string()],
+            max_small_body_bytes: 64 * 1024,
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             // Cloud Run sends SIGKILL 10 s after SIGTERM.
             shutdown_grace: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Limits {
+    /// The body cap for a request to `path`: `max_body_bytes` on the paths
+    /// in `large_body_paths`, the smaller `max_small_body_bytes` elsewhere.
+    pub fn max_body_bytes_for(&self, path: &str) -> usize {
+        if self.large_body_paths.iter().any(|p| p == path) {
+            self.max_body_bytes
+        } else {
+            self.max_small_body_bytes.min(self.max_body_bytes)
         }
     }
 }
