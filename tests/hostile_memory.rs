@@ -6,13 +6,23 @@
 //! process whose memory they measure).
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/oauth_browser.rs"]
+mod browser;
 #[path = "support/raw.rs"]
 mod raw;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use browser::{CHALLENGE, REDIRECT, Srv, hidden_fields, test_mcp};
 use mcp_server::http::Limits;
+use mcp_server::oauth::encoding::encode_pairs;
+use mcp_server::oauth::secret::Secret;
+use mcp_server::oauth::store::{MemoryStore, Store};
+use mcp_server::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
+use mcp_server::{App, Config};
 use raw::{TestServer, echo};
 
 /// Serialises the tests of this file.
@@ -68,5 +78,88 @@ fn announced_body_sizes_cost_no_memory_until_the_bytes_come() {
     assert!(
         grown < 64.0,
         "100 announced 4 MiB bodies grew memory by {grown:.0} MiB"
+    );
+}
+
+// ---- 3. State created by strangers -------------------------------------------
+
+/// A server signing users in at an upstream IdP that is never reached: the
+/// consent POST only stores the pending sign-in and redirects.
+fn upstream_app() -> App {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let idp = UpstreamIdp {
+        name: "idp".into(),
+        display_name: "IdP".into(),
+        authorize_url: "http://127.0.0.1:9/authorize".into(),
+        token_url: "http://127.0.0.1:9/token".into(),
+        client_id: "ours".into(),
+        client_secret: Secret::new("never-used-upstream-secret"),
+        scopes: Vec::new(),
+        identify: Box::new(|_| Err("never called".into())),
+    };
+    let provider = UpstreamProvider::new(idp, Allowlist::parse("someone"), store.clone());
+    App::new(test_mcp("upstream"))
+        .config(Config::local(0))
+        .store(store)
+        .provider(provider)
+}
+
+/// Every consent POST stored a ~16 KB sealed record for 10 minutes, with no
+/// limit: 3,000 POSTs held 46 MiB. Now each address may start 30 sign-ins
+/// per 10 minutes, and the rest are answered `429`.
+#[test]
+fn consent_posts_from_one_address_cannot_fill_the_store() {
+    let _serial = one_at_a_time();
+    let srv = Srv::start(upstream_app());
+    let client = srv.register_public("c");
+    // The longest state the URL cap allows: the record holds it twice.
+    let state = "s".repeat(3000);
+    let target = format!(
+        "/authorize?{}",
+        encode_pairs([
+            ("response_type", "code"),
+            ("client_id", client.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+            ("state", state.as_str()),
+        ])
+    );
+    let consent = || {
+        let page = srv.get(&target);
+        assert_eq!(page.status, 200, "{}", page.text());
+        let cookies: Vec<String> = page
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Set-Cookie"))
+            .filter_map(|(_, v)| v.split(';').next().map(str::to_string))
+            .collect();
+        let mut fields = hidden_fields(&page.text());
+        fields.push(("action".into(), "allow".into()));
+        let body = encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let cookie = cookies.join("; ");
+        let headers: Vec<(&str, &str)> = if cookie.is_empty() {
+            Vec::new()
+        } else {
+            vec![("Cookie", cookie.as_str())]
+        };
+        srv.post_form("/authorize", &body, &headers).status
+    };
+    assert_eq!(consent(), 302, "a real sign-in goes upstream");
+    let before = rss_mib();
+    let mut refused = 0;
+    for _ in 0..3000 {
+        if consent() == 429 {
+            refused += 1;
+        }
+    }
+    let grown = rss_mib() - before;
+    assert!(
+        grown < 8.0,
+        "3000 consent POSTs grew memory by {grown:.1} MiB"
+    );
+    assert!(
+        refused >= 2900,
+        "only {refused} of 3000 consent POSTs were refused"
     );
 }
