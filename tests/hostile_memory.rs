@@ -163,3 +163,46 @@ fn consent_posts_from_one_address_cannot_fill_the_store() {
         "only {refused} of 3000 consent POSTs were refused"
     );
 }
+
+// ---- 5. What a session keeps -------------------------------------------------
+
+/// A session lives for hours; it once kept the client's `capabilities`
+/// whatever their size: a 3 MB `initialize` held ~62 MiB for 8 h, up to
+/// 10,000 sessions. Now a session keeps at most 4 KiB of them.
+#[test]
+fn initialize_with_huge_capabilities_keeps_little() {
+    let _serial = one_at_a_time();
+    let running = App::new(test_mcp("sessions"))
+        .config(Config::local(0))
+        .without_auth()
+        .start()
+        .unwrap();
+    let junk = vec!["{}"; 250_000].join(",");
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","clientInfo":{{"name":"x","version":"1"}},"capabilities":{{"roots":{{}},"x":{{"junk":[{junk}]}}}}}}}}"#
+    );
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: localhost:{}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n{body}",
+        running.addr().port(),
+        body.len()
+    );
+    // One connection, so one server thread (and one allocator arena) does
+    // every parse: what stays after each request is what the sessions keep.
+    let mut conn = raw::Conn::open(running.addr());
+    conn.send(&request);
+    assert_eq!(conn.answer().status, 200);
+    let before = rss_mib();
+    for _ in 0..10 {
+        conn.send(&request);
+        let answer = conn.answer();
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        assert!(answer.header("Mcp-Session-Id").is_some());
+    }
+    let grown = rss_mib() - before;
+    drop(conn);
+    running.shutdown().unwrap();
+    assert!(
+        grown < 30.0,
+        "10 sessions with 750 KB capabilities grew memory by {grown:.0} MiB"
+    );
+}

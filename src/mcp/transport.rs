@@ -280,7 +280,7 @@ fn legacy_post(
         let capabilities = params
             .get("capabilities")
             .cloned()
-            .unwrap_or_else(|| json!({}));
+            .map_or_else(|| json!({}), super::session::bounded_capabilities);
         let id = state.create_session(owner, negotiated, capabilities.clone());
         headers.push(("Mcp-Session-Id".to_string(), id.clone()));
         session = Some(SessionView {
