@@ -14,6 +14,7 @@
 //! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
+//! | `MCP_REFRESH_GRACE` | `60` | seconds during which a spent refresh token presented again by its client gets the same answer instead of revoking the grant (`0`: never) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
 //! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
@@ -80,6 +81,11 @@ pub struct Config {
     pub access_token_ttl: u64,
     /// `MCP_REFRESH_TOKEN_TTL`, seconds.
     pub refresh_token_ttl: u64,
+    /// `MCP_REFRESH_GRACE`, seconds: a spent refresh token presented again
+    /// within this time, before its successor was used, gets the successor
+    /// again (a retry after a lost response) instead of revoking the grant.
+    /// `0`: every reuse revokes.
+    pub refresh_grace: u64,
     /// `MCP_CLIENT_ID`: an operator-created client.
     pub client_id: Option<String>,
     /// `MCP_CLIENT_SECRET`: its secret.
@@ -131,6 +137,7 @@ impl Config {
             signing_key: None,
             access_token_ttl: 8 * 3600,
             refresh_token_ttl: 30 * 24 * 3600,
+            refresh_grace: 60,
             client_id: None,
             client_secret: None,
             redis_url: None,
@@ -187,6 +194,10 @@ impl Config {
         config.access_token_ttl = seconds(&get, "MCP_ACCESS_TOKEN_TTL", config.access_token_ttl)?;
         config.refresh_token_ttl =
             seconds(&get, "MCP_REFRESH_TOKEN_TTL", config.refresh_token_ttl)?;
+        config.refresh_grace = match get("MCP_REFRESH_GRACE").filter(|v| v.trim() == "0") {
+            Some(_) => 0,
+            None => seconds(&get, "MCP_REFRESH_GRACE", config.refresh_grace)?.min(3600),
+        };
         let client_id = get("MCP_CLIENT_ID").filter(|v| !v.trim().is_empty());
         let client_secret = get("MCP_CLIENT_SECRET").filter(|v| !v.is_empty());
         match (client_id, client_secret) {

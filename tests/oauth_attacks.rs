@@ -235,13 +235,17 @@ fn refresh_token_reuse_revokes_the_whole_family() {
     let new_refresh = rotated["refresh_token"].as_str().unwrap();
     let new_access = rotated["access_token"].as_str().unwrap();
     assert!(srv.accepts(new_access));
-    // The attacker replays the first refresh token.
+    // The client refreshes again (so the first token's retry window is
+    // closed: its successor has been used)…
+    let again = json(&srv.refresh(&client, new_refresh));
+    let newest_refresh = again["refresh_token"].as_str().unwrap();
+    // … and the attacker replays the first refresh token.
     let r = srv.refresh(&client, first_refresh);
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_grant");
     // Now nothing of the family works any more.
     assert_eq!(
-        json(&srv.refresh(&client, new_refresh))["error"],
+        json(&srv.refresh(&client, newest_refresh))["error"],
         "invalid_grant"
     );
     assert_eq!(srv.mcp(Some(new_access), &initialize()).status, 401);

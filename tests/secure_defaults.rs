@@ -7,7 +7,7 @@ mod browser;
 #[path = "support/raw.rs"]
 mod raw;
 
-use browser::{PASSWORD, Srv, test_mcp};
+use browser::{PASSWORD, Srv, json, password_app, test_mcp};
 use mcp_server::{App, Config, SingleUserProvider, StaticPasswordProvider};
 
 /// The configuration `App::run()` would read, from these variables only.
@@ -98,4 +98,76 @@ fn an_open_server_on_a_public_url_starts_only_when_allowed() {
         .unwrap()
         .shutdown()
         .unwrap();
+}
+
+// ---- 16. Refresh retries that do not log people out ---------------------------
+
+/// A refresh whose response was lost is retried with the same token: within
+/// the grace window, before the successor is used, it gets the same
+/// successor (and a fresh access token) instead of revoking the grant.
+#[test]
+fn a_refresh_retried_within_the_grace_window_gets_the_same_successor() {
+    let srv = Srv::start(password_app());
+    let (client, tokens) = srv.grant();
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let lost = json(&srv.refresh(&client, first));
+    let retried = srv.refresh(&client, first);
+    assert_eq!(retried.status, 200, "{}", retried.text());
+    let retried = json(&retried);
+    assert_eq!(retried["refresh_token"], lost["refresh_token"]);
+    assert_ne!(retried["access_token"], lost["access_token"]);
+    assert!(srv.accepts(retried["access_token"].as_str().unwrap()));
+    assert!(srv.accepts(lost["access_token"].as_str().unwrap()));
+    // The successor works; once it is used, the first token's reuse is theft.
+    let next = srv.refresh(&client, lost["refresh_token"].as_str().unwrap());
+    assert_eq!(next.status, 200);
+    let next = json(&next);
+    let replay = srv.refresh(&client, first);
+    assert_eq!(json(&replay)["error"], "invalid_grant");
+    assert!(!srv.accepts(next["access_token"].as_str().unwrap()));
+}
+
+/// Two requests of one client refreshing at once: both get an answer, and
+/// the same refresh token, so the client keeps exactly one.
+#[test]
+fn two_refreshes_at_once_both_succeed_with_one_successor() {
+    let srv = std::sync::Arc::new(Srv::start(password_app()));
+    let (client, tokens) = srv.grant();
+    let first = tokens["refresh_token"].as_str().unwrap().to_string();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            let (srv, client, first, start) =
+                (srv.clone(), client.clone(), first.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let answer = srv.refresh(&client, &first);
+                assert_eq!(answer.status, 200, "{}", answer.text());
+                json(&answer)["refresh_token"].clone()
+            })
+        })
+        .collect();
+    let got: Vec<_> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    assert_eq!(got[0], got[1]);
+    let next = srv.refresh(&client, got[0].as_str().unwrap());
+    assert_eq!(next.status, 200, "{}", next.text());
+}
+
+/// Outside the window a reuse is what RFC 9700 §4.14.2 says it is: the
+/// grant is revoked.
+#[test]
+fn a_refresh_reused_after_the_grace_window_revokes_the_grant() {
+    let mut config = Config::local(0);
+    config.refresh_grace = 1;
+    let srv = Srv::start(password_app().config(config));
+    let (client, tokens) = srv.grant();
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let rotated = json(&srv.refresh(&client, first));
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(json(&srv.refresh(&client, first))["error"], "invalid_grant");
+    let successor = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        json(&srv.refresh(&client, successor))["error"],
+        "invalid_grant"
+    );
 }

@@ -88,6 +88,8 @@ pub struct Settings {
     pub access_token_ttl: u64,
     /// Refresh token lifetime, seconds (`MCP_REFRESH_TOKEN_TTL`), renewed on rotation.
     pub refresh_token_ttl: u64,
+    /// Seconds a spent refresh token may be retried ([`Config::refresh_grace`]).
+    pub refresh_grace: u64,
     /// `MCP_CLIENT_ID`, the operator-created client.
     pub operator_client_id: Option<String>,
     /// `MCP_CLIENT_SECRET`.
@@ -104,6 +106,7 @@ impl Settings {
             required_scopes: vec!["mcp".to_string()],
             access_token_ttl: config.access_token_ttl,
             refresh_token_ttl: config.refresh_token_ttl,
+            refresh_grace: config.refresh_grace,
             operator_client_id: config.client_id.clone(),
             operator_client_secret: config.client_secret.clone(),
             resource_name: resource_name.to_string(),
