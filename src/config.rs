@@ -14,6 +14,8 @@
 //! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
+//! | `MCP_GRANT_TTL` | `7776000` (90 days) | absolute lifetime of a grant: its refresh tokens stop at this age however often they are used, seconds |
+//! | `MCP_CLIENT_TTL` | `7776000` (90 days) | a dynamically registered client unused (no token issued) this long must register again, seconds |
 //! | `MCP_REFRESH_GRACE` | `60` | seconds during which a spent refresh token presented again by its client gets the same answer instead of revoking the grant (`0`: never) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
@@ -81,6 +83,14 @@ pub struct Config {
     pub access_token_ttl: u64,
     /// `MCP_REFRESH_TOKEN_TTL`, seconds.
     pub refresh_token_ttl: u64,
+    /// `MCP_GRANT_TTL`, seconds: a grant (every token descending from one
+    /// authorization code) ends this long after the code was redeemed, however
+    /// often it is refreshed.
+    pub grant_ttl: u64,
+    /// `MCP_CLIENT_TTL`, seconds: a dynamically registered client for which
+    /// no token was issued this long (since its registration or its last
+    /// token) is unknown again (`401 invalid_client`, and it registers anew).
+    pub client_ttl: u64,
     /// `MCP_REFRESH_GRACE`, seconds: a spent refresh token presented again
     /// within this time, before its successor was used, gets the successor
     /// again (a retry after a lost response) instead of revoking the grant.
@@ -138,6 +148,8 @@ impl Config {
             access_token_ttl: 8 * 3600,
             refresh_token_ttl: 30 * 24 * 3600,
             refresh_grace: 60,
+            grant_ttl: 90 * 24 * 3600,
+            client_ttl: 90 * 24 * 3600,
             client_id: None,
             client_secret: None,
             redis_url: None,
@@ -194,6 +206,8 @@ impl Config {
         config.access_token_ttl = seconds(&get, "MCP_ACCESS_TOKEN_TTL", config.access_token_ttl)?;
         config.refresh_token_ttl =
             seconds(&get, "MCP_REFRESH_TOKEN_TTL", config.refresh_token_ttl)?;
+        config.grant_ttl = seconds(&get, "MCP_GRANT_TTL", config.grant_ttl)?;
+        config.client_ttl = seconds(&get, "MCP_CLIENT_TTL", config.client_ttl)?;
         config.refresh_grace = match get("MCP_REFRESH_GRACE").filter(|v| v.trim() == "0") {
             Some(_) => 0,
             None => seconds(&get, "MCP_REFRESH_GRACE", config.refresh_grace)?.min(3600),

@@ -152,6 +152,7 @@ fn claims(audience: &str, expires_at: u64) -> TokenClaims {
         expires_at,
         id: random_id(),
         family: random_id(),
+        family_expires_at: expires_at,
     }
 }
 

@@ -171,3 +171,49 @@ fn a_refresh_reused_after_the_grace_window_revokes_the_grant() {
         "invalid_grant"
     );
 }
+
+// ---- 9. Lifetimes -------------------------------------------------------------
+
+/// Refresh tokens slide (each refresh gives a new one for 30 days), but the
+/// grant itself ends `MCP_GRANT_TTL` after its code was redeemed.
+#[test]
+fn a_grant_ends_at_its_absolute_lifetime_however_often_it_is_refreshed() {
+    let mut config = config_from(&[("MCP_GRANT_TTL", "3")]);
+    config.refresh_grace = 0;
+    let srv = Srv::start(password_app().config(config));
+    let (client, tokens) = srv.grant();
+    assert!(tokens["expires_in"].as_u64().unwrap() <= 3);
+    let mut refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    for _ in 0..2 {
+        let r = srv.refresh(&client, &refresh);
+        assert_eq!(r.status, 200, "{}", r.text());
+        refresh = json(&r)["refresh_token"].as_str().unwrap().to_string();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let r = srv.refresh(&client, &refresh);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(json(&r)["error"], "invalid_grant");
+}
+
+/// A registration nobody uses expires; `/token` then says `401
+/// invalid_client`, which claude.ai takes as "register again". A client that
+/// keeps getting tokens stays registered.
+#[test]
+fn an_unused_registration_expires_and_token_answers_invalid_client() {
+    let srv = Srv::start(password_app().config(config_from(&[("MCP_CLIENT_TTL", "3")])));
+    let idle = srv.register_public("idle");
+    let code = srv.code_for(&idle);
+    let (busy, tokens) = srv.grant();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let r = srv.refresh(&busy, tokens["refresh_token"].as_str().unwrap());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let refresh = json(&r)["refresh_token"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // Registered 4 s ago; the idle one never got a token, the busy one 2 s ago.
+    let r = srv.redeem(&idle, &code);
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(json(&r)["error"], "invalid_client");
+    let r = srv.refresh(&busy, &refresh);
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -26,7 +26,8 @@
 
 use super::OAuth;
 use super::cimd::CimdError;
-use super::secret::Secret;
+use super::secret::{Secret, hash_hex};
+use super::store::{StoreError, now};
 use super::tokens::RegistrationClaims;
 
 /// How a client authenticates at `POST /token` (RFC 7591 §2
@@ -144,6 +145,9 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
     }
     let reg =
         RegistrationClaims::verify(&oauth.key, client_id).map_err(|_| LookupError::Unknown)?;
+    if !registration_alive(oauth, client_id, reg.issued_at, now()) {
+        return Err(LookupError::Unknown);
+    }
     Ok(Client {
         id: client_id.to_string(),
         name: reg.name,
@@ -152,6 +156,29 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
         refresh_allowed: true,
         kind: ClientKind::Registered,
     })
+}
+
+/// Whether a dynamically registered client is still known: registered less
+/// than `MCP_CLIENT_TTL` ago, or issued a token less than that ago
+/// ([`mark_used`]). An unused registration expires, and the client (claude.ai
+/// does so on `401 invalid_client`) registers again. The store is read only
+/// for registrations older than that; if it cannot answer, the registration
+/// stays valid: expiry is housekeeping, not a defence, and must not turn a
+/// Redis outage into "register again" for every client.
+fn registration_alive(oauth: &OAuth, client_id: &str, issued_at: u64, now: u64) -> bool {
+    issued_at.saturating_add(oauth.settings.client_ttl) > now
+        || oauth.store.contains(&used_key(client_id)).unwrap_or(true)
+}
+
+/// Records that a token was issued to a registered client: it stays known
+/// for another `MCP_CLIENT_TTL` ([`registration_alive`]).
+pub fn mark_used(oauth: &OAuth, client_id: &str, now: u64) -> Result<(), StoreError> {
+    let until = now.saturating_add(oauth.settings.client_ttl);
+    oauth.store.put(&used_key(client_id), b"", until)
+}
+
+fn used_key(client_id: &str) -> String {
+    format!("client-used:{}", hash_hex(client_id))
 }
 
 /// claude.ai's callbacks (the second is announced as its future home): the

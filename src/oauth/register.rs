@@ -30,8 +30,11 @@
 //! connection, so a registration table would grow forever. Instead the
 //! registration *is* the `client_id`: redirect URIs, name and auth method,
 //! signed with the server key ([`super::tokens::RegistrationClaims`]). The client
-//! secret is derived from the id with the key. Nothing is stored; a restarted
-//! server or a second instance with the same key knows every client.
+//! secret is derived from the id with the key. Nothing is stored at
+//! registration; a restarted server or a second instance with the same key
+//! knows every client. A registration expires when unused: `MCP_CLIENT_TTL`
+//! (90 days) after it was made or after its last token (a small store record
+//! per client that gets tokens, [`super::client::mark_used`]).
 //!
 //! # Spec
 //! * RFC 7591 §2 (metadata), §3.1 (request), §3.2.1 (201 response: echo the

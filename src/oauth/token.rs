@@ -30,6 +30,13 @@
 //! Redeems the codes of [`super::authorize`]; the access tokens it issues are
 //! checked by [`super::bearer`] on `/mcp`; [`super::revoke`] ends them early.
 //!
+//! # Lifetimes
+//! Refresh tokens slide ([`Settings::refresh_token_ttl`], renewed on each
+//! refresh) but never past the grant's end, [`Settings::grant_ttl`] after
+//! the code was redeemed (the `fexp` claim every token of the family
+//! carries); access tokens stop there too. Each token issued to a
+//! registered client keeps its registration alive ([`client::mark_used`]).
+//!
 //! # Retries of a refresh
 //! Rotation spends a refresh token on first use, and a spent one seen again
 //! means two parties hold it, so the family is revoked (RFC 9700 §4.14.2).
@@ -53,7 +60,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::client::{self, Client, Presented};
+use super::client::{self, Client, ClientKind, Presented};
 use super::encoding::{Params, percent_decode};
 use super::error::TokenError;
 use super::secret::{Secret, hash_hex, random_id};
@@ -89,12 +96,21 @@ fn exchange(config: &Config, oauth: &OAuth, request: &Request) -> Result<Respons
     let params = Params::parse_body(&request.body)
         .map_err(|_| TokenError::InvalidRequest("malformed or repeated parameters"))?;
     let client = authenticate_client(oauth, request, &params)?;
-    match params.get("grant_type") {
+    let issued = match params.get("grant_type") {
         Some("authorization_code") => authorization_code(config, oauth, &client, &params),
         Some("refresh_token") => refresh(config, oauth, &client, &params),
         Some(_) => Err(TokenError::UnsupportedGrantType),
         None => Err(TokenError::InvalidRequest("grant_type is required")),
+    }?;
+    // A registration lives while it is used (client::lookup). The tokens are
+    // issued already (the code or refresh token spent): a failed write only
+    // shortens the registration's life, so it must not cost the answer.
+    if client.kind == ClientKind::Registered {
+        if let Err(e) = client::mark_used(oauth, &client.id, now()) {
+            super::error::log_unavailable(&e);
+        }
     }
+    Ok(issued)
 }
 
 /// Who is calling, checked against how the client registered. Shared with
@@ -224,12 +240,15 @@ fn authorization_code(
             return Err(TokenError::InvalidTarget);
         }
     }
+    // The grant starts now and ends MCP_GRANT_TTL later, however often it
+    // is refreshed.
+    let grant_ends = now.saturating_add(oauth.settings.grant_ttl);
     let first = successor(
         config,
         client,
         claims.sub,
         claims.scopes,
-        claims.id,
+        (claims.id, grant_ends),
         now,
         &oauth.settings,
     );
@@ -297,12 +316,17 @@ fn refresh(
         .store
         .insert_once(&spent_key(&claims.id), claims.expires_at)?
     {
+        // Tokens signed before grants had an end get one from now.
+        let grant_ends = match claims.family_expires_at {
+            0 => now.saturating_add(oauth.settings.grant_ttl),
+            ends => ends,
+        };
         let next = successor(
             config,
             client,
             claims.sub,
             scopes,
-            claims.family,
+            (claims.family, grant_ends),
             now,
             &oauth.settings,
         );
@@ -372,6 +396,7 @@ fn grace_successor(
                 expires_at,
                 id: id.to_string(),
                 family: spent.family.clone(),
+                family_expires_at: field("fexp").unwrap_or(expires_at),
             }));
         }
         if attempt < 9 {
@@ -388,7 +413,7 @@ fn successor(
     client: &Client,
     sub: String,
     scopes: Vec<String>,
-    family: String,
+    (family, family_expires_at): (String, u64),
     now: u64,
     settings: &Settings,
 ) -> SuccessorClaims {
@@ -398,9 +423,13 @@ fn successor(
         scopes,
         audience: config.mcp_url(),
         issued_at: now,
-        expires_at: now.saturating_add(settings.refresh_token_ttl),
+        // Sliding (MCP_REFRESH_TOKEN_TTL), but never past the grant's end.
+        expires_at: now
+            .saturating_add(settings.refresh_token_ttl)
+            .min(family_expires_at),
         id: random_id(),
         family,
+        family_expires_at,
     })
 }
 
@@ -418,7 +447,8 @@ impl std::fmt::Display for SuccessorClaims {
     /// What the grace record keeps: id, times and scopes (the rest is in the
     /// spent token). Not a secret: without the signing key it is no token.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kept = json!({"jti": self.id, "iat": self.issued_at, "exp": self.expires_at, "scope": self.scopes});
+        let kept = json!({"jti": self.id, "iat": self.issued_at, "exp": self.expires_at,
+                          "fexp": self.family_expires_at, "scope": self.scopes});
         write!(f, "{kept}")
     }
 }
@@ -432,7 +462,11 @@ fn issue(
     refresh: &TokenClaims,
     now: u64,
 ) -> Response {
-    let access_ttl = oauth.settings.access_token_ttl;
+    // Never past the grant's end either.
+    let access_ttl = oauth
+        .settings
+        .access_token_ttl
+        .min(refresh.family_expires_at.saturating_sub(now));
     let access = TokenClaims {
         sub: refresh.sub.clone(),
         client_id: client.id.clone(),
@@ -442,6 +476,7 @@ fn issue(
         expires_at: now.saturating_add(access_ttl),
         id: random_id(),
         family: refresh.family.clone(),
+        family_expires_at: refresh.family_expires_at,
     }
     .sign(&oauth.key, TokenKind::Access);
     let mut body = json!({
