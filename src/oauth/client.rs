@@ -171,7 +171,7 @@ fn registration_alive(oauth: &OAuth, client_id: &str, issued_at: u64, now: u64) 
 }
 
 /// Records that a token was issued to a registered client: it stays known
-/// for another `MCP_CLIENT_TTL` ([`registration_alive`]).
+/// for another `MCP_CLIENT_TTL` (see [`lookup`]).
 pub fn mark_used(oauth: &OAuth, client_id: &str, now: u64) -> Result<(), StoreError> {
     let until = now.saturating_add(oauth.settings.client_ttl);
     oauth.store.put(&used_key(client_id), b"", until)
