@@ -217,3 +217,29 @@ fn an_unused_registration_expires_and_token_answers_invalid_client() {
     let r = srv.refresh(&busy, &refresh);
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+// ---- 14. Order of checks on /mcp; RFC 9728 root metadata ----------------------
+
+/// MCP's DNS-rebinding rule is a `403` for a foreign `Origin`; it used to
+/// come after the bearer check, so a request without a token got `401`.
+#[test]
+fn a_foreign_origin_is_403_before_the_bearer_check() {
+    let srv = Srv::start(password_app());
+    let (_, tokens) = srv.grant();
+    let access = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
+    let body = browser::initialize().to_string();
+    for auth in [None, Some(access.as_str())] {
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/event-stream"),
+            ("Origin", "https://evil.example"),
+        ];
+        if let Some(a) = auth {
+            headers.push(("Authorization", a));
+        }
+        let r = srv.send("POST", "/mcp", &headers, body.as_bytes());
+        assert_eq!(r.status, 403, "token: {}", auth.is_some());
+        assert!(r.header("WWW-Authenticate").is_none());
+        assert_eq!(json(&r)["error"]["code"], -32000);
+    }
+}
