@@ -19,7 +19,7 @@
 //! | `MCP_REFRESH_GRACE` | `60` | seconds during which a spent refresh token presented again by its client gets the same answer instead of revoking the grant (`0`: never) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
-//! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
+//! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `N` ≥ 1: `N` trusted proxies in front, each appending to `X-Forwarded-For`; the client address is the `N`-th entry from the end (`1`: Cloud Run alone; `2`: a Google external load balancer in front of Cloud Run) |
 //! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]) |
 //! | `MCP_ALLOW_ANYONE` | `0` | `1`: start without sign-in (`SingleUserProvider`) even on a public `PUBLIC_URL`, so anyone can use the tools |
 //!
@@ -40,6 +40,12 @@
 //! it are whatever the client sent. We therefore read the last entry, and only
 //! when `MCP_TRUST_PROXY=1` (the default when `K_SERVICE` says we run on Cloud
 //! Run). Without a trusted proxy the header is ignored: anyone can send it.
+//! Behind a chain of proxies that each append (a Google external Application
+//! Load Balancer appends `<client>, <balancer>`), the last entry is the
+//! balancer's, and every client would share one bucket: `MCP_TRUST_PROXY=2`
+//! reads the second entry from the end, and so on. A header with fewer
+//! entries than trusted hops did not pass through them all, so then the
+//! socket address counts.
 //!
 //! # Open only on purpose
 //! A server whose [`crate::AuthProvider`] lets anyone in
@@ -108,6 +114,10 @@ pub struct Config {
     /// `X-Forwarded-For` is in front (Cloud Run's front end). Default: `true`
     /// when `K_SERVICE` is set, else `false`. See [`Config::client_ip`].
     pub trust_proxy: bool,
+    /// `MCP_TRUST_PROXY=N`: how many trusted proxies append to
+    /// `X-Forwarded-For` (default `1`); the client address is the `N`-th
+    /// entry from the end. Used only when [`Config::trust_proxy`].
+    pub trusted_hops: usize,
     /// `ADMIN_PASSWORD`: used by [`crate::App`] when no provider is given in
     /// code ([`crate::StaticPasswordProvider`]).
     pub admin_password: Option<Secret>,
@@ -154,6 +164,7 @@ impl Config {
             client_secret: None,
             redis_url: None,
             trust_proxy: false,
+            trusted_hops: 1,
             admin_password: None,
             allow_anyone: false,
         }
@@ -240,8 +251,25 @@ impl Config {
             }
             config.redis_url = Some(Secret::new(url));
         }
-        config.trust_proxy =
-            flag(&get, "MCP_TRUST_PROXY")?.unwrap_or_else(|| get("K_SERVICE").is_some());
+        match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
+            None | Some("") => config.trust_proxy = get("K_SERVICE").is_some(),
+            Some("true") => config.trust_proxy = true,
+            Some("false") => config.trust_proxy = false,
+            Some(n) => {
+                let hops = n
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n <= 10)
+                    .ok_or_else(|| ConfigError {
+                        variable: "MCP_TRUST_PROXY",
+                        problem: format!(
+                            "{n:?} is not 0 (no proxy) or the number of trusted proxies in front (1-10)"
+                        ),
+                    })?;
+                config.trust_proxy = hops > 0;
+                config.trusted_hops = hops.max(1);
+            }
+        }
         if let Some(password) = get("ADMIN_PASSWORD").filter(|p| !p.is_empty()) {
             config.admin_password = Some(Secret::new(password));
         }
@@ -284,14 +312,20 @@ impl Config {
     /// limits (sign-in lock-out, registration rate).
     ///
     /// Behind a trusted proxy ([`Config::trust_proxy`]) it is the **last**
-    /// `X-Forwarded-For` entry: the one the proxy appended. Earlier entries
-    /// come from the client and are never read. Otherwise, or when that entry
-    /// is not an IP address, it is the socket's peer address.
+    /// `X-Forwarded-For` entry: the one the proxy appended (behind
+    /// [`Config::trusted_hops`] proxies, the entry that many from the end).
+    /// Earlier entries come from the client and are never read. Otherwise, or
+    /// when that entry is missing or not an IP address, it is the socket's
+    /// peer address.
     pub fn client_ip(&self, request: &Request) -> IpAddr {
         let forwarded = || {
-            let last_header = request.header_all("X-Forwarded-For").last()?;
-            let last_entry = last_header.rsplit(',').next()?.trim();
-            last_entry.parse::<IpAddr>().ok()
+            // Several header fields are one list, in order (RFC 9110 §5.3).
+            let entries: Vec<&str> = request
+                .header_all("X-Forwarded-For")
+                .flat_map(|h| h.split(','))
+                .collect();
+            let at = entries.len().checked_sub(self.trusted_hops.max(1))?;
+            entries[at].trim().parse::<IpAddr>().ok()
         };
         match self.trust_proxy.then(forwarded).flatten() {
             Some(ip) => ip,
@@ -503,6 +537,8 @@ mod tests {
             ("K_SERVICE", "my-service"),
             ("MCP_TRUST_PROXY", "0")
         ]));
+        let two = Config::from_lookup(env(&[("MCP_TRUST_PROXY", "2")])).unwrap();
+        assert!(two.trust_proxy && two.trusted_hops == 2);
         assert_eq!(
             Config::from_lookup(env(&[("MCP_TRUST_PROXY", "yes")]))
                 .unwrap_err()
@@ -522,6 +558,12 @@ mod tests {
         assert_eq!(config.client_ip(&request).to_string(), "203.0.113.7");
         let garbage = Request::new("POST", "/authorize").with_header("X-Forwarded-For", "x");
         assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
+        // Behind a load balancer in front of Cloud Run: two proxies append.
+        config.trusted_hops = 2;
+        assert_eq!(config.client_ip(&request).to_string(), "1.2.3.4");
+        let short = Request::new("GET", "/").with_header("X-Forwarded-For", "203.0.113.7");
+        assert_eq!(config.client_ip(&short).to_string(), "127.0.0.1");
+        config.trusted_hops = 1;
         let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
         assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
         assert_eq!(config.client_bucket(&ipv6), "2001:db8:0:0::/64");

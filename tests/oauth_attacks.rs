@@ -344,6 +344,36 @@ fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_lock_out() {
     assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 302);
 }
 
+/// A Google external load balancer in front of Cloud Run appends
+/// `<client>, <balancer>`: with one trusted hop every client would be the
+/// balancer, one bucket for all. `MCP_TRUST_PROXY=2` reads the client.
+#[test]
+fn behind_a_load_balancer_two_trusted_hops_find_the_client() {
+    let config =
+        Config::from_lookup(|name| (name == "MCP_TRUST_PROXY").then(|| "2".to_string())).unwrap();
+    let mut local = Config::local(0);
+    local.trust_proxy = config.trust_proxy;
+    local.trusted_hops = config.trusted_hops;
+    let srv = Srv::start(password_app().config(local));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    let balancer = "35.191.0.1";
+    for attempt in 1..=5 {
+        // The attacker's own first entry varies; the balancer saw 203.0.113.7.
+        let sent = format!("10.0.0.{attempt}, 203.0.113.7, {balancer}");
+        assert_eq!(login_via(&srv, &target, "guess", &sent), 200);
+    }
+    let from = |client: &str| format!("{client}, {balancer}");
+    assert_eq!(
+        login_via(&srv, &target, PASSWORD, &from("203.0.113.7")),
+        429
+    );
+    assert_eq!(
+        login_via(&srv, &target, PASSWORD, &from("198.51.100.9")),
+        302
+    );
+}
+
 #[test]
 fn without_a_trusted_proxy_a_spoofed_forwarded_for_is_ignored() {
     let srv = Srv::start(proxied_app(false));
