@@ -11,7 +11,7 @@
 //! | `MCP_ALLOWED_HOSTS` | (none) | extra `Host` values accepted, comma-separated |
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
 //! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
-//! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
+//! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids: ≥ 32 random characters (`openssl rand -base64 32`; short, low-variety or repetitive keys are refused); set it so tokens survive restarts and work across instances |
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
 //! | `MCP_GRANT_TTL` | `7776000` (90 days) | absolute lifetime of a grant: its refresh tokens stop at this age however often they are used, seconds |
@@ -20,7 +20,7 @@
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
 //! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
 //! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `N` ≥ 1: `N` trusted proxies in front, each appending to `X-Forwarded-For`; the client address is the `N`-th entry from the end (`1`: Cloud Run alone; `2`: a Google external load balancer in front of Cloud Run) |
-//! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]) |
+//! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]); ≥ 12 characters, ≥ 6 different ones |
 //! | `MCP_ALLOW_ANYONE` | `0` | `1`: start without sign-in (`SingleUserProvider`) even on a public `PUBLIC_URL`, so anyone can use the tools |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
@@ -205,11 +205,14 @@ impl Config {
                 })?;
         }
         if let Some(key) = get("MCP_SIGNING_KEY").filter(|k| !k.is_empty()) {
-            if key.len() < 32 {
+            if let Some(weak) = weak_signing_key(&key) {
+                // Never echoed: even a weak key is a secret.
                 return Err(ConfigError {
                     variable: "MCP_SIGNING_KEY",
-                    problem: "is shorter than 32 characters; use e.g. `openssl rand -base64 32`"
-                        .into(),
+                    problem: format!(
+                        "{weak}: it can mint every token, so it must be random. Make one with \
+                         `openssl rand -base64 32`"
+                    ),
                 });
             }
             config.signing_key = Some(Secret::new(key));
@@ -271,6 +274,16 @@ impl Config {
             }
         }
         if let Some(password) = get("ADMIN_PASSWORD").filter(|p| !p.is_empty()) {
+            if let Some(weak) = weak_password(&password) {
+                return Err(ConfigError {
+                    variable: "ADMIN_PASSWORD",
+                    problem: format!(
+                        "{weak}: anyone who guesses it can use your tools. Use at least \
+                         {MIN_PASSWORD_CHARS} characters with at least {MIN_PASSWORD_DISTINCT} \
+                         different ones, e.g. four random words or `openssl rand -base64 15`"
+                    ),
+                });
+            }
             config.admin_password = Some(Secret::new(password));
         }
         config.allow_anyone = flag(&get, "MCP_ALLOW_ANYONE")?.unwrap_or(false);
@@ -385,6 +398,47 @@ fn seconds(
                 ),
             }),
     }
+}
+
+/// `ADMIN_PASSWORD`: characters at least.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// `ADMIN_PASSWORD`: different characters at least (`aaaaaaaaaaaa` is long
+/// and guessed at once).
+pub const MIN_PASSWORD_DISTINCT: usize = 6;
+
+/// Why `password` is too weak to guard the consent form, if it is. The
+/// sign-in throttle slows a guesser; only the password's strength stops one
+/// with many addresses (docs/SECURITY.md).
+pub fn weak_password(password: &str) -> Option<&'static str> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some("is too short");
+    }
+    if distinct_chars(password) < MIN_PASSWORD_DISTINCT {
+        return Some("uses too few different characters");
+    }
+    None
+}
+
+/// Why `key` is too weak to sign tokens, if it is: shorter than 32
+/// characters, fewer than 10 different characters, or one short run
+/// repeated (`abcabcabc…`). A key from `openssl rand` passes every time.
+pub fn weak_signing_key(key: &str) -> Option<&'static str> {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() < 32 {
+        return Some("is shorter than 32 characters");
+    }
+    if distinct_chars(key) < 10 {
+        return Some("uses too few different characters");
+    }
+    let repeats = |period: usize| (period..chars.len()).all(|i| chars[i] == chars[i - period]);
+    if (1..16).any(repeats) {
+        return Some("repeats a short pattern");
+    }
+    None
+}
+
+fn distinct_chars(s: &str) -> usize {
+    s.chars().collect::<std::collections::HashSet<char>>().len()
 }
 
 /// A yes/no variable: `1`/`true` or `0`/`false`; `None` when unset or empty.
@@ -588,6 +642,37 @@ mod tests {
                 .variable,
             "MCP_ALLOW_ANYONE"
         );
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_with_how_to_make_a_good_one() {
+        for weak in ["a", "password", "aaaaaaaaaaaaaaaa", "abababababababab"] {
+            let e = Config::from_lookup(env(&[("ADMIN_PASSWORD", weak)])).unwrap_err();
+            assert_eq!(e.variable, "ADMIN_PASSWORD");
+            assert!(e.to_string().contains("four random words"), "{e}");
+            assert!(!e.to_string().contains(&format!("\"{weak}\"")));
+        }
+        for good in [
+            "correct horse battery staple",
+            "interop-12345-6789",
+            "Tr0ub4dor&3x",
+        ] {
+            let c = Config::from_lookup(env(&[("ADMIN_PASSWORD", good)])).unwrap();
+            assert!(c.admin_password.is_some());
+        }
+        let repeated = "0123456789".repeat(4);
+        for weak in ["a".repeat(32), "ab".repeat(16), repeated, "x9#q".into()] {
+            let e = Config::from_lookup(env(&[("MCP_SIGNING_KEY", &weak)])).unwrap_err();
+            assert_eq!(e.variable, "MCP_SIGNING_KEY");
+            assert!(e.to_string().contains("openssl rand -base64 32"), "{e}");
+            assert!(!e.to_string().contains(&weak), "the key is never echoed");
+        }
+        for good in [
+            "0123456789abcdef0123456789abcdef",
+            "q3Xk9vO1sZp+R2mWc8TnY4uH7bLdE6fA0gJiK5lM=",
+        ] {
+            assert!(Config::from_lookup(env(&[("MCP_SIGNING_KEY", good)])).is_ok());
+        }
     }
 
     #[test]
