@@ -6,8 +6,10 @@
 //! # Spec
 //! * RFC 9112 §6.2: `Content-Length` (already checked against the cap by
 //!   [`super::parse`], before a byte of the body is read).
-//! * RFC 9112 §7.1: chunked transfer coding. Chunk extensions (`;name=value`)
-//!   and trailer fields are read and ignored, as §7.1.1 and §7.1.2 allow.
+//! * RFC 9112 §7.1: chunked transfer coding, strictly: every line ends with
+//!   CRLF and a size has no whitespace around it (`400` otherwise). Chunk
+//!   extensions (`;name=value`) and trailer fields are read and ignored, as
+//!   §7.1.1 and §7.1.2 allow.
 //!   The cap is checked before each chunk is read, so a chunked body stops at
 //!   the first chunk that would pass it (`413`).
 //!
@@ -130,12 +132,15 @@ fn read_chunked(
 }
 
 /// The size of a chunk from its size line (extensions after `;` ignored).
+/// Strict, as RFC 9112 §7.1 writes it: hex digits first, no whitespace
+/// before them, and after them only the optional whitespace (`BWS`) that
+/// may precede a `;` extension. A lenient parser here and a strict proxy
+/// in front would read different bodies from the same bytes (smuggling).
 pub(crate) fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
-    let digits = line
-        .split(|&b| b == b';')
-        .next()
-        .unwrap_or_default()
-        .trim_ascii();
+    let digits = match line.iter().position(|&b| b == b';') {
+        Some(at) => line[..at].trim_ascii_end(),
+        None => line,
+    };
     if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(ReadError::Reject(400));
     }
@@ -143,7 +148,9 @@ pub(crate) fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
     usize::from_str_radix(text, 16).map_err(|_| ReadError::Reject(400))
 }
 
-/// Reads one line (without its CRLF or LF) and gives it to `f`.
+/// Reads one line (without its CRLF) and gives it to `f`. A bare LF is
+/// `400`: RFC 9112 §7.1 ends every chunk line with CRLF, and a proxy that
+/// splits lines differently would see other chunks than we do.
 fn read_line<T>(
     input: &mut Input,
     deadline: Instant,
@@ -152,8 +159,9 @@ fn read_line<T>(
     loop {
         let bytes = input.buffered();
         if let Some(at) = bytes.iter().position(|&b| b == b'\n') {
-            let line = &bytes[..at];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(line) = bytes[..at].strip_suffix(b"\r") else {
+                return Err(ReadError::Reject(400));
+            };
             let value = f(line);
             input.consume(at + 1);
             return Ok(value);
@@ -185,5 +193,11 @@ mod tests {
             chunk_size(b"ffffffffffffffffff"),
             Err(ReadError::Reject(400))
         );
+        // RFC 9112 §7.1: no whitespace around the size, except the BWS
+        // before an extension.
+        assert_eq!(chunk_size(b"1a ;name"), Ok(26));
+        for bad in [&b" 1a"[..], b"1a ", b"\t1a", b"1a\t", b"1 a", b"1a\r"] {
+            assert_eq!(chunk_size(bad), Err(ReadError::Reject(400)), "{bad:?}");
+        }
     }
 }
