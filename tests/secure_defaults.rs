@@ -243,3 +243,45 @@ fn a_foreign_origin_is_403_before_the_bearer_check() {
         assert_eq!(json(&r)["error"]["code"], -32000);
     }
 }
+
+// ---- 15. Client ID Metadata Documents: no scanning oracle ----------------------
+
+/// Whatever went wrong fetching a stranger's `client_id` URL (a host that
+/// resolves inside our network, a refused connection, a timeout) reaches the
+/// server log, not the stranger: the page says only that it failed.
+#[test]
+fn metadata_fetch_failures_are_generic_to_the_client() {
+    use mcp_server::oauth::cimd::CimdError;
+    let app = password_app().client_metadata_fetcher(|url| {
+        Err(if url.contains("inside") {
+            CimdError::Forbidden("internal.example resolves to 10.1.2.3".into())
+        } else {
+            CimdError::Fetch("connection refused (os error 111)".into())
+        })
+    });
+    let srv = Srv::start(app);
+    let mut pages = Vec::new();
+    for client in [
+        "https://inside.example/c.json",
+        "https://closed.example/c.json",
+    ] {
+        let target = format!(
+            "/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+            browser::enc(client),
+            browser::enc(browser::REDIRECT),
+            browser::CHALLENGE
+        );
+        let page = srv.get(&target);
+        assert_eq!(page.status, 400, "{}", page.text());
+        let text = page.text();
+        for detail in ["10.1.2.3", "resolves", "refused", "os error"] {
+            assert!(!text.contains(detail), "{detail} shown: {text}");
+        }
+        assert!(
+            text.contains("could not be fetched or is not valid"),
+            "{text}"
+        );
+        pages.push(text);
+    }
+    assert_eq!(pages[0], pages[1], "the two failures look alike");
+}

@@ -107,7 +107,13 @@ impl std::fmt::Display for LookupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LookupError::Unknown => f.write_str("unknown client_id (register again)"),
-            LookupError::Document(e) => write!(f, "client metadata document refused: {e}"),
+            // The URL's own faults are the client's to fix; what happened
+            // when we fetched it is not shown (the server log has it): it
+            // would tell a stranger what our network can reach.
+            LookupError::Document(e @ CimdError::BadUrl(_)) => write!(f, "{e}"),
+            LookupError::Document(_) => {
+                f.write_str("its client metadata document could not be fetched or is not valid")
+            }
         }
     }
 }
