@@ -99,19 +99,22 @@ pub enum LookupError {
     /// Not the operator's id, not a URL, not signed by us (or signed under an
     /// older key: the client must register again).
     Unknown,
-    /// An https `client_id` whose metadata document could not be used.
+    /// An https `client_id` URL that breaks the rules (checked before any
+    /// fetch, so saying why reveals nothing about our network).
     Document(CimdError),
+    /// An https `client_id` whose metadata document could not be fetched or
+    /// used: shown to the client without the details (the log has them).
+    Unusable(CimdError),
 }
 
 impl std::fmt::Display for LookupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LookupError::Unknown => f.write_str("unknown client_id (register again)"),
-            // The URL's own faults are the client's to fix; what happened
-            // when we fetched it is not shown (the server log has it): it
-            // would tell a stranger what our network can reach.
-            LookupError::Document(e @ CimdError::BadUrl(_)) => write!(f, "{e}"),
-            LookupError::Document(_) => {
+            LookupError::Document(e) => write!(f, "{e}"),
+            // What happened when we fetched it is not shown (the server log
+            // has it): it would tell a stranger what our network can reach.
+            LookupError::Unusable(_) => {
                 f.write_str("its client metadata document could not be fetched or is not valid")
             }
         }
@@ -136,10 +139,11 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
         }
     }
     if client_id.starts_with("https://") {
+        super::cimd::check_client_id_url(client_id).map_err(LookupError::Document)?;
         let doc = oauth
             .cimd
             .resolve(client_id)
-            .map_err(LookupError::Document)?;
+            .map_err(LookupError::Unusable)?;
         return Ok(Client {
             id: doc.client_id,
             name: doc.client_name,
