@@ -18,7 +18,8 @@
 //! | `MCP_CLIENT_TTL` | `7776000` (90 days) | a dynamically registered client unused (no token issued) this long must register again, seconds |
 //! | `MCP_REFRESH_GRACE` | `60` | seconds during which a spent refresh token presented again by its client gets the same answer instead of revoking the grant (`0`: never) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
-//! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
+//! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`, or `rediss://…` for TLS: OAuth state shared by every instance (needs the `redis` cargo feature) |
+//! | `REDIS_CA_CERT` | (Mozilla roots) | with `rediss://`: a PEM file of the CA that signed the Redis server's certificate (Memorystore's own CA) |
 //! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `N` ≥ 1: `N` trusted proxies in front, each appending to `X-Forwarded-For`; the client address is the `N`-th entry from the end (`1`: Cloud Run alone; `2`: a Google external load balancer in front of Cloud Run) |
 //! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]); ≥ 12 characters, ≥ 6 different ones |
 //! | `MCP_ALLOW_ANYONE` | `0` | `1`: start without sign-in (`SingleUserProvider`) even on a public `PUBLIC_URL`, so anyone can use the tools |
@@ -110,6 +111,10 @@ pub struct Config {
     /// it. `None`: in this process's memory. A secret, since the URL may hold
     /// the Redis password.
     pub redis_url: Option<Secret>,
+    /// `REDIS_CA_CERT`: a PEM file with the CA that signed the Redis server's
+    /// certificate (`rediss://` to Memorystore, whose CA is its own). `None`:
+    /// the Mozilla roots.
+    pub redis_ca_cert: Option<std::path::PathBuf>,
     /// `MCP_TRUST_PROXY`: a proxy that appends the client's address to
     /// `X-Forwarded-For` is in front (Cloud Run's front end). Default: `true`
     /// when `K_SERVICE` is set, else `false`. See [`Config::client_ip`].
@@ -163,6 +168,7 @@ impl Config {
             client_id: None,
             client_secret: None,
             redis_url: None,
+            redis_ca_cert: None,
             trust_proxy: false,
             trusted_hops: 1,
             admin_password: None,
@@ -243,16 +249,19 @@ impl Config {
         }
         if let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) {
             let url = url.trim();
-            if !url.starts_with("redis://") {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
                 // Not echoed: the value may hold a password.
                 return Err(ConfigError {
                     variable: "REDIS_URL",
-                    problem: "must look like redis://[:password@]host[:port][/db] \
-                              (TLS, rediss://, is not supported)"
+                    problem: "must look like redis://[:password@]host[:port][/db], \
+                              or rediss://… for TLS"
                         .into(),
                 });
             }
             config.redis_url = Some(Secret::new(url));
+        }
+        if let Some(path) = get("REDIS_CA_CERT").filter(|p| !p.trim().is_empty()) {
+            config.redis_ca_cert = Some(path.trim().into());
         }
         match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
             None | Some("") => config.trust_proxy = get("K_SERVICE").is_some(),
@@ -575,8 +584,17 @@ mod tests {
             "redis://:pw-1234@10.0.0.3:6379/1"
         );
         assert!(!format!("{c:?}").contains("pw-1234"));
-        let e =
-            Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")])).unwrap_err();
+        let tls = Config::from_lookup(env(&[
+            ("REDIS_URL", "rediss://:pw-1234@10.0.0.3:6378"),
+            ("REDIS_CA_CERT", "/secrets/redis-ca.pem"),
+        ]))
+        .unwrap();
+        assert!(tls.redis_url.is_some());
+        assert_eq!(
+            tls.redis_ca_cert.unwrap().to_str(),
+            Some("/secrets/redis-ca.pem")
+        );
+        let e = Config::from_lookup(env(&[("REDIS_URL", "http://:pw-1234@10.0.0.3")])).unwrap_err();
         assert_eq!(e.variable, "REDIS_URL");
         assert!(!e.to_string().contains("pw-1234"));
     }
