@@ -7,7 +7,7 @@
 //!
 //! Without `PUBLIC_URL` it binds loopback only. Try it with the MCP Inspector,
 //! or see `tests/interop/` for the official Python and TypeScript clients.
-use mcp_server::{App, McpServer, Param, SingleUserProvider, StaticPasswordProvider, Tool};
+use mcp_server::{App, McpServer, Param, Tool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mcp = McpServer::new("my-service")
@@ -20,17 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Ok(format!("Result for: {query}").into())
                 }),
         );
-    // Who may connect: ADMIN_PASSWORD set → a password form (also the consent
-    // screen); unset → anyone who reaches /authorize (protect at network level).
-    match std::env::var("ADMIN_PASSWORD") {
-        Ok(password) if !password.is_empty() => App::new(mcp)
-            .provider(StaticPasswordProvider::new(password))
-            .run(),
-        _ => {
-            eprintln!(
-                "[warning] ADMIN_PASSWORD is not set: /authorize issues codes without a login"
-            );
-            App::new(mcp).provider(SingleUserProvider::new()).run()
-        }
-    }
+    // Who may connect, App::run() reads from the environment: ADMIN_PASSWORD
+    // set → a password form (also the consent screen); unset → anyone who
+    // reaches /authorize, which it allows only on a loopback PUBLIC_URL
+    // unless MCP_ALLOW_ANYONE=1.
+    App::new(mcp).run()
 }

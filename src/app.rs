@@ -21,9 +21,13 @@
 //! [`crate::http::Limits::shutdown_grace`], 8 s), and returns, so the process
 //! exits 0.
 //!
-//! Who may call the tools is decided by an [`AuthProvider`]
-//! ([`App::provider`]; [`SingleUserProvider`] when none is given). For local
-//! tests only, [`App::without_auth`] serves `/mcp` with no authorization at
+//! Who may call the tools is decided by an [`AuthProvider`]: the one given to
+//! [`App::provider`]; else, when `ADMIN_PASSWORD` is set, a
+//! [`StaticPasswordProvider`] asking for it (so `App::new(mcp).run()` is
+//! protected by that variable alone); else [`SingleUserProvider`], which
+//! lets anyone in and therefore starts only on a loopback `PUBLIC_URL` unless
+//! the operator sets `MCP_ALLOW_ANYONE=1` or calls [`App::allow_anyone`]
+//! ([`crate::config`], "Open only on purpose"). For local tests only, [`App::without_auth`] serves `/mcp` with no authorization at
 //! all, and refuses to start unless bound to a loopback address.
 //!
 //! # Where this sits
@@ -39,7 +43,7 @@ use crate::config::Config;
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::cimd::{Cimd, CimdError, Fetched};
-use crate::oauth::provider::{AuthProvider, SingleUserProvider};
+use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
 use crate::oauth::store::Store;
 use crate::oauth::tokens::SigningKey;
 use crate::oauth::{OAuth, Settings};
@@ -64,6 +68,7 @@ pub struct App {
     cimd: Option<Cimd>,
     scopes: Option<(Vec<String>, Vec<String>)>,
     without_auth: bool,
+    allow_anyone: bool,
 }
 
 impl App {
@@ -77,11 +82,13 @@ impl App {
             cimd: None,
             scopes: None,
             without_auth: false,
+            allow_anyone: false,
         }
     }
 
     /// Who may approve authorizations: e.g. [`crate::StaticPasswordProvider`].
-    /// Default: [`SingleUserProvider`] (with a start-up warning).
+    /// Default: a [`StaticPasswordProvider`] when `ADMIN_PASSWORD` is set, else
+    /// [`SingleUserProvider`] (loopback only, unless [`App::allow_anyone`]).
     pub fn provider(mut self, provider: impl AuthProvider + 'static) -> App {
         self.provider = Some(Box::new(provider));
         self
@@ -121,6 +128,15 @@ impl App {
         self
     }
 
+    /// Lets a provider that admits anyone ([`SingleUserProvider`]) start on a
+    /// public `PUBLIC_URL`: every stranger who finds the URL can then call the
+    /// tools. The same as `MCP_ALLOW_ANYONE=1`. Say so only when something
+    /// else guards the server (Cloud Run IAM, a VPN) or the tools are public.
+    pub fn allow_anyone(mut self) -> App {
+        self.allow_anyone = true;
+        self
+    }
+
     /// Uses this configuration instead of the environment.
     pub fn config(mut self, config: Config) -> App {
         self.config = Some(config);
@@ -137,6 +153,27 @@ impl App {
             return Err(format!(
                 "App::without_auth() serves /mcp to anyone, so it only binds a loopback address; HOST is {:?}",
                 config.host
+            )
+            .into());
+        }
+        let provider: Box<dyn AuthProvider> = match (self.provider, &config.admin_password) {
+            (Some(provider), _) => provider,
+            (None, Some(password)) => {
+                Box::new(StaticPasswordProvider::from_secret(password.clone()))
+            }
+            (None, None) => Box::new(SingleUserProvider::new()),
+        };
+        let open = !self.without_auth && provider.admits_anyone();
+        if open && !config.public_url_is_loopback() && !(self.allow_anyone || config.allow_anyone) {
+            // A public server that issues codes to strangers is almost always
+            // a forgotten ADMIN_PASSWORD, not a wish: refuse, and say how.
+            return Err(format!(
+                "refusing to start: PUBLIC_URL {} is public and nobody has to sign in, so \
+                 anyone who finds it could call your tools. Set ADMIN_PASSWORD (a password \
+                 form guards /authorize), give App::provider(...) a real sign-in, or, if \
+                 anyone may really use this server, set MCP_ALLOW_ANYONE=1 (or call \
+                 App::allow_anyone())",
+                config.public_url
             )
             .into());
         }
@@ -164,9 +201,7 @@ impl App {
             }
             Some(OAuth {
                 key: signing_key(configured_key.clone()),
-                provider: self
-                    .provider
-                    .unwrap_or_else(|| Box::new(SingleUserProvider::new())),
+                provider,
                 store,
                 cimd: self.cimd.unwrap_or_default(),
                 settings,

@@ -11,12 +11,18 @@
 //! | `MCP_ALLOWED_HOSTS` | (none) | extra `Host` values accepted, comma-separated |
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
 //! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
-//! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids, ≥ 32 characters; set it so tokens survive restarts and work across instances |
+//! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids: ≥ 32 random characters (`openssl rand -base64 32`; short, low-variety or repetitive keys are refused); set it so tokens survive restarts and work across instances |
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |
+//! | `MCP_GRANT_TTL` | `7776000` (90 days) | absolute lifetime of a grant: its refresh tokens stop at this age however often they are used, seconds |
+//! | `MCP_CLIENT_TTL` | `7776000` (90 days) | a dynamically registered client unused (no token issued) this long must register again, seconds |
+//! | `MCP_REFRESH_GRACE` | `60` | seconds during which a spent refresh token presented again by its client gets the same answer instead of revoking the grant (`0`: never) |
 //! | `MCP_CLIENT_ID` / `MCP_CLIENT_SECRET` | (none) | an operator-created OAuth client (claude.ai "Advanced settings"); both or neither |
-//! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`: OAuth state shared by every instance (needs the `redis` cargo feature) |
-//! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `1`: a trusted proxy is in front; the client address is the last `X-Forwarded-For` entry |
+//! | `REDIS_URL` | (none: in memory) | `redis://[:password@]host[:port][/db]`, or `rediss://…` for TLS: OAuth state shared by every instance (needs the `redis` cargo feature) |
+//! | `REDIS_CA_CERT` | (Mozilla roots) | with `rediss://`: a PEM file of the CA that signed the Redis server's certificate (Memorystore's own CA) |
+//! | `MCP_TRUST_PROXY` | `1` when `K_SERVICE` is set (Cloud Run), else `0` | `N` ≥ 1: `N` trusted proxies in front, each appending to `X-Forwarded-For`; the client address is the `N`-th entry from the end (`1`: Cloud Run alone; `2`: a Google external load balancer in front of Cloud Run) |
+//! | `ADMIN_PASSWORD` | (none) | when no provider is given in code: the password the consent form asks for ([`crate::StaticPasswordProvider`]); ≥ 12 characters, ≥ 6 different ones |
+//! | `MCP_ALLOW_ANYONE` | `0` | `1`: start without sign-in (`SingleUserProvider`) even on a public `PUBLIC_URL`, so anyone can use the tools |
 //!
 //! # Why `PUBLIC_URL` and never the `Host` header
 //! Behind Cloud Run's front end the container sees plain HTTP on `:8080`. A
@@ -35,6 +41,21 @@
 //! it are whatever the client sent. We therefore read the last entry, and only
 //! when `MCP_TRUST_PROXY=1` (the default when `K_SERVICE` says we run on Cloud
 //! Run). Without a trusted proxy the header is ignored: anyone can send it.
+//! Behind a chain of proxies that each append (a Google external Application
+//! Load Balancer appends `<client>, <balancer>`), the last entry is the
+//! balancer's, and every client would share one bucket: `MCP_TRUST_PROXY=2`
+//! reads the second entry from the end, and so on. A header with fewer
+//! entries than trusted hops did not pass through them all, so then the
+//! socket address counts.
+//!
+//! # Open only on purpose
+//! A server whose [`crate::AuthProvider`] lets anyone in
+//! ([`crate::SingleUserProvider`], what you get with neither a provider in
+//! code nor `ADMIN_PASSWORD`) hands a code to every stranger who reaches
+//! `/authorize`. [`crate::App`] therefore starts it only on a loopback
+//! `PUBLIC_URL` ([`Config::public_url_is_loopback`]) unless the operator says,
+//! in a name that cannot be misread, that this is wanted: `MCP_ALLOW_ANYONE=1`
+//! or [`crate::App::allow_anyone`].
 //!
 //! # Where this sits
 //! Read once at start-up by [`crate::App`]; everything else gets a `&Config`.
@@ -69,6 +90,19 @@ pub struct Config {
     pub access_token_ttl: u64,
     /// `MCP_REFRESH_TOKEN_TTL`, seconds.
     pub refresh_token_ttl: u64,
+    /// `MCP_GRANT_TTL`, seconds: a grant (every token descending from one
+    /// authorization code) ends this long after the code was redeemed, however
+    /// often it is refreshed.
+    pub grant_ttl: u64,
+    /// `MCP_CLIENT_TTL`, seconds: a dynamically registered client for which
+    /// no token was issued this long (since its registration or its last
+    /// token) is unknown again (`401 invalid_client`, and it registers anew).
+    pub client_ttl: u64,
+    /// `MCP_REFRESH_GRACE`, seconds: a spent refresh token presented again
+    /// within this time, before its successor was used, gets the successor
+    /// again (a retry after a lost response) instead of revoking the grant.
+    /// `0`: every reuse revokes.
+    pub refresh_grace: u64,
     /// `MCP_CLIENT_ID`: an operator-created client.
     pub client_id: Option<String>,
     /// `MCP_CLIENT_SECRET`: its secret.
@@ -77,10 +111,24 @@ pub struct Config {
     /// it. `None`: in this process's memory. A secret, since the URL may hold
     /// the Redis password.
     pub redis_url: Option<Secret>,
+    /// `REDIS_CA_CERT`: a PEM file with the CA that signed the Redis server's
+    /// certificate (`rediss://` to Memorystore, whose CA is its own). `None`:
+    /// the Mozilla roots.
+    pub redis_ca_cert: Option<std::path::PathBuf>,
     /// `MCP_TRUST_PROXY`: a proxy that appends the client's address to
     /// `X-Forwarded-For` is in front (Cloud Run's front end). Default: `true`
     /// when `K_SERVICE` is set, else `false`. See [`Config::client_ip`].
     pub trust_proxy: bool,
+    /// `MCP_TRUST_PROXY=N`: how many trusted proxies append to
+    /// `X-Forwarded-For` (default `1`); the client address is the `N`-th
+    /// entry from the end. Used only when [`Config::trust_proxy`].
+    pub trusted_hops: usize,
+    /// `ADMIN_PASSWORD`: used by [`crate::App`] when no provider is given in
+    /// code ([`crate::StaticPasswordProvider`]).
+    pub admin_password: Option<Secret>,
+    /// `MCP_ALLOW_ANYONE=1`: the operator wants a server without sign-in even
+    /// on a public URL (see "Open only on purpose" above).
+    pub allow_anyone: bool,
 }
 
 /// A configuration variable that could not be used.
@@ -114,10 +162,17 @@ impl Config {
             signing_key: None,
             access_token_ttl: 8 * 3600,
             refresh_token_ttl: 30 * 24 * 3600,
+            refresh_grace: 60,
+            grant_ttl: 90 * 24 * 3600,
+            client_ttl: 90 * 24 * 3600,
             client_id: None,
             client_secret: None,
             redis_url: None,
+            redis_ca_cert: None,
             trust_proxy: false,
+            trusted_hops: 1,
+            admin_password: None,
+            allow_anyone: false,
         }
     }
 
@@ -156,11 +211,14 @@ impl Config {
                 })?;
         }
         if let Some(key) = get("MCP_SIGNING_KEY").filter(|k| !k.is_empty()) {
-            if key.len() < 32 {
+            if let Some(weak) = weak_signing_key(&key) {
+                // Never echoed: even a weak key is a secret.
                 return Err(ConfigError {
                     variable: "MCP_SIGNING_KEY",
-                    problem: "is shorter than 32 characters; use e.g. `openssl rand -base64 32`"
-                        .into(),
+                    problem: format!(
+                        "{weak}: it can mint every token, so it must be random. Make one with \
+                         `openssl rand -base64 32`"
+                    ),
                 });
             }
             config.signing_key = Some(Secret::new(key));
@@ -168,6 +226,12 @@ impl Config {
         config.access_token_ttl = seconds(&get, "MCP_ACCESS_TOKEN_TTL", config.access_token_ttl)?;
         config.refresh_token_ttl =
             seconds(&get, "MCP_REFRESH_TOKEN_TTL", config.refresh_token_ttl)?;
+        config.grant_ttl = seconds(&get, "MCP_GRANT_TTL", config.grant_ttl)?;
+        config.client_ttl = seconds(&get, "MCP_CLIENT_TTL", config.client_ttl)?;
+        config.refresh_grace = match get("MCP_REFRESH_GRACE").filter(|v| v.trim() == "0") {
+            Some(_) => 0,
+            None => seconds(&get, "MCP_REFRESH_GRACE", config.refresh_grace)?.min(3600),
+        };
         let client_id = get("MCP_CLIENT_ID").filter(|v| !v.trim().is_empty());
         let client_secret = get("MCP_CLIENT_SECRET").filter(|v| !v.is_empty());
         match (client_id, client_secret) {
@@ -185,29 +249,69 @@ impl Config {
         }
         if let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) {
             let url = url.trim();
-            if !url.starts_with("redis://") {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
                 // Not echoed: the value may hold a password.
                 return Err(ConfigError {
                     variable: "REDIS_URL",
-                    problem: "must look like redis://[:password@]host[:port][/db] \
-                              (TLS, rediss://, is not supported)"
+                    problem: "must look like redis://[:password@]host[:port][/db], \
+                              or rediss://… for TLS"
                         .into(),
                 });
             }
             config.redis_url = Some(Secret::new(url));
         }
-        config.trust_proxy = match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
-            None | Some("") => get("K_SERVICE").is_some(),
-            Some("1" | "true") => true,
-            Some("0" | "false") => false,
-            Some(other) => {
+        if let Some(path) = get("REDIS_CA_CERT").filter(|p| !p.trim().is_empty()) {
+            config.redis_ca_cert = Some(path.trim().into());
+        }
+        match get("MCP_TRUST_PROXY").as_deref().map(str::trim) {
+            None | Some("") => config.trust_proxy = get("K_SERVICE").is_some(),
+            Some("true") => config.trust_proxy = true,
+            Some("false") => config.trust_proxy = false,
+            Some(n) => {
+                let hops = n
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n <= 10)
+                    .ok_or_else(|| ConfigError {
+                        variable: "MCP_TRUST_PROXY",
+                        problem: format!(
+                            "{n:?} is not 0 (no proxy) or the number of trusted proxies in front (1-10)"
+                        ),
+                    })?;
+                config.trust_proxy = hops > 0;
+                config.trusted_hops = hops.max(1);
+            }
+        }
+        if let Some(password) = get("ADMIN_PASSWORD").filter(|p| !p.is_empty()) {
+            if let Some(weak) = weak_password(&password) {
                 return Err(ConfigError {
-                    variable: "MCP_TRUST_PROXY",
-                    problem: format!("{other:?} is not 1 or 0"),
+                    variable: "ADMIN_PASSWORD",
+                    problem: format!(
+                        "{weak}: anyone who guesses it can use your tools. Use at least \
+                         {MIN_PASSWORD_CHARS} characters with at least {MIN_PASSWORD_DISTINCT} \
+                         different ones, e.g. four random words or `openssl rand -base64 15`"
+                    ),
                 });
             }
-        };
+            config.admin_password = Some(Secret::new(password));
+        }
+        config.allow_anyone = flag(&get, "MCP_ALLOW_ANYONE")?.unwrap_or(false);
         Ok(config)
+    }
+
+    /// Whether the host of `PUBLIC_URL` is loopback (`localhost`, `127.x`,
+    /// `[::1]`): only such a server may run without sign-in unless the
+    /// operator allows anyone explicitly.
+    pub fn public_url_is_loopback(&self) -> bool {
+        let host = self.public_host();
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(v6),
+            None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
+        };
+        match name.parse::<IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => name.eq_ignore_ascii_case("localhost"),
+        }
     }
 
     /// The MCP endpoint: `{public_url}/mcp`. It is also the OAuth resource
@@ -230,18 +334,42 @@ impl Config {
     /// limits (sign-in lock-out, registration rate).
     ///
     /// Behind a trusted proxy ([`Config::trust_proxy`]) it is the **last**
-    /// `X-Forwarded-For` entry: the one the proxy appended. Earlier entries
-    /// come from the client and are never read. Otherwise, or when that entry
-    /// is not an IP address, it is the socket's peer address.
+    /// `X-Forwarded-For` entry: the one the proxy appended (behind
+    /// [`Config::trusted_hops`] proxies, the entry that many from the end).
+    /// Earlier entries come from the client and are never read. Otherwise, or
+    /// when that entry is missing or not an IP address, it is the socket's
+    /// peer address.
     pub fn client_ip(&self, request: &Request) -> IpAddr {
         let forwarded = || {
-            let last_header = request.header_all("X-Forwarded-For").last()?;
-            let last_entry = last_header.rsplit(',').next()?.trim();
-            last_entry.parse::<IpAddr>().ok()
+            // Several header fields are one list, in order (RFC 9110 §5.3).
+            let entries: Vec<&str> = request
+                .header_all("X-Forwarded-For")
+                .flat_map(|h| h.split(','))
+                .collect();
+            let at = entries.len().checked_sub(self.trusted_hops.max(1))?;
+            entries[at].trim().parse::<IpAddr>().ok()
         };
         match self.trust_proxy.then(forwarded).flatten() {
             Some(ip) => ip,
             None => request.remote_addr.ip(),
+        }
+    }
+
+    /// The rate-limit bucket of the client that sent `request`
+    /// ([`Config::client_ip`]): an IPv4 address whole, an IPv6 address by
+    /// its /64, since one subscriber usually holds a whole /64 and could
+    /// otherwise take a fresh address for every try. An IPv4-mapped IPv6
+    /// address counts as its IPv4 address.
+    pub fn client_bucket(&self, request: &Request) -> String {
+        match self.client_ip(request) {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
         }
     }
 
@@ -278,6 +406,63 @@ fn seconds(
                     "{v:?} is not a number of seconds between 1 and {MAX_TTL_SECS} (10 years)"
                 ),
             }),
+    }
+}
+
+/// `ADMIN_PASSWORD`: characters at least.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// `ADMIN_PASSWORD`: different characters at least (`aaaaaaaaaaaa` is long
+/// and guessed at once).
+pub const MIN_PASSWORD_DISTINCT: usize = 6;
+
+/// Why `password` is too weak to guard the consent form, if it is. The
+/// sign-in throttle slows a guesser; only the password's strength stops one
+/// with many addresses (docs/SECURITY.md).
+pub fn weak_password(password: &str) -> Option<&'static str> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some("is too short");
+    }
+    if distinct_chars(password) < MIN_PASSWORD_DISTINCT {
+        return Some("uses too few different characters");
+    }
+    None
+}
+
+/// Why `key` is too weak to sign tokens, if it is: shorter than 32
+/// characters, fewer than 10 different characters, or one short run
+/// repeated (`abcabcabc…`). A key from `openssl rand` passes every time.
+pub fn weak_signing_key(key: &str) -> Option<&'static str> {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() < 32 {
+        return Some("is shorter than 32 characters");
+    }
+    if distinct_chars(key) < 10 {
+        return Some("uses too few different characters");
+    }
+    let repeats = |period: usize| (period..chars.len()).all(|i| chars[i] == chars[i - period]);
+    if (1..16).any(repeats) {
+        return Some("repeats a short pattern");
+    }
+    None
+}
+
+fn distinct_chars(s: &str) -> usize {
+    s.chars().collect::<std::collections::HashSet<char>>().len()
+}
+
+/// A yes/no variable: `1`/`true` or `0`/`false`; `None` when unset or empty.
+fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match get(variable).as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("1" | "true") => Ok(Some(true)),
+        Some("0" | "false") => Ok(Some(false)),
+        Some(other) => Err(ConfigError {
+            variable,
+            problem: format!("{other:?} is not 1 or 0"),
+        }),
     }
 }
 
@@ -399,8 +584,17 @@ mod tests {
             "redis://:pw-1234@10.0.0.3:6379/1"
         );
         assert!(!format!("{c:?}").contains("pw-1234"));
-        let e =
-            Config::from_lookup(env(&[("REDIS_URL", "rediss://:pw-1234@10.0.0.3")])).unwrap_err();
+        let tls = Config::from_lookup(env(&[
+            ("REDIS_URL", "rediss://:pw-1234@10.0.0.3:6378"),
+            ("REDIS_CA_CERT", "/secrets/redis-ca.pem"),
+        ]))
+        .unwrap();
+        assert!(tls.redis_url.is_some());
+        assert_eq!(
+            tls.redis_ca_cert.unwrap().to_str(),
+            Some("/secrets/redis-ca.pem")
+        );
+        let e = Config::from_lookup(env(&[("REDIS_URL", "http://:pw-1234@10.0.0.3")])).unwrap_err();
         assert_eq!(e.variable, "REDIS_URL");
         assert!(!e.to_string().contains("pw-1234"));
     }
@@ -415,6 +609,8 @@ mod tests {
             ("K_SERVICE", "my-service"),
             ("MCP_TRUST_PROXY", "0")
         ]));
+        let two = Config::from_lookup(env(&[("MCP_TRUST_PROXY", "2")])).unwrap();
+        assert!(two.trust_proxy && two.trusted_hops == 2);
         assert_eq!(
             Config::from_lookup(env(&[("MCP_TRUST_PROXY", "yes")]))
                 .unwrap_err()
@@ -434,8 +630,85 @@ mod tests {
         assert_eq!(config.client_ip(&request).to_string(), "203.0.113.7");
         let garbage = Request::new("POST", "/authorize").with_header("X-Forwarded-For", "x");
         assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
+        // Behind a load balancer in front of Cloud Run: two proxies append.
+        config.trusted_hops = 2;
+        assert_eq!(config.client_ip(&request).to_string(), "1.2.3.4");
+        let short = Request::new("GET", "/").with_header("X-Forwarded-For", "203.0.113.7");
+        assert_eq!(config.client_ip(&short).to_string(), "127.0.0.1");
+        config.trusted_hops = 1;
         let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
         assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
+        assert_eq!(config.client_bucket(&ipv6), "2001:db8:0:0::/64");
+        let mapped = Request::new("GET", "/").with_header("X-Forwarded-For", "::ffff:192.0.2.1");
+        assert_eq!(config.client_bucket(&mapped), "192.0.2.1");
+    }
+
+    #[test]
+    fn the_admin_password_and_allow_anyone_come_from_the_environment() {
+        let c = Config::from_lookup(env(&[
+            ("ADMIN_PASSWORD", "correct horse battery staple"),
+            ("MCP_ALLOW_ANYONE", "1"),
+        ]))
+        .unwrap();
+        assert!(c.admin_password.is_some() && c.allow_anyone);
+        assert!(!format!("{c:?}").contains("horse"));
+        let c = Config::from_lookup(env(&[])).unwrap();
+        assert!(c.admin_password.is_none() && !c.allow_anyone);
+        assert_eq!(
+            Config::from_lookup(env(&[("MCP_ALLOW_ANYONE", "yes")]))
+                .unwrap_err()
+                .variable,
+            "MCP_ALLOW_ANYONE"
+        );
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_with_how_to_make_a_good_one() {
+        for weak in ["a", "password", "aaaaaaaaaaaaaaaa", "abababababababab"] {
+            let e = Config::from_lookup(env(&[("ADMIN_PASSWORD", weak)])).unwrap_err();
+            assert_eq!(e.variable, "ADMIN_PASSWORD");
+            assert!(e.to_string().contains("four random words"), "{e}");
+            assert!(!e.to_string().contains(&format!("\"{weak}\"")));
+        }
+        for good in [
+            "correct horse battery staple",
+            "interop-12345-6789",
+            "Tr0ub4dor&3x",
+        ] {
+            let c = Config::from_lookup(env(&[("ADMIN_PASSWORD", good)])).unwrap();
+            assert!(c.admin_password.is_some());
+        }
+        let repeated = "0123456789".repeat(4);
+        for weak in ["a".repeat(32), "ab".repeat(16), repeated, "x9#q".into()] {
+            let e = Config::from_lookup(env(&[("MCP_SIGNING_KEY", &weak)])).unwrap_err();
+            assert_eq!(e.variable, "MCP_SIGNING_KEY");
+            assert!(e.to_string().contains("openssl rand -base64 32"), "{e}");
+            assert!(!e.to_string().contains(&weak), "the key is never echoed");
+        }
+        for good in [
+            "0123456789abcdef0123456789abcdef",
+            "q3Xk9vO1sZp+R2mWc8TnY4uH7bLdE6fA0gJiK5lM=",
+        ] {
+            assert!(Config::from_lookup(env(&[("MCP_SIGNING_KEY", good)])).is_ok());
+        }
+    }
+
+    #[test]
+    fn loopback_public_urls() {
+        let mut c = Config::local(0);
+        for (url, loopback) in [
+            ("http://localhost:8080", true),
+            ("http://127.0.0.1:3000", true),
+            ("http://[::1]:3000", true),
+            ("http://LOCALHOST", true),
+            ("https://x.run.app", false),
+            ("http://192.168.1.5:8080", false),
+            ("http://localhost.evil.example", false),
+            ("http://[2001:db8::1]:80", false),
+        ] {
+            c.public_url = url.into();
+            assert_eq!(c.public_url_is_loopback(), loopback, "{url}");
+        }
     }
 
     #[test]

@@ -38,9 +38,13 @@ fn answer(shared: &Arc<Shared>, request: Request) -> Response {
         shared.oauth.as_ref(),
     ) {
         // ── Discovery 1 + tool calls: the MCP endpoint (401 challenge first) ──
-        (_, "/mcp", _) => match crate::auth::authenticate(shared, &request) {
+        // A foreign Origin or Host is refused (403) before the bearer check:
+        // MCP's DNS-rebinding rule holds whether or not a token came.
+        (_, "/mcp", _) => match crate::mcp::transport::check_origin_and_host(config, &request)
+            .and_then(|()| crate::auth::authenticate(shared, &request))
+        {
             Ok(caller) => crate::mcp::transport::handle(shared, request, caller),
-            Err(challenge) => challenge,
+            Err(refusal) => refusal,
         },
         // ── Browser clients' CORS preflight on the OAuth paths ──
         ("OPTIONS", path, Some(_))
@@ -54,7 +58,7 @@ fn answer(shared: &Arc<Shared>, request: Request) -> Response {
             "GET" | "HEAD",
             "/.well-known/oauth-protected-resource/mcp" | "/.well-known/oauth-protected-resource",
             Some(oauth),
-        ) => discovery::protected_resource(config, oauth),
+        ) => discovery::protected_resource(config, oauth, &request.path),
         // ── Discovery 3: authorization server metadata (RFC 8414) ──
         (
             "GET" | "HEAD",

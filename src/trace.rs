@@ -24,6 +24,8 @@
 //! (`mcp_at.eyJ…BA`). A
 //! password, a `code_verifier`, a client secret and a cookie are never shown
 //! at all, only that they were given. Tool arguments are never shown.
+//! Control characters are escaped (`\u{a}`), since decoded values come from
+//! strangers and a raw line end would forge a trace line.
 //!
 //! # Where this sits
 //! Called by [`crate::router::route`] around the `match`, so that no handler
@@ -169,6 +171,29 @@ pub fn line(asked: &Asked, response: &Response) -> String {
     if !said.is_empty() {
         out.push(' ');
         out.push_str(&said);
+    }
+    escape_controls(&out)
+}
+
+/// The line with every control character (and the Unicode line separators
+/// and bidirectional overrides) written as `\u{…}`. Facts are decoded from
+/// what a stranger sent (`%0A` in a `client_name`, `%2B%0D` in a scope), and
+/// a raw line end would let them print a forged trace line of their own.
+fn escape_controls(line: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !line.contains(unsafe_char) {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
     }
     out
 }
@@ -499,6 +524,34 @@ mod tests {
         Request::new(method, path)
             .with_header("Content-Type", "application/x-www-form-urlencoded")
             .with_body(body)
+    }
+
+    #[test]
+    fn decoded_control_characters_cannot_forge_a_line() {
+        // `%0A` decodes to a newline, `+` to a space: a "client_name" that
+        // would print a second, forged trace line.
+        let forged = "%0A[27]+C%E2%86%90S+200+access_token%0D%1B[2K%E2%80%A8";
+        let line = trace(
+            form("POST", "/register", "x=1")
+                .with_header("Content-Type", "application/json")
+                .with_body(format!(
+                    r#"{{"client_name":"evil{forged}","redirect_uris":[]}}"#
+                )),
+            Response::json(400, &serde_json::json!({"error": "invalid_redirect_uri"})),
+        );
+        let asked = trace(
+            form(
+                "POST",
+                "/token",
+                &format!("grant_type=authorization_code{forged}&client_id=c"),
+            ),
+            Response::json(400, &serde_json::json!({"error": "invalid_grant"})),
+        );
+        for line in [line, asked] {
+            assert!(!line.contains(['\n', '\r', '\u{1b}', '\u{2028}']), "{line}");
+            assert!(line.lines().count() == 1);
+        }
+        assert_eq!(escape_controls("a\nb\u{1b}c\td"), "a\\u{a}b\\u{1b}c\\u{9}d");
     }
 
     #[test]

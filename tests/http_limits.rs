@@ -97,6 +97,57 @@ fn a_big_chunked_body_gets_413() {
 }
 
 #[test]
+fn only_the_mcp_endpoint_takes_big_bodies() {
+    let server = TestServer::start(quick_limits(), echo);
+    // An OAuth form needs a few KiB: past 64 KiB it is refused unread.
+    let form = "POST /token HTTP/1.1\r\nHost: t\r\nContent-Length: 65537\r\n\r\n";
+    assert_eq!(refused(&server, form.as_bytes()), 413);
+    let chunked =
+        "POST /register HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n";
+    assert_eq!(refused(&server, chunked.as_bytes()), 413);
+    // Tool arguments travel to /mcp, which keeps the 4 MiB cap.
+    let body = "m".repeat(100 * 1024);
+    let mut conn = server.connect();
+    conn.send(format!(
+        "POST /mcp HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    assert_eq!(conn.answer().status, 200);
+    server.stop();
+}
+
+/// RFC 9112 §7.1 framing exactly: CRLF after every chunk line, no
+/// whitespace around a size; and a `Host` that is a host (§3.2). A parser
+/// more lenient than a proxy in front of it reads other requests than the
+/// proxy did.
+#[test]
+fn lenient_chunk_framing_and_malformed_hosts_get_400() {
+    let server = TestServer::start(quick_limits(), echo);
+    let chunked = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for body in [
+        "3\nabc\r\n0\r\n\r\n",    // bare LF after the size
+        "3\r\nabc\n0\r\n\r\n",    // bare LF after the data
+        " 3\r\nabc\r\n0\r\n\r\n", // whitespace before the size
+        "3 \r\nabc\r\n0\r\n\r\n", // whitespace after it, no extension
+        "3\r\nabc\r\n0\r\n\n",    // bare LF ending the trailers
+    ] {
+        let request = format!("{chunked}{body}");
+        assert_eq!(refused(&server, request.as_bytes()), 400, "{body:?}");
+    }
+    for host in ["a b", "evil.example/x", "user@h", "h:port"] {
+        let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(refused(&server, request.as_bytes()), 400, "{host:?}");
+    }
+    // The strict forms are served.
+    let mut conn = server.connect();
+    conn.send(format!("{chunked}3 ;ext=1\r\nabc\r\n0\r\n\r\n"));
+    assert_eq!(conn.answer().text(), "POST /? body=abc");
+    conn.send("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
+    assert_eq!(conn.answer().status, 200);
+    server.stop();
+}
+
+#[test]
 fn request_smuggling_shapes_get_400() {
     let server = TestServer::start(small_limits(), echo);
     let shapes = [

@@ -40,18 +40,48 @@ fn a_burst_of_64_keep_alive_connections_on_a_fresh_server_is_all_answered() {
 }
 
 #[test]
+fn idle_keep_alive_connections_yield_their_threads_to_new_ones() {
+    // Generous waits: on a loaded machine the reclaimed thread still takes
+    // the new connection long before the pool wait runs out.
+    let limits = Limits {
+        max_connections: 4,
+        pool_wait: Duration::from_secs(3),
+        idle_timeout: Duration::from_secs(60),
+        ..quick_limits()
+    };
+    let server = TestServer::start(limits, echo);
+    // Four clients got their answer and keep their connection open: every
+    // thread is taken by a socket with nothing to say (once 512 of them
+    // turned everyone else away with 503 for 60 s).
+    let mut idle: Vec<_> = (0..4).map(|_| server.connect()).collect();
+    for conn in &mut idle {
+        assert_eq!(conn.get("/first").status, 200);
+    }
+    for round in 0..3 {
+        let answer = server.connect().get(&format!("/new{round}"));
+        assert_eq!(answer.status, 200, "round {round}");
+    }
+    // The longest-idle connections were the ones closed.
+    assert!(idle[0].is_closed());
+    server.stop();
+}
+
+#[test]
 fn a_full_pool_answers_503_quickly_and_recovers() {
     let limits = Limits {
         max_connections: 2,
         pool_wait: Duration::from_millis(100),
+        head_timeout: Duration::from_secs(10),
         ..quick_limits()
     };
     let server = TestServer::start(limits, echo);
-    // Two keep-alive connections hold both threads.
+    // Two connections in the middle of a request hold both threads (idle
+    // keep-alive ones would be reclaimed: see the next test).
     let mut held: Vec<_> = (0..2).map(|_| server.connect()).collect();
     for conn in &mut held {
-        assert_eq!(conn.get("/held").status, 200);
+        conn.send("GET /held HTTP/1.1\r\n");
     }
+    std::thread::sleep(Duration::from_millis(200));
     let mut third = server.connect();
     let answer = third.get("/third");
     assert_eq!(answer.status, 503);
@@ -60,6 +90,8 @@ fn a_full_pool_answers_503_quickly_and_recovers() {
     assert!(third.is_closed());
     // The held connections still work.
     for conn in &mut held {
+        conn.send("Host: t\r\n\r\n");
+        assert_eq!(conn.answer().status, 200);
         assert_eq!(conn.get("/still").status, 200);
     }
     // One closes: its thread takes the next connection (usually at once; a

@@ -189,6 +189,7 @@ fn claims(audience: &str, expires_at: u64) -> TokenClaims {
         expires_at,
         id: random_id(),
         family: random_id(),
+        family_expires_at: expires_at,
     }
 }
 
@@ -272,13 +273,17 @@ fn refresh_token_reuse_revokes_the_whole_family() {
     let new_refresh = rotated["refresh_token"].as_str().unwrap();
     let new_access = rotated["access_token"].as_str().unwrap();
     assert!(srv.accepts(new_access));
-    // The attacker replays the first refresh token.
+    // The client refreshes again (so the first token's retry window is
+    // closed: its successor has been used)…
+    let again = json(&srv.refresh(&client, new_refresh));
+    let newest_refresh = again["refresh_token"].as_str().unwrap();
+    // … and the attacker replays the first refresh token.
     let r = srv.refresh(&client, first_refresh);
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_grant");
     // Now nothing of the family works any more.
     assert_eq!(
-        json(&srv.refresh(&client, new_refresh))["error"],
+        json(&srv.refresh(&client, newest_refresh))["error"],
         "invalid_grant"
     );
     assert_eq!(srv.mcp(Some(new_access), &initialize()).status, 401);
@@ -384,6 +389,36 @@ fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_lock_out() {
     assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 302);
 }
 
+/// A Google external load balancer in front of Cloud Run appends
+/// `<client>, <balancer>`: with one trusted hop every client would be the
+/// balancer, one bucket for all. `MCP_TRUST_PROXY=2` reads the client.
+#[test]
+fn behind_a_load_balancer_two_trusted_hops_find_the_client() {
+    let config =
+        Config::from_lookup(|name| (name == "MCP_TRUST_PROXY").then(|| "2".to_string())).unwrap();
+    let mut local = Config::local(0);
+    local.trust_proxy = config.trust_proxy;
+    local.trusted_hops = config.trusted_hops;
+    let srv = Srv::start(password_app().config(local));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    let balancer = "35.191.0.1";
+    for attempt in 1..=5 {
+        // The attacker's own first entry varies; the balancer saw 203.0.113.7.
+        let sent = format!("10.0.0.{attempt}, 203.0.113.7, {balancer}");
+        assert_eq!(login_via(&srv, &target, "guess", &sent), 200);
+    }
+    let from = |client: &str| format!("{client}, {balancer}");
+    assert_eq!(
+        login_via(&srv, &target, PASSWORD, &from("203.0.113.7")),
+        429
+    );
+    assert_eq!(
+        login_via(&srv, &target, PASSWORD, &from("198.51.100.9")),
+        302
+    );
+}
+
 #[test]
 fn without_a_trusted_proxy_a_spoofed_forwarded_for_is_ignored() {
     let srv = Srv::start(proxied_app(false));
@@ -394,6 +429,41 @@ fn without_a_trusted_proxy_a_spoofed_forwarded_for_is_ignored() {
         assert_eq!(login_via(&srv, &target, "guess", &spoofed), 200);
     }
     assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 429);
+}
+
+#[test]
+fn strangers_guessing_from_many_addresses_never_lock_the_admin_out() {
+    let srv = Srv::start(proxied_app(true));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    // 20 addresses × 5 wrong passwords: 100 failures in the window.
+    for address in 1..=20 {
+        for _ in 0..5 {
+            let from = format!("203.0.113.{address}");
+            assert_eq!(login_via(&srv, &target, "guess", &from), 200);
+        }
+    }
+    // The admin, from an address that has not failed, is never refused.
+    assert_eq!(login_via(&srv, &target, PASSWORD, "198.51.100.9"), 302);
+    // The guessers' own addresses stay locked; under such an attack a fresh
+    // address gets one wrong try before its lock instead of five.
+    assert_eq!(login_via(&srv, &target, PASSWORD, "203.0.113.1"), 429);
+    assert_eq!(login_via(&srv, &target, "guess", "192.0.2.77"), 200);
+    assert_eq!(login_via(&srv, &target, "guess", "192.0.2.77"), 429);
+}
+
+#[test]
+fn ipv6_guesses_count_per_64_prefix() {
+    let srv = Srv::start(proxied_app(true));
+    let client = srv.register_public("c");
+    let target = authorize(&srv, &client, &[]);
+    // A fresh address per try, all in one /64 (what one subscriber holds).
+    for host in 1..=5 {
+        let from = format!("2001:db8:1:2::{host:x}");
+        assert_eq!(login_via(&srv, &target, "guess", &from), 200);
+    }
+    assert_eq!(login_via(&srv, &target, PASSWORD, "2001:db8:1:2::99"), 429);
+    assert_eq!(login_via(&srv, &target, PASSWORD, "2001:db8:1:3::1"), 302);
 }
 
 #[test]

@@ -185,9 +185,14 @@ fn every_method_on_mcp_gets_the_challenge_first() {
 fn protected_resource_metadata_is_served_at_both_paths() {
     let srv = Srv::start(password_app());
     let base = srv.public_url();
-    for path in [
-        "/.well-known/oauth-protected-resource/mcp",
-        "/.well-known/oauth-protected-resource",
+    // RFC 9728 §3.3: each document names the resource its URL was derived
+    // from: the path form /mcp, the root form the origin.
+    for (path, resource) in [
+        (
+            "/.well-known/oauth-protected-resource/mcp",
+            format!("{base}/mcp"),
+        ),
+        ("/.well-known/oauth-protected-resource", base.clone()),
     ] {
         let r = srv.get(path);
         assert_eq!(r.status, 200, "{path}: no redirect");
@@ -195,7 +200,7 @@ fn protected_resource_metadata_is_served_at_both_paths() {
         assert_eq!(
             json(&r),
             json!({
-                "resource": format!("{base}/mcp"),
+                "resource": resource,
                 "authorization_servers": [base],
                 "scopes_supported": ["mcp"],
                 "bearer_methods_supported": ["header"],
@@ -240,7 +245,7 @@ fn authorization_server_metadata_is_complete_and_mirrored() {
 fn the_issuer_comes_from_public_url_never_from_headers() {
     let mut config = Config::local(0);
     config.public_url = "https://mcp.example".into();
-    let srv = Srv::start(App::new(McpServer::new("x")).config(config));
+    let srv = Srv::start(App::new(McpServer::new("x")).config(config).allow_anyone());
     let r = srv.send(
         "GET",
         "/.well-known/oauth-authorization-server",

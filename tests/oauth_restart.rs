@@ -97,9 +97,15 @@ fn with_a_shared_store_a_code_is_single_use_across_instances() {
     let r = b.redeem(&client, &code);
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_grant");
-    // Refresh reuse is caught across instances too.
+    // A refresh retried at the other instance within the grace window gets
+    // the same successor; once that is used, reuse is caught across
+    // instances too.
     let (client, tokens) = a.grant();
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(a.refresh(&client, refresh).status, 200);
+    let rotated = json(&a.refresh(&client, refresh));
+    let retried = json(&b.refresh(&client, refresh));
+    assert_eq!(retried["refresh_token"], rotated["refresh_token"]);
+    let successor = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(b.refresh(&client, successor).status, 200);
     assert_eq!(json(&b.refresh(&client, refresh))["error"], "invalid_grant");
 }

@@ -1,7 +1,8 @@
 //! Several instances, one Redis, as on Cloud Run: two quickstart processes
 //! (built with `--features redis`) share `MCP_SIGNING_KEY` and a redis-server
 //! of this test's own. A user authorizes on A, calls tools on B, refreshes on
-//! A; replaying the spent refresh token on B revokes the grant on both; both
+//! A, retries the refresh on B (same successor); replaying the spent refresh
+//! token on B once its successor was used revokes the grant on both; both
 //! restart and what they issued still works (and what was revoked stays
 //! revoked). Then Redis is killed: clean 503s in each protocol's own form, no
 //! crash, no corruption, and service resumes when Redis is back.
@@ -31,6 +32,7 @@ fn start(name: &str, redis: &RedisServer) -> ServerProcess {
     let server = ServerProcess::quickstart(
         &[
             ("PUBLIC_URL", PUBLIC),
+            ("MCP_ALLOW_ANYONE", "1"),
             ("MCP_SIGNING_KEY", KEY),
             ("REDIS_URL", &url),
         ],
@@ -96,11 +98,19 @@ fn two_instances_share_one_redis_through_restarts_and_outages() {
     let (access2, refresh2) = tokens(a.refresh(&client, &refresh1));
     assert!(b.accepts(&access2));
 
-    // ── the spent refresh token replayed on B: the grant dies on both ──
+    // ── the response was lost: the client retries on B within the grace
+    //    window and gets the same successor, not a revoked grant ──
+    let (retried_access, retried_refresh) = tokens(b.refresh(&client, &refresh1));
+    assert_eq!(retried_refresh, refresh2);
+    assert!(a.accepts(&retried_access));
+    let (access2b, refresh2b) = tokens(a.refresh(&client, &refresh2));
+
+    // ── the spent refresh token replayed on B after its successor was used:
+    //    the grant dies on both ──
     assert_invalid_grant(&b.refresh(&client, &refresh1), "already been used");
     assert!(!a.accepts(&access2), "revoked on A");
-    assert!(!b.accepts(&access2), "revoked on B");
-    assert_invalid_grant(&a.refresh(&client, &refresh2), "revoked");
+    assert!(!b.accepts(&access2b), "revoked on B");
+    assert_invalid_grant(&a.refresh(&client, &refresh2b), "revoked");
 
     // ── a code redeemed on A is spent on B too, and the replay revokes ──
     let code = b.code(&client, RESOURCE);

@@ -231,9 +231,16 @@ fn mixed_traffic_for_a_bounded_time_is_served_with_flat_memory() {
         rss_end <= rss_third + RSS_MARGIN_KB,
         "memory grew from {rss_third} kB to {rss_end} kB"
     );
-    // A spent refresh token is refused and the server still serves.
+    // A spent refresh token whose successor was used is refused, and the
+    // server still serves.
     let grant = new_grant(&srv);
-    assert_eq!(srv.refresh(&grant.client_id, &grant.refresh).status, 200);
+    let rotated = srv.refresh(&grant.client_id, &grant.refresh);
+    assert_eq!(rotated.status, 200);
+    let successor = json(&rotated)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(srv.refresh(&grant.client_id, &successor).status, 200);
     let r = srv.refresh(&grant.client_id, &grant.refresh);
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_grant");

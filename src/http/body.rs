@@ -6,10 +6,18 @@
 //! # Spec
 //! * RFC 9112 §6.2: `Content-Length` (already checked against the cap by
 //!   [`super::parse`], before a byte of the body is read).
-//! * RFC 9112 §7.1: chunked transfer coding. Chunk extensions (`;name=value`)
-//!   and trailer fields are read and ignored, as §7.1.1 and §7.1.2 allow.
+//! * RFC 9112 §7.1: chunked transfer coding, strictly: every line ends with
+//!   CRLF and a size has no whitespace around it (`400` otherwise). Chunk
+//!   extensions (`;name=value`) and trailer fields are read and ignored, as
+//!   §7.1.1 and §7.1.2 allow.
 //!   The cap is checked before each chunk is read, so a chunked body stops at
 //!   the first chunk that would pass it (`413`).
+//!
+//! # Memory follows the bytes that came, not the sizes announced
+//! A `Content-Length` or a chunk-size line is only a promise. The body grows
+//! by at most [`STEP`] per read as bytes arrive, so a client that announces
+//! 4 MiB and sends nothing costs nothing (100 such connections once cost
+//! 400 MiB).
 //!
 //! # Where this sits
 //! Called by [`super::conn`] after the head (and after `100 Continue` when the
@@ -24,22 +32,44 @@ use super::server::Limits;
 /// The longest chunk-size line (size, extensions) or trailer line accepted.
 const MAX_LINE: usize = 4096;
 
-/// Reads the body framed by `framing`, all of it before `deadline`.
+/// The most the body grows by before the bytes to fill it have arrived.
+const STEP: usize = 64 * 1024;
+
+/// Reads the body framed by `framing`, all of it before `deadline`, at most
+/// `cap` bytes ([`Limits::max_body_bytes_for`] the request's path).
 pub(crate) fn read_body(
     input: &mut Input,
     framing: Framing,
+    cap: usize,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Vec<u8>, ReadError> {
     match framing {
         Framing::None => Ok(Vec::new()),
         Framing::Length(n) => {
-            let mut body = vec![0; n];
-            read_exact(input, &mut body, deadline)?;
+            let mut body = Vec::new();
+            read_more(input, &mut body, n, deadline)?;
             Ok(body)
         }
-        Framing::Chunked => read_chunked(input, limits, deadline),
+        Framing::Chunked => read_chunked(input, cap, limits, deadline),
     }
+}
+
+/// Appends the next `n` bytes of the body to `body`, growing it by at most
+/// [`STEP`] ahead of the bytes read.
+fn read_more(
+    input: &mut Input,
+    body: &mut Vec<u8>,
+    n: usize,
+    deadline: Instant,
+) -> Result<(), ReadError> {
+    let end = body.len() + n;
+    while body.len() < end {
+        let start = body.len();
+        body.resize(start + (end - start).min(STEP), 0);
+        read_exact(input, &mut body[start..], deadline)?;
+    }
+    Ok(())
 }
 
 /// Fills `out`: first from the buffered bytes, then straight from the socket.
@@ -68,6 +98,7 @@ fn read_exact(input: &mut Input, out: &mut [u8], deadline: Instant) -> Result<()
 /// ```
 fn read_chunked(
     input: &mut Input,
+    cap: usize,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Vec<u8>, ReadError> {
@@ -77,12 +108,10 @@ fn read_chunked(
         if size == 0 {
             break;
         }
-        if size > limits.max_body_bytes.saturating_sub(body.len()) {
+        if size > cap.saturating_sub(body.len()) {
             return Err(ReadError::Reject(413));
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        read_exact(input, &mut body[start..], deadline)?;
+        read_more(input, &mut body, size, deadline)?;
         // The CRLF after the chunk data.
         if !read_line(input, deadline, <[u8]>::is_empty)? {
             return Err(ReadError::Reject(400));
@@ -103,12 +132,15 @@ fn read_chunked(
 }
 
 /// The size of a chunk from its size line (extensions after `;` ignored).
+/// Strict, as RFC 9112 §7.1 writes it: hex digits first, no whitespace
+/// before them, and after them only the optional whitespace (`BWS`) that
+/// may precede a `;` extension. A lenient parser here and a strict proxy
+/// in front would read different bodies from the same bytes (smuggling).
 pub(crate) fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
-    let digits = line
-        .split(|&b| b == b';')
-        .next()
-        .unwrap_or_default()
-        .trim_ascii();
+    let digits = match line.iter().position(|&b| b == b';') {
+        Some(at) => line[..at].trim_ascii_end(),
+        None => line,
+    };
     if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(ReadError::Reject(400));
     }
@@ -116,7 +148,9 @@ pub(crate) fn chunk_size(line: &[u8]) -> Result<usize, ReadError> {
     usize::from_str_radix(text, 16).map_err(|_| ReadError::Reject(400))
 }
 
-/// Reads one line (without its CRLF or LF) and gives it to `f`.
+/// Reads one line (without its CRLF) and gives it to `f`. A bare LF is
+/// `400`: RFC 9112 §7.1 ends every chunk line with CRLF, and a proxy that
+/// splits lines differently would see other chunks than we do.
 fn read_line<T>(
     input: &mut Input,
     deadline: Instant,
@@ -125,8 +159,9 @@ fn read_line<T>(
     loop {
         let bytes = input.buffered();
         if let Some(at) = bytes.iter().position(|&b| b == b'\n') {
-            let line = &bytes[..at];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Some(line) = bytes[..at].strip_suffix(b"\r") else {
+                return Err(ReadError::Reject(400));
+            };
             let value = f(line);
             input.consume(at + 1);
             return Ok(value);
@@ -158,5 +193,11 @@ mod tests {
             chunk_size(b"ffffffffffffffffff"),
             Err(ReadError::Reject(400))
         );
+        // RFC 9112 §7.1: no whitespace around the size, except the BWS
+        // before an extension.
+        assert_eq!(chunk_size(b"1a ;name"), Ok(26));
+        for bad in [&b" 1a"[..], b"1a ", b"\t1a", b"1a\t", b"1 a", b"1a\r"] {
+            assert_eq!(chunk_size(bad), Err(ReadError::Reject(400)), "{bad:?}");
+        }
     }
 }

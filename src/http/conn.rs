@@ -5,7 +5,7 @@
 //! connection stays open (keep-alive, pipelining).
 //!
 //! ```text
-//!   wait (idle_timeout) ─▶ head (head_timeout, caps) ─▶ [100 Continue]
+//!   wait (idle_timeout; reclaimable) ─▶ head (head_timeout, caps) ─▶ [100 Continue]
 //!     ▲                      │ 400/408/414/417/431/505: answer, close
 //!     │                      ▼
 //!     │                    body (body_timeout, cap) ── 408/413: answer, close
@@ -79,9 +79,16 @@ pub(crate) fn serve(stream: TcpStream, cx: &Context) {
             let wait = if first {
                 left(taken + limits.head_timeout)
             } else {
+                // Idle between requests: the pool may reclaim this thread.
+                registration.set_idle(true);
                 limits.idle_timeout
             };
-            match input.fill(wait) {
+            let filled = input.fill(wait);
+            if !first && !registration.set_idle(false) {
+                // Reclaimed for a new connection while idle.
+                return;
+            }
+            match filled {
                 Filled::Bytes => {}
                 // Nothing of a request came: close without a word.
                 Filled::Closed | Filled::TimedOut => return,
@@ -125,7 +132,8 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
         let _ = input.socket().write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     let body_deadline = Instant::now() + cx.limits.body_timeout;
-    match read_body(input, framing, &cx.limits, body_deadline) {
+    let cap = cx.limits.max_body_bytes_for(&request.path);
+    match read_body(input, framing, cap, &cx.limits, body_deadline) {
         Ok(body) => request.body = body,
         Err(ReadError::Closed) => return false,
         Err(ReadError::Reject(status)) => {

@@ -10,7 +10,8 @@
 //!   `Transfer-Encoding: chunked` alone. Both together, differing lengths, an
 //!   invalid length or any other transfer coding are the shapes of request
 //!   smuggling (§6.3, §11.2) and get `400` and a closed connection.
-//! * RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (none or several → `400`).
+//! * RFC 9112 §3.2: exactly one `Host` in HTTP/1.1 (none or several → `400`),
+//!   of the syntax `uri-host [":" port]` (RFC 3986 §3.2.2; else `400`).
 //! * RFC 9112 §9.3: persistence (`Connection: close`, HTTP/1.0 `keep-alive`).
 //! * RFC 9110 §10.1.1: `Expect: 100-continue` (anything else → `417`).
 //! * RFC 9110 §15.5.15, RFC 6585 §5: `414` for a long target, `431` for a
@@ -335,6 +336,42 @@ pub(crate) fn fuzz_head(bytes: &[u8]) -> Option<u16> {
     }
 }
 
+/// Whether `value` is a `Host` field value (RFC 9112 §3.2, RFC 3986
+/// §3.2.2–§3.2.3): empty, or `uri-host [ ":" port ]` where `uri-host` is an
+/// `[IP-literal]` or a reg-name/IPv4 of unreserved, percent-encoded and
+/// sub-delim characters. Anything else (spaces, `/`, `@`, control bytes) is
+/// no host and gets `400`, before any code compares it with allowed hosts.
+pub(crate) fn is_host(value: &str) -> bool {
+    let (host, port) = if let Some(rest) = value.strip_prefix('[') {
+        let Some((literal, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let literal_ok = !literal.is_empty()
+            && literal
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'));
+        if !literal_ok {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("", port),
+                None => return false,
+            },
+        }
+    } else {
+        match value.rsplit_once(':') {
+            Some((host, port)) => (host, port),
+            None => (value, ""),
+        }
+    };
+    let reg_name_ok = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+;=".contains(&b));
+    reg_name_ok && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// `httparse` says "bad version" both for `HTTP/2.0` (a version we do not
 /// speak: 505) and for a request line that is not HTTP at all (400).
 fn version_error(bytes: &[u8]) -> u16 {
@@ -356,10 +393,14 @@ fn version_error(bytes: &[u8]) -> u16 {
 fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
     let bad = Err(ReadError::Reject(400));
 
-    // Host: exactly one in HTTP/1.1, never several (RFC 9112 §3.2).
+    // Host: exactly one in HTTP/1.1, never several (RFC 9112 §3.2), and of
+    // the syntax `uri-host [ ":" port ]`.
     let hosts = request.header_all("host").count();
     let listed = request.header("host").is_some_and(|h| h.contains(','));
     if hosts > 1 || listed || (hosts == 0 && request.version == Version::Http11) {
+        return bad;
+    }
+    if request.header("host").is_some_and(|h| !is_host(h)) {
         return bad;
     }
 
@@ -428,7 +469,7 @@ fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
         (false, None | Some(0)) => Framing::None,
         (false, Some(n)) => {
             // Refused before a byte of it is read (and before 100 Continue).
-            if n > limits.max_body_bytes as u64 {
+            if n > limits.max_body_bytes_for(&request.path) as u64 {
                 return Err(ReadError::Reject(413));
             }
             Framing::Length(n as usize)
@@ -531,7 +572,48 @@ mod tests {
             status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
             400
         );
-        assert_eq!(status(&format!("{h}Content-Length: 4194305\r\n\r\n")), 413);
+        assert_eq!(status(&format!("{h}Content-Length: 65537\r\n\r\n")), 413);
+        let mcp = "POST /mcp HTTP/1.1\r\nHost: h\r\n";
+        assert_eq!(
+            status(&format!("{mcp}Content-Length: 4194304\r\n\r\n")),
+            200
+        );
+        assert_eq!(
+            status(&format!("{mcp}Content-Length: 4194305\r\n\r\n")),
+            413
+        );
+    }
+
+    #[test]
+    fn host_syntax() {
+        for good in [
+            "example.com",
+            "localhost:8080",
+            "127.0.0.1:1",
+            "[::1]",
+            "[::1]:8080",
+            "[2001:db8::1]:443",
+            "my-service-xyz.a.run.app",
+            "",
+        ] {
+            assert!(is_host(good), "{good:?}");
+        }
+        for bad in [
+            "a b",
+            "evil.example/x",
+            "user@host",
+            "host:port",
+            "host:123456",
+            "[::1",
+            "[::1]x",
+            "[]",
+            "host\t",
+            "ho\u{1}st",
+            "h:1:2",
+        ] {
+            assert!(!is_host(bad), "{bad:?}");
+        }
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400);
     }
 
     #[test]

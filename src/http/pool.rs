@@ -13,6 +13,11 @@
 //!   fresh server starts as many threads as it needs. (tiny_http 0.12 reads a
 //!   lagging idle counter here and leaves connections of a burst waiting for
 //!   seconds: docs/upstreams.md §6.)
+//! * When every thread is taken, the connections idle longest between two
+//!   requests (kept alive, nothing sent) are closed, as many as connections
+//!   wait, so their threads take the new ones: 512 idle keep-alive sockets
+//!   must not turn everyone else away (RFC 9112 §9.6 lets a server close an
+//!   idle connection; clients retry on a new one).
 //! * When every thread is busy, a connection waits in the queue for at most
 //!   [`Limits::pool_wait`](super::Limits::pool_wait). Past that, the
 //!   *overflow* thread answers it `503 Service Unavailable` with `Retry-After`
@@ -115,7 +120,12 @@ impl Pool {
             }
             return;
         }
-        // Every thread is busy: the overflow thread times this one.
+        // Every thread is taken. Threads that only keep an idle connection
+        // open are the cheapest to free: close as many such connections as
+        // connections wait, and their threads take the queue.
+        let waiting = state.queue.len().saturating_sub(state.idle);
+        self.context.control.reclaim_idle(waiting);
+        // The overflow thread times what is still queued.
         self.changed.notify_all();
     }
 

@@ -6,7 +6,9 @@
 //!
 //! ```text
 //!   accept ──▶ Pool::submit ──▶ idle thread │ new thread (≤ max_connections)
-//!     ▲                                     │ queue ≤ pool_wait, then 503
+//!     ▲                                     │ all busy: close the oldest idle
+//!     │                                     │   keep-alive connection, queue
+//!     │                                     │ queue ≤ pool_wait, then 503
 //!     └── an accept error (EMFILE, ECONNABORTED…) is logged, the loop pauses
 //!         ACCEPT_PAUSE and goes on: it never ends the server
 //! ```
@@ -57,8 +59,15 @@ pub struct Limits {
     pub max_headers: usize,
     /// Bytes of request target at most (414 above).
     pub max_url_bytes: usize,
-    /// Bytes of body at most (413 above).
+    /// Bytes of body at most on the paths in `large_body_paths` (413 above).
     pub max_body_bytes: usize,
+    /// Paths whose bodies may reach `max_body_bytes` (default: `/mcp`, where
+    /// tool arguments travel). Every other path is capped at
+    /// `max_small_body_bytes`: an OAuth form or a registration needs a few
+    /// KiB, and each byte of a body is held in memory until it is handled.
+    pub large_body_paths: Vec<String>,
+    /// Bytes of body at most on any other path (413 above).
+    pub max_small_body_bytes: usize,
     /// Time allowed to receive a whole request head, from its first byte (on
     /// a new connection: from when a thread takes the connection).
     pub head_timeout: Duration,
@@ -82,12 +91,26 @@ impl Default for Limits {
             max_headers: 64,
             max_url_bytes: 8 * 1024,
             max_body_bytes: 4 * 1024 * 1024,
+            large_body_paths: vec!["/mcp".to_string()],
+            max_small_body_bytes: 64 * 1024,
             head_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             // Cloud Run sends SIGKILL 10 s after SIGTERM.
             shutdown_grace: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Limits {
+    /// The body cap for a request to `path`: `max_body_bytes` on the paths
+    /// in `large_body_paths`, the smaller `max_small_body_bytes` elsewhere.
+    pub fn max_body_bytes_for(&self, path: &str) -> usize {
+        if self.large_body_paths.iter().any(|p| p == path) {
+            self.max_body_bytes
+        } else {
+            self.max_small_body_bytes.min(self.max_body_bytes)
         }
     }
 }
@@ -190,6 +213,9 @@ impl Server {
 pub(crate) struct Control {
     stop: AtomicBool,
     next_id: AtomicU64,
+    /// Orders idle keep-alive connections, oldest first (see
+    /// [`Control::reclaim_idle`]).
+    idle_clock: AtomicU64,
     open: Mutex<HashMap<u64, OpenConnection>>,
 }
 
@@ -199,6 +225,10 @@ struct OpenConnection {
     /// Whether the connection is waiting for (or reading) a request head,
     /// rather than answering one.
     waiting: Arc<AtomicBool>,
+    /// Non-zero while the connection is idle between two requests (kept
+    /// alive, nothing of the next request yet): when it became idle, on
+    /// [`Control::idle_clock`].
+    idle: Arc<AtomicU64>,
 }
 
 impl Control {
@@ -210,11 +240,13 @@ impl Control {
     /// Records an open connection until the returned guard is dropped.
     pub(crate) fn register(&self, stream: &TcpStream) -> Registration<'_> {
         let waiting = Arc::new(AtomicBool::new(true));
+        let idle = Arc::new(AtomicU64::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(socket) = stream.try_clone() {
             let entry = OpenConnection {
                 socket,
                 waiting: waiting.clone(),
+                idle: idle.clone(),
             };
             self.lock().insert(id, entry);
         }
@@ -222,7 +254,38 @@ impl Control {
             control: self,
             id,
             waiting,
+            idle,
         }
+    }
+
+    /// Closes up to `n` idle keep-alive connections, those idle longest
+    /// first, so that their threads serve new connections instead. Returns
+    /// how many were closed. An idle connection holds a whole thread until
+    /// its idle timeout; when every thread is taken, a client that already
+    /// got its answer yields to one that has none (RFC 9112 §9.6 lets a
+    /// server close an idle connection at any time; clients retry).
+    pub(crate) fn reclaim_idle(&self, n: usize) -> usize {
+        let open = self.lock();
+        let mut idle: Vec<(u64, &OpenConnection)> = open
+            .values()
+            .map(|c| (c.idle.load(Ordering::SeqCst), c))
+            .filter(|(since, _)| *since != 0)
+            .collect();
+        idle.sort_unstable_by_key(|(since, _)| *since);
+        let mut closed = 0;
+        for (since, connection) in idle.into_iter().take(n) {
+            // Only if still idle since then: its thread may have just begun
+            // reading a request.
+            if connection
+                .idle
+                .compare_exchange(since, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                let _ = connection.socket.shutdown(Shutdown::Both);
+                closed += 1;
+            }
+        }
+        closed
     }
 
     /// Shuts down every connection that is waiting for a request: its thread
@@ -245,6 +308,7 @@ pub(crate) struct Registration<'a> {
     control: &'a Control,
     id: u64,
     waiting: Arc<AtomicBool>,
+    idle: Arc<AtomicU64>,
 }
 
 impl Registration<'_> {
@@ -256,6 +320,20 @@ impl Registration<'_> {
         // these stores: one of the two sides always sees the other.
         self.waiting.store(waiting, Ordering::SeqCst);
         !(waiting && self.control.stopping())
+    }
+
+    /// Marks the connection idle between requests (`true`), which lets
+    /// [`Control::reclaim_idle`] close it, or no longer idle (`false`).
+    /// Returns `false` when it was reclaimed meanwhile: then the socket is
+    /// shut and the connection ends.
+    pub(crate) fn set_idle(&self, idle: bool) -> bool {
+        if idle {
+            let since = self.control.idle_clock.fetch_add(1, Ordering::SeqCst) + 1;
+            self.idle.store(since, Ordering::SeqCst);
+            true
+        } else {
+            self.idle.swap(0, Ordering::SeqCst) != 0
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //!   ids are remembered in a bounded FIFO. A session remembers the negotiated
 //!   version, the log level and the client's capabilities, and is bound to the caller that created it (security best
 //!   practices, "session hijacking"): another caller presenting the id sees no
-//!   session.
+//!   session. The capabilities kept are cut to [`MAX_CAPABILITIES_BYTES`]
+//!   ([`bounded_capabilities`]): a session lives for hours, and a 3 MB
+//!   `capabilities` object once held ~62 MiB per session.
 //! * **Calls in flight**, keyed by request id, so that `notifications/cancelled`
 //!   (2025-11-25 `basic/utilities/cancellation`) can raise the flag that the
 //!   tool polls with [`crate::mcp::ToolCall::is_cancelled`].
@@ -48,6 +50,41 @@ pub const MAX_SESSIONS: usize = 10_000;
 pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 /// Ended session ids remembered (for the `404`) at most.
 pub const MAX_ENDED: usize = 10_000;
+/// Bytes of the client's `capabilities` (as JSON) a session keeps at most.
+/// Real clients declare a few hundred bytes.
+pub const MAX_CAPABILITIES_BYTES: usize = 4096;
+/// Longest capability name kept.
+const MAX_CAPABILITY_NAME: usize = 64;
+
+/// The client's `capabilities`, cut to what a session may keep: each
+/// capability whole while the total stays within [`MAX_CAPABILITIES_BYTES`],
+/// then only its name (`{}`: declared, without details), until even names no
+/// longer fit. A capability is what the server asks about (`sampling`,
+/// `elicitation.url`), so honest clients lose nothing.
+pub fn bounded_capabilities(capabilities: Value) -> Value {
+    let Value::Object(all) = capabilities else {
+        return Value::Object(Default::default());
+    };
+    let mut kept = serde_json::Map::new();
+    let mut used = 2;
+    for (name, value) in all {
+        if name.len() > MAX_CAPABILITY_NAME {
+            continue;
+        }
+        let whole = serde_json::to_string(&value).map_or(usize::MAX, |v| v.len());
+        let cost = name.len() + 4;
+        if used + cost + whole <= MAX_CAPABILITIES_BYTES && value.is_object() {
+            used += cost + whole;
+            kept.insert(name, value);
+        } else if used + cost + 2 <= MAX_CAPABILITIES_BYTES {
+            used += cost + 2;
+            kept.insert(name, Value::Object(Default::default()));
+        } else {
+            break;
+        }
+    }
+    Value::Object(kept)
+}
 
 /// What a request can learn about its session.
 #[derive(Debug, Clone)]
@@ -156,7 +193,7 @@ impl State {
                 owner: owner.map(str::to_string),
                 version,
                 log_level: LogLevel::DEFAULT,
-                client_capabilities,
+                client_capabilities: bounded_capabilities(client_capabilities),
                 last_seen: now,
             },
         );
@@ -330,6 +367,26 @@ impl Drop for CallGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_capabilities_are_bounded_and_honest_ones_kept_whole() {
+        let honest = serde_json::json!({"sampling": {"tools": {}}, "elicitation": {"form": {}, "url": {}}, "roots": {"listChanged": true}});
+        assert_eq!(bounded_capabilities(honest.clone()), honest);
+        let junk: Vec<Value> = (0..10_000).map(|_| serde_json::json!({})).collect();
+        let hostile =
+            serde_json::json!({"roots": {}, "a": {"junk": junk}, "b": 5, "x".repeat(100): {}});
+        let kept = bounded_capabilities(hostile);
+        assert_eq!(kept, serde_json::json!({"roots": {}, "a": {}, "b": {}}));
+        let many: serde_json::Map<String, Value> = (0..5_000)
+            .map(|i| (format!("cap{i}"), serde_json::json!({})))
+            .collect();
+        let kept = bounded_capabilities(Value::Object(many));
+        assert!(kept.to_string().len() <= MAX_CAPABILITIES_BYTES);
+        assert_eq!(
+            bounded_capabilities(serde_json::json!([1, 2])),
+            serde_json::json!({})
+        );
+    }
     use serde_json::json;
 
     #[test]

@@ -7,7 +7,9 @@
 //! (requirements §1 and §7). Both eras share the one endpoint.
 //!
 //! # Order of checks on every request
-//! 1. `Origin` and `Host` (DNS-rebinding defence): an `Origin` that is present
+//! 1. `Origin` and `Host` (DNS-rebinding defence), checked by the router
+//!    before the bearer token, so a bad `Origin` is `403` with or without
+//!    one: an `Origin` that is present
 //!    and not allowed → `403`; a `Host` that is not allowed → `403`. Allowed:
 //!    the public URL's host and origin, loopback (`localhost`, `127.0.0.1`,
 //!    `[::1]`, any port), and `Config::allowed_hosts` / `allowed_origins`. A
@@ -84,10 +86,9 @@ pub const FORBIDDEN: i64 = -32000;
 pub const SESSION_NOT_FOUND: i64 = -32001;
 
 /// Answers `POST`, `GET` and `DELETE /mcp`.
+/// The router has checked `Origin` and `Host` ([`check_origin_and_host`])
+/// and the bearer token, in that order.
 pub fn handle(shared: &Arc<Shared>, request: Request, caller: Option<Identity>) -> Response {
-    if let Err(refusal) = check_origin_and_host(&shared.config, &request) {
-        return refusal;
-    }
     match request.method.as_str() {
         "POST" => post(shared, request, caller),
         "DELETE" => delete(shared, &request, caller.as_ref()),
@@ -110,7 +111,9 @@ fn error(status: u16, id: Option<&Value>, e: &RpcError) -> Response {
 
 // ── Step 1: Origin and Host ──
 
-fn check_origin_and_host(config: &Config, request: &Request) -> Result<(), Response> {
+/// Step 1, called by the router before the bearer check: `403` with a
+/// JSON-RPC error for an `Origin` or `Host` that is not allowed.
+pub fn check_origin_and_host(config: &Config, request: &Request) -> Result<(), Response> {
     let refuse = |what: &str| {
         // MCP 2025-11-25: "the body MAY comprise a JSON-RPC error response that has no id".
         let body = json!({"jsonrpc": "2.0", "error": RpcError::new(FORBIDDEN, format!("Forbidden: {what} not allowed")).to_json()});
@@ -280,7 +283,7 @@ fn legacy_post(
         let capabilities = params
             .get("capabilities")
             .cloned()
-            .unwrap_or_else(|| json!({}));
+            .map_or_else(|| json!({}), super::session::bounded_capabilities);
         let id = state.create_session(owner, negotiated, capabilities.clone());
         headers.push(("Mcp-Session-Id".to_string(), id.clone()));
         session = Some(SessionView {

@@ -52,7 +52,9 @@ pub const CODE_TTL_SECS: u64 = 300;
 
 /// Wrong passwords from one address before it is locked out for a while.
 const FAILURES_BEFORE_LOCK: u64 = 5;
-/// Wrong passwords from everyone, per window, before the form closes for all.
+/// Wrong passwords from everyone, per window, past which every address gets
+/// one wrong try before its lock instead of five (a guesser with many
+/// addresses). The form never closes for an address that has not failed.
 const GLOBAL_FAILURES_PER_WINDOW: u64 = 100;
 /// The counting window for failures.
 const FAILURE_WINDOW_SECS: u64 = 15 * 60;
@@ -185,7 +187,7 @@ fn decide(
     pending: &AuthorizationRequest,
 ) -> Result<Response, AuthorizeError> {
     let now = now();
-    let ip = config.client_ip(request).to_string();
+    let ip = config.client_bucket(request);
     let browser = login_form::BrowserBinding::of(config, request);
     // The form, bound to this browser (its cookie set or renewed) and request.
     let form = |status: u16, message: Option<&str>| {
@@ -264,30 +266,40 @@ fn check_origin(config: &Config, request: &Request) -> Result<(), AuthorizeError
     }
 }
 
-fn is_throttled(oauth: &OAuth, ip: &str) -> Result<bool, StoreError> {
-    Ok(oauth.store.contains(&format!("rate:login-lock:{ip}"))?
-        || oauth.store.count("rate:login-fail:global")? >= GLOBAL_FAILURES_PER_WINDOW)
+/// Whether this address (an IPv6 one by its /64) is locked out. Only its own
+/// failures lock it: a stranger's wrong passwords never refuse the right one
+/// to someone else.
+fn is_throttled(oauth: &OAuth, bucket: &str) -> Result<bool, StoreError> {
+    oauth.store.contains(&format!("rate:login-lock:{bucket}"))
 }
 
-/// Counts a wrong password. From the fifth failure on, the address is locked
-/// out for 30 s, then 60 s, 120 s, … up to 15 minutes (exponential).
-fn record_failure(oauth: &OAuth, ip: &str, now: u64) -> Result<(), StoreError> {
-    let failures = oauth
-        .store
-        .increment(&format!("rate:login-fail:{ip}"), now + FAILURE_WINDOW_SECS)?;
-    oauth
+/// Counts a wrong password. From the fifth failure of an address on (the
+/// first, while more than [`GLOBAL_FAILURES_PER_WINDOW`] failures from
+/// everyone say a guesser is spreading over many addresses), the address is
+/// locked out for 30 s, then 60 s, 120 s, … up to 15 minutes (exponential).
+fn record_failure(oauth: &OAuth, bucket: &str, now: u64) -> Result<(), StoreError> {
+    let failures = oauth.store.increment(
+        &format!("rate:login-fail:{bucket}"),
+        now + FAILURE_WINDOW_SECS,
+    )?;
+    let everyone = oauth
         .store
         .increment("rate:login-fail:global", now + FAILURE_WINDOW_SECS)?;
-    if failures >= FAILURES_BEFORE_LOCK {
-        let exponent = (failures - FAILURES_BEFORE_LOCK).min(5) as u32;
+    let allowed = if everyone > GLOBAL_FAILURES_PER_WINDOW {
+        1
+    } else {
+        FAILURES_BEFORE_LOCK
+    };
+    if failures >= allowed {
+        let exponent = (failures - allowed).min(5) as u32;
         let lock = (30u64 << exponent).min(FAILURE_WINDOW_SECS);
         oauth
             .store
-            .insert_once(&format!("rate:login-lock:{ip}"), now + lock)?;
+            .insert_once(&format!("rate:login-lock:{bucket}"), now + lock)?;
     }
     crate::log::event(
         "WARNING",
-        &format!("failed sign-in at /authorize from {ip} ({failures} in window)"),
+        &format!("failed sign-in at /authorize from {bucket} ({failures} in window)"),
     );
     Ok(())
 }

@@ -10,6 +10,8 @@
 //!          S: check_client_id_url → cache? → fetch (ureq, guarded) → parse_document
 //!          S: fetch failed and the URL is pinned → use the pinned copy
 //!          S: cache the outcome: a document for its max-age, a failure for 60 s
+//!          S: at most 10 fetches per host per minute; details of a failure
+//!             go to the server log, the client sees only that it failed
 //! ```
 //!
 //! This module is one of the two places in the crate that make outbound
@@ -37,7 +39,6 @@
 //!   1 min … 1 h.
 //! * Single-flight: concurrent first requests for one URL each fetch it
 //!   (each holds a pool thread for at most the 5 s deadline).
-//! * A rate limit on fetches per `client_id` host.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -53,6 +54,12 @@ use super::store::now;
 pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024;
 /// Outcomes (documents and failures) cached at most this many.
 const MAX_CACHED: usize = 256;
+/// Fetches per host per minute at most (cache misses only): unique URLs on
+/// one host must not make us hammer it for a stranger.
+pub const FETCHES_PER_HOST_PER_MINUTE: u32 = 10;
+/// Hosts whose fetch count is remembered at most (older minutes are dropped
+/// first).
+const MAX_COUNTED_HOSTS: usize = 4096;
 /// A failed fetch is remembered this long, so that repeating an
 /// unauthenticated `/authorize?client_id=https://slow.example/…` does not make
 /// the server fetch again on every request (MCP *Authorization Server Abuse
@@ -117,6 +124,7 @@ pub type Fetcher = dyn Fn(&str) -> Result<Fetched, CimdError> + Send + Sync;
 pub struct Cimd {
     cache: Mutex<Cache>,
     fetch: Box<Fetcher>,
+    per_host: u32,
 }
 
 /// What resolving one URL gave, until when, and when it was stored.
@@ -134,9 +142,29 @@ struct Cached {
 struct Cache {
     entries: HashMap<String, Cached>,
     stored: u64,
+    /// Fetches by host in the current minute: `(minute, count)`.
+    fetches: HashMap<String, (u64, u32)>,
 }
 
 impl Cache {
+    /// Counts a fetch from `host`; `false` once the host had its share this
+    /// minute.
+    fn may_fetch(&mut self, host: &str, now: u64, limit: u32) -> bool {
+        let minute = now / 60;
+        if self.fetches.len() >= MAX_COUNTED_HOSTS && !self.fetches.contains_key(host) {
+            self.fetches.retain(|_, (m, _)| *m == minute);
+            if self.fetches.len() >= MAX_COUNTED_HOSTS {
+                return false;
+            }
+        }
+        let entry = self.fetches.entry(host.to_string()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= limit
+    }
+
     fn get(&self, url: &str, now: u64) -> Option<Result<ClientDocument, CimdError>> {
         self.entries
             .get(url)
@@ -198,6 +226,7 @@ impl Cimd {
         Cimd {
             cache: Mutex::new(Cache::default()),
             fetch: Box::new(fetch),
+            per_host: FETCHES_PER_HOST_PER_MINUTE,
         }
     }
 
@@ -210,6 +239,17 @@ impl Cimd {
         let lock = || self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(outcome) = lock().get(client_id, now) {
             return outcome;
+        }
+        let host = UrlParts::parse(client_id)
+            .map(|p| p.host.to_ascii_lowercase())
+            .unwrap_or_default();
+        if pinned(client_id).is_none() && !lock().may_fetch(&host, now, self.per_host) {
+            // Not cached: the next minute may fetch it.
+            crate::log::event(
+                "WARNING",
+                &format!("client metadata: too many fetches from {host} this minute"),
+            );
+            return Err(CimdError::Fetch("too many fetches from this host".into()));
         }
         // Never hold the lock across the network.
         let (outcome, ttl) = match (self.fetch)(client_id)
@@ -224,7 +264,12 @@ impl Cimd {
                     );
                     (Ok(doc), 600)
                 }
-                None => (Err(e), FAILURE_TTL_SECS),
+                None => {
+                    // The details stay here: shown to the client, they would
+                    // tell a stranger what our network can reach.
+                    crate::log::event("WARNING", &format!("{e} (client_id {client_id})"));
+                    (Err(e), FAILURE_TTL_SECS)
+                }
             },
         };
         lock().insert(client_id, outcome.clone(), now + ttl, now);
@@ -418,7 +463,14 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
         || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] & 0xfff0) == 0x3ff0 // documentation 3fff::/20 (RFC 9637)
+        || (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments 2001::/23: Teredo, benchmarking, ORCHID
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 64:ff9b:1::/48 (RFC 8215)
+        || s[0..4] == [0x100, 0, 0, 0] // discard-only 100::/64 (RFC 6666)
+        || s[0] == 0x5f00 // SRv6 SIDs 5f00::/16 (RFC 9602)
+        || (s[0..4] == [0; 4] && s[4] == 0xffff && s[5] == 0) // IPv4-translated ::ffff:0:0:0/96
         || s[0..6] == [0; 6]) // IPv4-compatible and other ::/96 forms
 }
 
@@ -595,6 +647,14 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::7f00:1",
             "2002:7f00:1::1",
+            "64:ff9b:1::a00:1",
+            "100::1",
+            "2001::5efe:a00:1",
+            "2001:2::1",
+            "3fff::1",
+            "5f00::1",
+            "fec0::1",
+            "::ffff:0:a00:1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -665,8 +725,27 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_evicts_the_oldest_and_never_the_pinned_document() {
+    fn fetches_per_host_are_limited_and_not_cached() {
         let (cimd, calls) = counting();
+        let url = |i: u32| format!("https://app.example/c{i}.json");
+        for i in 0..FETCHES_PER_HOST_PER_MINUTE {
+            cimd.resolve(&url(i)).unwrap();
+        }
+        let over = url(FETCHES_PER_HOST_PER_MINUTE);
+        assert!(matches!(cimd.resolve(&over), Err(CimdError::Fetch(_))));
+        let count = |u: &str| calls.lock().unwrap().get(u).copied().unwrap_or(0);
+        assert_eq!(count(&over), 0, "refused before any fetch");
+        // Already cached documents, other hosts and claude.ai are unaffected.
+        cimd.resolve(&url(0)).unwrap();
+        assert!(cimd.resolve("https://other.example/c.json").is_err());
+        assert_eq!(count("https://other.example/c.json"), 1);
+        cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_oldest_and_never_the_pinned_document() {
+        let (mut cimd, calls) = counting();
+        cimd.per_host = u32::MAX;
         // claude.ai's fetch fails (not under app.example): the pinned copy is cached.
         cimd.resolve(CLAUDE_AI_CLIENT_ID).unwrap();
         let url = |i: usize| format!("https://app.example/c{i}.json");

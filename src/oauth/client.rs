@@ -26,7 +26,8 @@
 
 use super::OAuth;
 use super::cimd::CimdError;
-use super::secret::Secret;
+use super::secret::{Secret, hash_hex};
+use super::store::{StoreError, now};
 use super::tokens::RegistrationClaims;
 
 /// How a client authenticates at `POST /token` (RFC 7591 §2
@@ -98,15 +99,24 @@ pub enum LookupError {
     /// Not the operator's id, not a URL, not signed by us (or signed under an
     /// older key: the client must register again).
     Unknown,
-    /// An https `client_id` whose metadata document could not be used.
+    /// An https `client_id` URL that breaks the rules (checked before any
+    /// fetch, so saying why reveals nothing about our network).
     Document(CimdError),
+    /// An https `client_id` whose metadata document could not be fetched or
+    /// used: shown to the client without the details (the log has them).
+    Unusable(CimdError),
 }
 
 impl std::fmt::Display for LookupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LookupError::Unknown => f.write_str("unknown client_id (register again)"),
-            LookupError::Document(e) => write!(f, "client metadata document refused: {e}"),
+            LookupError::Document(e) => write!(f, "{e}"),
+            // What happened when we fetched it is not shown (the server log
+            // has it): it would tell a stranger what our network can reach.
+            LookupError::Unusable(_) => {
+                f.write_str("its client metadata document could not be fetched or is not valid")
+            }
         }
     }
 }
@@ -129,10 +139,11 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
         }
     }
     if client_id.starts_with("https://") {
+        super::cimd::check_client_id_url(client_id).map_err(LookupError::Document)?;
         let doc = oauth
             .cimd
             .resolve(client_id)
-            .map_err(LookupError::Document)?;
+            .map_err(LookupError::Unusable)?;
         return Ok(Client {
             id: doc.client_id,
             name: doc.client_name,
@@ -144,6 +155,9 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
     }
     let reg =
         RegistrationClaims::verify(&oauth.key, client_id).map_err(|_| LookupError::Unknown)?;
+    if !registration_alive(oauth, client_id, reg.issued_at, now()) {
+        return Err(LookupError::Unknown);
+    }
     Ok(Client {
         id: client_id.to_string(),
         name: reg.name,
@@ -152,6 +166,29 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
         refresh_allowed: true,
         kind: ClientKind::Registered,
     })
+}
+
+/// Whether a dynamically registered client is still known: registered less
+/// than `MCP_CLIENT_TTL` ago, or issued a token less than that ago
+/// ([`mark_used`]). An unused registration expires, and the client (claude.ai
+/// does so on `401 invalid_client`) registers again. The store is read only
+/// for registrations older than that; if it cannot answer, the registration
+/// stays valid: expiry is housekeeping, not a defence, and must not turn a
+/// Redis outage into "register again" for every client.
+fn registration_alive(oauth: &OAuth, client_id: &str, issued_at: u64, now: u64) -> bool {
+    issued_at.saturating_add(oauth.settings.client_ttl) > now
+        || oauth.store.contains(&used_key(client_id)).unwrap_or(true)
+}
+
+/// Records that a token was issued to a registered client: it stays known
+/// for another `MCP_CLIENT_TTL` (see [`lookup`]).
+pub fn mark_used(oauth: &OAuth, client_id: &str, now: u64) -> Result<(), StoreError> {
+    let until = now.saturating_add(oauth.settings.client_ttl);
+    oauth.store.put(&used_key(client_id), b"", until)
+}
+
+fn used_key(client_id: &str) -> String {
+    format!("client-used:{}", hash_hex(client_id))
 }
 
 /// claude.ai's callbacks (the second is announced as its future home): the

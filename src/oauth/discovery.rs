@@ -6,6 +6,7 @@
 //! ```text
 //!   C → S  GET /.well-known/oauth-protected-resource/mcp   (also at …/oauth-protected-resource)
 //!   S → C  {"resource":"{PUBLIC_URL}/mcp","authorization_servers":["{PUBLIC_URL}"],…}
+//!          (at the root: "resource":"{PUBLIC_URL}", the URL it was derived from)
 //!   C → S  GET /.well-known/oauth-authorization-server      (also at …/openid-configuration)
 //!   S → C  {"issuer":"{PUBLIC_URL}","authorization_endpoint":…,"code_challenge_methods_supported":["S256"],…}
 //! ```
@@ -40,10 +41,21 @@ use super::OAuth;
 use crate::config::Config;
 use crate::http::Response;
 
-/// RFC 9728 protected resource metadata.
+/// RFC 9728 protected resource metadata for the MCP endpoint, as served at
+/// `/.well-known/oauth-protected-resource/mcp` (the path form, §3.1: its
+/// `resource` is `{PUBLIC_URL}/mcp`).
 pub fn protected_resource_document(config: &Config, oauth: &OAuth) -> Value {
+    protected_resource_document_for(config, oauth, &config.mcp_url())
+}
+
+/// The same document for another `resource`. RFC 9728 §3.3: the `resource`
+/// must be the identifier the metadata URL was derived from, so the root
+/// `/.well-known/oauth-protected-resource` names the origin,
+/// `{PUBLIC_URL}`; tokens are still for `/mcp`, and `/authorize` and
+/// `/token` accept the origin as our resource.
+fn protected_resource_document_for(config: &Config, oauth: &OAuth, resource: &str) -> Value {
     json!({
-        "resource": config.mcp_url(),
+        "resource": resource,
         "authorization_servers": [config.public_url],
         "scopes_supported": oauth.settings.scopes_supported,
         "bearer_methods_supported": ["header"],
@@ -74,8 +86,16 @@ pub fn authorization_server_document(config: &Config, oauth: &OAuth) -> Value {
 }
 
 /// `GET /.well-known/oauth-protected-resource[/mcp]`.
-pub fn protected_resource(config: &Config, oauth: &OAuth) -> Response {
-    document(&protected_resource_document(config, oauth))
+pub fn protected_resource(config: &Config, oauth: &OAuth, path: &str) -> Response {
+    if path.ends_with("/mcp") {
+        document(&protected_resource_document(config, oauth))
+    } else {
+        document(&protected_resource_document_for(
+            config,
+            oauth,
+            &config.public_url,
+        ))
+    }
 }
 
 /// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`.

@@ -90,6 +90,12 @@ pub struct Settings {
     pub access_token_ttl: u64,
     /// Refresh token lifetime, seconds (`MCP_REFRESH_TOKEN_TTL`), renewed on rotation.
     pub refresh_token_ttl: u64,
+    /// Seconds a spent refresh token may be retried ([`Config::refresh_grace`]).
+    pub refresh_grace: u64,
+    /// Absolute lifetime of a grant, seconds ([`Config::grant_ttl`]).
+    pub grant_ttl: u64,
+    /// Lifetime of an unused registration, seconds ([`Config::client_ttl`]).
+    pub client_ttl: u64,
     /// `MCP_CLIENT_ID`, the operator-created client.
     pub operator_client_id: Option<String>,
     /// `MCP_CLIENT_SECRET`.
@@ -106,6 +112,9 @@ impl Settings {
             required_scopes: vec!["mcp".to_string()],
             access_token_ttl: config.access_token_ttl,
             refresh_token_ttl: config.refresh_token_ttl,
+            refresh_grace: config.refresh_grace,
+            grant_ttl: config.grant_ttl,
+            client_ttl: config.client_ttl,
             operator_client_id: config.client_id.clone(),
             operator_client_secret: config.client_secret.clone(),
             resource_name: resource_name.to_string(),

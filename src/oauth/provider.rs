@@ -153,6 +153,13 @@ pub trait AuthProvider: Send + Sync {
         None
     }
 
+    /// Whether this provider lets anyone who reaches `/authorize` in, with
+    /// no sign-in at all. [`crate::App`] starts such a provider only on a
+    /// loopback `PUBLIC_URL` unless told to allow anyone. Default: `false`.
+    fn admits_anyone(&self) -> bool {
+        false
+    }
+
     /// Answers the provider's own routes (every path under `/auth/`, e.g. an
     /// upstream callback `GET /auth/github/callback`). Default: none (404).
     fn route(&self, _request: &Request, _ctx: &ProviderContext<'_>) -> Option<Response> {
@@ -194,6 +201,10 @@ impl AuthProvider for SingleUserProvider {
         false
     }
 
+    fn admits_anyone(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         "SingleUserProvider: /authorize issues a code to anyone who reaches it — protect the server at network level".into()
     }
@@ -212,6 +223,12 @@ impl StaticPasswordProvider {
         StaticPasswordProvider {
             password: Secret::new(password),
         }
+    }
+
+    /// A provider that accepts this password, kept as the [`Secret`] it
+    /// already is (e.g. `ADMIN_PASSWORD` from [`crate::Config`]).
+    pub fn from_secret(password: Secret) -> StaticPasswordProvider {
+        StaticPasswordProvider { password }
     }
 }
 

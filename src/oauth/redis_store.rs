@@ -45,9 +45,16 @@
 //! Built by [`super::store::open`] from `REDIS_URL` ([`crate::Config::redis_url`]);
 //! used through `Arc<dyn Store>` exactly like [`super::store::MemoryStore`].
 //!
+//! # TLS
+//! `rediss://` connects with TLS (rustls): the Redis server's certificate
+//! is checked against the Mozilla roots, or against the CA in the PEM file
+//! `REDIS_CA_CERT` names ([`RedisStore::open_with_ca`]; Memorystore with
+//! in-transit encryption signs with a CA of its own, which you download).
+//! Plain `redis://` stays for a Redis reached only over a private network.
+//!
 //! # Not implemented
-//! * TLS (`rediss://`) and Redis Cluster/Sentinel: Memorystore's basic and
-//!   standard tiers are reached over the private VPC with plain `redis://`.
+//! * Redis Cluster/Sentinel: Memorystore's basic and standard tiers are a
+//!   single endpoint.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -92,15 +99,40 @@ impl RedisStore {
     /// secret values are sealed with `seal_key`. Only parses the URL; nothing
     /// is connected until the first operation (see [`RedisStore::ping`]).
     pub fn open(url: &Secret, seal_key: SealKey) -> Result<RedisStore, StoreError> {
+        RedisStore::open_with_ca(url, seal_key, None)
+    }
+
+    /// [`RedisStore::open`] for a `rediss://` URL whose server certificate
+    /// is signed by the CA in `ca_pem` (PEM) rather than a public one.
+    pub fn open_with_ca(
+        url: &Secret,
+        seal_key: SealKey,
+        ca_pem: Option<Vec<u8>>,
+    ) -> Result<RedisStore, StoreError> {
         // The URL may carry the password: it goes to the client, nowhere else.
         let url = url.expose();
-        if !url.starts_with("redis://") {
+        let tls = url.starts_with("rediss://");
+        if !tls && !url.starts_with("redis://") {
             return Err(StoreError::new(
-                "REDIS_URL must start with redis:// (TLS, rediss://, is not built in)",
+                "REDIS_URL must start with redis:// (or rediss:// for TLS)",
             ));
         }
-        let client = Client::open(url)
-            .map_err(|e| StoreError::new(format!("REDIS_URL is not a Redis URL: {e}")))?;
+        let client = match ca_pem {
+            Some(root_cert) if tls => {
+                let certificates = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root_cert),
+                };
+                Client::build_with_tls(url, certificates)
+            }
+            Some(_) => {
+                return Err(StoreError::new(
+                    "REDIS_CA_CERT is set but REDIS_URL is not rediss:// (TLS)",
+                ));
+            }
+            None => Client::open(url),
+        }
+        .map_err(|e| StoreError::new(format!("REDIS_URL is not a Redis URL: {e}")))?;
         let address = client.get_connection_info().addr().to_string();
         Ok(RedisStore {
             client,
@@ -270,10 +302,15 @@ mod tests {
 
     #[test]
     fn urls_are_checked_before_anything_connects() {
-        assert!(
-            RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"), SealKey::random()).is_err()
-        );
+        let tls = RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"), SealKey::random());
+        assert_eq!(tls.unwrap().address(), "10.0.0.3:6378");
         assert!(RedisStore::open(&Secret::new("http://10.0.0.3"), SealKey::random()).is_err());
+        let plain_with_ca = RedisStore::open_with_ca(
+            &Secret::new("redis://10.0.0.3"),
+            SealKey::random(),
+            Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+        );
+        assert!(plain_with_ca.is_err());
         let store = RedisStore::open(
             &Secret::new("redis://:hunter2@10.0.0.3:6379/2"),
             SealKey::random(),

@@ -30,8 +30,11 @@
 //! connection, so a registration table would grow forever. Instead the
 //! registration *is* the `client_id`: redirect URIs, name and auth method,
 //! signed with the server key ([`super::tokens::RegistrationClaims`]). The client
-//! secret is derived from the id with the key. Nothing is stored; a restarted
-//! server or a second instance with the same key knows every client.
+//! secret is derived from the id with the key. Nothing is stored at
+//! registration; a restarted server or a second instance with the same key
+//! knows every client. A registration expires when unused: `MCP_CLIENT_TTL`
+//! (90 days) after it was made or after its last token (a small store record
+//! per client that gets tokens, [`super::client::mark_used`]).
 //!
 //! # Spec
 //! * RFC 7591 §2 (metadata), §3.1 (request), §3.2.1 (201 response: echo the
@@ -59,7 +62,7 @@ use crate::http::{Request, Response};
 
 /// Largest registration body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// Registrations per client address ([`Config::client_ip`]) per window.
+/// Registrations per client address ([`Config::client_bucket`]: IPv6 per /64) per window.
 const REGISTRATIONS_PER_WINDOW: u64 = 60;
 /// The rate-limit window.
 const WINDOW_SECS: u64 = 10 * 60;
@@ -82,7 +85,7 @@ fn register(config: &Config, oauth: &OAuth, request: &Request) -> Result<Value, 
         return Err(RegisterError::TooLarge);
     }
     let now = now();
-    let ip = config.client_ip(request);
+    let ip = config.client_bucket(request);
     if oauth
         .store
         .increment(&format!("rate:register:{ip}"), now + WINDOW_SECS)

@@ -228,7 +228,7 @@ pub(crate) fn open_with_key(
         None => SealKey::random(),
     };
     match &config.redis_url {
-        Some(url) => open_redis(url, seal_key),
+        Some(url) => open_redis(url, config.redis_ca_cert.as_deref(), seal_key),
         None => {
             crate::log::event(
                 "INFO",
@@ -241,8 +241,18 @@ pub(crate) fn open_with_key(
 }
 
 #[cfg(feature = "redis")]
-fn open_redis(url: &Secret, seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let store = super::redis_store::RedisStore::open(url, seal_key)?;
+fn open_redis(
+    url: &Secret,
+    ca_cert: Option<&std::path::Path>,
+    seal_key: SealKey,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let ca_pem = match ca_cert {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|e| format!("REDIS_CA_CERT {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let store = super::redis_store::RedisStore::open_with_ca(url, seal_key, ca_pem)?;
     // A Redis that is not up yet is no reason to crash-loop: requests that
     // need it get 503 until it answers.
     match store.ping() {
@@ -262,7 +272,11 @@ fn open_redis(url: &Secret, seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn
 }
 
 #[cfg(not(feature = "redis"))]
-fn open_redis(_url: &Secret, _seal_key: SealKey) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+fn open_redis(
+    _url: &Secret,
+    _ca_cert: Option<&std::path::Path>,
+    _seal_key: SealKey,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     Err(
         "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
          Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \

@@ -12,7 +12,8 @@
 //!   S → C  200 {"access_token","token_type":"Bearer","expires_in","refresh_token","scope"}
 //!
 //!   C → S  POST /token  grant_type=refresh_token&refresh_token[&scope][&resource]
-//!          store: family revoked? token spent? (reuse → revoke the family)
+//!          store: family revoked? token spent? (reuse → revoke the family,
+//!          unless a retry within the grace window: see below)
 //!   S → C  200 {… a new access token and a new refresh token (rotation)}
 //! ```
 //!
@@ -29,22 +30,43 @@
 //! Redeems the codes of [`super::authorize`]; the access tokens it issues are
 //! checked by [`super::bearer`] on `/mcp`; [`super::revoke`] ends them early.
 //!
+//! # Lifetimes
+//! Refresh tokens slide ([`Settings::refresh_token_ttl`], renewed on each
+//! refresh) but never past the grant's end, [`Settings::grant_ttl`] after
+//! the code was redeemed (the `fexp` claim every token of the family
+//! carries); access tokens stop there too. Each token issued to a
+//! registered client keeps its registration alive ([`client::mark_used`]).
+//!
+//! # Retries of a refresh
+//! Rotation spends a refresh token on first use, and a spent one seen again
+//! means two parties hold it, so the family is revoked (RFC 9700 §4.14.2).
+//! But the second party is usually the client itself: a retry after a lost
+//! response, or two of its requests refreshing at once, and revoking then
+//! logs the user out of claude.ai. So for [`Settings::refresh_grace`]
+//! (`MCP_REFRESH_GRACE`, 60 s) after the first use, while its successor has
+//! not been used, the same token from the same client gets the *same*
+//! successor refresh token again (re-signed from the claims kept in the
+//! store) and a fresh access token: both callers end with one refresh token,
+//! not a fork. Once the successor is used, or the window is over, reuse
+//! revokes as before. This is the trade-off RFC 9700 §4.14.2 discusses: a
+//! thief who replays within the window and before the client refreshes
+//! again gets the same tokens the client has, and is caught at the client's
+//! next refresh (the reuse of the successor then revokes the family).
+//!
 //! # Not implemented
-//! * A grace period for the previous refresh token (a lost response means the
-//!   client must authorize again).
 //! * `client_credentials`, device code, token exchange: claude.ai uses none.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::client::{self, Client, Presented};
+use super::client::{self, Client, ClientKind, Presented};
 use super::encoding::{Params, percent_decode};
 use super::error::TokenError;
 use super::secret::{Secret, hash_hex, random_id};
 use super::store::{StoreError, family_key, now};
 use super::tokens::{CodeClaims, TokenClaims, TokenKind, VerifyError};
-use super::{OAuth, pkce};
+use super::{OAuth, Settings, pkce};
 use crate::config::Config;
 use crate::http::{Request, Response};
 
@@ -74,12 +96,21 @@ fn exchange(config: &Config, oauth: &OAuth, request: &Request) -> Result<Respons
     let params = Params::parse_body(&request.body)
         .map_err(|_| TokenError::InvalidRequest("malformed or repeated parameters"))?;
     let client = authenticate_client(oauth, request, &params)?;
-    match params.get("grant_type") {
+    let issued = match params.get("grant_type") {
         Some("authorization_code") => authorization_code(config, oauth, &client, &params),
         Some("refresh_token") => refresh(config, oauth, &client, &params),
         Some(_) => Err(TokenError::UnsupportedGrantType),
         None => Err(TokenError::InvalidRequest("grant_type is required")),
+    }?;
+    // A registration lives while it is used (client::lookup). The tokens are
+    // issued already (the code or refresh token spent): a failed write only
+    // shortens the registration's life, so it must not cost the answer.
+    if client.kind == ClientKind::Registered {
+        if let Err(e) = client::mark_used(oauth, &client.id, now()) {
+            super::error::log_unavailable(&e);
+        }
     }
+    Ok(issued)
 }
 
 /// Who is calling, checked against how the client registered. Shared with
@@ -209,15 +240,19 @@ fn authorization_code(
             return Err(TokenError::InvalidTarget);
         }
     }
-    Ok(issue(
+    // The grant starts now and ends MCP_GRANT_TTL later, however often it
+    // is refreshed.
+    let grant_ends = now.saturating_add(oauth.settings.grant_ttl);
+    let first = successor(
         config,
-        oauth,
         client,
         claims.sub,
         claims.scopes,
-        claims.id,
+        (claims.id, grant_ends),
         now,
-    ))
+        &oauth.settings,
+    );
+    Ok(issue(config, oauth, client, &first, now))
 }
 
 fn refresh(
@@ -274,58 +309,184 @@ fn refresh(
         }
     };
     // Rotation: this refresh token is now spent. Seeing it again means two
-    // parties hold it, so the whole family goes (RFC 9700 §4.14.2).
-    if !oauth.store.insert_once(
-        &format!("refresh:{}", hash_hex(&claims.id)),
-        claims.expires_at,
-    )? {
-        revoke_family(oauth, &claims.family, now)?;
-        return Err(TokenError::InvalidGrant(
-            "the refresh token has already been used; its grant is revoked",
-        ));
+    // parties hold it, so the whole family goes (RFC 9700 §4.14.2) — unless
+    // it is a retry within the grace window (module docs).
+    let grace_key = format!("refresh-grace:{}", hash_hex(&claims.id));
+    if oauth
+        .store
+        .insert_once(&spent_key(&claims.id), claims.expires_at)?
+    {
+        // Tokens signed before grants had an end get one from now.
+        let grant_ends = match claims.family_expires_at {
+            0 => now.saturating_add(oauth.settings.grant_ttl),
+            ends => ends,
+        };
+        let next = successor(
+            config,
+            client,
+            claims.sub,
+            scopes,
+            (claims.family, grant_ends),
+            now,
+            &oauth.settings,
+        );
+        if oauth.settings.refresh_grace > 0 {
+            oauth.store.put(
+                &grace_key,
+                next.to_string().as_bytes(),
+                now + oauth.settings.refresh_grace,
+            )?;
+        }
+        return Ok(issue(config, oauth, client, &next, now));
     }
-    Ok(issue(
-        config,
-        oauth,
-        client,
-        claims.sub,
-        scopes,
-        claims.family,
-        now,
+    if let Some(next) = grace_successor(oauth, &grace_key, config, client, &claims)? {
+        if !oauth.store.contains(&spent_key(&next.id))? {
+            return Ok(issue(config, oauth, client, &next, now));
+        }
+    }
+    revoke_family(oauth, &claims.family, now)?;
+    Err(TokenError::InvalidGrant(
+        "the refresh token has already been used; its grant is revoked",
     ))
 }
 
-/// Signs a new access token and (if the client may refresh) a new refresh
-/// token of the same family, and writes the §5.1 response.
+/// The store key that marks a refresh token (by its id) spent.
+fn spent_key(id: &str) -> String {
+    format!("refresh:{}", hash_hex(id))
+}
+
+/// The successor kept for a retry of the refresh token `spent`, if its grace
+/// window is still open. The first redemption writes it just after spending
+/// the token, so a concurrent second request that finds the token spent may
+/// be a moment early: it looks again for up to a second before concluding
+/// that there is none.
+fn grace_successor(
+    oauth: &OAuth,
+    grace_key: &str,
+    config: &Config,
+    client: &Client,
+    spent: &TokenClaims,
+) -> Result<Option<TokenClaims>, StoreError> {
+    if oauth.settings.refresh_grace == 0 {
+        return Ok(None);
+    }
+    for attempt in 0..10 {
+        if let Some(bytes) = oauth.store.get(grace_key)? {
+            let kept: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let field = |name: &str| kept.get(name).and_then(serde_json::Value::as_u64);
+            let (Some(id), Some(issued_at), Some(expires_at)) =
+                (kept["jti"].as_str(), field("iat"), field("exp"))
+            else {
+                return Ok(None);
+            };
+            let scopes = kept["scope"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Ok(Some(TokenClaims {
+                sub: spent.sub.clone(),
+                client_id: client.id.clone(),
+                scopes,
+                audience: config.mcp_url(),
+                issued_at,
+                expires_at,
+                id: id.to_string(),
+                family: spent.family.clone(),
+                family_expires_at: field("fexp").unwrap_or(expires_at),
+            }));
+        }
+        if attempt < 9 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    Ok(None)
+}
+
+/// The claims of the refresh token that follows a grant's previous one (or
+/// its code): a new id, the full refresh lifetime from now.
+fn successor(
+    config: &Config,
+    client: &Client,
+    sub: String,
+    scopes: Vec<String>,
+    (family, family_expires_at): (String, u64),
+    now: u64,
+    settings: &Settings,
+) -> SuccessorClaims {
+    SuccessorClaims(TokenClaims {
+        sub,
+        client_id: client.id.clone(),
+        scopes,
+        audience: config.mcp_url(),
+        issued_at: now,
+        // Sliding (MCP_REFRESH_TOKEN_TTL), but never past the grant's end.
+        expires_at: now
+            .saturating_add(settings.refresh_token_ttl)
+            .min(family_expires_at),
+        id: random_id(),
+        family,
+        family_expires_at,
+    })
+}
+
+/// Refresh-token claims, with what a retry needs kept as JSON.
+struct SuccessorClaims(TokenClaims);
+
+impl std::ops::Deref for SuccessorClaims {
+    type Target = TokenClaims;
+    fn deref(&self) -> &TokenClaims {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SuccessorClaims {
+    /// What the grace record keeps: id, times and scopes (the rest is in the
+    /// spent token). Not a secret: without the signing key it is no token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = json!({"jti": self.id, "iat": self.issued_at, "exp": self.expires_at,
+                          "fexp": self.family_expires_at, "scope": self.scopes});
+        write!(f, "{kept}")
+    }
+}
+
+/// Signs a new access token for the grant `refresh` describes and, if the
+/// client may refresh, the refresh token `refresh`; writes the §5.1 response.
 fn issue(
     config: &Config,
     oauth: &OAuth,
     client: &Client,
-    sub: String,
-    scopes: Vec<String>,
-    family: String,
+    refresh: &TokenClaims,
     now: u64,
 ) -> Response {
-    let access_ttl = oauth.settings.access_token_ttl;
-    let claims = |ttl: u64| TokenClaims {
-        sub: sub.clone(),
+    // Never past the grant's end either.
+    let access_ttl = oauth
+        .settings
+        .access_token_ttl
+        .min(refresh.family_expires_at.saturating_sub(now));
+    let access = TokenClaims {
+        sub: refresh.sub.clone(),
         client_id: client.id.clone(),
-        scopes: scopes.clone(),
+        scopes: refresh.scopes.clone(),
         audience: config.mcp_url(),
         issued_at: now,
-        expires_at: now.saturating_add(ttl),
+        expires_at: now.saturating_add(access_ttl),
         id: random_id(),
-        family: family.clone(),
-    };
-    let access = claims(access_ttl).sign(&oauth.key, TokenKind::Access);
+        family: refresh.family.clone(),
+        family_expires_at: refresh.family_expires_at,
+    }
+    .sign(&oauth.key, TokenKind::Access);
     let mut body = json!({
         "access_token": access.expose(),
         "token_type": "Bearer",
         "expires_in": access_ttl,
-        "scope": scopes.join(" "),
+        "scope": refresh.scopes.join(" "),
     });
     if client.refresh_allowed {
-        let refresh = claims(oauth.settings.refresh_token_ttl).sign(&oauth.key, TokenKind::Refresh);
+        let refresh = refresh.sign(&oauth.key, TokenKind::Refresh);
         body["refresh_token"] = json!(refresh.expose());
     }
     Response::json(200, &body)

@@ -238,6 +238,10 @@ pub struct TokenClaims {
     /// The grant it descends from: every token issued from one authorization
     /// code shares it, through every refresh. Revoking it revokes them all.
     pub family: String,
+    /// When the grant ends however often it is refreshed (`fexp`, Unix
+    /// seconds): its code's redemption plus `MCP_GRANT_TTL`. `0` in tokens
+    /// signed before this claim existed (unknown).
+    pub family_expires_at: u64,
 }
 
 impl TokenClaims {
@@ -248,7 +252,7 @@ impl TokenClaims {
             &json!({
                 "sub": self.sub, "cid": self.client_id, "scope": self.scopes,
                 "aud": self.audience, "iat": self.issued_at, "exp": self.expires_at,
-                "jti": self.id, "fam": self.family,
+                "jti": self.id, "fam": self.family, "fexp": self.family_expires_at,
             }),
         ))
     }
@@ -270,6 +274,7 @@ impl TokenClaims {
             expires_at: u64_claim(&c, "exp")?,
             id: str_claim(&c, "jti")?,
             family: str_claim(&c, "fam")?,
+            family_expires_at: c["fexp"].as_u64().unwrap_or(0),
         };
         if claims.expires_at <= now {
             return Err(VerifyError::Expired);
@@ -392,6 +397,7 @@ mod tests {
             expires_at: 200,
             id: "j".into(),
             family: "f".into(),
+            family_expires_at: 300,
         }
     }
 

@@ -29,7 +29,9 @@
 //!   get a code silently. The screen names the client and its redirect host.
 //! * **Upstream `state`**: 256 random bits, created only after consent, stored
 //!   server-side with everything the callback needs, valid 10 minutes, and
-//!   *taken* (deleted) at the callback, so a replayed callback fails.
+//!   *taken* (deleted) at the callback, so a replayed callback fails. Each
+//!   client address may start [`SIGNINS_PER_ADDRESS`] per 10 minutes (`429`
+//!   past that): the record is stored before anyone has signed in.
 //! * **The sign-in cookie** (`HMAC(key, state)`, `HttpOnly`): the callback must
 //!   arrive in the browser that consented. Without it an attacker could send a
 //!   victim a callback link carrying the attacker's own GitHub code, signing
@@ -96,6 +98,10 @@ use crate::outbound::{Outbound, OutboundError, Reply};
 /// A pending upstream sign-in lives this long (the IdP's own code lives 10
 /// minutes at GitHub; a user who takes longer starts again).
 pub const STATE_TTL_SECS: u64 = 600;
+/// Upstream sign-ins one client address (an IPv6 one by its /64) may start
+/// per [`STATE_TTL_SECS`]: each stores a pending record for that long, and
+/// nobody has signed in yet to answer for it.
+pub const SIGNINS_PER_ADDRESS: u64 = 30;
 /// The session cookie lives this long: only the hop from the callback back to
 /// `/authorize` needs it.
 pub const SESSION_TTL_SECS: u64 = 300;
@@ -902,6 +908,9 @@ impl AuthProvider for UpstreamProvider {
         if request.method == "POST" {
             // /authorize has checked the Origin and the CSRF token, and that
             // the user did not press Deny: consent is given.
+            if let Some(refused) = too_many_signins(request, ctx) {
+                return LoginStep::Respond(refused);
+            }
             return LoginStep::Respond(self.redirect_upstream(pending, ctx));
         }
         LoginStep::ShowForm {
@@ -957,6 +966,28 @@ const SIGNIN: &str = "mcp_signin";
 const SESSION: &str = "mcp_session";
 
 /// The store key of a pending sign-in.
+/// Each consent POST stores a pending sign-in for [`STATE_TTL_SECS`] before
+/// anyone has signed in: counted per client address, so one stranger cannot
+/// fill the store (3,000 POSTs once held 46 MiB). `None`: go ahead.
+fn too_many_signins(request: &Request, ctx: &ProviderContext<'_>) -> Option<Response> {
+    let bucket = ctx.config.client_bucket(request);
+    let key = format!("rate:upstream-signin:{bucket}");
+    match ctx.store.increment(&key, now() + STATE_TTL_SECS) {
+        Ok(n) if n <= SIGNINS_PER_ADDRESS => None,
+        Ok(_) => Some(
+            page(
+                429,
+                "Too many sign-ins",
+                "Too many sign-ins were started from your network in the last minutes. \
+                 Wait a few minutes, then connect again from your MCP client.",
+                None,
+            )
+            .with_header("Retry-After", "600"),
+        ),
+        Err(e) => Some(unavailable(&e)),
+    }
+}
+
 fn state_key(state: &str) -> String {
     format!("upstream-state:{}", hash_hex(state))
 }

@@ -56,6 +56,7 @@ impl ServerProcess {
             "REDIS_URL",
             "MCP_SIGNING_KEY",
             "K_SERVICE",
+            "MCP_ALLOW_ANYONE",
         ] {
             cmd.env_remove(var);
         }
