@@ -1,4 +1,4 @@
-//! The seed's per-user upstream OAuth example: each claude.ai user signs in
+//! Per-user upstream OAuth: each claude.ai user signs in
 //! with **their own GitHub account**, and every tool runs as that user, with
 //! that user's GitHub token — never a shared one, and never handed to the
 //! client.

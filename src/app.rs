@@ -1,7 +1,7 @@
 //! **[setup](crate::_documentation::flow) Before the first arrow — wiring.**
 //! [`App`] puts an [`McpServer`] (your tools), a [`Config`] and the
-//! authorization settings together, binds the socket and serves. This is the
-//! seed's `create_app(mcp=mcp)`.
+//! authorization settings together, binds the socket and serves: the one
+//! call that turns your tools into a server claude.ai can connect to.
 //!
 //! ```no_run
 //! use mcp_server::{App, McpServer};

@@ -1,7 +1,7 @@
 //! **[1–2, 28–29](crate::_documentation::flow) Tool calls — who is calling.**
 //! Every request to `/mcp` passes through [`authenticate`], the single place
 //! that decides who the caller is. The tools see the answer as [`Identity`] in
-//! their context (the Rust form of the seed's `get_current_sub()`).
+//! their context (`call.caller()`).
 //!
 //! ```text
 //!   router: (_, "/mcp") → authenticate ─ Err(401/403 challenge) → sent as is

@@ -12,7 +12,7 @@
 //!   lock that counts idle threads and queued connections, so a burst on a
 //!   fresh server starts as many threads as it needs. (tiny_http 0.12 reads a
 //!   lagging idle counter here and leaves connections of a burst waiting for
-//!   seconds: docs/upstreams.md §6.)
+//!   seconds: docs/DESIGN.md, "Why not tiny_http".)
 //! * When every thread is taken, the connections idle longest between two
 //!   requests (kept alive, nothing sent) are closed, as many as connections
 //!   wait, so their threads take the new ones: 512 idle keep-alive sockets

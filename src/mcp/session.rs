@@ -6,7 +6,7 @@
 //!   `Mcp-Session-Id` is issued on `initialize` (32 random bytes, base64url:
 //!   visible ASCII as the spec requires). It is *never required*: claude.ai often
 //!   does not echo it, spreads one handshake over many backend nodes and resends
-//!   stale ids after restarts (requirements §1.4). So an unknown or expired id is
+//!   stale ids after restarts (docs/DESIGN.md). So an unknown or expired id is
 //!   simply "no session" and the request is served with defaults. Only an id the
 //!   client itself ended with `DELETE` gets `404`, as the spec requires; ended
 //!   ids are remembered in a bounded FIFO. A session remembers the negotiated

@@ -4,7 +4,7 @@
 //! [`crate::mcp::dispatch`] and its answers back into HTTP responses, as MCP
 //! 2025-11-25 `basic/transports#streamable-http` and 2026-07-28
 //! `basic/transports/streamable-http` describe, and as claude.ai needs
-//! (requirements §1 and §7). Both eras share the one endpoint.
+//! (docs/DESIGN.md). Both eras share the one endpoint.
 //!
 //! # Order of checks on every request
 //! 1. `Origin` and `Host` (DNS-rebinding defence), checked by the router

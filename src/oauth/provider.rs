@@ -1,7 +1,7 @@
 //! **[12–25](crate::_documentation::flow) PKCE challenge, middle part — who the
 //! user is.** `/authorize` has checked the client and the PKCE fields; now an
-//! [`AuthProvider`] decides who is approving. The seed's three answers are
-//! here:
+//! [`AuthProvider`] decides who is approving. Three answers come with the
+//! crate:
 //!
 //! ```text
 //!   single user:  authenticate → Some("user")           → 302 redirect_uri?code (at once)
@@ -99,7 +99,7 @@ pub struct ProviderContext<'a> {
 }
 
 /// What to do when [`AuthProvider::authenticate`] did not recognise the user
-/// (style guide rule 10: not an error, a step).
+/// (not an error: a step of the sign-in).
 #[derive(Debug)]
 pub enum LoginStep {
     /// Show the login/consent form; `retry_message` after a failed attempt.
@@ -119,7 +119,7 @@ pub enum LoginStep {
 }
 
 /// Decides who approves an authorization request. Implement it for your own
-/// login (the seed's `AuthProvider` subclass).
+/// login (for example an upstream identity provider, [`super::upstream`]).
 pub trait AuthProvider: Send + Sync {
     /// The user's subject if `request` proves who they are. `credentials` are
     /// the `/authorize` query parameters on a `GET`, and the form fields alone

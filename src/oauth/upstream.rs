@@ -1,8 +1,8 @@
 //! **[13–14, 16–23](crate::_documentation::flow) PKCE challenge, upstream
 //! branch — sign-in through another identity provider (GitHub, Google, …).**
 //! The user proves who they are *there*; we keep their upstream token for the
-//! tools and issue *our own* code and tokens to the MCP client. This is the
-//! seed's "per-user upstream OAuth".
+//! tools and issue *our own* code and tokens to the MCP client: per-user
+//! upstream OAuth.
 //!
 //! ```text
 //!   C → S  GET  /authorize?…            challenge: our consent screen (client name, redirect host)
