@@ -468,10 +468,10 @@ fn rpc_facts(a: &Asked) -> Vec<String> {
     let mut facts = Vec::new();
     if let Some(method) = msg["method"].as_str() {
         facts.push(method.to_string());
-        if method == "tools/call" {
-            if let Some(name) = msg["params"]["name"].as_str() {
-                facts.push(name.to_string());
-            }
+        if method == "tools/call"
+            && let Some(name) = msg["params"]["name"].as_str()
+        {
+            facts.push(name.to_string());
         }
     }
     facts

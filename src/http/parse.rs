@@ -222,11 +222,11 @@ pub(crate) fn read_head(
     let mut scanned = 0;
     loop {
         let bytes = input.buffered();
-        if ends_head(bytes, scanned) {
-            if let Some(head) = parse(bytes, limits, remote_addr)? {
-                input.consume(head.1);
-                return Ok(head.0);
-            }
+        if ends_head(bytes, scanned)
+            && let Some(head) = parse(bytes, limits, remote_addr)?
+        {
+            input.consume(head.1);
+            return Ok(head.0);
         }
         scanned = bytes.len();
         let first_line_done = bytes.contains(&b'\n');
@@ -455,13 +455,13 @@ fn check(request: Request, limits: &Limits) -> Result<Head, ReadError> {
     // Expect: only 100-continue, and HTTP/1.0 clients' expectations are
     // ignored (RFC 9110 §10.1.1).
     let mut expect_continue = false;
-    if let Some(expect) = request.header("expect") {
-        if request.version == Version::Http11 {
-            if !expect.trim().eq_ignore_ascii_case("100-continue") {
-                return Err(ReadError::Reject(417));
-            }
-            expect_continue = true;
+    if let Some(expect) = request.header("expect")
+        && request.version == Version::Http11
+    {
+        if !expect.trim().eq_ignore_ascii_case("100-continue") {
+            return Err(ReadError::Reject(417));
         }
+        expect_continue = true;
     }
 
     let framing = match (chunked, length) {

@@ -303,10 +303,10 @@ impl McpServer {
         } else if let Err(why) = schema::check(tool.schema(), schema::Which::Input) {
             panic!("tool `{name}`: {why}");
         }
-        if let Some(output) = tool.declared_output() {
-            if let Err(why) = schema::check(output, schema::Which::Output) {
-                panic!("tool `{name}`: {why}");
-            }
+        if let Some(output) = tool.declared_output()
+            && let Err(why) = schema::check(output, schema::Which::Output)
+        {
+            panic!("tool `{name}`: {why}");
         }
         if let Some(state) = &self.user_state {
             check_state_type(&tool, state.as_ref().type_id());

@@ -455,12 +455,12 @@ pub fn check(schema: &Value, which: Which) -> Result<(), String> {
             "the {which} must have \"type\": \"object\" (MCP server/tools#tool)"
         ));
     }
-    if let Some(dialect) = top.get("$schema") {
-        if dialect.as_str() != Some("https://json-schema.org/draft/2020-12/schema") {
-            return Err(format!(
-                "the {which} declares `$schema` {dialect}: use the 2020-12 dialect or none (validators that only know 2020-12 refuse others)"
-            ));
-        }
+    if let Some(dialect) = top.get("$schema")
+        && dialect.as_str() != Some("https://json-schema.org/draft/2020-12/schema")
+    {
+        return Err(format!(
+            "the {which} declares `$schema` {dialect}: use the 2020-12 dialect or none (validators that only know 2020-12 refuse others)"
+        ));
     }
     let size = schema.to_string().len();
     if size > MAX_SCHEMA_BYTES {
@@ -491,12 +491,12 @@ fn walk(schema: &Value, at: &str, which: Which) -> Result<(), String> {
             }
         }
     }
-    if let Some(Value::Array(types)) = object.get("type") {
-        if types.iter().any(|t| t == "null") {
-            return Err(format!(
-                "the {which} allows `null` at {at} (\"type\": [.., \"null\"]), which several clients refuse; make the property optional (not `required`) instead"
-            ));
-        }
+    if let Some(Value::Array(types)) = object.get("type")
+        && types.iter().any(|t| t == "null")
+    {
+        return Err(format!(
+            "the {which} allows `null` at {at} (\"type\": [.., \"null\"]), which several clients refuse; make the property optional (not `required`) instead"
+        ));
     }
     for (key, sub) in object {
         match (key.as_str(), sub) {
@@ -773,16 +773,16 @@ fn check_value(schema: &Value, value: &Value, at: &str, problems: &mut Vec<Strin
         }
         _ => {}
     }
-    if let Some(Value::Array(allowed)) = s.get("enum") {
-        if !allowed.contains(value) {
-            let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
-            problems.push(format!("{} must be one of {}", label(at), list.join(", ")));
-        }
+    if let Some(Value::Array(allowed)) = s.get("enum")
+        && !allowed.contains(value)
+    {
+        let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        problems.push(format!("{} must be one of {}", label(at), list.join(", ")));
     }
-    if let Some(c) = s.get("const") {
-        if c != value {
-            problems.push(format!("{} must be {c}", label(at)));
-        }
+    if let Some(c) = s.get("const")
+        && c != value
+    {
+        problems.push(format!("{} must be {c}", label(at)));
     }
     if let Some(n) = value.as_f64() {
         let bound = |k: &str| s.get(k).and_then(Value::as_f64);

@@ -160,10 +160,10 @@ fn validate(
             "code_challenge is not a base64url SHA-256 value",
         ));
     }
-    if let Some(resource) = params.get("resource") {
-        if !super::is_our_resource(config, resource) {
-            return Err(AuthorizeError::InvalidTarget);
-        }
+    if let Some(resource) = params.get("resource")
+        && !super::is_our_resource(config, resource)
+    {
+        return Err(AuthorizeError::InvalidTarget);
     }
     let scopes = super::grant_scopes(&oauth.settings, params.get("scope"))
         .ok_or(AuthorizeError::InvalidScope)?;

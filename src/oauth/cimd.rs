@@ -302,12 +302,12 @@ pub fn check_client_id_url(url: &str) -> Result<(), CimdError> {
         return Err(CimdError::Forbidden("localhost".into()));
     }
     let literal = parts.host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = literal.parse::<IpAddr>() {
-        if !is_public(ip) {
-            return Err(CimdError::Forbidden(format!(
-                "{ip} is not a public address"
-            )));
-        }
+    if let Ok(ip) = literal.parse::<IpAddr>()
+        && !is_public(ip)
+    {
+        return Err(CimdError::Forbidden(format!(
+            "{ip} is not a public address"
+        )));
     }
     Ok(())
 }

@@ -123,20 +123,20 @@ impl std::fmt::Display for LookupError {
 
 /// Finds the client named by `client_id`.
 pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
-    if let Some(operator_id) = &oauth.settings.operator_client_id {
-        if operator_id == client_id {
-            return Ok(Client {
-                id: client_id.to_string(),
-                name: Some("Operator-configured client".to_string()),
-                redirect_uris: OPERATOR_REDIRECT_URIS
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                auth_method: AuthMethod::SecretPost,
-                refresh_allowed: true,
-                kind: ClientKind::Operator,
-            });
-        }
+    if let Some(operator_id) = &oauth.settings.operator_client_id
+        && operator_id == client_id
+    {
+        return Ok(Client {
+            id: client_id.to_string(),
+            name: Some("Operator-configured client".to_string()),
+            redirect_uris: OPERATOR_REDIRECT_URIS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            auth_method: AuthMethod::SecretPost,
+            refresh_allowed: true,
+            kind: ClientKind::Operator,
+        });
     }
     if client_id.starts_with("https://") {
         super::cimd::check_client_id_url(client_id).map_err(LookupError::Document)?;

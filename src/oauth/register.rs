@@ -172,15 +172,14 @@ fn register(config: &Config, oauth: &OAuth, request: &Request) -> Result<Value, 
             ));
         }
     }
-    if let Some(types) = meta.get("response_types") {
-        if !types
+    if let Some(types) = meta.get("response_types")
+        && !types
             .as_array()
             .is_some_and(|t| t.iter().any(|r| r.as_str() == Some("code")))
-        {
-            return Err(RegisterError::InvalidClientMetadata(
-                "response_types must include code",
-            ));
-        }
+    {
+        return Err(RegisterError::InvalidClientMetadata(
+            "response_types must include code",
+        ));
     }
     let client_name = match meta.get("client_name") {
         None | Some(Value::Null) => None,

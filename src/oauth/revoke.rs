@@ -57,13 +57,13 @@ fn revoke(oauth: &OAuth, request: &Request) -> Result<(), RevokeError> {
         if claims.client_id == client.id {
             revoke_family(oauth, &claims.family, now).map_err(RevokeError::Unavailable)?;
         }
-    } else if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Access, token, now) {
-        if claims.client_id == client.id {
-            oauth
-                .store
-                .insert_once(&access_key(&claims.id), claims.expires_at)
-                .map_err(RevokeError::Unavailable)?;
-        }
+    } else if let Ok(claims) = TokenClaims::verify(&oauth.key, TokenKind::Access, token, now)
+        && claims.client_id == client.id
+    {
+        oauth
+            .store
+            .insert_once(&access_key(&claims.id), claims.expires_at)
+            .map_err(RevokeError::Unavailable)?;
     }
     Ok(())
 }

@@ -105,10 +105,10 @@ fn exchange(config: &Config, oauth: &OAuth, request: &Request) -> Result<Respons
     // A registration lives while it is used (client::lookup). The tokens are
     // issued already (the code or refresh token spent): a failed write only
     // shortens the registration's life, so it must not cost the answer.
-    if client.kind == ClientKind::Registered {
-        if let Err(e) = client::mark_used(oauth, &client.id, now()) {
-            super::error::log_unavailable(&e);
-        }
+    if client.kind == ClientKind::Registered
+        && let Err(e) = client::mark_used(oauth, &client.id, now())
+    {
+        super::error::log_unavailable(&e);
     }
     Ok(issued)
 }
@@ -235,10 +235,10 @@ fn authorization_code(
             "code_verifier does not match the code_challenge",
         ));
     }
-    if let Some(resource) = params.get("resource") {
-        if !super::is_our_resource(config, resource) {
-            return Err(TokenError::InvalidTarget);
-        }
+    if let Some(resource) = params.get("resource")
+        && !super::is_our_resource(config, resource)
+    {
+        return Err(TokenError::InvalidTarget);
     }
     // The grant starts now and ends MCP_GRANT_TTL later, however often it
     // is refreshed.
@@ -283,10 +283,10 @@ fn refresh(
             "the refresh token is for another resource",
         ));
     }
-    if let Some(resource) = params.get("resource") {
-        if !super::is_our_resource(config, resource) {
-            return Err(TokenError::InvalidTarget);
-        }
+    if let Some(resource) = params.get("resource")
+        && !super::is_our_resource(config, resource)
+    {
+        return Err(TokenError::InvalidTarget);
     }
     if is_family_revoked(oauth, &claims.family)? {
         return Err(TokenError::InvalidGrant(
@@ -339,10 +339,10 @@ fn refresh(
         }
         return Ok(issue(config, oauth, client, &next, now));
     }
-    if let Some(next) = grace_successor(oauth, &grace_key, config, client, &claims)? {
-        if !oauth.store.contains(&spent_key(&next.id))? {
-            return Ok(issue(config, oauth, client, &next, now));
-        }
+    if let Some(next) = grace_successor(oauth, &grace_key, config, client, &claims)?
+        && !oauth.store.contains(&spent_key(&next.id))?
+    {
+        return Ok(issue(config, oauth, client, &next, now));
     }
     revoke_family(oauth, &claims.family, now)?;
     Err(TokenError::InvalidGrant(

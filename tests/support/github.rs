@@ -365,13 +365,13 @@ fn api(s: &State, request: &Request, path: &str, q: &Params) -> Response {
             &json!({"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."}),
         );
     }
-    if let Some(v) = request.header("X-GitHub-Api-Version") {
-        if v != "2022-11-28" {
-            return Response::json(
-                400,
-                &json!({"message": format!("Unsupported 'X-GitHub-Api-Version' header value: {v}")}),
-            );
-        }
+    if let Some(v) = request.header("X-GitHub-Api-Version")
+        && v != "2022-11-28"
+    {
+        return Response::json(
+            400,
+            &json!({"message": format!("Unsupported 'X-GitHub-Api-Version' header value: {v}")}),
+        );
     }
     let token = request
         .header("Authorization")
