@@ -56,6 +56,10 @@ fn idle_keep_alive_connections_yield_their_threads_to_new_ones() {
     let mut idle: Vec<_> = (0..4).map(|_| server.connect()).collect();
     for conn in &mut idle {
         assert_eq!(conn.get("/first").status, 200);
+        // The server marks a connection idle just after writing its answer:
+        // a pause lets it do so before the next one, so that the idle order
+        // is the order of the requests even on a loaded machine.
+        std::thread::sleep(Duration::from_millis(100));
     }
     for round in 0..3 {
         let answer = server.connect().get(&format!("/new{round}"));
