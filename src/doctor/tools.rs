@@ -115,7 +115,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                     "claude.ai silently drops tools whose input schema is over 16 KiB: simplify it",
                 );
             }
-            if let Some(k) = ["anyOf", "oneOf", "allOf"]
+            if let Some(k) = ["anyOf", "oneOf"]
                 .into_iter()
                 .find(|k| input.get(*k).is_some())
             {
@@ -124,7 +124,15 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                     8,
                     Fail,
                     &format!("top-level {k} in inputSchema"),
-                    "claude.ai (and Anthropic's API) refuse anyOf/oneOf/allOf at the top of an input schema: use one object with optional properties",
+                    "claude.ai trips on anyOf/oneOf at the top of an input schema (Anthropic's API refuses them there): use one object with optional properties",
+                );
+            } else if input.get("allOf").is_some() {
+                fail(
+                    d,
+                    8,
+                    Warn,
+                    "top-level allOf in inputSchema",
+                    "valid JSON Schema, but Anthropic's API has refused allOf at the top of an input schema with anyOf/oneOf: prefer one object with optional properties",
                 );
             }
             if let Some(s) = input["$schema"].as_str().filter(|s| !s.contains("2020-12")) {
