@@ -410,9 +410,24 @@ fn get_document(d: &mut Doctor, label: &str, url: &str) -> (Result<Value, String
     }
 }
 
+/// Whether an advertised URL is plain http:// where clients need https://:
+/// anywhere but loopback, and on loopback too when the checked URL is https://
+/// (a front end terminating TLS, simulated with `--via`).
+fn plain_http(advertised: &Url, checked: &Url) -> bool {
+    advertised.scheme != "https" && (!advertised.is_loopback() || checked.scheme == "https")
+}
+
+/// This crate's fix when an advertised URL is on another origin than the one
+/// users reach (its `PUBLIC_URL` is wrong), else `None`.
+fn elsewhere(advertised: &str, checked: &Url) -> Option<String> {
+    Url::parse(advertised)
+        .filter(|u| u.origin() != checked.origin())
+        .map(|_| public_url_fix(checked))
+}
+
 /// How `a` differs from `b` as claude.ai compares URLs, `None` when equal.
 fn url_difference(a: &str, b: &str) -> Option<&'static str> {
-    let norm = |s: &str| Url::parse(s).map(|u| format!("{}://{}{}", u.scheme, u.host, u.rest));
+    let norm = |s: &str| Url::parse(s).map(|u| format!("{}{}", u.origin(), u.rest));
     match (norm(a), norm(b)) {
         (Some(x), Some(y)) if x == y => None,
         (Some(x), Some(y)) if x.trim_end_matches('/') == y.trim_end_matches('/') => Some("slash"),
@@ -434,9 +449,15 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     let mut chosen: Option<Value> = None;
     if let Some(h) = from_header.filter(|h| *h != path_form && *h != root_form) {
         match get_document(d, "GET resource_metadata", h) {
-            (Ok(v), ms) => { d.pass(3, "the document resource_metadata names", h, ms); chosen = Some(v); }
-            (Err(e), ms) => d.fail(3, "the document resource_metadata names", &format!("{h}: {e}"),
-                "serve the protected resource metadata (JSON) where the 401 says, without authentication", None, ms),
+            (Ok(v), ms) => {
+                d.pass(3, "the document resource_metadata names", h, ms);
+                chosen = Some(v);
+            }
+            (Err(e), ms) => {
+                let ours = elsewhere(h, &d.url);
+                d.fail(3, "the document resource_metadata names", &format!("{h}: {e}"),
+                    "serve the protected resource metadata (JSON) where the 401 says, without authentication", ours.as_deref(), ms)
+            }
         }
     }
     let forms = [
@@ -495,7 +516,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     };
     match Url::parse(&first) {
         None => d.fail(3, "authorization_servers", &format!("{first:?} is not an http(s) URL"), "list the issuer URL of the authorization server", Some(&public_url_fix(&d.url)), None),
-        Some(u) if u.scheme == "http" && !u.is_loopback() => d.fail(3, "authorization_servers", &format!("{first} is http://"),
+        Some(u) if plain_http(&u, &d.url) => d.fail(3, "authorization_servers", &format!("{first} is http://"),
             "every authorization server endpoint must be HTTPS (MCP Authorization, communication security); behind an HTTPS front end configure the public https:// URL",
             Some(&public_url_fix(&d.url)), None),
         Some(_) => d.pass(3, "authorization_servers", &servers.join(", "), None),
@@ -545,7 +566,8 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         }
     }
     let Some(meta) = meta else {
-        d.fail(4, "metadata found", &tried.join("; "), "serve RFC 8414 metadata at /.well-known/oauth-authorization-server (+ the issuer's path), without authentication", None, None);
+        let ours = elsewhere(issuer, &d.url);
+        d.fail(4, "metadata found", &tried.join("; "), "serve RFC 8414 metadata at /.well-known/oauth-authorization-server (+ the issuer's path), without authentication", ours.as_deref(), None);
         return None;
     };
     match meta["issuer"].as_str() {
@@ -574,7 +596,7 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         "revocation_endpoint",
     ] {
         if let Some(e) = meta[field].as_str() {
-            if Url::parse(e).is_none_or(|x| x.scheme != "https" && !x.is_loopback()) {
+            if Url::parse(e).is_none_or(|x| plain_http(&x, &d.url)) {
                 insecure.push(format!("{field} {e}"));
             }
         } else if field == "authorization_endpoint" || field == "token_endpoint" {

@@ -215,7 +215,9 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
             return None;
         }
     };
-    if got.status == 406 {
+    if matches!(got.status, 401 | 403) {
+        // Refused before content negotiation: nothing to say about Accept.
+    } else if got.status == 406 {
         d.fail(
             8,
             "no 406 on claude.ai's Accept",

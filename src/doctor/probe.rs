@@ -214,6 +214,38 @@ pub fn shorten(secret: &str) -> String {
     }
 }
 
+/// `text` with each run of at least 8 characters that begins `secret`
+/// replaced by the secret's shortened form.
+fn scrub_one(text: &str, secret: &str) -> String {
+    const MIN: usize = 8;
+    if secret.len() < MIN || !secret.is_char_boundary(MIN) {
+        return if secret.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(secret, &shorten(secret))
+        };
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&secret[..MIN]) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let same = tail
+            .bytes()
+            .zip(secret.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        out.push_str(&shorten(secret));
+        let mut end = same;
+        while !tail.is_char_boundary(end) {
+            end -= 1;
+        }
+        rest = &tail[end.max(1)..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The doctor's HTTP client: see the module docs.
 pub struct Probe {
     http: Outbound,
@@ -258,14 +290,12 @@ impl Probe {
         }
     }
 
-    /// `text` with every known secret shortened.
+    /// `text` with every known secret shortened, also where the text holds
+    /// only the beginning of one (an excerpt cut in the middle of a token).
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {
-            let value = s.expose();
-            if !value.is_empty() && out.contains(value) {
-                out = out.replace(value, &shorten(value));
-            }
+            out = scrub_one(&out, s.expose());
         }
         out
     }
@@ -444,5 +474,8 @@ mod tests {
         let shown = p.scrub("token mcp_at.eyJhbGciOiJIUzI1NiJ9.payload.sigHQ was refused");
         assert_eq!(shown, "token mcp_at…HQ was refused");
         assert_eq!(shorten("short"), "…");
+        // An excerpt cut in the middle of the token is shortened too.
+        let cut = p.scrub("token mcp_at.eyJhbGciOiJIUzI1NiJ9.pay… is not valid");
+        assert_eq!(cut, "token mcp_at…HQ… is not valid");
     }
 }

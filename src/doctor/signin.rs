@@ -481,7 +481,9 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
                 params.get("error_description").unwrap_or("")
             ),
             "the authorization failed: see error_description",
-            None,
+            (e == "invalid_target").then_some(
+                "the resource is PUBLIC_URL/mcp: set PUBLIC_URL to the origin users reach",
+            ),
             Some(ms),
         );
         return None;
