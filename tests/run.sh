@@ -4,6 +4,8 @@
 #   2. the Rust tests (unit, integration over real sockets, doc tests),
 #   3. real clients against real servers: the official conformance suite, the
 #      official Python and TypeScript SDKs and the MCP Inspector (tests/interop/).
+#   4. mcp-doctor against servers built with the TypeScript SDK (tests/interop/doctor_sdk.sh);
+#      against our examples and a stand-in server it runs in `cargo test` (tests/doctor.rs).
 # It installs the pinned interop tools itself on first run (about 30 s).
 # It needs shellcheck and redis-server, and installs them with apt-get when run as root.
 set -euo pipefail
@@ -34,6 +36,7 @@ step "deploy.sh"; shellcheck deploy.sh tests/deploy/*.sh tests/deploy/bin/gcloud
 step "release build"; bash tests/deploy/test_release_build.sh
 step "interop tools"; tests/interop/install.sh
 step "interop";  tests/interop/run.sh
+step "mcp-doctor against servers built with the TypeScript SDK"; bash tests/interop/doctor_sdk.sh
 step "release build (redis)"; FEATURES=redis bash tests/deploy/test_release_build.sh
 step "redis (cargo test --features redis against a real redis-server)"; bash tests/redis/run.sh
 step "cargo test"; cargo test

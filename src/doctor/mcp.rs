@@ -36,6 +36,9 @@ use super::probe::{CLAUDE_USER_AGENT, Got, excerpt};
 use super::signin::Found;
 use super::tools::{call_tool, check_tools};
 use crate::oauth::encoding::encode_pairs;
+/// The `Accept` of the official SDK clients (claude.ai sends `*/*`).
+const PAIR: &str = "application/json, text/event-stream";
+
 /// The JSON-RPC answer with `id` in a JSON or SSE body.
 pub fn rpc_answer(got: &Got, id: u64) -> Result<Value, String> {
     if got.media_type() == "text/event-stream" {
@@ -67,6 +70,11 @@ pub fn post(
     extra: &[(&str, &str)],
     body: &Value,
 ) -> Result<Got, String> {
+    let accept = if accept == "*/*" && d.strict_accept {
+        PAIR
+    } else {
+        accept
+    };
     let auth = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![
         ("Content-Type", "application/json"),
@@ -226,6 +234,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
             None,
             Some(got.ms),
         );
+        d.strict_accept = true;
     } else {
         d.pass(
             8,
@@ -234,7 +243,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
             Some(got.ms),
         );
     }
-    let pair = "application/json, text/event-stream";
+    let pair = PAIR;
     let got = if got.status == 406 {
         match post(
             d,

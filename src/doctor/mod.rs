@@ -360,6 +360,10 @@ pub struct Doctor<'a> {
     pub probe: Probe,
     /// The findings so far.
     pub checks: Vec<Check>,
+    /// The server refused claude.ai's `Accept: */*` (named once): later MCP
+    /// requests send the JSON/SSE pair, so that one mistake is not reported
+    /// again on every step.
+    pub strict_accept: bool,
 }
 
 impl Doctor<'_> {
@@ -442,6 +446,7 @@ pub fn run(options: &Options) -> Report {
         url,
         probe,
         checks: Vec::new(),
+        strict_accept: false,
     };
     let mut found = signin::Found::default();
     if let Some((meta, scopes)) = discovery::run(&mut doctor, &mut found) {
