@@ -319,6 +319,30 @@ fn an_http_public_url_behind_an_https_front_end_is_named() {
         f.contains("HTTPS front end") && f.contains("PUBLIC_URL=https://localhost"),
         "{f}"
     );
+    // The README's excerpt is what a person sees.
+    let (_, text) = doctor(&[
+        "https://localhost/mcp",
+        "--via",
+        &server.origin(),
+        "--password",
+        PASSWORD,
+    ]);
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("## Check a server with mcp-doctor").unwrap()..];
+    let excerpt = section
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    assert!(excerpt.lines().count() >= 3, "{excerpt}");
+    for line in excerpt.lines() {
+        assert!(
+            text.contains(line),
+            "the README shows {line:?}, the doctor printed:\n{text}"
+        );
+    }
     let f = failure(&r, "authorization_servers");
     assert!(
         f.contains("http://localhost is http://") && f.contains("PUBLIC_URL=https://localhost"),

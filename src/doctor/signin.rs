@@ -120,6 +120,14 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
             scopes,
         );
         match d.probe.call("GET /authorize (claude.ai CIMD)", "GET", &target, &[("Accept", "text/html")], b"") {
+            Ok(g) if redirect_error(&g).is_some() => {
+                let (error, description) = redirect_error(&g).unwrap_or_default();
+                let resource = error == "invalid_target";
+                d.fail(5, "/authorize takes claude.ai's CIMD client id", &format!("{} → error={error} {description}", g.status),
+                    if resource { "the authorization server refuses resource=<the URL>: it must accept the URL users paste (RFC 8707)" }
+                    else { "claude.ai uses its metadata document URL as client_id when you advertise CIMD: fetch it (or pin it), or stop advertising client_id_metadata_document_supported" },
+                    resource.then_some("set PUBLIC_URL to the origin users reach"), Some(g.ms))
+            }
             Ok(g) if g.status < 400 => d.pass(5, "/authorize takes claude.ai's CIMD client id", &format!("{}", g.status), Some(g.ms)),
             Ok(g) => d.fail(5, "/authorize takes claude.ai's CIMD client id", &format!("{} {}", g.status, excerpt(&g.text(), 80)),
                 "claude.ai uses its metadata document URL as client_id when you advertise CIMD: fetch it (or pin it), or stop advertising client_id_metadata_document_supported", None, Some(g.ms)),
@@ -424,6 +432,15 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             };
             super::form::submit(d, target, &got, &password, meta)
         }
+        302 | 303 if redirect_error(&got).is_some() => {
+            let (error, description) = redirect_error(&got).unwrap_or_default();
+            let resource = error == "invalid_target";
+            d.fail(5, "/authorize answers", &format!("{} → error={error} {description}", got.status),
+                if resource { "the authorization server refuses resource=<the URL>: it must accept the URL users paste as the resource (RFC 8707)" }
+                else { "claude.ai's request (PKCE S256, resource, its callback) must get a sign-in page, a redirect to an IdP, or a code" },
+                resource.then_some("set PUBLIC_URL to the origin users reach"), Some(got.ms));
+            None
+        }
         302 | 303 => {
             let location = got.header("location").unwrap_or("").to_string();
             if location.starts_with(CLAUDE_CALLBACK) {
@@ -466,6 +483,21 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             None
         }
     }
+}
+
+/// `(error, error_description)` of a redirect to claude.ai's callback that
+/// carries an error instead of a code (RFC 6749 §4.1.2.1).
+fn redirect_error(got: &Got) -> Option<(String, String)> {
+    let location = got.header("location")?;
+    if !location.starts_with(CLAUDE_CALLBACK) {
+        return None;
+    }
+    let params = Params::parse(location.split_once('?').map(|(_, q)| q).unwrap_or("")).ok()?;
+    let error = params.get("error")?.to_string();
+    Some((
+        error,
+        params.get("error_description").unwrap_or("").to_string(),
+    ))
 }
 
 /// The redirect back to claude.ai's callback: the code, checked.
