@@ -403,6 +403,27 @@ fn the_stand_in_done_right_passes() {
 }
 
 #[test]
+fn a_consent_form_that_needs_its_cookie_and_origin_back_is_played_as_a_browser() {
+    let server = standin::start(Mistake::CookieForm);
+    let url = format!("http://127.0.0.1:{}/mcp", server.addr.port());
+    let (code, r) = report(&[&url, "--password", standin::FORM_PASSWORD]);
+    assert_eq!(code, 0, "{:#?}", with_status(&r, "fail"));
+    let form = with_status(&r, "pass")
+        .into_iter()
+        .find(|p| p.starts_with("the sign-in form"))
+        .unwrap();
+    assert!(form.contains("cookies consent"), "{form}");
+    // A wrong password: the form is refused, and the doctor says so.
+    let (code, r) = report(&[&url, "--password", "wrong"]);
+    assert_eq!(code, 1);
+    assert!(
+        failure(&r, "the sign-in form").contains("fields false"),
+        "{r:#}"
+    );
+    server.stop();
+}
+
+#[test]
 fn each_common_mistake_is_named_with_its_fix() {
     names(
         Mistake::WrongResource,

@@ -248,7 +248,9 @@ pub fn submit(
         ("Origin", origin.as_str()),
         ("Referer", page_url),
     ];
-    if let Some(c) = &cookie {
+    // A browser sends the page's cookies back to the page's host only.
+    let same_host = Url::parse(&action).map(|u| u.host) == Url::parse(page_url).map(|u| u.host);
+    if let Some(c) = cookie.as_ref().filter(|_| same_host) {
         headers.push(("Cookie", c.as_str()));
     }
     let kept = d.probe.cookie_names();

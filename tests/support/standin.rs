@@ -47,7 +47,14 @@ pub enum Mistake {
     BadTools,
     /// The 401 for a bad token echoes the token back.
     EchoToken,
+    /// Not a mistake: `/authorize` shows a password consent form that sets a
+    /// cookie, and its POST needs that cookie and `Origin` back (as this
+    /// crate's form does since the consent cookie).
+    CookieForm,
 }
+
+/// The password of [`Mistake::CookieForm`].
+pub const FORM_PASSWORD: &str = "stand-in password 0123";
 
 /// The access token the stand-in issues first, and the one after refresh.
 pub const ACCESS: &str = "standin_access_0123456789abcdef";
@@ -167,6 +174,54 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
                 answer["client_secret"] = json!("standin_client_secret_0123456789");
             }
             Response::json(201, &answer)
+        }
+        ("GET", "/authorize") if mistake == Mistake::CookieForm => {
+            let q = Params::parse(&r.query).unwrap_or_default();
+            let hidden: String = q
+                .iter()
+                .map(|(n, v)| {
+                    format!(
+                        "<input type=\"hidden\" name=\"{n}\" value=\"{}\">",
+                        v.replace('&', "&amp;").replace('"', "&quot;")
+                    )
+                })
+                .collect();
+            let page = format!(
+                "<!doctype html><html><head><title>Sign in</title></head><body>\
+                <form method=\"post\" action=\"/authorize\">{hidden}<input type=\"hidden\" name=\"csrf\" value=\"t0k3n\">\
+                <input type=\"password\" name=\"password\"><button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>\
+                <button type=\"submit\" name=\"action\" value=\"allow\">Allow</button></form></body></html>"
+            );
+            Response::html(200, page).with_header(
+                "Set-Cookie",
+                "consent=c00k1e; Path=/authorize; HttpOnly; SameSite=Strict",
+            )
+        }
+        ("POST", "/authorize") if mistake == Mistake::CookieForm => {
+            let form = Params::parse_body(&r.body).unwrap_or_default();
+            let cookie_ok = r
+                .header("cookie")
+                .is_some_and(|c| c.split("; ").any(|p| p == "consent=c00k1e"));
+            let origin_ok = r.header("origin") == Some(o.as_str());
+            let fields_ok = form.get("csrf") == Some("t0k3n")
+                && form.get("action") == Some("allow")
+                && form.get("password") == Some(FORM_PASSWORD);
+            if !(cookie_ok && origin_ok && fields_ok) {
+                return Response::html(
+                    403,
+                    format!(
+                        "<html><title>Refused</title><p role=\"alert\">cookie {cookie_ok}, origin {origin_ok}, fields {fields_ok}</p></html>"
+                    ),
+                );
+            }
+            let location = with_query(
+                form.get("redirect_uri").unwrap_or(""),
+                [
+                    ("code", "standin-code-0123456789abcdef"),
+                    ("state", form.get("state").unwrap_or("")),
+                ],
+            );
+            Response::empty(302).with_header("Location", &location)
         }
         ("GET", "/authorize") => {
             let q = Params::parse(&r.query).unwrap_or_default();
