@@ -41,7 +41,7 @@
 //!   §5.2; RFC 7636 §4; OAuth 2.1 §4.3.1 (refresh rotation).
 //!
 //! # Where this sits
-//! [`run`] drives [`discovery`] (steps 1–4), [`signin`] (step 5 and the
+//! [`run`] drives [`host`] and [`discovery`] (steps 1–4), [`signin`] (step 5 and the
 //! sign-in, with [`form`] for `--password`), [`mcp`] and [`tools`] (step 6
 //! onwards) through [`probe`], which sends every request with
 //! [`crate::outbound`]. The binary `src/bin/mcp-doctor.rs` only parses the
@@ -57,6 +57,7 @@
 
 pub mod discovery;
 pub mod form;
+pub mod host;
 pub mod mcp;
 pub mod probe;
 pub mod signin;
