@@ -538,6 +538,68 @@ fn network_failures_are_failures_not_panics() {
 }
 
 #[test]
+fn a_certificate_no_public_ca_signed_is_a_tls_failure() {
+    // A self-signed certificate, served by `openssl s_server` (tests/run.sh
+    // installs openssl if it is missing).
+    let dir = std::env::temp_dir().join(format!("mcp-doctor-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is needed for this test (tests/run.sh installs it)");
+    assert!(made.success());
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+        ])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, r) = report(&[&format!("https://localhost:{port}/mcp")]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1);
+    let f = failure(&r, "the server answers");
+    assert!(f.contains("TLS failed") && f.contains("public CA"), "{f}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         &[][..],

@@ -13,11 +13,13 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
-# Debian packages the tests need: shellcheck (deploy script checks) and
-# redis-server (the Redis store backend is tested against a real server).
+# Debian packages the tests need: shellcheck (deploy script checks),
+# redis-server (the Redis store backend is tested against a real server) and
+# openssl (mcp-doctor's TLS failure is tested against `openssl s_server`).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     step "installing ${missing[*]}"
