@@ -33,9 +33,9 @@ use serde_json::{Value, json};
 use super::Doctor;
 use super::discovery::initialize_body;
 use super::probe::{CLAUDE_USER_AGENT, Got, excerpt};
-use super::signin::Found;
+use super::signin::{Found, token_request};
 use super::tools::{call_tool, check_tools};
-use crate::oauth::encoding::encode_pairs;
+use crate::oauth::secret::Secret;
 /// The `Accept` of the official SDK clients (claude.ai sends `*/*`).
 const PAIR: &str = "application/json, text/event-stream";
 
@@ -130,7 +130,9 @@ pub fn run(d: &mut Doctor, found: Found) {
     }
     call_tool(d, t, &version, tools.as_deref());
     get_stream(d, t);
-    if let Some(new_token) = refresh(d, &found) {
+    let mut newest = None;
+    if let Some((new_token, new_refresh)) = refresh(d, &found) {
+        newest = new_refresh;
         let body = json!({"jsonrpc": "2.0", "id": 40, "method": "tools/list", "params": {}});
         match post(
             d,
@@ -162,7 +164,7 @@ pub fn run(d: &mut Doctor, found: Found) {
             ),
         }
     }
-    revoke(d, &found);
+    revoke(d, &found, newest);
     timing(d);
 }
 
@@ -420,8 +422,9 @@ fn get_stream(d: &mut Doctor, token: Option<&str>) {
     }
 }
 
-/// `[30]`–`[31]`: the refresh; the new access token, if any.
-fn refresh(d: &mut Doctor, found: &Found) -> Option<String> {
+/// `[30]`–`[31]`: the refresh; the new access token, and the new refresh
+/// token (the one to revoke at the end), if any.
+fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
     let (Some(refresh), Some(url), Some(client)) =
         (&found.refresh, &found.token_endpoint, &found.client)
     else {
@@ -431,26 +434,11 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<String> {
         return None;
     };
     let old = d.probe.reveal(refresh).to_string();
-    let mut form = vec![
+    let form = [
         ("grant_type", "refresh_token"),
         ("refresh_token", old.as_str()),
-        ("client_id", client.0.as_str()),
     ];
-    let secret = client.1.as_ref().map(|s| d.probe.reveal(s).to_string());
-    if let Some(s) = &secret {
-        form.push(("client_secret", s.as_str()));
-    }
-    let headers = [
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Accept", "application/json"),
-    ];
-    let got = match d.probe.call(
-        "POST /token (refresh)",
-        "POST",
-        url,
-        &headers,
-        encode_pairs(form).as_bytes(),
-    ) {
+    let got = match token_request(d, "POST /token (refresh)", url, client, &form) {
         Ok(g) => g,
         Err(e) => {
             d.fail(
@@ -473,42 +461,51 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<String> {
     };
     let access = v["access_token"].as_str().unwrap_or("").to_string();
     d.probe.secret(&access);
-    match v["refresh_token"].as_str() {
+    let newest = match v["refresh_token"].as_str() {
         Some(new) if new != old => {
-            d.probe.secret(new);
-            d.pass(6, "refresh and rotation", "a new access token and a new refresh token", Some(got.ms));
+            d.pass(
+                6,
+                "refresh and rotation",
+                "a new access token and a new refresh token",
+                Some(got.ms),
+            );
+            Some(d.probe.secret(new))
         }
-        Some(_) => d.warn(6, "refresh and rotation", "the same refresh token came back", "OAuth 2.1 §4.3.1: rotate refresh tokens of public clients", None, Some(got.ms)),
-        None => d.warn(6, "refresh and rotation", "no refresh token in the answer", "return the rotated refresh token, or claude.ai loses the connection when the access token expires", None, Some(got.ms)),
-    }
-    Some(access)
+        Some(_) => {
+            d.warn(
+                6,
+                "refresh and rotation",
+                "the same refresh token came back",
+                "OAuth 2.1 §4.3.1: rotate refresh tokens of public clients",
+                None,
+                Some(got.ms),
+            );
+            None
+        }
+        None => {
+            d.warn(6, "refresh and rotation", "no refresh token in the answer", "return the rotated refresh token, or claude.ai loses the connection when the access token expires", None, Some(got.ms));
+            None
+        }
+    };
+    Some((access, newest))
 }
 
-/// `[32]`–`[33]`: ends the doctor's grant, so no token it made lingers.
-fn revoke(d: &mut Doctor, found: &Found) {
-    let (Some(url), Some(refresh), Some(client)) =
-        (&found.revocation_endpoint, &found.refresh, &found.client)
-    else {
+/// `[32]`–`[33]`: ends the doctor's grant (its newest refresh token), so
+/// no token it made lingers.
+fn revoke(d: &mut Doctor, found: &Found, newest: Option<Secret>) {
+    let (Some(url), Some(refresh), Some(client)) = (
+        &found.revocation_endpoint,
+        newest.as_ref().or(found.refresh.as_ref()),
+        &found.client,
+    ) else {
         return;
     };
     let token = d.probe.reveal(refresh).to_string();
-    let mut form = vec![
+    let form = [
         ("token", token.as_str()),
         ("token_type_hint", "refresh_token"),
-        ("client_id", client.0.as_str()),
     ];
-    let secret = client.1.as_ref().map(|s| d.probe.reveal(s).to_string());
-    if let Some(s) = &secret {
-        form.push(("client_secret", s.as_str()));
-    }
-    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
-    match d.probe.call(
-        "POST /revoke",
-        "POST",
-        url,
-        &headers,
-        encode_pairs(form).as_bytes(),
-    ) {
+    match token_request(d, "POST /revoke", url, client, &form) {
         Ok(g) if g.status == 200 => d.pass(
             6,
             "revocation (clean-up)",

@@ -41,6 +41,17 @@ pub const CLAUDE_COM_CALLBACK: &str = "https://claude.com/api/mcp/auth_callback"
 /// claude.ai's Client ID Metadata Document URL.
 pub const CLAUDE_CIMD: &str = "https://claude.ai/oauth/mcp-oauth-client-metadata";
 
+/// The OAuth client the doctor registered (or claude.ai's CIMD client id).
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// `client_id`.
+    pub id: String,
+    /// `client_secret`, for `client_secret_post`/`client_secret_basic`.
+    pub secret: Option<Secret>,
+    /// `token_endpoint_auth_method`.
+    pub method: String,
+}
+
 /// What steps 1–6 found out, for the MCP checks.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -52,8 +63,8 @@ pub struct Found {
     pub token: Option<Secret>,
     /// The refresh token of that grant.
     pub refresh: Option<Secret>,
-    /// The registered client: id, secret, auth method.
-    pub client: Option<(String, Option<Secret>, String)>,
+    /// The registered client.
+    pub client: Option<Client>,
     /// The AS's token endpoint.
     pub token_endpoint: Option<String>,
     /// The AS's revocation endpoint.
@@ -87,9 +98,11 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
         .to_string();
     let client = match meta["registration_endpoint"].as_str() {
         Some(reg) => register(d, reg, &method),
-        None if meta["client_id_metadata_document_supported"] == true => {
-            Some((CLAUDE_CIMD.to_string(), None, "none".to_string()))
-        }
+        None if meta["client_id_metadata_document_supported"] == true => Some(Client {
+            id: CLAUDE_CIMD.to_string(),
+            secret: None,
+            method: "none".to_string(),
+        }),
         None => {
             d.skip(
                 5,
@@ -110,7 +123,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
         return;
     };
     found.client = Some(client.clone());
-    if meta["client_id_metadata_document_supported"] == true && client.0 != CLAUDE_CIMD {
+    if meta["client_id_metadata_document_supported"] == true && client.id != CLAUDE_CIMD {
         let target = authorize_url(
             authz,
             CLAUDE_CIMD,
@@ -139,7 +152,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     let challenge = pkce::s256(d.probe.reveal(&verifier));
     let target = authorize_url(
         authz,
-        &client.0,
+        &client.id,
         &challenge,
         "doctor-state",
         &d.options.url,
@@ -247,23 +260,27 @@ fn authorize_url(
     with_query(authz, pairs)
 }
 
-/// POSTs to /token with the client's authentication.
-fn token_request(
+/// POSTs `form` to a token or revocation endpoint with the client's
+/// authentication (`client_id`, and its secret as its method says).
+pub fn token_request(
     d: &mut Doctor,
     label: &str,
     url: &str,
-    client: &(String, Option<Secret>, String),
+    client: &Client,
     form: &[(&str, &str)],
 ) -> Result<Got, String> {
     let mut pairs: Vec<(&str, &str)> = form.to_vec();
-    pairs.push(("client_id", &client.0));
-    let secret = client.1.as_ref().map(|s| d.probe.reveal(s).to_string());
+    pairs.push(("client_id", &client.id));
+    let secret = client
+        .secret
+        .as_ref()
+        .map(|s| d.probe.reveal(s).to_string());
     let mut headers = vec![
         ("Content-Type", "application/x-www-form-urlencoded"),
         ("Accept", "application/json"),
     ];
     let basic;
-    match (client.2.as_str(), &secret) {
+    match (client.method.as_str(), &secret) {
         ("client_secret_basic", Some(s)) => {
             use base64::Engine;
             let enc = |v: &str| crate::oauth::encoding::percent_encode(v);
@@ -271,7 +288,7 @@ fn token_request(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!(
                     "{}:{}",
-                    enc(&client.0),
+                    enc(&client.id),
                     enc(s)
                 ))
             );
@@ -285,7 +302,7 @@ fn token_request(
 }
 
 /// DCR as claude.ai does it (and with claude.com's callback beside it).
-fn register(d: &mut Doctor, url: &str, method: &str) -> Option<(String, Option<Secret>, String)> {
+fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
     let body = |uris: &[&str]| {
         json!({"client_name": "Claude", "redirect_uris": uris, "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"], "token_endpoint_auth_method": method}).to_string()
@@ -395,7 +412,11 @@ fn register(d: &mut Doctor, url: &str, method: &str) -> Option<(String, Option<S
             &format!("Anthropic said the callback may move to {CLAUDE_COM_CALLBACK}: accept it beside the claude.ai one"), None, Some(g.ms)),
         Err(e) => d.warn(8, "claude.com's callback accepted", &e, "registration must answer", None, None),
     }
-    Some((id.to_string(), secret, method.to_string()))
+    Some(Client {
+        id: id.to_string(),
+        secret,
+        method: method.to_string(),
+    })
 }
 
 /// `[12]` and, with `--password`, `[13]`–`[15]`: the code, if one came back.
