@@ -88,8 +88,15 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
     ) {
         Ok(got) => got,
         Err(e) => {
-            d.fail(2, "the server answers", &e,
-                "claude.ai would say \"Couldn't reach the MCP server\": check the URL, DNS, TLS and that the server is running", None, None);
+            d.fail(
+                2,
+                "the server answers",
+                &e,
+                "claude.ai would say \"Couldn't reach the MCP server\": check \
+                    the URL, DNS, TLS and that the server is running",
+                None,
+                None,
+            );
             return None;
         }
     };
@@ -100,21 +107,59 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         ("Accept", "application/json, text/event-stream"),
         ("User-Agent", super::probe::CLAUDE_USER_AGENT),
     ];
-    match d.probe.call("POST URL (no token, Claude-User)", "POST", &url, &ua, body.as_bytes()) {
-        Ok(c) if c.status == got.status => d.pass(8, "Claude-User answered like others", &format!("{} both ways", c.status), Some(c.ms)),
-        Ok(c) => d.fail(8, "Claude-User answered like others", &format!("{} for User-Agent Claude-User, {} for others", c.status, got.status),
-            "a WAF or bot rule (\"block AI bots\") treats claude.ai differently: allow it on /mcp, /.well-known/*, /authorize, /token, /register", None, Some(c.ms)),
-        Err(e) => d.fail(8, "Claude-User answered like others", &format!("no answer for User-Agent Claude-User: {e}"),
-            "a WAF or bot rule drops claude.ai's requests: allow its User-Agent", None, None),
+    match d.probe.call(
+        "POST URL (no token, Claude-User)",
+        "POST",
+        &url,
+        &ua,
+        body.as_bytes(),
+    ) {
+        Ok(c) if c.status == got.status => d.pass(
+            8,
+            "Claude-User answered like others",
+            &format!("{} both ways", c.status),
+            Some(c.ms),
+        ),
+        Ok(c) => d.fail(
+            8,
+            "Claude-User answered like others",
+            &format!(
+                "{} for User-Agent Claude-User, {} for others",
+                c.status, got.status
+            ),
+            "a WAF or bot rule (\"block AI bots\") treats claude.ai \
+                differently: allow it on /mcp, /.well-known/*, /authorize, \
+                /token, /register",
+            None,
+            Some(c.ms),
+        ),
+        Err(e) => d.fail(
+            8,
+            "Claude-User answered like others",
+            &format!("no answer for User-Agent Claude-User: {e}"),
+            "a WAF or bot rule drops claude.ai's requests: allow its User-Agent",
+            None,
+            None,
+        ),
     }
     let ms = Some(got.ms);
     match got.status {
         401 => {}
         200..=299 => {
             found.open = true;
-            d.warn(2, "401 without a token", &format!("{}: the server answers without a token", got.status),
-                "anyone with the URL can use this server; claude.ai connects without sign-in. Fine on purpose; else require OAuth (a 401 with resource_metadata)",
-                Some("set ADMIN_PASSWORD (a sign-in form) or an upstream IdP; an open server on a public URL needs MCP_ALLOW_ANYONE=1"), ms);
+            d.warn(
+                2,
+                "401 without a token",
+                &format!("{}: the server answers without a token", got.status),
+                "anyone with the URL can use this server; claude.ai connects \
+                    without sign-in. Fine on purpose; else require OAuth (a 401 \
+                    with resource_metadata)",
+                Some(
+                    "set ADMIN_PASSWORD (a sign-in form) or an upstream IdP; an \
+                    open server on a public URL needs MCP_ALLOW_ANYONE=1",
+                ),
+                ms,
+            );
             return Some(None);
         }
         300..=399 => {
@@ -124,8 +169,15 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
                 .to_string();
             let slash = location.trim_end_matches('/') == url.trim_end_matches('/')
                 || location.ends_with(&format!("{}/", d.url.path()));
-            d.fail(if slash { 8 } else { 2 }, "no redirect on the endpoint", &format!("{} → {location}", got.status),
-                "claude.ai does not follow redirects on the MCP URL (a 307 to /mcp/ is a classic): serve exactly the URL users paste", None, ms);
+            d.fail(
+                if slash { 8 } else { 2 },
+                "no redirect on the endpoint",
+                &format!("{} → {location}", got.status),
+                "claude.ai does not follow redirects on the MCP URL (a 307 to \
+                    /mcp/ is a classic): serve exactly the URL users paste",
+                None,
+                ms,
+            );
             return Some(None);
         }
         406 => {
@@ -147,13 +199,16 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
             };
             let fix = match s {
                 403 => {
-                    "a 403 before any token: a WAF, an IP allow-list or an Origin/Host check blocks the request"
+                    "a 403 before any token: a WAF, an IP allow-list or an \
+                        Origin/Host check blocks the request"
                 }
                 404 | 405 => {
                     "no MCP endpoint at this path: check the URL (our examples serve /mcp)"
                 }
                 _ => {
-                    "answer an unauthenticated POST with 401 and WWW-Authenticate: Bearer resource_metadata=\"…\" (MCP 2025-11-25 Authorization)"
+                    "answer an unauthenticated POST with 401 and \
+                        WWW-Authenticate: Bearer resource_metadata=\"…\" (MCP \
+                        2025-11-25 Authorization)"
                 }
             };
             d.fail(2, "401 without a token", &what, fix, None, ms);
@@ -165,26 +220,67 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         .find(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer"))
         .map(str::to_string);
     let Some(challenge) = challenge else {
-        d.fail(2, "WWW-Authenticate: Bearer", "a 401 without a Bearer challenge",
-            "every 401 needs WWW-Authenticate: Bearer resource_metadata=\"<url>\" (RFC 9728 §5.1, MCP 2025-06-18)", None, ms);
+        d.fail(
+            2,
+            "WWW-Authenticate: Bearer",
+            "a 401 without a Bearer challenge",
+            "every 401 needs WWW-Authenticate: Bearer \
+                resource_metadata=\"<url>\" (RFC 9728 §5.1, MCP 2025-06-18)",
+            None,
+            ms,
+        );
         return Some(None);
     };
     d.pass(2, "401 without a token", "401 with a Bearer challenge", ms);
     let metadata = auth_param(&challenge, "resource_metadata");
     match &metadata {
-        None => d.fail(2, "resource_metadata in the challenge", &excerpt(&challenge, 100),
-            "add resource_metadata=\"<origin>/.well-known/oauth-protected-resource<path>\" to the 401 (RFC 9728 §5.1); claude.ai starts its discovery there", None, ms),
+        None => d.fail(
+            2,
+            "resource_metadata in the challenge",
+            &excerpt(&challenge, 100),
+            "add \
+                resource_metadata=\"<origin>/.well-known/oauth-protected-resource<path>\" \
+                to the 401 (RFC 9728 §5.1); claude.ai starts its discovery \
+                there",
+            None,
+            ms,
+        ),
         Some(m) => match Url::parse(m) {
-            None => d.fail(2, "resource_metadata in the challenge", &format!("{m:?} is not an absolute URL"),
-                "resource_metadata must be an absolute https:// URL (RFC 9728 §5.1)", Some(&public_url_fix(&d.url)), ms),
-            Some(u) if u.origin() == d.url.origin() => d.pass(2, "resource_metadata in the challenge", m, None),
-            Some(u) if u.host == d.url.host && u.scheme != d.url.scheme => d.fail(2, "resource_metadata in the challenge",
-                &format!("{m} is {}:// while the URL is {}://", u.scheme, d.url.scheme),
-                "the server builds its URLs from the plain-HTTP request behind an HTTPS front end (Cloud Run, a load balancer): configure its public https:// URL",
-                Some(&public_url_fix(&d.url)), ms),
-            Some(u) => d.warn(2, "resource_metadata in the challenge", &format!("{m} is on another origin ({})", u.origin()),
-                "allowed (RFC 9728), but usually a wrong public URL: make it the origin users reach unless the metadata really lives there",
-                Some(&public_url_fix(&d.url)), ms),
+            None => d.fail(
+                2,
+                "resource_metadata in the challenge",
+                &format!("{m:?} is not an absolute URL"),
+                "resource_metadata must be an absolute https:// URL (RFC 9728 \
+                    §5.1)",
+                Some(&public_url_fix(&d.url)),
+                ms,
+            ),
+            Some(u) if u.origin() == d.url.origin() => {
+                d.pass(2, "resource_metadata in the challenge", m, None)
+            }
+            Some(u) if u.host == d.url.host && u.scheme != d.url.scheme => d.fail(
+                2,
+                "resource_metadata in the challenge",
+                &format!(
+                    "{m} is {}:// while the URL is {}://",
+                    u.scheme, d.url.scheme
+                ),
+                "the server builds its URLs from the plain-HTTP request \
+                    behind an HTTPS front end (Cloud Run, a load balancer): \
+                    configure its public https:// URL",
+                Some(&public_url_fix(&d.url)),
+                ms,
+            ),
+            Some(u) => d.warn(
+                2,
+                "resource_metadata in the challenge",
+                &format!("{m} is on another origin ({})", u.origin()),
+                "allowed (RFC 9728), but usually a wrong public URL: make it \
+                    the origin users reach unless the metadata really lives \
+                    there",
+                Some(&public_url_fix(&d.url)),
+                ms,
+            ),
         },
     }
     Some(metadata)
@@ -293,8 +389,15 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             }
             (Err(e), ms) => {
                 let ours = elsewhere(h, &d.url);
-                d.fail(3, "the document resource_metadata names", &format!("{h}: {e}"),
-                    "serve the protected resource metadata (JSON) where the 401 says, without authentication", ours.as_deref(), ms)
+                d.fail(
+                    3,
+                    "the document resource_metadata names",
+                    &format!("{h}: {e}"),
+                    "serve the protected resource metadata (JSON) where the 401 \
+                        says, without authentication",
+                    ours.as_deref(),
+                    ms,
+                )
             }
         }
     }
@@ -308,11 +411,32 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             continue; // an endpoint at the root: the two forms are one URL
         }
         match get_document(d, &format!("GET PRM {name}"), u) {
-            (Ok(v), ms) => { d.pass(3, &format!("metadata, {name}"), u, ms); any = true; if chosen.is_none() { chosen = Some(v); } }
-            (Err(e), ms) if i == 0 || !any => d.fail(3, &format!("metadata, {name}"), &format!("{u}: {e}"),
-                "serve RFC 9728 metadata at /.well-known/oauth-protected-resource + the endpoint's path, and at the root; claude.ai probes both", None, ms),
-            (Err(e), ms) => d.warn(3, &format!("metadata, {name}"), &format!("{u}: {e}"),
-                "clients that drop the path probe the root form too: serve the same document there", None, ms),
+            (Ok(v), ms) => {
+                d.pass(3, &format!("metadata, {name}"), u, ms);
+                any = true;
+                if chosen.is_none() {
+                    chosen = Some(v);
+                }
+            }
+            (Err(e), ms) if i == 0 || !any => d.fail(
+                3,
+                &format!("metadata, {name}"),
+                &format!("{u}: {e}"),
+                "serve RFC 9728 metadata at \
+                    /.well-known/oauth-protected-resource + the endpoint's path, \
+                    and at the root; claude.ai probes both",
+                None,
+                ms,
+            ),
+            (Err(e), ms) => d.warn(
+                3,
+                &format!("metadata, {name}"),
+                &format!("{u}: {e}"),
+                "clients that drop the path probe the root form too: serve \
+                    the same document there",
+                None,
+                ms,
+            ),
         }
     }
     let Some(doc) = chosen else {
@@ -320,17 +444,46 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     };
     let expected = d.options.url.clone();
     match doc["resource"].as_str() {
-        None => d.fail(3, "resource equals the URL", "no \"resource\" field", "RFC 9728 §2: \"resource\" is required and must be the URL clients use", Some(&public_url_fix(&d.url)), None),
+        None => d.fail(
+            3,
+            "resource equals the URL",
+            "no \"resource\" field",
+            "RFC 9728 §2: \"resource\" is required and must be the URL \
+            clients use",
+            Some(&public_url_fix(&d.url)),
+            None,
+        ),
         Some(r) => match url_difference(r, &expected) {
             None => d.pass(3, "resource equals the URL", r, None),
-            Some("slash") => d.warn(3, "resource equals the URL", &format!("{r} vs {expected}: a trailing slash apart"),
-                "claude.ai's connector strips the slash, and RFC 9728 §3.3 compares exactly: make both the same URL without one", None, None),
-            Some("scheme") => d.fail(3, "resource equals the URL", &format!("{r}, but clients use {expected}"),
-                "the server sits behind an HTTPS front end (Cloud Run, a load balancer) and advertises http://: configure its public https:// URL (RFC 9728 §3.3)",
-                Some(&public_url_fix(&d.url)), None),
-            Some(_) => d.fail(3, "resource equals the URL", &format!("{r}, but clients use {expected}"),
-                "clients compare them (RFC 9728 §3.3) and stop on a mismatch (\"resource mismatch\"): advertise exactly the URL users paste",
-                Some(&public_url_fix(&d.url)), None),
+            Some("slash") => d.warn(
+                3,
+                "resource equals the URL",
+                &format!("{r} vs {expected}: a trailing slash apart"),
+                "claude.ai's connector strips the slash, and RFC 9728 §3.3 \
+                    compares exactly: make both the same URL without one",
+                None,
+                None,
+            ),
+            Some("scheme") => d.fail(
+                3,
+                "resource equals the URL",
+                &format!("{r}, but clients use {expected}"),
+                "the server sits behind an HTTPS front end (Cloud Run, a load \
+                    balancer) and advertises http://: configure its public \
+                    https:// URL (RFC 9728 §3.3)",
+                Some(&public_url_fix(&d.url)),
+                None,
+            ),
+            Some(_) => d.fail(
+                3,
+                "resource equals the URL",
+                &format!("{r}, but clients use {expected}"),
+                "clients compare them (RFC 9728 §3.3) and stop on a mismatch \
+                    (\"resource mismatch\"): advertise exactly the URL users \
+                    paste",
+                Some(&public_url_fix(&d.url)),
+                None,
+            ),
         },
     }
     let servers: Vec<String> = doc["authorization_servers"]
@@ -353,10 +506,24 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
         return (None, Vec::new());
     };
     match Url::parse(&first) {
-        None => d.fail(3, "authorization_servers", &format!("{first:?} is not an http(s) URL"), "list the issuer URL of the authorization server", Some(&public_url_fix(&d.url)), None),
-        Some(u) if plain_http(&u, &d.url) => d.fail(3, "authorization_servers", &format!("{first} is http://"),
-            "every authorization server endpoint must be HTTPS (MCP Authorization, communication security); behind an HTTPS front end configure the public https:// URL",
-            Some(&public_url_fix(&d.url)), None),
+        None => d.fail(
+            3,
+            "authorization_servers",
+            &format!("{first:?} is not an http(s) URL"),
+            "list the issuer URL of the authorization server",
+            Some(&public_url_fix(&d.url)),
+            None,
+        ),
+        Some(u) if plain_http(&u, &d.url) => d.fail(
+            3,
+            "authorization_servers",
+            &format!("{first} is http://"),
+            "every authorization server endpoint must be HTTPS (MCP \
+                Authorization, communication security); behind an HTTPS \
+                front end configure the public https:// URL",
+            Some(&public_url_fix(&d.url)),
+            None,
+        ),
         Some(_) => d.pass(3, "authorization_servers", &servers.join(", "), None),
     }
     let scopes = doc["scopes_supported"]
@@ -394,8 +561,15 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
                 if i == 0 {
                     d.pass(4, "metadata found (RFC 8414 form)", c, ms)
                 } else {
-                    d.warn(4, "metadata found (RFC 8414 form)", &format!("only at {c} ({})", tried.join("; ")),
-                        "MCP 2025-06-18 clients read only the RFC 8414 form: serve /.well-known/oauth-authorization-server too", None, ms)
+                    d.warn(
+                        4,
+                        "metadata found (RFC 8414 form)",
+                        &format!("only at {c} ({})", tried.join("; ")),
+                        "MCP 2025-06-18 clients read only the RFC 8414 form: serve \
+                            /.well-known/oauth-authorization-server too",
+                        None,
+                        ms,
+                    )
                 }
                 meta = Some(v);
                 break;
@@ -405,7 +579,16 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     }
     let Some(meta) = meta else {
         let ours = elsewhere(issuer, &d.url);
-        d.fail(4, "metadata found", &tried.join("; "), "serve RFC 8414 metadata at /.well-known/oauth-authorization-server (+ the issuer's path), without authentication", ours.as_deref(), None);
+        d.fail(
+            4,
+            "metadata found",
+            &tried.join("; "),
+            "serve RFC 8414 metadata at \
+            /.well-known/oauth-authorization-server (+ the issuer's \
+            path), without authentication",
+            ours.as_deref(),
+            None,
+        );
         return None;
     };
     match meta["issuer"].as_str() {
@@ -420,10 +603,21 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         Some(i) if i == issuer => d.pass(4, "issuer equals its URL", i, None),
         Some(i) => {
             let scheme = url_difference(i, issuer) == Some("scheme");
-            d.fail(4, "issuer equals its URL", &format!("{i}, fetched for {issuer}"),
-                if scheme { "the server sits behind an HTTPS front end and advertises http://: configure its public https:// URL (RFC 8414 §3.3)" }
-                else { "RFC 8414 §3.3: issuer must be identical to the URL the metadata was derived from (authorization_servers[0]), byte for byte" },
-                Some(&public_url_fix(&d.url)), None);
+            d.fail(
+                4,
+                "issuer equals its URL",
+                &format!("{i}, fetched for {issuer}"),
+                if scheme {
+                    "the server sits behind an HTTPS front end and advertises \
+                    http://: configure its public https:// URL (RFC 8414 §3.3)"
+                } else {
+                    "RFC 8414 §3.3: issuer must be identical to the URL the \
+                    metadata was derived from (authorization_servers[0]), byte \
+                    for byte"
+                },
+                Some(&public_url_fix(&d.url)),
+                None,
+            );
         }
     }
     let mut insecure = Vec::new();
@@ -449,7 +643,15 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
             None,
         );
     } else {
-        d.fail(4, "endpoints over HTTPS", &insecure.join(", "), "every authorization server endpoint must be an https:// URL (MCP Authorization, communication security)", Some(&public_url_fix(&d.url)), None);
+        d.fail(
+            4,
+            "endpoints over HTTPS",
+            &insecure.join(", "),
+            "every authorization server endpoint must be an https:// URL \
+            (MCP Authorization, communication security)",
+            Some(&public_url_fix(&d.url)),
+            None,
+        );
     }
     let list = |f: &str| -> Vec<String> {
         meta[f]
@@ -465,8 +667,16 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     if pkce.iter().any(|m| m == "S256") {
         d.pass(4, "PKCE S256", &pkce.join(", "), None);
     } else {
-        d.fail(4, "PKCE S256", &format!("code_challenge_methods_supported: {:?}", pkce),
-            "MCP clients refuse to go on without \"S256\" in code_challenge_methods_supported (MCP 2025-11-25, Authorization Code Protection)", None, None);
+        d.fail(
+            4,
+            "PKCE S256",
+            &format!("code_challenge_methods_supported: {:?}", pkce),
+            "MCP clients refuse to go on without \"S256\" in \
+                code_challenge_methods_supported (MCP 2025-11-25, \
+                Authorization Code Protection)",
+            None,
+            None,
+        );
     }
     let responses = list("response_types_supported");
     if responses.iter().any(|r| r == "code") {
@@ -501,7 +711,15 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
             None,
         );
     } else {
-        d.warn(4, "grants authorization_code + refresh_token", &grants.join(", "), "support and list authorization_code and refresh_token (OAuth 2.1; claude.ai refreshes)", None, None);
+        d.warn(
+            4,
+            "grants authorization_code + refresh_token",
+            &grants.join(", "),
+            "support and list authorization_code and refresh_token (OAuth \
+            2.1; claude.ai refreshes)",
+            None,
+            None,
+        );
     }
     let mut methods = list("token_endpoint_auth_methods_supported");
     if methods.is_empty() {
@@ -520,11 +738,27 @@ fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     if cimd || (dcr && has("none") && has("client_secret_post")) {
         d.pass(4, "a registration claude.ai can use", &evidence, None);
     } else if dcr {
-        d.warn(4, "a registration claude.ai can use", &evidence,
-            "claude.ai has registered with client_secret_post (and Claude Desktop with none): accept and list both, or advertise client_id_metadata_document_supported", None, None);
+        d.warn(
+            4,
+            "a registration claude.ai can use",
+            &evidence,
+            "claude.ai has registered with client_secret_post (and Claude \
+                Desktop with none): accept and list both, or advertise \
+                client_id_metadata_document_supported",
+            None,
+            None,
+        );
     } else {
-        d.warn(4, "a registration claude.ai can use", &evidence,
-            "no DCR and no CIMD: users must paste a client id and secret in claude.ai's Advanced settings; offer DCR or CIMD for the normal flow", None, None);
+        d.warn(
+            4,
+            "a registration claude.ai can use",
+            &evidence,
+            "no DCR and no CIMD: users must paste a client id and secret \
+                in claude.ai's Advanced settings; offer DCR or CIMD for the \
+                normal flow",
+            None,
+            None,
+        );
     }
     Some(meta)
 }

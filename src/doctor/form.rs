@@ -307,8 +307,16 @@ pub fn submit(
             None
         }
         307 | 308 => {
-            d.fail(6, "the sign-in form", &format!("{} → {}", got.status, excerpt(&location, 60)),
-                "a 307/308 makes the browser POST to claude.ai's callback, which answers \"Method Not Allowed\": redirect with 302 or 303", None, ms);
+            d.fail(
+                6,
+                "the sign-in form",
+                &format!("{} → {}", got.status, excerpt(&location, 60)),
+                "a 307/308 makes the browser POST to claude.ai's callback, \
+                    which answers \"Method Not Allowed\": redirect with 302 or \
+                    303",
+                None,
+                ms,
+            );
             None
         }
         200 => {
@@ -324,8 +332,19 @@ pub fn submit(
             None
         }
         s => {
-            d.fail(6, "the sign-in form", &format!("{s} {} ({cookies})", excerpt(&page_message(&got.text()), 100)),
-                "the form's POST was refused: a browser sends back the page's cookies, its fields and Origin = the server's origin; nothing else", None, ms);
+            d.fail(
+                6,
+                "the sign-in form",
+                &format!(
+                    "{s} {} ({cookies})",
+                    excerpt(&page_message(&got.text()), 100)
+                ),
+                "the form's POST was refused: a browser sends back the page's \
+                    cookies, its fields and Origin = the server's origin; \
+                    nothing else",
+                None,
+                ms,
+            );
             None
         }
     }

@@ -37,10 +37,21 @@ pub fn check_url(d: &mut Doctor) {
     let local = url.is_loopback();
     match (url.scheme.as_str(), local) {
         ("https", _) => d.pass(1, "HTTPS", &url.origin(), None),
-        (_, true) => d.skip(1, "HTTPS", "http:// on loopback: a local test (claude.ai needs an https:// URL)"),
-        _ => d.fail(1, "HTTPS", &format!("{} is plain http://", url.origin()),
-            "claude.ai connects only over HTTPS: serve the endpoint behind TLS (Cloud Run gives https://…run.app)",
-            Some("PUBLIC_URL must be the https:// URL users paste"), None),
+        (_, true) => d.skip(
+            1,
+            "HTTPS",
+            "http:// on loopback: a local test (claude.ai needs an \
+            https:// URL)",
+        ),
+        _ => d.fail(
+            1,
+            "HTTPS",
+            &format!("{} is plain http://", url.origin()),
+            "claude.ai connects only over HTTPS: serve the endpoint \
+                behind TLS (Cloud Run gives https://…run.app)",
+            Some("PUBLIC_URL must be the https:// URL users paste"),
+            None,
+        ),
     }
     let path = url.path().to_string();
     if url.rest.contains('#') {
@@ -62,8 +73,15 @@ pub fn check_url(d: &mut Doctor) {
             .iter()
             .any(|w| q.contains(w))
         {
-            d.fail(1, "the path", &format!("{path}?… carries a credential"),
-                "claude.ai does not support API keys or tokens in the URL: use OAuth (the 401 challenge)", None, None);
+            d.fail(
+                1,
+                "the path",
+                &format!("{path}?… carries a credential"),
+                "claude.ai does not support API keys or tokens in the URL: \
+                    use OAuth (the 401 challenge)",
+                None,
+                None,
+            );
         } else {
             d.warn(
                 1,
@@ -77,9 +95,15 @@ pub fn check_url(d: &mut Doctor) {
     } else if path == "/mcp" {
         d.pass(1, "the path", "/mcp", None);
     } else if path.len() > 1 && path.ends_with('/') {
-        d.warn(1, "the path", &format!("{path} ends in a slash"),
-            "claude.ai's connector strips a trailing slash (/mcp/ → /mcp): serve the endpoint without one",
-            Some("the endpoint is exactly PUBLIC_URL + /mcp"), None);
+        d.warn(
+            1,
+            "the path",
+            &format!("{path} ends in a slash"),
+            "claude.ai's connector strips a trailing slash (/mcp/ → \
+                /mcp): serve the endpoint without one",
+            Some("the endpoint is exactly PUBLIC_URL + /mcp"),
+            None,
+        );
     } else if path.matches('/').count() > 1 {
         d.warn(
             1,
@@ -102,8 +126,15 @@ pub fn check_url(d: &mut Doctor) {
         return;
     }
     if url.scheme == "https" && url.port() != 443 {
-        d.warn(8, "port 443", &format!("port {}", url.port()),
-            "claude.ai has been reported to fail on ports other than 443: serve on https://host/mcp", None, None);
+        d.warn(
+            8,
+            "port 443",
+            &format!("port {}", url.port()),
+            "claude.ai has been reported to fail on ports other than 443: \
+                serve on https://host/mcp",
+            None,
+            None,
+        );
     } else {
         d.pass(8, "port 443", &format!("port {}", url.port()), None);
     }
@@ -136,8 +167,16 @@ pub fn check_url(d: &mut Doctor) {
                 .filter_map(|ip| not_public(ip).map(|why| format!("{ip} is {why}")))
                 .collect();
             if !bad.is_empty() {
-                d.fail(8, "a public IPv4 address", &bad.join(", "),
-                    "claude.ai connects from Anthropic's cloud: the host must resolve only to public addresses (no split-horizon DNS, VPN or CGNAT/Tailscale address)", None, None);
+                d.fail(
+                    8,
+                    "a public IPv4 address",
+                    &bad.join(", "),
+                    "claude.ai connects from Anthropic's cloud: the host must \
+                        resolve only to public addresses (no split-horizon DNS, VPN \
+                        or CGNAT/Tailscale address)",
+                    None,
+                    None,
+                );
             } else if !ips.iter().any(IpAddr::is_ipv4) {
                 d.fail(
                     8,

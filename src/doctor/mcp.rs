@@ -192,17 +192,63 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
     let code = answer.as_ref().and_then(|a| a["error"]["code"].as_i64());
     match (got.status, code) {
         (200, None) if answer.as_ref().is_some_and(|a| a["result"].is_object()) => {
-            let versions = answer.as_ref().map(|a| a["result"]["supportedVersions"].to_string()).unwrap_or_default();
-            d.pass(6, title, &format!("200, supportedVersions {versions}"), Some(got.ms));
+            let versions = answer
+                .as_ref()
+                .map(|a| a["result"]["supportedVersions"].to_string())
+                .unwrap_or_default();
+            d.pass(
+                6,
+                title,
+                &format!("200, supportedVersions {versions}"),
+                Some(got.ms),
+            );
         }
-        (200, Some(c)) => d.fail(6, title, &format!("200 with JSON-RPC error {c}"),
-            "claude.ai falls back to initialize only on an HTTP 4xx: answer the probe with 400 (a legacy -32600/-32602 error or empty), not 200", None, Some(got.ms)),
-        (401 | 403, _) => d.fail(6, title, &gist(&got), "the token from this server's own flow must be accepted on the endpoint (audience = the URL users paste)",
-            Some("tokens are bound to PUBLIC_URL/mcp: set PUBLIC_URL to the origin users reach"), Some(got.ms)),
-        (s, Some(c)) if (400..500).contains(&s) && (-32022..=-32020).contains(&c) => d.warn(6, title, &format!("{s} with 2026-07-28 error {c}"),
-            "a 2025 server should answer the probe with a plain 400 (no 2026 error code) so that claude.ai falls back", None, Some(got.ms)),
-        (s, _) if (400..500).contains(&s) => d.pass(6, title, &format!("{s}: a 2025 server; claude.ai falls back to initialize"), Some(got.ms)),
-        _ => d.fail(6, title, &gist(&got), "answer server/discover with a result, or with 400 so that claude.ai falls back to initialize", None, Some(got.ms)),
+        (200, Some(c)) => d.fail(
+            6,
+            title,
+            &format!("200 with JSON-RPC error {c}"),
+            "claude.ai falls back to initialize only on an HTTP 4xx: \
+                answer the probe with 400 (a legacy -32600/-32602 error or \
+                empty), not 200",
+            None,
+            Some(got.ms),
+        ),
+        (401 | 403, _) => d.fail(
+            6,
+            title,
+            &gist(&got),
+            "the token from this server's own flow must be accepted on \
+            the endpoint (audience = the URL users paste)",
+            Some(
+                "tokens are bound to PUBLIC_URL/mcp: set PUBLIC_URL to the \
+                origin users reach",
+            ),
+            Some(got.ms),
+        ),
+        (s, Some(c)) if (400..500).contains(&s) && (-32022..=-32020).contains(&c) => d.warn(
+            6,
+            title,
+            &format!("{s} with 2026-07-28 error {c}"),
+            "a 2025 server should answer the probe with a plain 400 (no \
+                2026 error code) so that claude.ai falls back",
+            None,
+            Some(got.ms),
+        ),
+        (s, _) if (400..500).contains(&s) => d.pass(
+            6,
+            title,
+            &format!("{s}: a 2025 server; claude.ai falls back to initialize"),
+            Some(got.ms),
+        ),
+        _ => d.fail(
+            6,
+            title,
+            &gist(&got),
+            "answer server/discover with a result, or with 400 so that \
+            claude.ai falls back to initialize",
+            None,
+            Some(got.ms),
+        ),
     }
 }
 
@@ -316,12 +362,47 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         Some(got.ms),
     );
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    match post(d, "POST notifications/initialized", token, pair, Some(&version), &[], &note) {
-        Ok(g) if g.status == 202 => d.pass(6, "notifications/initialized without the session id", "202", Some(g.ms)),
-        Ok(g) if (200..300).contains(&g.status) => d.warn(6, "notifications/initialized without the session id", &format!("{}", g.status), "MCP Transports: a notification is answered 202 Accepted", None, Some(g.ms)),
-        Ok(g) => d.fail(6, "notifications/initialized without the session id", &gist(&g),
-            "claude.ai often does not echo Mcp-Session-Id and spreads a handshake over instances: run stateless, or never require the session id", None, Some(g.ms)),
-        Err(e) => d.fail(6, "notifications/initialized without the session id", &e, "the endpoint must answer", None, None),
+    match post(
+        d,
+        "POST notifications/initialized",
+        token,
+        pair,
+        Some(&version),
+        &[],
+        &note,
+    ) {
+        Ok(g) if g.status == 202 => d.pass(
+            6,
+            "notifications/initialized without the session id",
+            "202",
+            Some(g.ms),
+        ),
+        Ok(g) if (200..300).contains(&g.status) => d.warn(
+            6,
+            "notifications/initialized without the session id",
+            &format!("{}", g.status),
+            "MCP Transports: a notification is answered 202 Accepted",
+            None,
+            Some(g.ms),
+        ),
+        Ok(g) => d.fail(
+            6,
+            "notifications/initialized without the session id",
+            &gist(&g),
+            "claude.ai often does not echo Mcp-Session-Id and spreads a \
+                handshake over instances: run stateless, or never require \
+                the session id",
+            None,
+            Some(g.ms),
+        ),
+        Err(e) => d.fail(
+            6,
+            "notifications/initialized without the session id",
+            &e,
+            "the endpoint must answer",
+            None,
+            None,
+        ),
     }
     Some(version)
 }
@@ -363,7 +444,8 @@ fn list_tools(d: &mut Doctor, token: Option<&str>, version: &str) -> Option<Vec<
             Ok(a) if got.status == 200 && a["result"]["tools"].is_array() => &a["result"],
             _ => {
                 let fix = if matches!(got.status, 400 | 404) {
-                    "claude.ai often does not echo Mcp-Session-Id: serve requests without it (stateless)"
+                    "claude.ai often does not echo Mcp-Session-Id: serve requests \
+                        without it (stateless)"
                 } else {
                     "tools/list must answer {\"tools\": […]} (MCP Tools)"
                 };
@@ -416,9 +498,28 @@ fn get_stream(d: &mut Doctor, token: Option<&str>) {
     let title = "GET on the endpoint within 2 s";
     match d.probe.call_head_only("GET URL", "GET", &url, &headers) {
         Ok(g) if g.status == 405 => d.pass(6, title, "405: no stream offered", Some(g.ms)),
-        Ok(g) if g.status == 200 && g.media_type() == "text/event-stream" => d.pass(6, title, "200 text/event-stream", Some(g.ms)),
-        Ok(g) => d.warn(6, title, &format!("{} {}", g.status, g.media_type()), "MCP Transports: GET answers text/event-stream or 405 Method Not Allowed", None, Some(g.ms)),
-        Err(e) => d.fail(6, title, &e, "claude.ai opens the GET stream right after sign-in, and a GET that hangs made it report \"rejected the credentials\": answer 405 at once (or send the stream's headers at once)", None, None),
+        Ok(g) if g.status == 200 && g.media_type() == "text/event-stream" => {
+            d.pass(6, title, "200 text/event-stream", Some(g.ms))
+        }
+        Ok(g) => d.warn(
+            6,
+            title,
+            &format!("{} {}", g.status, g.media_type()),
+            "MCP Transports: GET answers text/event-stream or 405 Method \
+            Not Allowed",
+            None,
+            Some(g.ms),
+        ),
+        Err(e) => d.fail(
+            6,
+            title,
+            &e,
+            "claude.ai opens the GET stream right after sign-in, and a \
+            GET that hangs made it report \"rejected the credentials\": \
+            answer 405 at once (or send the stream's headers at once)",
+            None,
+            None,
+        ),
     }
 }
 
@@ -455,7 +556,15 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
     let v = match got.json() {
         Ok(v) if got.status == 200 && v["access_token"].is_string() => v,
         _ => {
-            d.fail(6, "refresh and rotation", &gist(&got), "a refresh token from this server must be redeemable (grant_type=refresh_token, RFC 6749 §6)", None, Some(got.ms));
+            d.fail(
+                6,
+                "refresh and rotation",
+                &gist(&got),
+                "a refresh token from this server must be redeemable \
+                (grant_type=refresh_token, RFC 6749 §6)",
+                None,
+                Some(got.ms),
+            );
             return None;
         }
     };
@@ -483,7 +592,15 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
             None
         }
         None => {
-            d.warn(6, "refresh and rotation", "no refresh token in the answer", "return the rotated refresh token, or claude.ai loses the connection when the access token expires", None, Some(got.ms));
+            d.warn(
+                6,
+                "refresh and rotation",
+                "no refresh token in the answer",
+                "return the rotated refresh token, or claude.ai loses the \
+                connection when the access token expires",
+                None,
+                Some(got.ms),
+            );
             None
         }
     };
@@ -543,8 +660,16 @@ fn timing(d: &mut Doctor) {
         times.len()
     );
     if first > 2000 && first > 3 * median.max(1) {
-        d.warn(7, "the first request (a cold start?)", &evidence,
-            "a slow first request is a cold start: claude.ai may time out while an instance starts (Cloud Run: --min-instances=1 or startup CPU boost)", None, Some(first));
+        d.warn(
+            7,
+            "the first request (a cold start?)",
+            &evidence,
+            "a slow first request is a cold start: claude.ai may time out \
+                while an instance starts (Cloud Run: --min-instances=1 or \
+                startup CPU boost)",
+            None,
+            Some(first),
+        );
     } else {
         d.pass(
             7,
@@ -578,11 +703,31 @@ fn timing(d: &mut Doctor) {
         let body = initialize_body(50).to_string();
         let headers = [("Content-Type", "application/json"), ("Accept", "*/*")];
         let title = format!("a request after {} s idle", pause.as_secs_f64());
-        match d.probe.call("POST URL after the pause", "POST", &url, &headers, body.as_bytes()) {
-            Ok(g) if g.ms > 2000 && g.ms > 3 * median.max(1) => d.warn(7, &title, &format!("{} ms (median {median} ms)", g.ms),
-                "the server is slow after a pause (scaled to zero?): claude.ai's first call may time out; keep one instance warm", None, Some(g.ms)),
+        match d.probe.call(
+            "POST URL after the pause",
+            "POST",
+            &url,
+            &headers,
+            body.as_bytes(),
+        ) {
+            Ok(g) if g.ms > 2000 && g.ms > 3 * median.max(1) => d.warn(
+                7,
+                &title,
+                &format!("{} ms (median {median} ms)", g.ms),
+                "the server is slow after a pause (scaled to zero?): \
+                    claude.ai's first call may time out; keep one instance warm",
+                None,
+                Some(g.ms),
+            ),
             Ok(g) => d.pass(7, &title, &format!("{} ms", g.ms), Some(g.ms)),
-            Err(e) => d.fail(7, &title, &e, "the server stopped answering after a pause", None, None),
+            Err(e) => d.fail(
+                7,
+                &title,
+                &e,
+                "the server stopped answering after a pause",
+                None,
+                None,
+            ),
         }
     }
 }

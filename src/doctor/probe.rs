@@ -414,7 +414,8 @@ fn describe(e: &OutboundError) -> String {
                 .any(|w| lower.contains(w))
             {
                 format!(
-                    "TLS failed ({why}): the certificate must be valid for this host and signed by a public CA"
+                    "TLS failed ({why}): the certificate must be valid for this \
+                        host and signed by a public CA"
                 )
             } else {
                 e.to_string()

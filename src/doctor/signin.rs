@@ -132,19 +132,56 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
             &d.options.url,
             scopes,
         );
-        match d.probe.call("GET /authorize (claude.ai CIMD)", "GET", &target, &[("Accept", "text/html")], b"") {
+        match d.probe.call(
+            "GET /authorize (claude.ai CIMD)",
+            "GET",
+            &target,
+            &[("Accept", "text/html")],
+            b"",
+        ) {
             Ok(g) if redirect_error(&g).is_some() => {
                 let (error, description) = redirect_error(&g).unwrap_or_default();
                 let resource = error == "invalid_target";
-                d.fail(5, "/authorize takes claude.ai's CIMD client id", &format!("{} → error={error} {description}", g.status),
-                    if resource { "the authorization server refuses resource=<the URL>: it must accept the URL users paste (RFC 8707)" }
-                    else { "claude.ai uses its metadata document URL as client_id when you advertise CIMD: fetch it (or pin it), or stop advertising client_id_metadata_document_supported" },
-                    resource.then_some("set PUBLIC_URL to the origin users reach"), Some(g.ms))
+                d.fail(
+                    5,
+                    "/authorize takes claude.ai's CIMD client id",
+                    &format!("{} → error={error} {description}", g.status),
+                    if resource {
+                        "the authorization server refuses resource=<the URL>: it must \
+                        accept the URL users paste (RFC 8707)"
+                    } else {
+                        "claude.ai uses its metadata document URL as client_id when \
+                        you advertise CIMD: fetch it (or pin it), or stop \
+                        advertising client_id_metadata_document_supported"
+                    },
+                    resource.then_some("set PUBLIC_URL to the origin users reach"),
+                    Some(g.ms),
+                )
             }
-            Ok(g) if g.status < 400 => d.pass(5, "/authorize takes claude.ai's CIMD client id", &format!("{}", g.status), Some(g.ms)),
-            Ok(g) => d.fail(5, "/authorize takes claude.ai's CIMD client id", &format!("{} {}", g.status, excerpt(&g.text(), 80)),
-                "claude.ai uses its metadata document URL as client_id when you advertise CIMD: fetch it (or pin it), or stop advertising client_id_metadata_document_supported", None, Some(g.ms)),
-            Err(e) => d.fail(5, "/authorize takes claude.ai's CIMD client id", &e, "answer /authorize for CIMD clients", None, None),
+            Ok(g) if g.status < 400 => d.pass(
+                5,
+                "/authorize takes claude.ai's CIMD client id",
+                &format!("{}", g.status),
+                Some(g.ms),
+            ),
+            Ok(g) => d.fail(
+                5,
+                "/authorize takes claude.ai's CIMD client id",
+                &format!("{} {}", g.status, excerpt(&g.text(), 80)),
+                "claude.ai uses its metadata document URL as client_id when \
+                    you advertise CIMD: fetch it (or pin it), or stop \
+                    advertising client_id_metadata_document_supported",
+                None,
+                Some(g.ms),
+            ),
+            Err(e) => d.fail(
+                5,
+                "/authorize takes claude.ai's CIMD client id",
+                &e,
+                "answer /authorize for CIMD clients",
+                None,
+                None,
+            ),
         }
     }
     let verifier = crate::oauth::secret::Secret::generate();
@@ -183,13 +220,61 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 .ok()
                 .and_then(|v| v["error"].as_str().map(str::to_string));
             match (g.status, error.as_deref()) {
-                (400, Some("invalid_grant")) => d.pass(5, "/token refuses a bogus code with invalid_grant", "400 invalid_grant", Some(g.ms)),
-                (400 | 401, Some(e)) => d.warn(5, "/token refuses a bogus code with invalid_grant", &format!("{} {e}", g.status), "RFC 6749 §5.2: an unknown code is invalid_grant", None, Some(g.ms)),
-                (s, _) if s >= 500 => d.fail(5, "/token refuses a bogus code with invalid_grant", &format!("{s} {}", if g.is_html() { format!("HTML{}", g.title()) } else { excerpt(&g.text(), 80) }),
-                    "a 5xx on /token is what claude.ai reports as \"Authorization with the MCP server failed\": answer 400 {\"error\":\"invalid_grant\"}", None, Some(g.ms)),
-                (s, _) if (200..300).contains(&s) => d.fail(5, "/token refuses a bogus code with invalid_grant", &format!("{s}: a made-up code was accepted"), "codes must be checked: single use, bound to client, redirect URI and PKCE", None, Some(g.ms)),
-                (s, _) => d.fail(5, "/token refuses a bogus code with invalid_grant", &format!("{s} {}", match g.json() { Ok(_) => excerpt(&g.text(), 80), Err(e) => e }),
-                    "errors from /token are JSON: 400 {\"error\":\"invalid_grant\"} (RFC 6749 §5.2)", None, Some(g.ms)),
+                (400, Some("invalid_grant")) => d.pass(
+                    5,
+                    "/token refuses a bogus code with invalid_grant",
+                    "400 invalid_grant",
+                    Some(g.ms),
+                ),
+                (400 | 401, Some(e)) => d.warn(
+                    5,
+                    "/token refuses a bogus code with invalid_grant",
+                    &format!("{} {e}", g.status),
+                    "RFC 6749 §5.2: an unknown code is invalid_grant",
+                    None,
+                    Some(g.ms),
+                ),
+                (s, _) if s >= 500 => d.fail(
+                    5,
+                    "/token refuses a bogus code with invalid_grant",
+                    &format!(
+                        "{s} {}",
+                        if g.is_html() {
+                            format!("HTML{}", g.title())
+                        } else {
+                            excerpt(&g.text(), 80)
+                        }
+                    ),
+                    "a 5xx on /token is what claude.ai reports as \"Authorization \
+                        with the MCP server failed\": answer 400 \
+                        {\"error\":\"invalid_grant\"}",
+                    None,
+                    Some(g.ms),
+                ),
+                (s, _) if (200..300).contains(&s) => d.fail(
+                    5,
+                    "/token refuses a bogus code with invalid_grant",
+                    &format!("{s}: a made-up code was accepted"),
+                    "codes must be checked: single use, bound to client, redirect \
+                    URI and PKCE",
+                    None,
+                    Some(g.ms),
+                ),
+                (s, _) => d.fail(
+                    5,
+                    "/token refuses a bogus code with invalid_grant",
+                    &format!(
+                        "{s} {}",
+                        match g.json() {
+                            Ok(_) => excerpt(&g.text(), 80),
+                            Err(e) => e,
+                        }
+                    ),
+                    "errors from /token are JSON: 400 \
+                        {\"error\":\"invalid_grant\"} (RFC 6749 §5.2)",
+                    None,
+                    Some(g.ms),
+                ),
             }
         }
     }
@@ -213,24 +298,72 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
         .collect();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     match token_request(d, "POST /token (code)", token_url, &client, &pairs) {
-        Err(e) => d.fail(6, "the code becomes a token", &e, "the token endpoint must answer", None, None),
+        Err(e) => d.fail(
+            6,
+            "the code becomes a token",
+            &e,
+            "the token endpoint must answer",
+            None,
+            None,
+        ),
         Ok(g) => match g.json() {
             Ok(v) if g.status == 200 && v["access_token"].is_string() => {
                 found.token = Some(d.probe.secret(v["access_token"].as_str().unwrap_or("")));
                 found.refresh = v["refresh_token"].as_str().map(|r| d.probe.secret(r));
-                let mut notes = vec![format!("token_type {}", v["token_type"].as_str().unwrap_or("?"))];
-                if let Some(e) = v["expires_in"].as_u64() { notes.push(format!("expires_in {e} s")) }
+                let mut notes = vec![format!(
+                    "token_type {}",
+                    v["token_type"].as_str().unwrap_or("?")
+                )];
+                if let Some(e) = v["expires_in"].as_u64() {
+                    notes.push(format!("expires_in {e} s"))
+                }
                 d.pass(6, "the code becomes a token", &notes.join(", "), Some(g.ms));
                 if found.refresh.is_none() {
-                    d.warn(6, "a refresh token", "none in the token answer", "claude.ai refreshes; issue a refresh token even without offline_access", None, None);
+                    d.warn(
+                        6,
+                        "a refresh token",
+                        "none in the token answer",
+                        "claude.ai refreshes; issue a refresh token even without \
+                        offline_access",
+                        None,
+                        None,
+                    );
                 }
                 if !g.header("cache-control").unwrap_or("").contains("no-store") {
-                    d.warn(6, "Cache-Control: no-store on /token", g.header("cache-control").unwrap_or("absent"), "RFC 6749 §5.1: token answers carry Cache-Control: no-store", None, None);
+                    d.warn(
+                        6,
+                        "Cache-Control: no-store on /token",
+                        g.header("cache-control").unwrap_or("absent"),
+                        "RFC 6749 §5.1: token answers carry Cache-Control: no-store",
+                        None,
+                        None,
+                    );
                 }
             }
-            Ok(v) => d.fail(6, "the code becomes a token", &format!("{} {}", g.status, excerpt(&v.to_string(), 100)),
-                "a code from /authorize must be redeemable with its PKCE verifier, redirect_uri and resource", if v["error"] == "invalid_target" { Some("the resource must be PUBLIC_URL/mcp: set PUBLIC_URL to the origin users reach") } else { None }, Some(g.ms)),
-            Err(e) => d.fail(6, "the code becomes a token", &format!("{}: {e}", g.status), "/token answers JSON (RFC 6749 §5.1)", None, Some(g.ms)),
+            Ok(v) => d.fail(
+                6,
+                "the code becomes a token",
+                &format!("{} {}", g.status, excerpt(&v.to_string(), 100)),
+                "a code from /authorize must be redeemable with its PKCE \
+                    verifier, redirect_uri and resource",
+                if v["error"] == "invalid_target" {
+                    Some(
+                        "the resource must be PUBLIC_URL/mcp: set PUBLIC_URL to the \
+                    origin users reach",
+                    )
+                } else {
+                    None
+                },
+                Some(g.ms),
+            ),
+            Err(e) => d.fail(
+                6,
+                "the code becomes a token",
+                &format!("{}: {e}", g.status),
+                "/token answers JSON (RFC 6749 §5.1)",
+                None,
+                Some(g.ms),
+            ),
         },
     }
 }
@@ -334,8 +467,23 @@ fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
     let v = match got.json() {
         Ok(v) if (200..300).contains(&got.status) => v,
         Ok(v) => {
-            d.fail(5, "registration as claude.ai", &format!("{} {} {}", got.status, v["error"].as_str().unwrap_or(""), v["error_description"].as_str().unwrap_or("")),
-                &format!("accept claude.ai's registration: redirect_uris [\"{CLAUDE_CALLBACK}\"], token_endpoint_auth_method {method} (RFC 7591)"), None, Some(got.ms));
+            d.fail(
+                5,
+                "registration as claude.ai",
+                &format!(
+                    "{} {} {}",
+                    got.status,
+                    v["error"].as_str().unwrap_or(""),
+                    v["error_description"].as_str().unwrap_or("")
+                ),
+                &format!(
+                    "accept claude.ai's registration: redirect_uris \
+                    [\"{CLAUDE_CALLBACK}\"], token_endpoint_auth_method {method} \
+                    (RFC 7591)"
+                ),
+                None,
+                Some(got.ms),
+            );
             return None;
         }
         Err(e) => {
@@ -372,7 +520,15 @@ fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         })
         .unwrap_or_default();
     if method != "none" && secret.is_none() {
-        d.fail(5, "registration as claude.ai", &format!("{method} asked, no client_secret given"), "issue a client_secret for client_secret_post/basic registrations (claude.ai asks for client_secret_post)", None, Some(got.ms));
+        d.fail(
+            5,
+            "registration as claude.ai",
+            &format!("{method} asked, no client_secret given"),
+            "issue a client_secret for client_secret_post/basic \
+            registrations (claude.ai asks for client_secret_post)",
+            None,
+            Some(got.ms),
+        );
     } else if !nulls.is_empty() {
         d.warn(
             5,
@@ -406,11 +562,38 @@ fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
             Some(got.ms),
         );
     }
-    match d.probe.call("POST /register (claude.com)", "POST", url, &json_headers, body(&[CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK]).as_bytes()) {
-        Ok(g) if (200..300).contains(&g.status) => d.pass(8, "claude.com's callback accepted", &format!("{}", g.status), Some(g.ms)),
-        Ok(g) => d.warn(8, "claude.com's callback accepted", &format!("{} {}", g.status, excerpt(&g.text(), 80)),
-            &format!("Anthropic said the callback may move to {CLAUDE_COM_CALLBACK}: accept it beside the claude.ai one"), None, Some(g.ms)),
-        Err(e) => d.warn(8, "claude.com's callback accepted", &e, "registration must answer", None, None),
+    match d.probe.call(
+        "POST /register (claude.com)",
+        "POST",
+        url,
+        &json_headers,
+        body(&[CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK]).as_bytes(),
+    ) {
+        Ok(g) if (200..300).contains(&g.status) => d.pass(
+            8,
+            "claude.com's callback accepted",
+            &format!("{}", g.status),
+            Some(g.ms),
+        ),
+        Ok(g) => d.warn(
+            8,
+            "claude.com's callback accepted",
+            &format!("{} {}", g.status, excerpt(&g.text(), 80)),
+            &format!(
+                "Anthropic said the callback may move to \
+                {CLAUDE_COM_CALLBACK}: accept it beside the claude.ai one"
+            ),
+            None,
+            Some(g.ms),
+        ),
+        Err(e) => d.warn(
+            8,
+            "claude.com's callback accepted",
+            &e,
+            "registration must answer",
+            None,
+            None,
+        ),
     }
     Some(Client {
         id: id.to_string(),
@@ -447,7 +630,12 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             d.pass(5, "/authorize answers", "200, a sign-in page", Some(got.ms));
             let Some(password) = d.options.password.clone() else {
                 if d.options.token.is_none() {
-                    d.skip(6, "sign-in", "a sign-in page needs a person: rerun with --password PW (a password form) or --token T");
+                    d.skip(
+                        6,
+                        "sign-in",
+                        "a sign-in page needs a person: rerun with --password PW (a \
+                        password form) or --token T",
+                    );
                 }
                 return None;
             };
@@ -456,10 +644,20 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
         302 | 303 if redirect_error(&got).is_some() => {
             let (error, description) = redirect_error(&got).unwrap_or_default();
             let resource = error == "invalid_target";
-            d.fail(5, "/authorize answers", &format!("{} → error={error} {description}", got.status),
-                if resource { "the authorization server refuses resource=<the URL>: it must accept the URL users paste as the resource (RFC 8707)" }
-                else { "claude.ai's request (PKCE S256, resource, its callback) must get a sign-in page, a redirect to an IdP, or a code" },
-                resource.then_some("set PUBLIC_URL to the origin users reach"), Some(got.ms));
+            d.fail(
+                5,
+                "/authorize answers",
+                &format!("{} → error={error} {description}", got.status),
+                if resource {
+                    "the authorization server refuses resource=<the URL>: it must \
+                    accept the URL users paste as the resource (RFC 8707)"
+                } else {
+                    "claude.ai's request (PKCE S256, resource, its callback) must \
+                    get a sign-in page, a redirect to an IdP, or a code"
+                },
+                resource.then_some("set PUBLIC_URL to the origin users reach"),
+                Some(got.ms),
+            );
             None
         }
         302 | 303 => {
@@ -497,10 +695,31 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             let invalid_target = body
                 .as_ref()
                 .is_some_and(|v| v["error"] == "invalid_target");
-            d.fail(5, "/authorize answers", &format!("{s} {}", if got.is_html() { format!("HTML{}: {}", got.title(), excerpt(&strip_tags(&got.text()), 100)) } else { excerpt(&got.text(), 100) }),
-                if invalid_target { "the authorization server refuses resource=<the URL>: it must accept the URL users paste as the resource (RFC 8707)" }
-                else { "claude.ai's request (PKCE S256, resource, its callback) must get a sign-in page, a redirect to an IdP, or a code" },
-                invalid_target.then_some("set PUBLIC_URL to the origin users reach"), Some(got.ms));
+            d.fail(
+                5,
+                "/authorize answers",
+                &format!(
+                    "{s} {}",
+                    if got.is_html() {
+                        format!(
+                            "HTML{}: {}",
+                            got.title(),
+                            excerpt(&strip_tags(&got.text()), 100)
+                        )
+                    } else {
+                        excerpt(&got.text(), 100)
+                    }
+                ),
+                if invalid_target {
+                    "the authorization server refuses resource=<the URL>: it must \
+                    accept the URL users paste as the resource (RFC 8707)"
+                } else {
+                    "claude.ai's request (PKCE S256, resource, its callback) must \
+                    get a sign-in page, a redirect to an IdP, or a code"
+                },
+                invalid_target.then_some("set PUBLIC_URL to the origin users reach"),
+                Some(got.ms),
+            );
             None
         }
     }

@@ -102,7 +102,9 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                 6,
                 Fail,
                 &format!("inputSchema is {}", excerpt(&input.to_string(), 60)),
-                "inputSchema must be a JSON Schema object with \"type\": \"object\" (for no parameters {\"type\":\"object\",\"additionalProperties\":false})",
+                "inputSchema must be a JSON Schema object with \"type\": \
+                    \"object\" (for no parameters \
+                    {\"type\":\"object\",\"additionalProperties\":false})",
             );
         } else {
             let size = input.to_string().len();
@@ -124,7 +126,9 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                     8,
                     Fail,
                     &format!("top-level {k} in inputSchema"),
-                    "claude.ai trips on anyOf/oneOf at the top of an input schema (Anthropic's API refuses them there): use one object with optional properties",
+                    "claude.ai trips on anyOf/oneOf at the top of an input schema \
+                        (Anthropic's API refuses them there): use one object with \
+                        optional properties",
                 );
             } else if input.get("allOf").is_some() {
                 fail(
@@ -132,7 +136,9 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                     8,
                     Warn,
                     "top-level allOf in inputSchema",
-                    "valid JSON Schema, but Anthropic's API has refused allOf at the top of an input schema with anyOf/oneOf: prefer one object with optional properties",
+                    "valid JSON Schema, but Anthropic's API has refused allOf at \
+                        the top of an input schema with anyOf/oneOf: prefer one \
+                        object with optional properties",
                 );
             }
             if let Some(s) = input["$schema"].as_str().filter(|s| !s.contains("2020-12")) {
@@ -161,7 +167,8 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                     8,
                     Warn,
                     "anyOf in outputSchema",
-                    "claude.ai has been reported to trip on anyOf in output schemas: prefer nullable types or one shape",
+                    "claude.ai has been reported to trip on anyOf in output \
+                        schemas: prefer nullable types or one shape",
                 );
             }
         }

@@ -104,8 +104,17 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
             } else {
                 "invalid token".to_string()
             };
-            Response::json(401, &json!({"error": "invalid_token", "error_description": description}))
-                .with_header("WWW-Authenticate", &format!("Bearer error=\"invalid_token\", resource_metadata=\"{o}/.well-known/oauth-protected-resource/mcp\""))
+            Response::json(
+                401,
+                &json!({"error": "invalid_token", "error_description": description}),
+            )
+            .with_header(
+                "WWW-Authenticate",
+                &format!(
+                    "Bearer error=\"invalid_token\", \
+                    resource_metadata=\"{o}/.well-known/oauth-protected-resource/mcp\""
+                ),
+            )
         }
         ("GET", "/mcp") => {
             if mistake == Mistake::HangingGet {
@@ -117,7 +126,8 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
         ("GET", "/.well-known/oauth-protected-resource/mcp") if mistake == Mistake::HtmlErrors => {
             Response::html(
                 404,
-                "<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>",
+                "<!doctype html><html><head><title>404 Not \
+                    Found</title></head><body><h1>Not Found</h1></body></html>",
             )
         }
         (
@@ -137,7 +147,9 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
         ("GET", "/.well-known/oauth-authorization-server") if mistake == Mistake::HtmlErrors => {
             Response::html(
                 200,
-                "<!doctype html><html><head><title>My App</title></head><body><div id=\"root\"></div></body></html>",
+                "<!doctype html><html><head><title>My \
+                    App</title></head><body><div \
+                    id=\"root\"></div></body></html>",
             )
         }
         ("GET", "/.well-known/oauth-authorization-server") => {
@@ -190,7 +202,8 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
                 "<!doctype html><html><head><title>Sign in</title></head><body>\
                 <form method=\"post\" action=\"/authorize\">{hidden}<input type=\"hidden\" name=\"csrf\" value=\"t0k3n\">\
                 <input type=\"password\" name=\"password\"><button type=\"submit\" name=\"action\" value=\"deny\">Deny</button>\
-                <button type=\"submit\" name=\"action\" value=\"allow\">Allow</button></form></body></html>"
+                <button type=\"submit\" name=\"action\" \
+                    value=\"allow\">Allow</button></form></body></html>"
             );
             Response::html(200, page).with_header(
                 "Set-Cookie",
@@ -210,7 +223,9 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
                 return Response::html(
                     403,
                     format!(
-                        "<html><title>Refused</title><p role=\"alert\">cookie {cookie_ok}, origin {origin_ok}, fields {fields_ok}</p></html>"
+                        "<html><title>Refused</title><p role=\"alert\">cookie \
+                            {cookie_ok}, origin {origin_ok}, fields \
+                            {fields_ok}</p></html>"
                     ),
                 );
             }
@@ -236,7 +251,8 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
         }
         ("POST", "/token") if mistake == Mistake::Token500 => Response::html(
             500,
-            "<html><head><title>500 Internal Server Error</title></head><body>Traceback…</body></html>",
+            "<html><head><title>500 Internal Server \
+                Error</title></head><body>Traceback…</body></html>",
         ),
         ("POST", "/token") => {
             let form = Params::parse_body(&r.body).unwrap_or_default();
