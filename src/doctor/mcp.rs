@@ -105,7 +105,7 @@ pub fn gist(got: &Got) -> String {
 /// Runs step 6 (after the sign-in), 7 and the rest of 8.
 pub fn run(d: &mut Doctor, found: Found) {
     if !found.reachable {
-        timing(d);
+        super::timing::timing(d);
         return;
     }
     let token = found.token.as_ref().map(|t| d.probe.reveal(t).to_string());
@@ -115,13 +115,13 @@ pub fn run(d: &mut Doctor, found: Found) {
             "MCP with a token",
             "no token: see the sign-in line above",
         );
-        timing(d);
+        super::timing::timing(d);
         return;
     }
     let t = token.as_deref();
     discover(d, t);
     let Some(version) = initialize(d, t) else {
-        timing(d);
+        super::timing::timing(d);
         return;
     };
     let tools = list_tools(d, t, &version);
@@ -165,7 +165,7 @@ pub fn run(d: &mut Doctor, found: Found) {
         }
     }
     revoke(d, &found, newest);
-    timing(d);
+    super::timing::timing(d);
 }
 
 /// `server/discover`, claude.ai's first request since 2026.
@@ -645,89 +645,5 @@ fn revoke(d: &mut Doctor, found: &Found, newest: Option<Secret>) {
             None,
             None,
         ),
-    }
-}
-
-/// Step 7: the first request against the rest, the slowest, and `--pause`.
-fn timing(d: &mut Doctor) {
-    let times: Vec<u64> = d.probe.timings.iter().map(|(_, ms)| *ms).collect();
-    let Some(&first) = times.first() else { return };
-    let mut rest: Vec<u64> = times[1..].to_vec();
-    rest.sort_unstable();
-    let median = rest.get(rest.len() / 2).copied().unwrap_or(first);
-    let evidence = format!(
-        "{} requests; the first {first} ms, median of the rest {median} ms",
-        times.len()
-    );
-    if first > 2000 && first > 3 * median.max(1) {
-        d.warn(
-            7,
-            "the first request (a cold start?)",
-            &evidence,
-            "a slow first request is a cold start: claude.ai may time out \
-                while an instance starts (Cloud Run: --min-instances=1 or \
-                startup CPU boost)",
-            None,
-            Some(first),
-        );
-    } else {
-        d.pass(
-            7,
-            "the first request (a cold start?)",
-            &evidence,
-            Some(first),
-        );
-    }
-    if let Some((label, ms)) = d.probe.timings.iter().max_by_key(|(_, ms)| *ms).cloned() {
-        if ms > 5000 {
-            d.warn(
-                7,
-                "the slowest request",
-                &format!("{label}: {ms} ms"),
-                "claude.ai gives up on slow sign-in steps: keep each request well under 5 s",
-                None,
-                Some(ms),
-            );
-        } else {
-            d.pass(
-                7,
-                "the slowest request",
-                &format!("{label}: {ms} ms"),
-                Some(ms),
-            );
-        }
-    }
-    if let Some(pause) = d.options.pause {
-        std::thread::sleep(pause);
-        let url = d.options.url.clone();
-        let body = initialize_body(50).to_string();
-        let headers = [("Content-Type", "application/json"), ("Accept", "*/*")];
-        let title = format!("a request after {} s idle", pause.as_secs_f64());
-        match d.probe.call(
-            "POST URL after the pause",
-            "POST",
-            &url,
-            &headers,
-            body.as_bytes(),
-        ) {
-            Ok(g) if g.ms > 2000 && g.ms > 3 * median.max(1) => d.warn(
-                7,
-                &title,
-                &format!("{} ms (median {median} ms)", g.ms),
-                "the server is slow after a pause (scaled to zero?): \
-                    claude.ai's first call may time out; keep one instance warm",
-                None,
-                Some(g.ms),
-            ),
-            Ok(g) => d.pass(7, &title, &format!("{} ms", g.ms), Some(g.ms)),
-            Err(e) => d.fail(
-                7,
-                &title,
-                &e,
-                "the server stopped answering after a pause",
-                None,
-                None,
-            ),
-        }
     }
 }

@@ -41,9 +41,9 @@
 //!   §5.2; RFC 7636 §4; OAuth 2.1 §4.3.1 (refresh rotation).
 //!
 //! # Where this sits
-//! [`run`] drives [`host`] and [`discovery`] (steps 1–4), [`signin`] (step 5 and the
-//! sign-in, with [`form`] for `--password`), [`mcp`] and [`tools`] (step 6
-//! onwards) through [`probe`], which sends every request with
+//! [`run`] drives [`host`], [`discovery`] and [`metadata`] (steps 1–4),
+//! [`signin`] and [`register`] (step 5 and the sign-in, with [`form`] for
+//! `--password`), [`mcp`], [`tools`] and [`timing`] (steps 6–8) through [`probe`], which sends every request with
 //! [`crate::outbound`]. The binary `src/bin/mcp-doctor.rs` only parses the
 //! command line ([`Options::parse`]), prints and exits.
 //!
@@ -59,8 +59,11 @@ pub mod discovery;
 pub mod form;
 pub mod host;
 pub mod mcp;
+pub mod metadata;
 pub mod probe;
+pub mod register;
 pub mod signin;
+pub mod timing;
 pub mod tools;
 
 use std::time::Duration;
@@ -426,6 +429,14 @@ impl Doctor<'_> {
     pub fn skip(&mut self, step: u8, title: &str, why: &str) {
         self.add(step, Status::Skip, title, why, None, None);
     }
+}
+
+/// The fix line, for this crate, when a server advertises the wrong URL.
+pub fn public_url_fix(url: &Url) -> String {
+    format!(
+        "set PUBLIC_URL={} (the origin users reach; the endpoint is PUBLIC_URL + /mcp)",
+        url.origin()
+    )
 }
 
 /// Runs every check against `options.url` and returns the report. Never

@@ -3,7 +3,7 @@
 //! `[7]`–`[27]`, as claude.ai takes them after discovery.
 //!
 //! ```text
-//!   5  [7]–[8]   POST /register as claude.ai (and with claude.com's callback beside it)
+//!   5  [7]–[8]   POST /register as claude.ai (super::register)
 //!      [9]–[12]  GET /authorize with claude.ai's CIMD client id, when CIMD is advertised
 //!      [12]      GET /authorize?…S256…&resource → a page, an IdP, or a code
 //!      [26]      POST /token with a bogus code → 400 {"error":"invalid_grant"}
@@ -18,7 +18,7 @@
 //! claude.ai's CIMD client id at `/authorize` besides.
 //!
 //! # Spec
-//! * RFC 7591 §3.2 (201 and `client_id`); RFC 7636 §4 (S256); RFC 8707
+//! * RFC 7636 §4 (S256); RFC 8707
 //!   (`resource`); RFC 6749 §4.1.2 (`code`, `state`), §5.1–§5.2 (token
 //!   answers and `invalid_grant`); RFC 9207 (`iss` on the redirect).
 //!
@@ -26,10 +26,10 @@
 //! Called by [`super::run`] after [`super::discovery`]; hands what it found
 //! ([`Found`]) to [`super::mcp`].
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::Doctor;
 use super::probe::{Got, Url, excerpt};
+use super::{Doctor, public_url_fix};
 use crate::oauth::encoding::{Params, encode_pairs, with_query};
 use crate::oauth::pkce;
 use crate::oauth::secret::Secret;
@@ -71,14 +71,6 @@ pub struct Found {
     pub revocation_endpoint: Option<String>,
 }
 
-/// The fix line for a URL the server got wrong, for this crate.
-fn public_url_fix(url: &Url) -> String {
-    format!(
-        "set PUBLIC_URL={} (the origin users reach; the endpoint is PUBLIC_URL + /mcp)",
-        url.origin()
-    )
-}
-
 /// Step 5 and the sign-in of step 6.
 pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     found.token_endpoint = meta["token_endpoint"].as_str().map(str::to_string);
@@ -97,7 +89,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
         .unwrap_or("none")
         .to_string();
     let client = match meta["registration_endpoint"].as_str() {
-        Some(reg) => register(d, reg, &method),
+        Some(reg) => super::register::register(d, reg, &method),
         None if meta["client_id_metadata_document_supported"] == true => Some(Client {
             id: CLAUDE_CIMD.to_string(),
             secret: None,
@@ -432,174 +424,6 @@ pub fn token_request(
     }
     d.probe
         .call(label, "POST", url, &headers, encode_pairs(pairs).as_bytes())
-}
-
-/// DCR as claude.ai does it (and with claude.com's callback beside it).
-fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
-    let body = |uris: &[&str]| {
-        json!({"client_name": "Claude", "redirect_uris": uris, "grant_types": ["authorization_code", "refresh_token"],
-        "response_types": ["code"], "token_endpoint_auth_method": method}).to_string()
-    };
-    let json_headers = [
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json"),
-    ];
-    let got = match d.probe.call(
-        "POST /register",
-        "POST",
-        url,
-        &json_headers,
-        body(&[CLAUDE_CALLBACK]).as_bytes(),
-    ) {
-        Err(e) => {
-            d.fail(
-                5,
-                "registration as claude.ai",
-                &e,
-                "the registration endpoint must answer",
-                None,
-                None,
-            );
-            return None;
-        }
-        Ok(g) => g,
-    };
-    let v = match got.json() {
-        Ok(v) if (200..300).contains(&got.status) => v,
-        Ok(v) => {
-            d.fail(
-                5,
-                "registration as claude.ai",
-                &format!(
-                    "{} {} {}",
-                    got.status,
-                    v["error"].as_str().unwrap_or(""),
-                    v["error_description"].as_str().unwrap_or("")
-                ),
-                &format!(
-                    "accept claude.ai's registration: redirect_uris \
-                    [\"{CLAUDE_CALLBACK}\"], token_endpoint_auth_method {method} \
-                    (RFC 7591)"
-                ),
-                None,
-                Some(got.ms),
-            );
-            return None;
-        }
-        Err(e) => {
-            d.fail(
-                5,
-                "registration as claude.ai",
-                &format!("{}: {e}", got.status),
-                "RFC 7591 §3.2: the registration answer is JSON",
-                None,
-                Some(got.ms),
-            );
-            return None;
-        }
-    };
-    let Some(id) = v["client_id"].as_str() else {
-        d.fail(
-            5,
-            "registration as claude.ai",
-            &format!("{} without client_id", got.status),
-            "RFC 7591 §3.2.1: the answer carries client_id",
-            None,
-            Some(got.ms),
-        );
-        return None;
-    };
-    let secret = v["client_secret"].as_str().map(|s| d.probe.secret(s));
-    let nulls: Vec<&str> = v
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(_, x)| x.is_null())
-                .map(|(k, _)| k.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    if method != "none" && secret.is_none() {
-        d.fail(
-            5,
-            "registration as claude.ai",
-            &format!("{method} asked, no client_secret given"),
-            "issue a client_secret for client_secret_post/basic \
-            registrations (claude.ai asks for client_secret_post)",
-            None,
-            Some(got.ms),
-        );
-    } else if !nulls.is_empty() {
-        d.warn(
-            5,
-            "registration as claude.ai",
-            &format!("{} with null fields: {}", got.status, nulls.join(", ")),
-            "omit optional fields instead of null (SDK clients' validation rejects null)",
-            None,
-            Some(got.ms),
-        );
-    } else if got.status != 201 {
-        d.warn(
-            5,
-            "registration as claude.ai",
-            &format!("{} (RFC 7591 says 201)", got.status),
-            "answer a registration with 201 Created",
-            None,
-            Some(got.ms),
-        );
-    } else {
-        d.pass(
-            5,
-            "registration as claude.ai",
-            &format!(
-                "201, {method}{}",
-                if secret.is_some() {
-                    ", with a secret"
-                } else {
-                    ""
-                }
-            ),
-            Some(got.ms),
-        );
-    }
-    match d.probe.call(
-        "POST /register (claude.com)",
-        "POST",
-        url,
-        &json_headers,
-        body(&[CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK]).as_bytes(),
-    ) {
-        Ok(g) if (200..300).contains(&g.status) => d.pass(
-            8,
-            "claude.com's callback accepted",
-            &format!("{}", g.status),
-            Some(g.ms),
-        ),
-        Ok(g) => d.warn(
-            8,
-            "claude.com's callback accepted",
-            &format!("{} {}", g.status, excerpt(&g.text(), 80)),
-            &format!(
-                "Anthropic said the callback may move to \
-                {CLAUDE_COM_CALLBACK}: accept it beside the claude.ai one"
-            ),
-            None,
-            Some(g.ms),
-        ),
-        Err(e) => d.warn(
-            8,
-            "claude.com's callback accepted",
-            &e,
-            "registration must answer",
-            None,
-            None,
-        ),
-    }
-    Some(Client {
-        id: id.to_string(),
-        secret,
-        method: method.to_string(),
-    })
 }
 
 /// `[12]` and, with `--password`, `[13]`–`[15]`: the code, if one came back.
