@@ -33,6 +33,7 @@ fn doctor(args: &[&str]) -> (i32, String) {
     } = Command::new(env!("CARGO_BIN_EXE_mcp-doctor"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("MCP_DOCTOR_PASSWORD")
         .output()
         .unwrap();
     let out = String::from_utf8(stdout).unwrap();
@@ -210,6 +211,20 @@ fn quickstart_with_a_password_passes_end_to_end() {
     for skip in with_status(&r, "skip") {
         assert!(skip.contains("loopback"), "unexpected SKIP: {skip}");
     }
+    // The password may come from the environment instead of the command line.
+    let out = Command::new(env!("CARGO_BIN_EXE_mcp-doctor"))
+        .args([server.url().as_str(), "--json"])
+        .env("MCP_DOCTOR_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ok"], true, "{r:#}");
+    assert!(
+        with_status(&r, "pass")
+            .iter()
+            .any(|p| p.starts_with("the sign-in form")),
+        "{r:#}"
+    );
     // The password never appears; the report is readable without --json too.
     let (code, text) = doctor(&[&server.url(), "--password", PASSWORD]);
     assert_eq!(code, 0, "{text}");

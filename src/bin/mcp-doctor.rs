@@ -14,6 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use mcp_server::doctor::{self, Options};
+use mcp_server::oauth::secret::Secret;
 // The step line above links to the flow, as every file's does.
 pub use mcp_server::_documentation;
 
@@ -30,6 +31,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut options = options;
+    if options.password.is_none() && options.token.is_none() {
+        options.password = std::env::var("MCP_DOCTOR_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(Secret::new);
+    }
     let report = doctor::run(&options);
     let text = if options.json {
         format!("{:#}\n", report.to_json())

@@ -43,8 +43,8 @@
 //! # Where this sits
 //! [`run`] drives [`host`], [`discovery`] and [`metadata`] (steps 1–4),
 //! [`signin`] and [`register`] (step 5 and the sign-in, with [`form`] for
-//! `--password`), [`mcp`], [`tools`] and [`timing`] (steps 6–8) through [`probe`], which sends every request with
-//! [`crate::outbound`]. The binary `src/bin/mcp-doctor.rs` only parses the
+//! `--password`), [`mcp`], [`tools`] and [`timing`] (steps 6–8), all through
+//! [`probe`], which sends every request with [`crate::outbound`]. The binary `src/bin/mcp-doctor.rs` only parses the
 //! command line ([`Options::parse`]), prints and exits.
 //!
 //! # Not implemented (on purpose)
@@ -52,8 +52,10 @@
 //!   calls one, and checks its result.
 //! * Following a redirect to an upstream identity provider: a person must
 //!   sign in there; pass `--token` to check the rest.
-//! * Client ID Metadata Documents from the doctor itself: it cannot host one
-//!   the server could fetch, so it uses DCR as claude.ai does when both are on.
+//! * A Client ID Metadata Document of the doctor's own: it cannot host one
+//!   the server could fetch. It signs in with a DCR registration when the
+//!   server offers DCR (claude.ai would pick CIMD when both are on), and
+//!   checks that `/authorize` takes claude.ai's own CIMD client id.
 
 pub mod discovery;
 pub mod form;
@@ -172,7 +174,9 @@ uses it, and says what to fix. Exit 0: nothing failed; 1: something failed;
   --no-color       no colour even on a terminal (NO_COLOR is honoured too)
 
 A loopback URL (localhost, 127.0.0.1) is a local test: the checks of what
-claude.ai's cloud can reach are skipped with a message instead of failing.";
+claude.ai's cloud can reach are skipped with a message instead of failing.
+The password may also come from the environment, MCP_DOCTOR_PASSWORD, where
+other users of the machine cannot read it (they can read a command line).";
 
 impl Options {
     /// Parses the arguments after the program name. `Err` is the message of a
