@@ -439,6 +439,25 @@ fn a_consent_form_that_needs_its_cookie_and_origin_back_is_played_as_a_browser()
 }
 
 #[test]
+fn a_login_page_one_redirect_away_is_signed_in_and_followed_back() {
+    let server = standin::start(Mistake::LoginRedirect);
+    let url = format!("http://127.0.0.1:{}/mcp", server.addr.port());
+    let (code, r) = report(&[&url, "--password", standin::FORM_PASSWORD]);
+    assert_eq!(code, 0, "{:#?}", with_status(&r, "fail"));
+    let passed = with_status(&r, "pass").join("\n");
+    assert!(passed.contains("to a sign-in page at"), "{passed}");
+    assert!(passed.contains("the sign-in form"), "{passed}");
+    assert!(passed.contains("back at claude.ai with a code"), "{passed}");
+    let (code, r) = report(&[&url, "--password", "wrong"]);
+    assert_eq!(code, 1);
+    assert!(
+        failure(&r, "the sign-in form").contains("Wrong password"),
+        "{r:#}"
+    );
+    server.stop();
+}
+
+#[test]
 fn each_common_mistake_is_named_with_its_fix() {
     names(
         Mistake::WrongResource,

@@ -7,7 +7,10 @@
 //!
 //! Nothing here knows our own form: any `<form method="post">` with a
 //! password field works (hidden fields, a CSRF token, a consent cookie such
-//! as `mcp_consent`, a submit button named `action`).
+//! as `mcp_consent`, a submit button named `action`), on the `/authorize`
+//! page itself or on a sign-in page of the same host it redirects to; after
+//! the POST, up to three redirects on the same host are followed (a login
+//! that sends the browser back to `/authorize`) until the one to the callback.
 //!
 //! # Spec
 //! * HTML *Form submission* (`application/x-www-form-urlencoded`, the pressed
@@ -199,6 +202,29 @@ fn resolve(page_url: &str, action: &str) -> String {
     }
 }
 
+/// Where a redirect from `from` leads, if it stays on the same host (a
+/// relative `Location` included); `None` for another host.
+pub fn same_host(from: &str, location: &str) -> Option<String> {
+    if location.is_empty() {
+        return None;
+    }
+    let next = resolve(from, location);
+    let host = |u: &str| Url::parse(u).map(|u| u.host);
+    (host(&next).is_some() && host(&next) == host(from)).then_some(next)
+}
+
+/// `GET url` as a browser: with the cookies kept so far, keeping new ones.
+pub fn browse(d: &mut Doctor, label: &str, url: &str) -> Result<Got, String> {
+    let cookie = d.probe.cookie_header();
+    let mut headers = vec![("Accept", "text/html")];
+    if let Some(c) = &cookie {
+        headers.push(("Cookie", c.as_str()));
+    }
+    let got = d.probe.call(label, "GET", url, &headers, b"")?;
+    d.probe.keep_cookies(&got);
+    Ok(got)
+}
+
 /// Fills the form on `page` with `password`, posts it, and follows the
 /// answer back to claude.ai's callback: the code, if one came back.
 pub fn submit(
@@ -249,8 +275,8 @@ pub fn submit(
         ("Referer", page_url),
     ];
     // A browser sends the page's cookies back to the page's host only.
-    let same_host = Url::parse(&action).map(|u| u.host) == Url::parse(page_url).map(|u| u.host);
-    if let Some(c) = cookie.as_ref().filter(|_| same_host) {
+    let to_page_host = Url::parse(&action).map(|u| u.host) == Url::parse(page_url).map(|u| u.host);
+    if let Some(c) = cookie.as_ref().filter(|_| to_page_host) {
         headers.push(("Cookie", c.as_str()));
     }
     let kept = d.probe.cookie_names();
@@ -279,6 +305,33 @@ pub fn submit(
         }
         Ok(g) => g,
     };
+    // A login form may send the browser back through the server (say, to
+    // /authorize again, now signed in) before the redirect to the callback.
+    let mut got = got;
+    for _ in 0..3 {
+        d.probe.keep_cookies(&got);
+        let location = got.header("location").unwrap_or("");
+        let Some(next) = same_host(&action, location) else {
+            break;
+        };
+        if !matches!(got.status, 302 | 303) || location.starts_with(CLAUDE_CALLBACK) {
+            break;
+        }
+        match browse(d, "GET (after the sign-in form)", &next) {
+            Ok(g) => got = g,
+            Err(e) => {
+                d.fail(
+                    6,
+                    "the sign-in form",
+                    &e,
+                    "the redirect after the form must answer",
+                    None,
+                    None,
+                );
+                return None;
+            }
+        }
+    }
     let ms = Some(got.ms);
     let location = got.header("location").unwrap_or("").to_string();
     match got.status {
@@ -406,6 +459,21 @@ mod tests {
             "https://h/a/consent"
         );
         assert_eq!(resolve("https://h/a", "https://idp/x"), "https://idp/x");
+    }
+
+    #[test]
+    fn redirects_are_followed_on_the_same_host_only() {
+        let from = "https://h/authorize?x=1";
+        assert_eq!(
+            same_host(from, "/login?r=1").as_deref(),
+            Some("https://h/login?r=1")
+        );
+        assert_eq!(
+            same_host(from, "https://h/authorize?y").as_deref(),
+            Some("https://h/authorize?y")
+        );
+        assert_eq!(same_host(from, "https://idp.example/login"), None);
+        assert_eq!(same_host(from, ""), None);
     }
 
     #[test]

@@ -494,6 +494,49 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                     Some(got.ms),
                 );
                 back_at_claude(d, &location, meta, got.ms)
+            } else if let (Some(next), Some(password)) = (
+                super::form::same_host(target, &location),
+                d.options.password.clone(),
+            ) {
+                // A sign-in page of the server's own, one redirect away.
+                d.pass(
+                    5,
+                    "/authorize answers",
+                    &format!(
+                        "{}, to a sign-in page at {}",
+                        got.status,
+                        excerpt(&next, 60)
+                    ),
+                    Some(got.ms),
+                );
+                match super::form::browse(d, "GET the sign-in page", &next) {
+                    Ok(page) if page.status == 200 && page.is_html() => {
+                        super::form::submit(d, &next, &page, &password, meta)
+                    }
+                    Ok(page) => {
+                        d.fail(
+                            6,
+                            "the sign-in form",
+                            &format!("{} at {}", page.status, excerpt(&next, 60)),
+                            "the sign-in page /authorize redirects to must answer 200 \
+                            with a form",
+                            None,
+                            Some(page.ms),
+                        );
+                        None
+                    }
+                    Err(e) => {
+                        d.fail(
+                            6,
+                            "the sign-in form",
+                            &e,
+                            "the sign-in page must answer",
+                            None,
+                            None,
+                        );
+                        None
+                    }
+                }
             } else {
                 let host = Url::parse(&location)
                     .map(|u| u.host)

@@ -51,6 +51,9 @@ pub enum Mistake {
     /// cookie, and its POST needs that cookie and `Origin` back (as this
     /// crate's form does since the consent cookie).
     CookieForm,
+    /// Not a mistake: `/authorize` redirects to the server's own `/login`
+    /// page, whose form signs in and sends the browser back to `/authorize`.
+    LoginRedirect,
 }
 
 /// The password of [`Mistake::CookieForm`].
@@ -238,6 +241,42 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
             );
             Response::empty(302).with_header("Location", &location)
         }
+        ("GET", "/authorize")
+            if mistake == Mistake::LoginRedirect && !has_cookie(r, "session=ok") =>
+        {
+            let back = format!("/authorize?{}", r.query);
+            Response::empty(302)
+                .with_header("Location", &with_query("/login", [("next", back.as_str())]))
+                .with_header("Set-Cookie", "pending=1; Path=/; HttpOnly")
+        }
+        ("GET", "/login") if mistake == Mistake::LoginRedirect => {
+            let q = Params::parse(&r.query).unwrap_or_default();
+            let next = q
+                .get("next")
+                .unwrap_or("")
+                .replace('&', "&amp;")
+                .replace('"', "&quot;");
+            Response::html(
+                200,
+                format!(
+                    "<!doctype html><title>Log in</title><form method=post action=/login>\
+                <input type=hidden name=next value=\"{next}\"><input type=password name=pw>\
+                <input type=submit value=\"Log in\"></form>"
+                ),
+            )
+        }
+        ("POST", "/login") if mistake == Mistake::LoginRedirect => {
+            let form = Params::parse_body(&r.body).unwrap_or_default();
+            if !has_cookie(r, "pending=1") || form.get("pw") != Some(FORM_PASSWORD) {
+                return Response::html(
+                    200,
+                    "<form method=post action=/login><p role=alert>Wrong password</p></form>",
+                );
+            }
+            Response::empty(303)
+                .with_header("Location", form.get("next").unwrap_or("/"))
+                .with_header("Set-Cookie", "session=ok; Path=/; HttpOnly")
+        }
         ("GET", "/authorize") => {
             let q = Params::parse(&r.query).unwrap_or_default();
             let location = with_query(
@@ -277,6 +316,11 @@ fn handle(r: &Request, mistake: Mistake) -> Response {
         ("POST", "/revoke") => Response::empty(200),
         _ => Response::json(404, &json!({"error": "not_found"})),
     }
+}
+
+fn has_cookie(r: &Request, pair: &str) -> bool {
+    r.header("cookie")
+        .is_some_and(|c| c.split("; ").any(|p| p == pair))
 }
 
 fn mcp(r: &Request, mistake: Mistake) -> Response {
