@@ -15,6 +15,7 @@ pub mod _documentation;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod doctor;
 pub mod http;
 pub mod log;
 pub mod mcp;

@@ -34,7 +34,9 @@
 //!   form body of [`Outbound::post_form`], encoded by `ureq`).
 //!
 //! # Where this sits
-//! Used by tool handlers in `examples/` and by the upstream-IdP provider.
+//! Used by tool handlers in `examples/`, by the upstream-IdP provider, and
+//! by `mcp-doctor` ([`crate::doctor::probe`]), which needs any method and
+//! every header ([`Outbound::send`], [`Outbound::send_head_only`]).
 //! Together with the CIMD fetcher (`oauth::cimd`, a separately fenced client
 //! for URLs chosen by strangers), this is the only code that uses `ureq`: an
 //! architecture invariant, so that every outbound request in the crate can be
@@ -163,6 +165,41 @@ impl Outbound {
         self.finish(request.send_form(form.iter().copied()))
     }
 
+    /// `METHOD url` with these headers and `body` sent as it is (set
+    /// `Content-Type` in `headers`; an empty body is sent as none). For
+    /// clients that must choose every byte, such as `mcp-doctor` playing
+    /// claude.ai (`crate::doctor`).
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, OutboundError> {
+        let request = build(method, url, headers, body)?;
+        self.finish(self.agent.run(request))
+    }
+
+    /// Like [`Outbound::send`], but returns as soon as the status and the
+    /// headers have arrived, without reading the body ([`Reply::body`] is
+    /// empty): for an answer that may be a stream that never ends (`GET /mcp`
+    /// answered with `text/event-stream`). The connection is closed.
+    pub fn send_head_only(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, OutboundError> {
+        let request = build(method, url, headers, body)?;
+        let response = self.agent.run(request).map_err(|e| self.error(e))?;
+        Ok(Reply {
+            status: response.status().as_u16(),
+            headers: header_pairs(&response),
+            body: Vec::new(),
+        })
+    }
+
     /// Reads the answer (within the cap) or names the failure.
     fn finish(
         &self,
@@ -170,16 +207,7 @@ impl Outbound {
     ) -> Result<Reply, OutboundError> {
         let mut response = result.map_err(|e| self.error(e))?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(&response);
         let body = response
             .body_mut()
             .with_config()
@@ -215,6 +243,36 @@ impl Outbound {
             other => OutboundError::Transport(other.to_string()),
         }
     }
+}
+
+/// An `http::Request` for [`Outbound::send`]: any method, headers as given.
+fn build<'a>(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &'a [u8],
+) -> Result<ureq::http::Request<&'a [u8]>, OutboundError> {
+    let mut builder = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(body)
+        .map_err(|e| OutboundError::BadUrl(e.to_string()))
+}
+
+/// Every header of `response` as (lower-case name, value).
+fn header_pairs<B>(response: &ureq::http::Response<B>) -> Vec<(String, String)> {
+    response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The agent behind an [`Outbound`]: see the module docs for why each setting.

@@ -4,6 +4,8 @@
 #   2. the Rust tests (unit, integration over real sockets, doc tests),
 #   3. real clients against real servers: the official conformance suite, the
 #      official Python and TypeScript SDKs and the MCP Inspector (tests/interop/).
+#   4. mcp-doctor against servers built with the TypeScript SDK (tests/interop/doctor_sdk.sh);
+#      against our examples and a stand-in server it runs in `cargo test` (tests/doctor.rs).
 # It installs the pinned interop tools itself on first run (about 30 s).
 # It needs shellcheck, redis-server and chromium, and installs them with apt-get when run as root.
 set -euo pipefail
@@ -12,11 +14,14 @@ cd "$(dirname "$0")/.."
 step() { printf '\n=== %s ===\n' "$*"; }
 
 # Debian packages the tests need: shellcheck (deploy script checks),
-# redis-server (the Redis store backend is tested against a real server), and
-# chromium with a font (the sign-in pages are tested in a real browser).
+# redis-server (the Redis store backend is tested against a real server),
+# openssl (test certificates; mcp-doctor's TLS failure is tested against
+# `openssl s_server`) and chromium with a font (the sign-in pages are tested
+# in a real browser).
 missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
@@ -36,6 +41,7 @@ step "deploy.sh"; shellcheck deploy.sh tests/deploy/*.sh tests/deploy/bin/* && b
 step "release build"; bash tests/deploy/test_release_build.sh
 step "interop tools"; tests/interop/install.sh
 step "interop";  tests/interop/run.sh
+step "mcp-doctor against servers built with the TypeScript SDK"; bash tests/interop/doctor_sdk.sh
 step "release build (redis)"; FEATURES=redis bash tests/deploy/test_release_build.sh
 step "redis (cargo test --features redis against a real redis-server)"; bash tests/redis/run.sh
 step "cargo test"; cargo test
