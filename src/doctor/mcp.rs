@@ -49,10 +49,10 @@ pub fn rpc_answer(got: &Got, id: u64) -> Result<Value, String> {
                 .filter_map(|l| l.strip_prefix("data:"))
                 .map(str::trim_start)
                 .collect();
-            if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
-                if v["id"] == id {
-                    return Ok(v);
-                }
+            if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n"))
+                && v["id"] == id
+            {
+                return Ok(v);
             }
         }
         return Err(format!("no answer with id {id} in the event stream"));
