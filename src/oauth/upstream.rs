@@ -735,7 +735,7 @@ impl UpstreamProvider {
             redirect_uri: pending.redirect_uri.clone(),
             client_state: pending.state.clone(),
             verifier: verifier.clone(),
-            nonce: random_id(),
+            nonce: Secret::generate().expose().to_string(),
         };
         if let Err(e) = self.inner.store.put_secret(
             &state_key(state.expose()),
