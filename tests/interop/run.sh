@@ -84,13 +84,23 @@ check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.p
 #    state, a replayed callback and a callback without the sign-in cookie.
 check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
 
+# 4b. The OpenID Connect example with the official Python SDK: the script
+#    starts a stand-in OpenID provider (discovery, JWKS with an ES256 key made
+#    at start, authorize, token with a signed ID token, userinfo) and the
+#    example pointed at it; alice signs in, the provider rotates its key and
+#    bob signs in, carol (e-mail not verified) and a token with another
+#    sign-in's nonce are refused with their reasons.
+check "python sdk: openid connect sign-in (examples/oidc)" "$py" "$here/oidc_py.py" "$bin/oidc"
+
 # 5. A person in a real browser: headless Chromium (Debian's package) driven by
 #    puppeteer-core signs in on the password form (JavaScript on and off, a
 #    wrong password first, Deny, a 360 px dark page), is refused a form posted
 #    from another site, and signs in through a stand-in GitHub on another site
 #    (localhost vs 127.0.0.1) back to the client; the tools then answer as that
-#    user. Screenshots of every page: target/browser-screenshots/.
-check "chromium: sign-in as a person (password, GitHub, cross-site refused)" node --test "$here/browser/"
+#    user; and through a stand-in OpenID provider on another site
+#    (browser/oidc.test.mjs: sign-in, Cancel, not allowed, bad ID tokens).
+#    Screenshots of every page: target/browser-screenshots/.
+check "chromium: sign-in as a person (password, GitHub, OpenID Connect, cross-site refused)" node --test "$here/browser/"
 
 echo
 echo "interop: $passed passed, $failed failed"
