@@ -115,6 +115,7 @@ fn secrets_are_exposed_only_where_the_architecture_says() {
         "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
         "src/oauth/redis_store.rs", // REDIS_URL (it may hold the password), to the Redis client
         "src/oauth/seal.rs",     // a secret value (pending sign-in, upstream token), into the AEAD
+        "src/oauth/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo ([21]); the kept profile, read back
     ];
     let found = offenders(&[".expose()"], |f| ALLOWED.contains(&f));
     assert!(
