@@ -121,7 +121,7 @@ fn whoami(oidc: &Oidc, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
 }
 
 fn userinfo(oidc: &Oidc, call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
-    let info = oidc.userinfo(call.caller())?;
+    let info = oidc.userinfo(call.caller()).map_err(ToolError::msg)?;
     let text = serde_json::to_string_pretty(&info).unwrap_or_default();
     Ok(ToolResult::text(text).with_structured(info))
 }

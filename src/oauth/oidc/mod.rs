@@ -205,12 +205,6 @@ impl fmt::Display for UserinfoError {
 
 impl std::error::Error for UserinfoError {}
 
-impl From<UserinfoError> for crate::mcp::ToolError {
-    fn from(e: UserinfoError) -> crate::mcp::ToolError {
-        crate::mcp::ToolError::msg(e)
-    }
-}
-
 /// Sign-in through an OpenID provider. Cheap to clone: give one clone to
 /// [`crate::App::provider`] and one to the tools.
 ///
