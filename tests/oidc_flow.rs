@@ -403,6 +403,15 @@ fn a_bad_discovery_stops_start_up_naming_oidc_issuer() {
         e.starts_with("OIDC_ISSUER=http://127.0.0.1:9: its discovery document"),
         "{e}"
     );
+    // Plain http off the loopback: refused before anything is fetched.
+    let plain = |name: &str| match name {
+        "OIDC_ISSUER" => Some("http://op.example".into()),
+        other => env(&Op::start(SigningKey::es256("k")), "*")(other),
+    };
+    let e = example::from_lookup(plain, store())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the issuer must be an https URL"), "{e}");
     // Malformed: not an object, then another issuer.
     let op = Op::start(SigningKey::es256("k"));
     op.serve_discovery(json!(["not", "a", "document"]));

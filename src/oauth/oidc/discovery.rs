@@ -44,7 +44,7 @@ pub struct Discovery {
 }
 
 /// http(s) URL check: https, or http on a loopback host (local stand-ins).
-fn web_url(url: &str) -> bool {
+pub(super) fn web_url(url: &str) -> bool {
     let host_part = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or("").to_string();
     if let Some(rest) = url.strip_prefix("https://") {
         return !host_part(rest).is_empty();

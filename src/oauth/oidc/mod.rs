@@ -72,7 +72,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use self::allow::{Decision, IssuerKind, OidcAllowlist};
-use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind};
+use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_url};
 use self::id_token::{Claims, Expected, IdTokenError, KeySet};
 use super::encoding::Params;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
@@ -276,6 +276,12 @@ impl Oidc {
         http: Outbound,
     ) -> Result<Oidc, OidcError> {
         let issuer = settings.issuer.clone();
+        if !web_url(&issuer) {
+            // Over plain http anyone on the path could serve their own keys.
+            return Err(OidcError(format!(
+                "OIDC_ISSUER={issuer}: the issuer must be an https URL (plain http only on localhost)"
+            )));
+        }
         let doc = fetch_discovery(&http, &issuer)
             .map_err(|e| OidcError(format!("OIDC_ISSUER={issuer}: {e}")))?;
         let keys = fetch_keys(&http, &doc.jwks_uri).map_err(|e| {
