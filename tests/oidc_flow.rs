@@ -393,10 +393,12 @@ fn expiring_upstream_tokens_are_refreshed_and_revoked_ones_forgotten() {
 #[test]
 fn a_bad_discovery_stops_start_up_naming_oidc_issuer() {
     let store = || -> Arc<dyn Store> { Arc::new(MemoryStore::new()) };
+    let live = Op::start(SigningKey::es256("k"));
+    let base = env(&live, "*");
     // Unreachable.
     let dead = |name: &str| match name {
         "OIDC_ISSUER" => Some("http://127.0.0.1:9".into()),
-        other => env(&Op::start(SigningKey::es256("k")), "*")(other),
+        other => base(other),
     };
     let e = example::from_lookup(dead, store()).unwrap_err().to_string();
     assert!(
@@ -406,7 +408,7 @@ fn a_bad_discovery_stops_start_up_naming_oidc_issuer() {
     // Plain http off the loopback: refused before anything is fetched.
     let plain = |name: &str| match name {
         "OIDC_ISSUER" => Some("http://op.example".into()),
-        other => env(&Op::start(SigningKey::es256("k")), "*")(other),
+        other => base(other),
     };
     let e = example::from_lookup(plain, store())
         .unwrap_err()
