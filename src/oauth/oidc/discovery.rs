@@ -80,13 +80,12 @@ impl Discovery {
                  equal character for character (set OIDC_ISSUER={named} if that is the provider you mean)"
             ));
         }
-        if let Some(types) = doc
+        let no_code_flow = doc
             .get("response_types_supported")
             .and_then(Value::as_array)
-        {
-            if !types.iter().any(|t| t == "code") {
-                return Err("it does not support the code flow (response_types_supported)".into());
-            }
+            .is_some_and(|types| !types.iter().any(|t| t == "code"));
+        if no_code_flow {
+            return Err("it does not support the code flow (response_types_supported)".into());
         }
         let algs = match doc
             .get("id_token_signing_alg_values_supported")
@@ -195,6 +194,10 @@ mod tests {
         let mut only_hs = doc();
         only_hs["id_token_signing_alg_values_supported"] = json!(["HS256", "none"]);
         assert!(Discovery::parse(&only_hs, "https://op.example").is_err());
+        let mut implicit_only = doc();
+        implicit_only["response_types_supported"] = json!(["id_token"]);
+        let e = Discovery::parse(&implicit_only, "https://op.example").unwrap_err();
+        assert!(e.contains("code flow"), "{e}");
     }
 
     #[test]

@@ -156,10 +156,12 @@ impl KeySet {
                 _ => continue,
             };
             // A key published for one algorithm is used for that one only.
-            if let Some(alg) = k.get("alg").and_then(Value::as_str) {
-                if Alg::parse(alg).is_none_or(|a| !key.fits(a)) {
-                    continue;
-                }
+            let other_alg = k
+                .get("alg")
+                .and_then(Value::as_str)
+                .is_some_and(|alg| Alg::parse(alg).is_none_or(|a| !key.fits(a)));
+            if other_alg {
+                continue;
             }
             keys.push(Jwk { kid, key });
         }
