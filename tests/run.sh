@@ -23,6 +23,7 @@ command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+command -v openssl >/dev/null || missing+=(openssl) # RS256 keys of the stand-in OpenID provider
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     step "installing ${missing[*]}"

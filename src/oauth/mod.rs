@@ -13,6 +13,7 @@
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
 //! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
+//! | the same, with OpenID Connect (ID token) | [`oidc`] | `GET /auth/oidc/callback` |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
@@ -42,6 +43,7 @@ pub mod discovery;
 pub mod encoding;
 pub mod error;
 pub mod login_form;
+pub mod oidc;
 pub mod page;
 pub mod pkce;
 pub mod provider;

@@ -50,6 +50,10 @@
 //!   (`mcp_at.…`), which are useless at GitHub; GitHub's tokens are useless here.
 //! * **An allowlist** of upstream users. Empty admits nobody: a server that
 //!   forgot its list must not open itself to every GitHub account.
+//! * **An identity layer** ([`IdentityLayer`], optional): OpenID Connect
+//!   ([`super::oidc`]) adds a `nonce` to the redirect (kept with the state)
+//!   and decides who signed in from the token reply's signed `id_token`
+//!   instead of calling `identify`, with its own allowlist rules.
 //!
 //! # Cookies
 //! `mcp_signin` and `mcp_session`, both `HttpOnly; SameSite=Lax` (they must
@@ -75,8 +79,6 @@
 //!   upstream answers `401`, and then call [`UpstreamProvider::forget`].
 //! * Two sign-ins at once in one browser: the second one's sign-in cookie
 //!   replaces the first's, so the first callback is refused (start again).
-//! * OpenID Connect (`id_token` validation): the identity comes from the
-//!   `identify` function, e.g. GitHub's `GET /user`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -199,6 +201,68 @@ impl Allowlist {
     }
 }
 
+/// An identity protocol on top of the upstream OAuth flow: OpenID Connect
+/// ([`super::oidc`]). Given to [`UpstreamProvider::with_layer`], it takes
+/// over steps 5 and 6 of the callback (who signed in, and may they).
+pub trait IdentityLayer: Send + Sync {
+    /// Parameters added to the redirect to the IdP, after `nonce` (which the
+    /// provider generates, keeps with the state and sends whenever a layer
+    /// is present). E.g. Google's `access_type=offline`.
+    fn authorize_params(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Who signed in, from the code exchange's `id_token` (if any) and
+    /// access token, and the `nonce` sent with the redirect; or why they may
+    /// not sign in (an invalid ID token, someone outside the allowlist).
+    fn identify(
+        &self,
+        id_token: Option<&str>,
+        access_token: &Secret,
+        nonce: &str,
+    ) -> Result<UpstreamUser, Refusal>;
+
+    /// How many allowlist entries there are: `0` admits nobody, and the
+    /// consent screen says so before anyone is sent to the IdP.
+    fn allowed_count(&self) -> usize;
+}
+
+/// Why a sign-in is refused at the callback: a page with this status and
+/// title tells the user `why`, and its link back gives the client `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `403` for someone not allowed, `502` when the IdP's answer is unusable.
+    pub status: u16,
+    /// The page's title, e.g. `Not allowed`.
+    pub title: String,
+    /// The OAuth error for the client: `access_denied` or `server_error`.
+    pub error: &'static str,
+    /// The reason, in words the user can act on.
+    pub why: String,
+}
+
+impl Refusal {
+    /// `403 Not allowed`, `access_denied`.
+    pub fn not_allowed(why: impl Into<String>) -> Refusal {
+        Refusal {
+            status: 403,
+            title: "Not allowed".into(),
+            error: "access_denied",
+            why: why.into(),
+        }
+    }
+
+    /// `502 Sign-in failed`, `server_error`: the IdP's answer is unusable.
+    pub fn failed(why: impl Into<String>) -> Refusal {
+        Refusal {
+            status: 502,
+            title: "Sign-in failed".into(),
+            error: "server_error",
+            why: why.into(),
+        }
+    }
+}
+
 /// An upstream token as kept for a user.
 #[derive(Clone)]
 struct UpstreamToken {
@@ -208,6 +272,9 @@ struct UpstreamToken {
     expires_at: Option<u64>,
     /// Unix seconds until which the refresh token works, if the IdP said.
     refresh_expires_at: Option<u64>,
+    /// The OpenID Connect ID token of a code exchange: read once, at the
+    /// callback, by the [`IdentityLayer`]; never stored.
+    id_token: Option<String>,
 }
 
 impl UpstreamToken {
@@ -230,6 +297,7 @@ impl UpstreamToken {
             refresh_token: v["refresh_token"].as_str().map(Secret::new),
             expires_at: v["expires_at"].as_u64(),
             refresh_expires_at: v["refresh_expires_at"].as_u64(),
+            id_token: None,
         })
     }
 }
@@ -310,6 +378,10 @@ fn parse_token_reply(reply: &Reply, now: u64) -> Result<UpstreamToken, ExchangeE
             .get("refresh_token_expires_in")
             .and_then(Value::as_u64)
             .map(|s| now.saturating_add(s)),
+        id_token: body
+            .get("id_token")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     })
 }
 
@@ -413,6 +485,8 @@ struct Inner {
     allowlist: Allowlist,
     store: Arc<dyn Store>,
     http: Outbound,
+    /// OpenID Connect: replaces `idp.identify` and `allowlist`.
+    layer: Option<Arc<dyn IdentityLayer>>,
 }
 
 impl fmt::Debug for UpstreamProvider {
@@ -436,6 +510,9 @@ struct PendingSignIn {
     client_state: Option<String>,
     /// Our PKCE verifier toward the IdP.
     verifier: Secret,
+    /// The OpenID Connect `nonce` sent with the redirect (also generated,
+    /// unsent, without an identity layer).
+    nonce: String,
 }
 
 impl PendingSignIn {
@@ -447,6 +524,7 @@ impl PendingSignIn {
                 "redirect_uri": self.redirect_uri,
                 "client_state": self.client_state,
                 "verifier": self.verifier.expose(),
+                "nonce": self.nonce,
             })
             .to_string(),
         )
@@ -460,6 +538,7 @@ impl PendingSignIn {
             redirect_uri: v["redirect_uri"].as_str()?.to_string(),
             client_state: v["client_state"].as_str().map(str::to_string),
             verifier: Secret::new(v["verifier"].as_str()?),
+            nonce: v["nonce"].as_str().unwrap_or_default().to_string(),
         })
     }
 }
@@ -491,7 +570,36 @@ impl UpstreamProvider {
                 allowlist,
                 store,
                 http,
+                layer: None,
             }),
+        }
+    }
+
+    /// A provider whose sign-in is decided by an identity layer (OpenID
+    /// Connect, [`super::oidc`]): `idp.identify` is not called, and the
+    /// layer's own allowlist replaces [`Allowlist`].
+    pub fn with_layer(
+        idp: UpstreamIdp,
+        layer: Arc<dyn IdentityLayer>,
+        store: Arc<dyn Store>,
+        http: Outbound,
+    ) -> UpstreamProvider {
+        UpstreamProvider {
+            inner: Arc::new(Inner {
+                idp,
+                allowlist: Allowlist::default(),
+                store,
+                http,
+                layer: Some(layer),
+            }),
+        }
+    }
+
+    /// How many entries admit someone (the layer's allowlist, if there is one).
+    fn allowed_count(&self) -> usize {
+        match &self.inner.layer {
+            Some(layer) => layer.allowed_count(),
+            None => self.inner.allowlist.len(),
         }
     }
 
@@ -630,6 +738,7 @@ impl UpstreamProvider {
             redirect_uri: pending.redirect_uri.clone(),
             client_state: pending.state.clone(),
             verifier: verifier.clone(),
+            nonce: Secret::generate().expose().to_string(),
         };
         if let Err(e) = self.inner.store.put_secret(
             &state_key(state.expose()),
@@ -642,6 +751,7 @@ impl UpstreamProvider {
         let challenge = pkce::s256(verifier.expose());
         let scope = idp.scopes.join(" ");
         let mut query = vec![
+            ("response_type", "code"),
             ("client_id", idp.client_id.as_str()),
             ("redirect_uri", callback.as_str()),
             ("state", state.expose()),
@@ -650,6 +760,11 @@ impl UpstreamProvider {
         ];
         if !scope.is_empty() {
             query.push(("scope", scope.as_str()));
+        }
+        let extra = self.inner.layer.as_ref().map(|l| l.authorize_params());
+        if let Some(extra) = &extra {
+            query.push(("nonce", record.nonce.as_str()));
+            query.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
         }
         let location = with_query(&idp.authorize_url, query);
         let signin = ctx
@@ -662,6 +777,44 @@ impl UpstreamProvider {
                 "Set-Cookie",
                 &set_cookie(ctx.config, SIGNIN, &signin, STATE_TTL_SECS),
             )
+    }
+
+    /// Steps 5 and 6 of the callback: the identity layer decides, or else
+    /// `idp.identify` and the [`Allowlist`].
+    fn who(&self, token: &UpstreamToken, nonce: &str) -> Result<UpstreamUser, Refusal> {
+        let idp = &self.inner.idp;
+        if let Some(layer) = &self.inner.layer {
+            let decided = layer.identify(token.id_token.as_deref(), &token.access_token, nonce);
+            if let Err(r) = &decided {
+                let why = &r.why;
+                crate::log::event("WARNING", &format!("{}: sign-in refused: {why}", idp.name));
+            }
+            return decided;
+        }
+        let user = (idp.identify)(&token.access_token).map_err(|e| {
+            crate::log::event(
+                "WARNING",
+                &format!("{}: identifying the user failed: {e}", idp.name),
+            );
+            Refusal::failed(format!(
+                "{} did not say who you are ({e}).",
+                idp.display_name
+            ))
+        })?;
+        if !self.inner.allowlist.admits(&user) {
+            crate::log::event(
+                "WARNING",
+                &format!(
+                    "{}: {} (id {}) is not on the allowlist",
+                    idp.name, user.login, user.id
+                ),
+            );
+            return Err(Refusal::not_allowed(format!(
+                "{} user {} is not allowed to use this server. Ask its operator to add you.",
+                idp.display_name, user.login
+            )));
+        }
+        Ok(user)
     }
 
     // ── GET /authorize + session cookie → the user, for this request only ──
@@ -819,33 +972,11 @@ impl UpstreamProvider {
                 return fail(502, "Sign-in failed", "server_error", &why);
             }
         };
-        // ── 5. Who is it? ──
-        let user = match (idp.identify)(&token.access_token) {
-            Ok(u) => u,
-            Err(e) => {
-                crate::log::event(
-                    "WARNING",
-                    &format!("{}: identifying the user failed: {e}", idp.name),
-                );
-                let why = format!("{} did not say who you are ({e}).", idp.display_name);
-                return fail(502, "Sign-in failed", "server_error", &why);
-            }
+        // ── 5–6. Who is it, and may they sign in? ──
+        let user = match self.who(&token, &pending.nonce) {
+            Ok(user) => user,
+            Err(r) => return fail(r.status, &r.title, r.error, &r.why),
         };
-        // ── 6. The allowlist ──
-        if !self.inner.allowlist.admits(&user) {
-            crate::log::event(
-                "WARNING",
-                &format!(
-                    "{}: {} (id {}) is not on the allowlist",
-                    idp.name, user.login, user.id
-                ),
-            );
-            let why = format!(
-                "{} user {} is not allowed to use this server. Ask its operator to add you.",
-                idp.display_name, user.login
-            );
-            return fail(403, "Not allowed", "access_denied", &why);
-        }
         // ── 7. Keep the upstream token for the tools; it never leaves the server ──
         if let Err(e) = self.keep(
             &user.id,
@@ -889,7 +1020,7 @@ impl AuthProvider for UpstreamProvider {
         pending: &AuthorizationRequest,
         ctx: &ProviderContext<'_>,
     ) -> LoginStep {
-        if self.inner.allowlist.is_empty() {
+        if self.allowed_count() == 0 {
             return LoginStep::Respond(page(
                 403,
                 "Nobody can sign in yet",
@@ -939,7 +1070,7 @@ impl AuthProvider for UpstreamProvider {
 
     fn describe(&self) -> String {
         let idp = &self.inner.idp;
-        if self.inner.allowlist.is_empty() {
+        if self.allowed_count() == 0 {
             format!(
                 "UpstreamProvider: sign-in with {} — the allowlist is EMPTY, so NOBODY can sign in",
                 idp.display_name
@@ -948,7 +1079,7 @@ impl AuthProvider for UpstreamProvider {
             format!(
                 "UpstreamProvider: consent screen, then sign-in with {} ({} allowed); callback {}",
                 idp.display_name,
-                self.inner.allowlist.len(),
+                self.allowed_count(),
                 self.callback_path()
             )
         }
@@ -1202,6 +1333,7 @@ mod tests {
             redirect_uri: "https://claude.ai/api/mcp/auth_callback".into(),
             client_state: None,
             verifier: Secret::new("v"),
+            nonce: "n".into(),
         };
         let back = PendingSignIn::from_secret(&p.to_secret()).unwrap();
         assert_eq!(
@@ -1209,14 +1341,17 @@ mod tests {
             (p.bind, p.resume, p.redirect_uri, None)
         );
         assert!(back.verifier.matches("v"));
+        assert_eq!(back.nonce, "n");
         let t = UpstreamToken {
             access_token: Secret::new("gho_a"),
             refresh_token: None,
             expires_at: Some(5),
             refresh_expires_at: None,
+            id_token: Some("eyJ…".into()),
         };
         let back = UpstreamToken::from_secret(&t.to_secret()).unwrap();
         assert!(back.access_token.matches("gho_a") && back.refresh_token.is_none());
         assert_eq!(back.expires_at, Some(5));
+        assert_eq!(back.id_token, None, "the ID token is never stored");
     }
 }

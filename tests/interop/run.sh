@@ -87,6 +87,18 @@ check "restart: tokens survive kill -9 with the same key" "$py" "$here/restart.p
 #    state, a replayed callback and a callback without the sign-in cookie.
 check "python sdk: github upstream sign-in (examples/github)" "$py" "$here/github_py.py" "$bin/github"
 
+# 4b. The OpenID Connect example with the official Python SDK: the script
+#    starts a stand-in OpenID provider (discovery, JWKS with an ES256 key made
+#    at start, authorize, token with a signed ID token, userinfo) and the
+#    example pointed at it; alice signs in, the provider rotates its key and
+#    bob signs in, carol (e-mail not verified) and a token with another
+#    sign-in's nonce are refused with their reasons.
+check "python sdk: openid connect sign-in (examples/oidc)" "$py" "$here/oidc_py.py" "$bin/oidc"
+# ... and a person in Chromium signing in through a stand-in OpenID provider
+#    on another site (localhost vs 127.0.0.1): back at the client with a code,
+#    Cancel → access_denied, an outsider and bad ID tokens on our page.
+check "chromium: openid connect sign-in as a person (examples/oidc)" node --test "$here/browser/oidc.test.mjs"
+
 # 5. A person in a real browser: headless Chromium (Debian's package) driven by
 #    puppeteer-core signs in on the password form (JavaScript on and off, a
 #    wrong password first, Deny, a 360 px dark page), is refused a form posted
