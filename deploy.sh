@@ -50,6 +50,11 @@ Optional environment variables:
   GITHUB_CLIENT_ID       GitHub OAuth App client id (plain env var)
   GITHUB_CLIENT_SECRET   GitHub OAuth App client secret (stored in Secret Manager)
   GITHUB_ALLOWED_USERS   comma-separated GitHub logins allowed to sign in
+  OIDC_ISSUER            OpenID Connect sign-in (--example oidc): the provider's issuer URL
+  OIDC_CLIENT_ID         its client id (plain env var)
+  OIDC_CLIENT_SECRET     its client secret (stored in Secret Manager)
+  OIDC_ALLOWED           who may sign in: subjects, verified e-mails, @domains (comma-separated)
+  OIDC_SCOPES, OIDC_DISPLAY_NAME   optional (plain env vars)
   REDIS_URL              redis://[:password@]host[:port][/db]: shared state for several
                          instances (stored in Secret Manager; builds with --features redis)
   SERVICE_ACCOUNT        runtime service account (default: the one the service runs as,
@@ -361,10 +366,10 @@ fi
 # ── 4. Who may sign in ───────────────────────────────────────────────────────
 signin=
 signin_now=
-if [ -n "${ADMIN_PASSWORD:-}" ] || [ -n "${GITHUB_CLIENT_ID:-}" ]; then
+if [ -n "${ADMIN_PASSWORD:-}" ] || [ -n "${GITHUB_CLIENT_ID:-}" ] || [ -n "${OIDC_CLIENT_ID:-}" ]; then
   signin=yes
   signin_now=yes
-elif [ -n "$(live_env ADMIN_PASSWORD secret)$(live_env ADMIN_PASSWORD value)$(live_env GITHUB_CLIENT_ID value)" ]; then
+elif [ -n "$(live_env ADMIN_PASSWORD secret)$(live_env ADMIN_PASSWORD value)$(live_env GITHUB_CLIENT_ID value)$(live_env OIDC_CLIENT_ID value)" ]; then
   signin=yes
 fi
 live_anyone=$(live_env MCP_ALLOW_ANYONE value)
@@ -377,7 +382,7 @@ elif [ "$live_anyone" = 1 ] && [ -n "$signin_now" ]; then
 elif [ "$live_anyone" = 1 ]; then
   echo "WARNING: the service stays open to anyone (MCP_ALLOW_ANYONE=1, chosen on an earlier deploy)"
 elif [ -z "$signin" ]; then
-  die "refusing to deploy a server anyone could use: no ADMIN_PASSWORD and no GitHub sign-in
+  die "refusing to deploy a server anyone could use: no ADMIN_PASSWORD and no GitHub or OpenID sign-in
   is set (now or on an earlier deploy), so whoever finds the URL could call its tools.
   Choose one (docs/DEPLOY.md section 4):
     - a password:
@@ -385,6 +390,8 @@ elif [ -z "$signin" ]; then
         ./deploy.sh $service $region${example:+ --example $example}
     - GitHub sign-in: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and GITHUB_ALLOWED_USERS with
       --example github;
+    - OpenID Connect sign-in (Google, Entra ID, Okta, …): OIDC_ISSUER, OIDC_CLIENT_ID,
+      OIDC_CLIENT_SECRET and OIDC_ALLOWED with --example oidc;
     - Cloud Run IAM instead of a sign-in, for clients that can send Google credentials
       (claude.ai cannot): docs/DEPLOY.md, \"Running open on purpose\";
     - or, if anyone may really use it (public, harmless tools):
@@ -620,7 +627,7 @@ store_secret() {
 # service from an earlier deploy (mounted again at its newest version, and
 # granted to the runtime account, which may have just changed).
 has_redis=
-for var in ADMIN_PASSWORD GITHUB_CLIENT_SECRET REDIS_URL; do
+for var in ADMIN_PASSWORD GITHUB_CLIENT_SECRET OIDC_CLIENT_SECRET REDIS_URL; do
   secret=$(live_env "$var" secret)
   if [ -n "${!var:-}" ]; then
     store_secret "$var" "${secret:-$(secret_name "$var")}"
@@ -645,10 +652,10 @@ for secret in $(printf '%s\n' "$live" | awk -F'\t' '$1 ~ /\.env\.[0-9]+\.valueFr
 done
 
 # Plain environment variables. gcloud splits its lists at commas, and
-# GITHUB_ALLOWED_USERS contains commas, so the list uses gcloud's alternate
+# GITHUB_ALLOWED_USERS and OIDC_ALLOWED contain commas, so the list uses gcloud's alternate
 # delimiter syntax `^;^A=1;B=2` (see `gcloud topic escaping`).
 env_vars="PUBLIC_URL=$PUBLIC_URL"
-for var in GITHUB_CLIENT_ID GITHUB_ALLOWED_USERS; do
+for var in GITHUB_CLIENT_ID GITHUB_ALLOWED_USERS OIDC_ISSUER OIDC_CLIENT_ID OIDC_ALLOWED OIDC_SCOPES OIDC_DISPLAY_NAME; do
   if [ -n "${!var:-}" ]; then
     [[ ${!var} != *";"* ]] || die "$var must not contain ';'"
     env_vars="$env_vars;$var=${!var}"

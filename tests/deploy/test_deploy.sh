@@ -40,7 +40,7 @@ check() {
 fixture=$work/crate
 mkdir -p "$fixture/examples"
 cp "$repo/deploy.sh" "$repo/Dockerfile" "$fixture/"
-touch "$fixture/examples/quickstart.rs" "$fixture/examples/github.rs"
+touch "$fixture/examples/quickstart.rs" "$fixture/examples/github.rs" "$fixture/examples/oidc.rs"
 
 export GCLOUD_LOG GCLOUD_STATE DOCTOR_LOG
 DOCTOR_LOG=$work/doctor-log
@@ -75,6 +75,7 @@ run() {
 # Settings deploy.sh and the fakes read, cleared so that the caller's shell cannot change the outcome.
 clean_env=()
 for var in ADMIN_PASSWORD GITHUB_CLIENT_ID GITHUB_CLIENT_SECRET GITHUB_ALLOWED_USERS REDIS_URL \
+  OIDC_ISSUER OIDC_CLIENT_ID OIDC_CLIENT_SECRET OIDC_ALLOWED OIDC_SCOPES OIDC_DISPLAY_NAME \
   SERVICE_ACCOUNT PUBLIC_URL MCP_DOCTOR FAKE_ACCOUNT FAKE_PROJECT FAKE_PROJECT_NUMBER FAKE_SERVICE_URL \
   FAKE_MISSING_COMPUTE_SA FAKE_LEGACY_BUILD_SA FAKE_NO_EDITOR FAKE_DRS FAKE_REQUIRE_INVOKER_IAM \
   FAKE_SECRETS_UNAVAILABLE FAKE_IAM_DENIED FAKE_SA_PROPAGATION FAKE_UNREACHABLE_HOSTS FAKE_HEALTH_STATUS FAKE_DOCTOR_RC; do
@@ -233,6 +234,21 @@ check "says it builds with the redis feature" said "with --features redis"
 check "the Redis URL is in no argument and not in the output" nowhere "redis://10.0.0.3:6379"
 check "the password is in no argument and not in the output" nowhere "$password"
 check "the client secret is in no argument and not in the output" nowhere "$client_secret"
+
+echo "# OpenID Connect sign-in (--example oidc)"
+oidc_secret=oidc-secret-0123456789abcdef
+run o OIDC_ISSUER=https://accounts.google.com OIDC_CLIENT_ID=123.apps.googleusercontent.com \
+  "OIDC_CLIENT_SECRET=$oidc_secret" OIDC_ALLOWED=@example.com,bob@example.org -- my-oidc europe-west1 --example oidc
+check "exits 0: an OpenID sign-in counts as a sign-in" is "$rc" 0
+check "OIDC_CLIENT_SECRET stored from stdin" is "$(secret_value mcp-oidc-client-secret-my-oidc 1)" "$oidc_secret"
+check "OIDC_CLIENT_SECRET mounted, pinned" called '^run deploy .*--update-secrets .*OIDC_CLIENT_SECRET=mcp-oidc-client-secret-my-oidc:1'
+check "issuer, client id and allowlist are env vars (comma kept via ^;^)" \
+  called '^run deploy .*--update-env-vars \^;\^PUBLIC_URL=[^ ]*;OIDC_ISSUER=https://accounts\.google\.com;OIDC_CLIENT_ID=123\.apps\.googleusercontent\.com;OIDC_ALLOWED=@example\.com,bob@example\.org( |$)'
+check "not deployed open" not_called '^run deploy .*MCP_ALLOW_ANYONE'
+check "the OpenID client secret is in no argument and not in the output" nowhere "$oidc_secret"
+run o -- my-oidc europe-west1
+check "re-run with nothing: still a sign-in, exits 0" is "$rc" 0
+check "re-run: the OpenID secret stays mounted" called '^run deploy .*OIDC_CLIENT_SECRET=mcp-oidc-client-secret-my-oidc:1'
 run c "ADMIN_PASSWORD=$password" -- svc us-central1
 check "same password again: exits 0" is "$rc" 0
 check "REDIS_URL mounted on the service: still built with 'redis'" is "$(last_features)" redis
