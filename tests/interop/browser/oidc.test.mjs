@@ -4,152 +4,27 @@
 // another site, so the provider's redirect back is cross-site as in
 // production (accounts.google.com → your-service.run.app).
 //
-//   node --test tests/interop/browser/        (tests/interop/run.sh does it)
+//   node --test tests/interop/browser/oidc.test.mjs     (tests/interop/run.sh does it)
 //
 // As in sign_in.test.mjs, requests to the client's callback
 // (https://claude.ai/api/mcp/auth_callback) are answered by the test and
 // recorded: that URL is the sign-in's result. Screenshots go to
 // target/browser-screenshots/oidc-*.png.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import puppeteer from "puppeteer-core";
 
 import { CLIENT_ID, CLIENT_SECRET, startOidc } from "./fake_oidc.mjs";
+import * as harness from "./harness.mjs";
+import { clickAndWait, launchBrowser, shot, startExample, stopExamples, text } from "./harness.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const examples = join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "debug/examples");
-const shots = process.env.BROWSER_SHOTS ?? join(root, "target/browser-screenshots");
-mkdirSync(shots, { recursive: true });
-const CALLBACK = "https://claude.ai/api/mcp/auth_callback";
-
-const children = [];
 let browser;
 let op;
 let origin;
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((ok) => s.listen(0, "127.0.0.1", ok));
-  const { port } = s.address();
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
-
-async function startExample(name, env) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let log = "";
-  const child = spawn(join(examples, name), [], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  children.push(child);
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return url;
-    } catch {}
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error(`${name} did not start:\n${log}`);
-}
-
-async function register() {
-  const r = await fetch(`${origin}/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      client_name: "Claude",
-      redirect_uris: [CALLBACK],
-      grant_types: ["authorization_code", "refresh_token"],
-      token_endpoint_auth_method: "none",
-    }),
-  });
-  assert.equal(r.status, 201);
-  return (await r.json()).client_id;
-}
-
-function authorization(clientId) {
-  const verifier = randomBytes(32).toString("base64url");
-  const state = randomBytes(12).toString("base64url");
-  const params = new URLSearchParams({
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: CALLBACK,
-    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
-    code_challenge_method: "S256",
-    state,
-    resource: `${origin}/mcp`,
-    scope: "mcp",
-  });
-  return { url: `${origin}/authorize?${params}`, verifier, state };
-}
-
-async function redeem(clientId, code, verifier) {
-  const r = await fetch(`${origin}/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: CALLBACK,
-      code_verifier: verifier,
-      client_id: clientId,
-      resource: `${origin}/mcp`,
-    }),
-  });
-  assert.equal(r.status, 200, await r.clone().text());
-  return r.json();
-}
-
-async function callTool(token, name) {
-  const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  const client = new Client({ name: "browser-oidc-test", version: "1.0.0" });
-  await client.connect(transport);
-  try {
-    const result = await client.callTool({ name, arguments: {} });
-    return result.content.map((c) => c.text ?? "").join("\n");
-  } finally {
-    await client.close();
-  }
-}
-
-async function freshPage() {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 900, height: 900 });
-  const landed = [];
-  await page.setRequestInterception(true);
-  page.on("request", (request) => {
-    if (request.url().startsWith(CALLBACK)) {
-      landed.push(new URL(request.url()));
-      return request.respond({ status: 200, contentType: "text/html", body: "<h1>Back at the client</h1>" });
-    }
-    request.continue();
-  });
-  const violations = [];
-  page.on("console", (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
-  });
-  return { page, landed, violations, close: () => context.close() };
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-const text = (page) => page.evaluate(() => document.body.innerText);
-const clickAndWait = (page, selector) =>
-  Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+const register = () => harness.register(origin);
+const authorization = (clientId) => harness.authorization(origin, clientId);
+const redeem = (clientId, code, verifier) => harness.redeem(origin, clientId, code, verifier);
+const callTool = (token, name) => harness.callTool(origin, token, name);
+const freshPage = () => harness.freshPage(browser);
 
 /** Consent, then the provider's page, signed in there as `user` (or Cancel). */
 async function throughProvider(b, auth, user) {
@@ -162,12 +37,7 @@ async function throughProvider(b, auth, user) {
 }
 
 before(async () => {
-  browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
   op = await startOidc("localhost");
   origin = await startExample("oidc", {
     OIDC_ISSUER: op.url,
@@ -181,7 +51,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   op?.close();
-  for (const c of children) c.kill();
+  stopExamples();
 });
 
 describe("OpenID Connect sign-in (examples/oidc)", () => {
