@@ -147,7 +147,7 @@ pids=()
 # ── Cold start and idle RSS: exec → first answered initialize ──
 say "cold start (20 rounds)"
 cold_port=$(free_port)
-cold=$("$bin/coldstart" 20 "$cold_port" "Authorization: $auth" -- "$bin/server" "$cold_port" 1)
+cold=$(COLDSTART_RSS=1 "$bin/coldstart" 20 "$cold_port" "Authorization: $auth" -- "$bin/server" "$cold_port" 1)
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
