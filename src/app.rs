@@ -148,11 +148,18 @@ impl App {
         } else {
             Some(state_store(self.store, &config, configured_key.as_ref())?)
         };
-        let server = Server::bind((config.host.as_str(), config.port), config.limits.clone())?;
-        let addr = server.local_addr()?;
-        if config.port == 0 && config.public_url == "http://localhost:0" {
-            // Port 0 (tests): the public URL names the port actually bound.
-            config.public_url = format!("http://localhost:{}", addr.port());
+        // The socket is bound as late as possible (below, after everything
+        // else is built): from `listen` on, a client can connect, and it
+        // waits until the accept loop first calls `accept`. Only port 0
+        // (tests) binds here, because the public URL must name the port
+        // actually bound. docs/PERFORMANCE.md, "Cold start".
+        let mut early = None;
+        if config.port == 0 {
+            let server = Server::bind((config.host.as_str(), 0), config.limits.clone())?;
+            if config.public_url == "http://localhost:0" {
+                config.public_url = format!("http://localhost:{}", server.local_addr()?.port());
+            }
+            early = Some(server);
         }
         let public_url = config.public_url.clone();
         let grace = config.limits.shutdown_grace;
@@ -191,6 +198,11 @@ impl App {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
             mcp.default_state_key(key.derive("mcp-request-state"));
         }
+        let server = match early {
+            Some(server) => server,
+            None => Server::bind((config.host.as_str(), config.port), config.limits.clone())?,
+        };
+        let addr = server.local_addr()?;
         let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
         let handler_state = shared.clone();
