@@ -31,10 +31,10 @@ switches. These tell where a tail comes from without any special tooling.
 
 Environment: ROUNDS (5), DURATION seconds per run (5), LAUNCHES (20),
 BIN (our bench binaries), PEER (the rmcp peer binary), OUT (the JSON file).
-Optional extra targets, measured in the same rotation: UNGATED=1 adds
-`ungated`, our server with MCP_RUN_SLOTS=0 (every connection thread runs its
-handler at once, the design before the run-slot gate); BASE_BIN=DIR adds
-`base`, the bench `server` built from another commit (for before/after).
+Optional extra targets, measured in the same rotation: GATED=1 adds
+`gated`, our server with the run-slot gate on (MCP_RUN_SLOTS = the number
+of cores; src/http/gate.rs); BASE_BIN=DIR adds `base`, the bench `server`
+built from another commit (for before/after).
 """
 import json
 import os
@@ -214,8 +214,8 @@ def main():
         "ours": (lambda port, token: [str(BIN / "server"), str(port), "1"], {}),
         "rmcp": (lambda port, token: [str(PEER), str(port), token], {}),
     }
-    if os.environ.get("UNGATED") == "1":
-        targets["ungated"] = (targets["ours"][0], {"MCP_RUN_SLOTS": "0"})
+    if os.environ.get("GATED") == "1":
+        targets["gated"] = (targets["ours"][0], {"MCP_RUN_SLOTS": str(os.cpu_count())})
     if os.environ.get("BASE_BIN"):
         base = Path(os.environ["BASE_BIN"])
         targets["base"] = (lambda port, token: [str(base / "server"), str(port), "1"], {})

@@ -129,6 +129,49 @@ impl App {
 
     /// Binds the socket and serves on a background thread.
     pub fn start(self) -> Result<RunningServer, Box<dyn Error>> {
+        let Bound {
+            server,
+            handler,
+            addr,
+            public_url,
+            shutdown,
+            ..
+        } = self.bind()?;
+        let thread = std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || server.serve(handler))?;
+        log_listening(addr, &public_url);
+        Ok(RunningServer {
+            addr,
+            public_url,
+            shutdown,
+            thread,
+        })
+    }
+
+    /// Binds and serves until SIGTERM or SIGINT, then shuts down gracefully
+    /// (see the module docs) and returns.
+    pub fn run(self) -> Result<(), Box<dyn Error>> {
+        let Bound {
+            server,
+            handler,
+            addr,
+            public_url,
+            shutdown,
+            grace,
+        } = self.bind()?;
+        log_listening(addr, &public_url);
+        stop_on_signals(shutdown, grace)?;
+        // The accept loop runs on this thread, which is already running:
+        // between `listen` and the first `accept` no thread has to be
+        // started and scheduled (cold start, docs/PERFORMANCE.md).
+        server.serve(handler)?;
+        crate::log::event("INFO", "shut down cleanly");
+        Ok(())
+    }
+
+    /// Builds everything, then binds the socket (not yet accepting).
+    fn bind(self) -> Result<Bound, Box<dyn Error>> {
         let mut config = match self.config {
             Some(c) => c,
             None => Config::from_env()?,
@@ -205,36 +248,34 @@ impl App {
         let addr = server.local_addr()?;
         let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
-        let handler_state = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("accept".into())
-            .spawn(move || {
-                let handler: crate::http::server::Handler =
-                    Arc::new(move |request| crate::router::route(&handler_state, request));
-                server.serve(handler)
-            })?;
-        crate::log::event(
-            "INFO",
-            &format!("listening on http://{addr}, MCP endpoint {public_url}/mcp"),
-        );
-        Ok(RunningServer {
+        let handler: crate::http::server::Handler =
+            Arc::new(move |request| crate::router::route(&shared, request));
+        Ok(Bound {
+            server,
+            handler,
             addr,
             public_url,
             shutdown,
             grace,
-            thread,
         })
     }
+}
 
-    /// Binds and serves until SIGTERM or SIGINT, then shuts down gracefully
-    /// (see the module docs) and returns.
-    pub fn run(self) -> Result<(), Box<dyn Error>> {
-        let running = self.start()?;
-        stop_on_signals(running.shutdown_handle(), running.grace)?;
-        running.wait()?;
-        crate::log::event("INFO", "shut down cleanly");
-        Ok(())
-    }
+/// A server built and bound, not yet accepting.
+struct Bound {
+    server: Server,
+    handler: crate::http::server::Handler,
+    addr: SocketAddr,
+    public_url: String,
+    shutdown: ShutdownHandle,
+    grace: Duration,
+}
+
+fn log_listening(addr: SocketAddr, public_url: &str) {
+    crate::log::event(
+        "INFO",
+        &format!("listening on http://{addr}, MCP endpoint {public_url}/mcp"),
+    );
 }
 
 /// The state store: the one given to [`App::store`], else the one the
@@ -318,7 +359,6 @@ pub struct RunningServer {
     addr: SocketAddr,
     public_url: String,
     shutdown: ShutdownHandle,
-    grace: Duration,
     thread: JoinHandle<std::io::Result<()>>,
 }
 

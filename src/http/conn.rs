@@ -141,8 +141,9 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
     let method = request.method.clone();
     let path = request.path.clone();
     let head_only = method == "HEAD";
-    // A run slot for the handler's work only: reading came before, writing
-    // comes after, so a slow client never holds one (gate.rs).
+    // A run slot (when MCP_RUN_SLOTS turns the gate on) for the handler's
+    // work only: reading came before, writing comes after, so a slow client
+    // never holds one (gate.rs).
     let permit = cx.gate.enter();
     let handled = catch_unwind(AssertUnwindSafe(|| (cx.handler)(request)));
     drop(permit);

@@ -1,28 +1,33 @@
-//! **[all](crate::_documentation::flow) Every arrow — the run-slot gate.**
-//! A connection thread holds a run slot while the handler works on a request;
-//! there are about as many slots as cores, and threads that find none wait
-//! in arrival order (FIFO). Everything else a connection does — waiting for
-//! and reading a request, writing the answer, streaming a deferred body —
+//! **[all](crate::_documentation::flow) Every arrow — the run-slot gate
+//! (opt-in, `MCP_RUN_SLOTS=N`).** When on, a connection thread holds one of
+//! `N` run slots while the handler works on a request, and threads that find
+//! none wait in a queue. Everything else a connection does — waiting for and
+//! reading a request, writing the answer, streaming a deferred body —
 //! happens without a slot, so a slow client never holds one.
 //!
 //! ```text
 //!   conn: read head + body ──▶ Gate::enter ──▶ handler ──▶ drop(Permit) ──▶ write
 //!                               │ a free slot: run at once
-//!                               │ none: queue, FIFO; the slot is handed to
-//!                               │ the first in the queue when one ends
+//!                               │ none: queue; the first in the queue is
+//!                               │ woken when a slot frees
 //!                               └ a slot held ≥ PRESUMED_BLOCKED no longer
 //!                                 counts: the queue's head takes it
 //! ```
 //!
-//! # Why
-//! With one thread per connection, 64 busy keep-alive connections are 64
-//! runnable threads on 2 cores. The scheduler shares the cores among them
-//! (and the load generator) in slices, so a request that became runnable
-//! early can wait behind dozens of later ones: the p99 at 64 connections
-//! was 4–6× the p50 (docs/PERFORMANCE.md, "Where the tail came from").
-//! With the gate, at most `slots` threads run handler code at once and the
-//! others sleep in a queue that is served in order, so a request waits for
-//! the requests in front of it and no longer.
+//! # Why, and why it is off by default
+//! With one thread per connection, 64 busy keep-alive connections can be 64
+//! runnable threads on 2 cores, served in the scheduler's order rather than
+//! in arrival order. The gate lets only `N` threads run handler code at once
+//! and queues the others. It cannot remove the wake-up each request costs
+//! (a thread blocked in `recv` is woken once per request whatever happens
+//! after), and on the loaded 2-core machine where it was built its effect on
+//! the p99 was within the noise: the steadiest p99 at 64 connections in one
+//! run, 20% worse in another (docs/PERFORMANCE.md, "The run-slot gate"). A
+//! first version that handed a freed slot directly to the woken thread was
+//! clearly worse (the slot sat idle until the scheduler ran that thread: 3.6
+//! context switches and twice the CPU per request at 64 connections); this
+//! one lets a thread already on a core take a free slot. Off until a quiet
+//! measurement shows it helps.
 //!
 //! # Handlers that block
 //! A handler may wait on I/O (a Redis store, an upstream identity provider,
@@ -35,13 +40,11 @@
 //!
 //! # Where this sits
 //! Created by [`super::server`] (one per server, in the connection
-//! [`Context`](super::conn::Context); `MCP_RUN_SLOTS` sets the number of
-//! slots, `0` turns the gate off); entered by [`super::conn`] around the
-//! handler call only.
+//! [`Context`](super::conn::Context), from `MCP_RUN_SLOTS`); entered by
+//! [`super::conn`] around the handler call only.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
@@ -62,7 +65,7 @@ struct State {
     /// One entry per slot: who holds it and since when; `None` is free.
     slots: Vec<Option<Holder>>,
     /// Threads waiting for a slot, in arrival order.
-    queue: VecDeque<Arc<Waiter>>,
+    queue: VecDeque<Waiter>,
     /// The next ticket number (names a permit).
     next: u64,
 }
@@ -76,11 +79,9 @@ struct Holder {
 struct Waiter {
     ticket: u64,
     thread: Thread,
-    /// Set (under the lock) when a slot was handed to this waiter.
-    granted: AtomicBool,
 }
 
-/// A held run slot; dropping it gives the slot to the next waiter.
+/// A held run slot; dropping it frees the slot and wakes the next waiter.
 pub(crate) struct Permit<'a> {
     gate: &'a Gate,
     ticket: u64,
@@ -99,15 +100,16 @@ impl Gate {
         }
     }
 
-    /// One slot per core the process may use (cgroup quotas included), or
-    /// `MCP_RUN_SLOTS` slots when that is set to a number (`0`: no gate,
-    /// every connection thread runs at once; for handlers that mostly wait,
-    /// and to measure the difference).
+    /// `MCP_RUN_SLOTS` slots; unset or `0`: no gate (the default), every
+    /// connection thread runs its handler at once. Off by default because
+    /// it has not been shown to shorten the tail, and because handlers that
+    /// wait briefly on I/O (a Redis round trip, under [`PRESUMED_BLOCKED`])
+    /// keep their slot while they wait (docs/PERFORMANCE.md).
     pub(crate) fn from_env() -> Gate {
         let slots = std::env::var("MCP_RUN_SLOTS")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            .unwrap_or(0);
         Gate::new(slots)
     }
 
@@ -116,7 +118,12 @@ impl Gate {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits for a run slot (in arrival order) and returns it.
+    /// Waits for a run slot and returns it. A thread that finds a free slot
+    /// takes it at once; the others queue, and the first in the queue is
+    /// woken whenever a slot frees. The slot is not handed over while that
+    /// thread wakes up: a thread already on a core may take it meanwhile
+    /// (a handed-over slot would sit idle for as long as the scheduler takes
+    /// to run the woken thread, which on a busy machine is milliseconds).
     pub(crate) fn enter(&self) -> Permit<'_> {
         if !self.on {
             return Permit {
@@ -127,81 +134,62 @@ impl Gate {
         let mut state = self.lock();
         let ticket = state.next;
         state.next += 1;
-        if state.queue.is_empty()
-            && let Some(slot) = state.slots.iter_mut().find(|s| s.is_none())
-        {
-            *slot = Some(Holder {
-                ticket,
-                since: Instant::now(),
-            });
-            return Permit { gate: self, ticket };
-        }
-        let me = Arc::new(Waiter {
-            ticket,
-            thread: std::thread::current(),
-            granted: AtomicBool::new(false),
-        });
-        state.queue.push_back(me.clone());
+        let mut queued = false;
         loop {
-            if me.granted.load(Ordering::Relaxed) {
+            let head = state.queue.front().is_some_and(|w| w.ticket == ticket);
+            // A free slot; for the head of the queue also one held so long
+            // that its holder is presumed to be waiting on I/O.
+            let now = Instant::now();
+            let free = state.slots.iter_mut().find(|s| match s {
+                None => true,
+                Some(h) => head && now.duration_since(h.since) >= PRESUMED_BLOCKED,
+            });
+            if let Some(slot) = free {
+                *slot = Some(Holder { ticket, since: now });
+                if queued {
+                    state.queue.retain(|w| w.ticket != ticket);
+                    // Another slot may be free too: the next in line looks.
+                    if state.slots.iter().any(Option::is_none)
+                        && let Some(next) = state.queue.front()
+                    {
+                        next.thread.unpark();
+                    }
+                }
                 return Permit { gate: self, ticket };
             }
-            if state.queue.front().is_some_and(|w| w.ticket == ticket)
-                && let Some(slot) = state.takeover()
-            {
-                *slot = Some(Holder {
+            if !queued {
+                state.queue.push_back(Waiter {
                     ticket,
-                    since: Instant::now(),
+                    thread: std::thread::current(),
                 });
-                state.queue.pop_front();
-                return Permit { gate: self, ticket };
+                queued = true;
             }
             drop(state);
-            // Woken by `leave` (granted), or after PRESUMED_BLOCKED to look
-            // for a slot whose holder is waiting on I/O. Spurious wake-ups
-            // only loop.
+            // Woken by `leave`, or after PRESUMED_BLOCKED to look for a slot
+            // whose holder waits on I/O. Spurious wake-ups only loop.
             std::thread::park_timeout(PRESUMED_BLOCKED);
             state = self.lock();
         }
     }
 
-    /// Gives the slot of `ticket` to the first waiter, or frees it.
+    /// Frees the slot of `ticket` and wakes the first waiter.
     fn leave(&self, ticket: u64) {
         if !self.on {
             return;
         }
         let mut state = self.lock();
-        let State { slots, queue, .. } = &mut *state;
         // Not found: the slot was taken over while this request waited on
         // I/O; there is nothing to give back.
-        let Some(slot) = slots
+        if let Some(slot) = state
+            .slots
             .iter_mut()
             .find(|s| s.is_some_and(|h| h.ticket == ticket))
-        else {
-            return;
-        };
-        *slot = match queue.pop_front() {
-            Some(next) => {
-                next.granted.store(true, Ordering::Relaxed);
+        {
+            *slot = None;
+            if let Some(next) = state.queue.front() {
                 next.thread.unpark();
-                Some(Holder {
-                    ticket: next.ticket,
-                    since: Instant::now(),
-                })
             }
-            None => None,
-        };
-    }
-}
-
-impl State {
-    /// A free slot, or one held for at least [`PRESUMED_BLOCKED`].
-    fn takeover(&mut self) -> Option<&mut Option<Holder>> {
-        let now = Instant::now();
-        self.slots.iter_mut().find(|s| match s {
-            None => true,
-            Some(h) => now.duration_since(h.since) >= PRESUMED_BLOCKED,
-        })
+        }
     }
 }
 
@@ -214,7 +202,8 @@ impl Drop for Permit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn at_most_slots_run_at_once_and_all_get_through() {

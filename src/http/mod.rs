@@ -28,8 +28,8 @@
 //!   the `503` for connections that find it full.
 //! * `conn.rs` — one connection: request after request, panics caught,
 //!   error answers, one log line per answer.
-//! * `gate.rs` — the run slots: about as many handlers run at once as there
-//!   are cores; the other connection threads wait their turn in order.
+//! * `gate.rs` — the run slots (opt-in, `MCP_RUN_SLOTS`): at most N
+//!   handlers run at once; the other connection threads queue.
 //! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
 //!   rules; the read buffer with its deadlines.
 //! * `body.rs` — the request body: `Content-Length` or chunked, capped.
