@@ -12,8 +12,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-target=${CARGO_TARGET_DIR:-$repo/target}
-bin=$target/release
+# bench/ is its own workspace: its binaries land in bench/target, the
+# library's example in the repository's target (one dir for both when
+# CARGO_TARGET_DIR is set).
+bin=${CARGO_TARGET_DIR:-$here/target}/release
+examples=${CARGO_TARGET_DIR:-$repo/target}/release/examples
 rounds=${ROUNDS:-3}
 duration=${DURATION:-4}
 results=$here/results
@@ -51,7 +54,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 say "release build (bench servers and the quickstart example)"
 (cd "$here" && cargo build --release --quiet --bins)
 (cd "$repo" && cargo build --release --quiet --locked --example quickstart)
-strip -o "$work/quickstart.stripped" "$bin/examples/quickstart"
+strip -o "$work/quickstart.stripped" "$examples/quickstart"
 binary_bytes=$(stat -c %s "$work/quickstart.stripped")
 
 # Crates in the default (normal, non-dev) dependency tree, the library itself excluded.
@@ -147,7 +150,7 @@ pids=()
 # ── Cold start and idle RSS: exec → first answered initialize ──
 say "cold start (20 rounds)"
 cold_port=$(free_port)
-cold=$("$bin/coldstart" 20 "$cold_port" "Authorization: $auth" -- "$bin/server" "$cold_port" 1)
+cold=$(COLDSTART_RSS=1 "$bin/coldstart" 20 "$cold_port" "Authorization: $auth" -- "$bin/server" "$cold_port" 1)
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -145,6 +145,49 @@ impl App {
 
     /// Binds the socket and serves on a background thread.
     pub fn start(self) -> Result<RunningServer, Box<dyn Error>> {
+        let Bound {
+            server,
+            handler,
+            addr,
+            public_url,
+            shutdown,
+            ..
+        } = self.bind()?;
+        let thread = std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || server.serve(handler))?;
+        log_listening(addr, &public_url);
+        Ok(RunningServer {
+            addr,
+            public_url,
+            shutdown,
+            thread,
+        })
+    }
+
+    /// Binds and serves until SIGTERM or SIGINT, then shuts down gracefully
+    /// (see the module docs) and returns.
+    pub fn run(self) -> Result<(), Box<dyn Error>> {
+        let Bound {
+            server,
+            handler,
+            addr,
+            public_url,
+            shutdown,
+            grace,
+        } = self.bind()?;
+        log_listening(addr, &public_url);
+        stop_on_signals(shutdown, grace)?;
+        // The accept loop runs on this thread, which is already running:
+        // between `listen` and the first `accept` no thread has to be
+        // started and scheduled (cold start, docs/PERFORMANCE.md).
+        server.serve(handler)?;
+        crate::log::event("INFO", "shut down cleanly");
+        Ok(())
+    }
+
+    /// Builds everything, then binds the socket (not yet accepting).
+    fn bind(self) -> Result<Bound, Box<dyn Error>> {
         let mut config = match self.config {
             Some(c) => c,
             None => Config::from_env()?,
@@ -185,11 +228,18 @@ impl App {
         } else {
             Some(state_store(self.store, &config, configured_key.as_ref())?)
         };
-        let server = Server::bind((config.host.as_str(), config.port), config.limits.clone())?;
-        let addr = server.local_addr()?;
-        if config.port == 0 && config.public_url == "http://localhost:0" {
-            // Port 0 (tests): the public URL names the port actually bound.
-            config.public_url = format!("http://localhost:{}", addr.port());
+        // The socket is bound as late as possible (below, after everything
+        // else is built): from `listen` on, a client can connect, and it
+        // waits until the accept loop first calls `accept`. Only port 0
+        // (tests) binds here, because the public URL must name the port
+        // actually bound. docs/PERFORMANCE.md, "Cold start".
+        let mut early = None;
+        if config.port == 0 {
+            let server = Server::bind((config.host.as_str(), 0), config.limits.clone())?;
+            if config.public_url == "http://localhost:0" {
+                config.public_url = format!("http://localhost:{}", server.local_addr()?.port());
+            }
+            early = Some(server);
         }
         let public_url = config.public_url.clone();
         let grace = config.limits.shutdown_grace;
@@ -226,38 +276,41 @@ impl App {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
             mcp.default_state_key(key.derive("mcp-request-state"));
         }
+        let server = match early {
+            Some(server) => server,
+            None => Server::bind((config.host.as_str(), config.port), config.limits.clone())?,
+        };
+        let addr = server.local_addr()?;
         let shared = Arc::new(Shared { config, mcp, oauth });
         let shutdown = server.shutdown_handle()?;
-        let handler_state = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("accept".into())
-            .spawn(move || {
-                let handler: crate::http::server::Handler =
-                    Arc::new(move |request| crate::router::route(&handler_state, request));
-                server.serve(handler)
-            })?;
-        crate::log::event(
-            "INFO",
-            &format!("listening on http://{addr}, MCP endpoint {public_url}/mcp"),
-        );
-        Ok(RunningServer {
+        let handler: crate::http::server::Handler =
+            Arc::new(move |request| crate::router::route(&shared, request));
+        Ok(Bound {
+            server,
+            handler,
             addr,
             public_url,
             shutdown,
             grace,
-            thread,
         })
     }
+}
 
-    /// Binds and serves until SIGTERM or SIGINT, then shuts down gracefully
-    /// (see the module docs) and returns.
-    pub fn run(self) -> Result<(), Box<dyn Error>> {
-        let running = self.start()?;
-        stop_on_signals(running.shutdown_handle(), running.grace)?;
-        running.wait()?;
-        crate::log::event("INFO", "shut down cleanly");
-        Ok(())
-    }
+/// A server built and bound, not yet accepting.
+struct Bound {
+    server: Server,
+    handler: crate::http::server::Handler,
+    addr: SocketAddr,
+    public_url: String,
+    shutdown: ShutdownHandle,
+    grace: Duration,
+}
+
+fn log_listening(addr: SocketAddr, public_url: &str) {
+    crate::log::event(
+        "INFO",
+        &format!("listening on http://{addr}, MCP endpoint {public_url}/mcp"),
+    );
 }
 
 /// The state store: the one given to [`App::store`], else the one the
@@ -341,7 +394,6 @@ pub struct RunningServer {
     addr: SocketAddr,
     public_url: String,
     shutdown: ShutdownHandle,
-    grace: Duration,
     thread: JoinHandle<std::io::Result<()>>,
 }
 

@@ -50,6 +50,8 @@ pub(crate) struct Context {
     pub(crate) limits: Limits,
     /// Stop flag and open connections.
     pub(crate) control: Arc<Control>,
+    /// The run slots: held around the handler call only.
+    pub(crate) gate: super::gate::Gate,
 }
 
 /// How long, after an error answer, the client's remaining bytes are read
@@ -147,7 +149,13 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
     let method = request.method.clone();
     let path = request.path.clone();
     let head_only = method == "HEAD";
-    let response = match catch_unwind(AssertUnwindSafe(|| (cx.handler)(request))) {
+    // A run slot (when MCP_RUN_SLOTS turns the gate on) for the handler's
+    // work only: reading came before, writing comes after, so a slow client
+    // never holds one (gate.rs).
+    let permit = cx.gate.enter();
+    let handled = catch_unwind(AssertUnwindSafe(|| (cx.handler)(request)));
+    drop(permit);
+    let response = match handled {
         Ok(response) => response,
         Err(_) => {
             crate::log::event("ERROR", &format!("handler panicked: {method} {path}"));

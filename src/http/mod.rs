@@ -28,6 +28,8 @@
 //!   the `503` for connections that find it full.
 //! * `conn.rs` — one connection: request after request, panics caught,
 //!   error answers, one log line per answer.
+//! * `gate.rs` — the run slots (opt-in, `MCP_RUN_SLOTS`): at most N
+//!   handlers run at once; the other connection threads queue.
 //! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
 //!   rules; the read buffer with its deadlines.
 //! * `body.rs` — the request body: `Content-Length` or chunked, capped.
@@ -47,6 +49,7 @@
 mod body;
 mod conn;
 mod date;
+mod gate;
 mod parse;
 mod pool;
 pub mod server;

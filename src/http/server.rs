@@ -175,14 +175,20 @@ impl Server {
 
     /// Serves until shut down, then waits (at most
     /// [`Limits::shutdown_grace`]) for requests in flight. Returns an error
-    /// only if the server cannot start its first thread.
+    /// only if the server cannot start its overflow thread (after the first
+    /// connection).
     pub fn serve(self, handler: Handler) -> io::Result<()> {
         let pool = Arc::new(Pool::new(Context {
             handler,
             limits: self.limits.clone(),
             control: self.control.clone(),
+            gate: super::gate::Gate::from_env(),
         }));
-        pool.start()?;
+        // The overflow thread starts after the first `accept`, not before:
+        // from `listen` on, a client may already be waiting (cold start,
+        // docs/PERFORMANCE.md), and it only matters once every connection
+        // thread is busy.
+        let mut overflow_started = false;
         loop {
             let accepted = self.listener.accept();
             if self.control.stopping() {
@@ -197,6 +203,10 @@ impl Server {
                     crate::log::event("WARNING", &format!("accept failed: {e}"));
                     std::thread::sleep(ACCEPT_PAUSE);
                 }
+            }
+            if !overflow_started {
+                pool.start()?;
+                overflow_started = true;
             }
         }
         drop(self.listener);

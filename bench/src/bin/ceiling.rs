@@ -14,7 +14,12 @@ const BODY: &[u8] =
 
 fn main() -> std::io::Result<()> {
     assert_eq!(BODY.len(), 100);
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(8090);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8090);
     let server = Server::bind(("127.0.0.1", port), Limits::default())?;
-    server.serve(Arc::new(|_request| Response::bytes(200, "application/json", BODY)))
+    server.serve(Arc::new(|_request| {
+        Response::bytes(200, "application/json", BODY)
+    }))
 }

@@ -1,12 +1,17 @@
 //! Cold start: the time from `exec` of a server to its first answered
 //! `initialize` — what a client waits for when Cloud Run starts an instance
-//! for its request. The client connects in a tight loop (a refused connection
-//! costs microseconds), then POSTs `initialize` and waits for the `200`.
+//! for its request. The client starts connecting right after `spawn` returns
+//! and retries in a tight loop (a refused connection costs microseconds), so
+//! it is there the moment the socket listens: the time between `listen` and
+//! the server's first `accept` is inside the measurement, as it is for a
+//! request that Cloud Run holds while the instance starts. Then it POSTs
+//! `initialize` and waits for the `200`.
 //!
 //! `coldstart ROUNDS PORT [HEADER:VALUE …] -- SERVER ARGS…`
 //!
-//! Prints one line per round, then `median_ms=… min_ms=… idle_rss_kb=…`
-//! (the RSS of the last server after its first answer and a short rest).
+//! Prints `times_ms=a,b,… median_ms=… min_ms=… max_ms=… idle_rss_kb=…`; the
+//! idle RSS (of the last server, after its first answer and half a second
+//! of rest) only when `COLDSTART_RSS=1`, else 0.
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,12 +20,18 @@ use mcp_server_bench::{Client, INITIALIZE};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let split = args.iter().position(|a| a == "--").expect("usage: coldstart ROUNDS PORT [H:V…] -- CMD…");
+    let split = args
+        .iter()
+        .position(|a| a == "--")
+        .expect("usage: coldstart ROUNDS PORT [H:V…] -- CMD…");
     let rounds: usize = args[0].parse().expect("ROUNDS");
     let port: u16 = args[1].parse().expect("PORT");
     let headers: Vec<(String, String)> = args[2..split]
         .iter()
-        .filter_map(|h| h.split_once(':').map(|(n, v)| (n.to_string(), v.trim().to_string())))
+        .filter_map(|h| {
+            h.split_once(':')
+                .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+        })
         .collect();
     let command = &args[split + 1..];
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -39,10 +50,9 @@ fn main() {
                 break None;
             }
             let Ok(mut client) = Client::connect(addr) else {
-                // Not listening yet. A short nap rather than a spin, so that
-                // on 2 cores the client does not take the CPU the starting
-                // server needs (it adds at most 0.1 ms to the measurement).
-                std::thread::sleep(Duration::from_micros(100));
+                // Not listening yet: try again at once. `yield_now` lets the
+                // starting server run first if it is waiting for this core.
+                std::thread::yield_now();
                 continue;
             };
             let mut h: Vec<(&str, &str)> = vec![
@@ -52,7 +62,11 @@ fn main() {
             h.extend(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
             match client.request("POST", "/mcp", &h, INITIALIZE.as_bytes()) {
                 Ok(a) if a.status == 200 => break Some(start.elapsed()),
-                Ok(a) => panic!("initialize answered {}: {}", a.status, String::from_utf8_lossy(&a.body)),
+                Ok(a) => panic!(
+                    "initialize answered {}: {}",
+                    a.status,
+                    String::from_utf8_lossy(&a.body)
+                ),
                 Err(_) => continue,
             }
         };
@@ -61,7 +75,7 @@ fn main() {
             panic!("round {round}: no answer within 10 s");
         };
         times.push(elapsed);
-        if round + 1 == rounds {
+        if round + 1 == rounds && std::env::var_os("COLDSTART_RSS").is_some_and(|v| v == "1") {
             std::thread::sleep(Duration::from_millis(500));
             idle_rss_kb = vm_kb(child.id(), "VmRSS:");
         }
@@ -70,10 +84,12 @@ fn main() {
         // Let the port leave the kernel's tables before the next bind.
         std::thread::sleep(Duration::from_millis(50));
     }
-    times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let each: Vec<String> = times.iter().map(|&t| format!("{:.3}", ms(t))).collect();
+    times.sort();
     println!(
-        "median_ms={:.2} min_ms={:.2} max_ms={:.2} idle_rss_kb={idle_rss_kb}",
+        "times_ms={} median_ms={:.3} min_ms={:.3} max_ms={:.3} idle_rss_kb={idle_rss_kb}",
+        each.join(","),
         ms(times[times.len() / 2]),
         ms(times[0]),
         ms(times[times.len() - 1])

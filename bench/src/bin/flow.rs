@@ -39,8 +39,16 @@ fn grant(client: &mut Client, port: u16) -> (String, Value) {
             registration.to_string().as_bytes(),
         )
         .expect("register");
-    assert_eq!(r.status, 201, "register: {}", String::from_utf8_lossy(&r.body));
-    let client_id = r.json()["client_id"].as_str().expect("client_id").to_string();
+    assert_eq!(
+        r.status,
+        201,
+        "register: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let client_id = r.json()["client_id"]
+        .as_str()
+        .expect("client_id")
+        .to_string();
 
     // The resource (and token audience) is the server's PUBLIC_URL + /mcp.
     let public_url =
@@ -60,7 +68,12 @@ fn grant(client: &mut Client, port: u16) -> (String, Value) {
         ])
     );
     let r = client.request("GET", &target, &[], b"").expect("authorize");
-    assert_eq!(r.status, 302, "authorize: {}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        302,
+        "authorize: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     let location = r.header("location").expect("Location");
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
     let code = query
@@ -129,7 +142,10 @@ fn main() {
 fn refresh_chain(addr: SocketAddr, port: u16, until: Instant) -> Vec<Duration> {
     let mut client = Client::connect(addr).expect("connect");
     let (client_id, tokens) = grant(&mut client, port);
-    let mut refresh = tokens["refresh_token"].as_str().expect("refresh_token").to_string();
+    let mut refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_string();
     let mut latencies = Vec::new();
     while Instant::now() < until {
         let form = encode_pairs([
@@ -142,8 +158,16 @@ fn refresh_chain(addr: SocketAddr, port: u16, until: Instant) -> Vec<Duration> {
             .request("POST", "/token", &[FORM], form.as_bytes())
             .expect("refresh");
         latencies.push(sent.elapsed());
-        assert_eq!(r.status, 200, "refresh: {}", String::from_utf8_lossy(&r.body));
-        refresh = r.json()["refresh_token"].as_str().expect("rotated refresh_token").to_string();
+        assert_eq!(
+            r.status,
+            200,
+            "refresh: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        refresh = r.json()["refresh_token"]
+            .as_str()
+            .expect("rotated refresh_token")
+            .to_string();
     }
     latencies
 }
