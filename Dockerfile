@@ -4,10 +4,10 @@
 # small image with nothing but glibc and the binary runs it (about 25-30 MB).
 #
 # Local build and run:
-#   docker build -t mcp-server .                              # examples/quickstart.rs
-#   docker build -t mcp-server --build-arg EXAMPLE=github .   # examples/github.rs
-#   docker build -t mcp-server --build-arg FEATURES=redis .   # with REDIS_URL support
-#   docker run --rm -p 8080:8080 mcp-server
+#   docker build -t remote-mcp .                              # examples/quickstart.rs
+#   docker build -t remote-mcp --build-arg EXAMPLE=github .   # examples/github.rs
+#   docker build -t remote-mcp --build-arg FEATURES=redis .   # with REDIS_URL support
+#   docker run --rm -p 8080:8080 remote-mcp
 #
 # Which example is built, first match wins:
 #   1. the build arg EXAMPLE, when given (`docker build --build-arg EXAMPLE=…`);
@@ -51,7 +51,7 @@ RUN set -eu; \
     esac; \
     echo "building example: $name${features:+, features: $features}"; \
     cargo build --release --locked --example "$name" ${features:+--features "$features"}; \
-    cp "target/release/examples/$name" /mcp-server
+    cp "target/release/examples/$name" /remote-mcp
 
 # ── Stage 2: run ─────────────────────────────────────────────────────────────
 # distroless/cc: glibc, libgcc, CA certificates and nothing else — no shell, no
@@ -61,7 +61,7 @@ RUN set -eu; \
 # To pin an exact build, append its digest (docs/DEPLOY.md section 9):
 #   FROM gcr.io/distroless/cc-debian13:nonroot@sha256:…
 FROM gcr.io/distroless/cc-debian13:nonroot
-COPY --from=build /mcp-server /usr/local/bin/mcp-server
+COPY --from=build /remote-mcp /usr/local/bin/remote-mcp
 
 # Cloud Run's container contract: listen on 0.0.0.0 at $PORT. Cloud Run always
 # sets PORT (8080 unless `--port` says otherwise); the server also defaults to
@@ -69,4 +69,4 @@ COPY --from=build /mcp-server /usr/local/bin/mcp-server
 ENV HOST=0.0.0.0
 EXPOSE 8080
 USER nonroot:nonroot
-ENTRYPOINT ["/usr/local/bin/mcp-server"]
+ENTRYPOINT ["/usr/local/bin/remote-mcp"]

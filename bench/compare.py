@@ -295,7 +295,7 @@ def main():
                 row[f"{name}_rps_ratio"] = row[f"{name}_rps"] / row["rmcp_rps"]
                 row[f"{name}_p99_ratio"] = row[f"{name}_p99_ms"] / row["rmcp_p99_ms"]
                 row[f"{name}_cpu_ratio"] = (row[f"{name}_server_cpu_us_per_request"]
-                                            / row["rmcp_server_cpu_us_per_request"])
+                                            / row["rremote_mcp_cpu_us_per_request"])
         rows.append(row)
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

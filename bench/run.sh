@@ -59,7 +59,7 @@ binary_bytes=$(stat -c %s "$work/quickstart.stripped")
 
 # Crates in the default (normal, non-dev) dependency tree, the library itself excluded.
 crates=$(cd "$repo" && cargo tree -e normal --prefix none --quiet | sed 's/ (\*)$//; s/ (proc-macro)$//' \
-  | sort -u | grep -vc '^mcp-server ')
+  | sort -u | grep -vc '^remote-mcp ')
 
 clean_build_s=null
 if [ -z "${SKIP_CLEAN_BUILD:-}" ]; then

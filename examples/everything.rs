@@ -13,11 +13,11 @@
 use std::thread::sleep;
 use std::time::Duration;
 
-use mcp_server::mcp::{
+use remote_mcp::mcp::{
     Content, LogLevel, Prompt, PromptMessage, Resource, ResourceContents, ResourceTemplate,
     ToolError,
 };
-use mcp_server::{App, Config, McpServer, Tool, ToolResult};
+use remote_mcp::{App, Config, McpServer, Tool, ToolResult};
 use serde_json::json;
 
 /// A 2×2 RGB PNG (blue and orange pixels).
@@ -624,7 +624,7 @@ fn prompts(mcp: McpServer) -> McpServer {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mcp = McpServer::new("mcp-server-everything")
+    let mcp = McpServer::new("remote-mcp-everything")
         .instructions("Conformance test server: every MCP feature in one place.")
         .announce_list_changes();
     let mcp = modern_tools(prompts(resources(tools(mcp))));

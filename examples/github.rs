@@ -43,11 +43,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::{self, Store, now};
-use mcp_server::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
-use mcp_server::outbound::{Outbound, OutboundError, Reply, link_next};
-use mcp_server::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::{self, Store, now};
+use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
+use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};
+use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::{Value, json};
 
 /// At most this many pages of 100 are read for one list (500 items).
@@ -65,7 +65,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
     let github = GitHubConfig::from_lookup(|name| std::env::var(name).ok(), &config.public_url)?;
-    mcp_server::log::event(
+    remote_mcp::log::event(
         "INFO",
         &format!(
             "GitHub OAuth App callback URL (register it at GitHub): {}/auth/github/callback",
@@ -73,7 +73,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         ),
     );
     if github.allowed.is_empty() {
-        mcp_server::log::event(
+        remote_mcp::log::event(
             "ERROR",
             "GITHUB_ALLOWED_USERS is empty: NOBODY can sign in. List the GitHub logins to admit, \
              comma-separated, e.g. GITHUB_ALLOWED_USERS=octocat,hubot",
@@ -404,7 +404,7 @@ impl GitHubApi {
         GitHubApi {
             base: base.trim_end_matches('/').to_string(),
             http: Outbound::new(concat!(
-                "mcp-server-github-example/",
+                "remote-mcp-github-example/",
                 env!("CARGO_PKG_VERSION")
             )),
         }

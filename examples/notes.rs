@@ -33,7 +33,7 @@
 //! `McpServer::unknown_client_wait` (5 s) when it has no session; nothing is
 //! deleted without a yes.
 //!
-//! Tests: `tests/notes.rs` (with `mcp_server::testing::TestClient`) and
+//! Tests: `tests/notes.rs` (with `remote_mcp::testing::TestClient`) and
 //! `tests/interop/notes_py.py` (the official Python SDK, both eras).
 
 use std::error::Error;
@@ -43,11 +43,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mcp_server::mcp::{
+use remote_mcp::mcp::{
     Notifier, Prompt, PromptError, PromptMessage, ResourceContents, ResourceError,
     ResourceTemplate, Type,
 };
-use mcp_server::{App, McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
+use remote_mcp::{App, McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
 use serde::{Deserialize, Serialize};
 
 fn main() -> Result<(), Box<dyn Error>> {

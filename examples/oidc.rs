@@ -34,9 +34,9 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use mcp_server::oauth::oidc::{Oidc, OidcSettings};
-use mcp_server::oauth::store::{self, Store};
-use mcp_server::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
+use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
+use remote_mcp::oauth::store::{self, Store};
+use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::json;
 
 fn main() {
@@ -50,7 +50,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
     let store: Arc<dyn Store> = store::open(&config)?;
     let oidc = from_lookup(|name| std::env::var(name).ok(), store.clone())?;
-    mcp_server::log::event(
+    remote_mcp::log::event(
         "INFO",
         &format!(
             "OpenID Connect redirect URI (register it at the provider): {}/auth/oidc/callback",
@@ -58,7 +58,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         ),
     );
     if oidc.allowlist().is_empty() {
-        mcp_server::log::event(
+        remote_mcp::log::event(
             "ERROR",
             "OIDC_ALLOWED is empty: NOBODY can sign in. List who may, e.g. OIDC_ALLOWED=@example.com",
         );

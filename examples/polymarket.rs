@@ -45,8 +45,8 @@ use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use mcp_server::outbound::{Outbound, OutboundError};
-use mcp_server::{
+use remote_mcp::outbound::{Outbound, OutboundError};
+use remote_mcp::{
     App, McpServer, Param, SingleUserProvider, Tool, ToolCall, ToolError, ToolResult,
 };
 use serde::Deserialize;
@@ -69,7 +69,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn Error>> {
     let gamma = Gamma::from_env()?;
-    mcp_server::log::event(
+    remote_mcp::log::event(
         "INFO",
         &format!("Polymarket Gamma API at {}", gamma.base_url),
     );
@@ -314,7 +314,7 @@ impl Gamma {
         Gamma {
             base_url: base_url.trim_end_matches('/').to_string(),
             http: Outbound::new(concat!(
-                "mcp-server-polymarket-example/",
+                "remote-mcp-polymarket-example/",
                 env!("CARGO_PKG_VERSION")
             )),
         }
@@ -347,7 +347,7 @@ impl Gamma {
     fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, GammaError> {
         let url = format!("{}{path}", self.base_url);
         let failed = |e: GammaError| {
-            mcp_server::log::event("WARNING", &format!("polymarket: {e}"));
+            remote_mcp::log::event("WARNING", &format!("polymarket: {e}"));
             e
         };
         let reply = self

@@ -7,7 +7,7 @@
 //!
 //! Without `PUBLIC_URL` it binds loopback only. Try it with the MCP Inspector,
 //! or see `tests/interop/` for the official Python and TypeScript clients.
-use mcp_server::{App, McpServer, Param, Tool};
+use remote_mcp::{App, McpServer, Param, Tool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mcp = McpServer::new("my-service")

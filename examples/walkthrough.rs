@@ -22,11 +22,11 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::pkce;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::trace::shorten;
-use mcp_server::{App, Config, McpServer, StaticPasswordProvider, Tool};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::pkce;
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::trace::shorten;
+use remote_mcp::{App, Config, McpServer, StaticPasswordProvider, Tool};
 use serde_json::{Value, json};
 
 /// The password the consent page asks for (the quickstart's `ADMIN_PASSWORD`).
@@ -416,7 +416,7 @@ impl Client {
         let mut out = text.to_string();
         for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
             out = out.replace(secret.as_str(), &shorten(secret));
-            let encoded = mcp_server::oauth::encoding::percent_encode(secret);
+            let encoded = remote_mcp::oauth::encoding::percent_encode(secret);
             out = out.replace(&encoded, &shorten(secret));
             let form = encoded.replace("%20", "+");
             out = out.replace(&form, &shorten(secret));

@@ -4,7 +4,7 @@
 //! call that turns your tools into a server claude.ai can connect to.
 //!
 //! ```no_run
-//! use mcp_server::{App, McpServer};
+//! use remote_mcp::{App, McpServer};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mcp = McpServer::new("my-service");
 //! App::new(mcp).run()

@@ -1,4 +1,4 @@
-//! # mcp-server
+//! # remote-mcp
 //!
 //! A remote MCP server for claude.ai in about 30 lines, guarded by its own
 //! OAuth 2.1 authorization server (PKCE S256), written to be read.

@@ -72,9 +72,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// clone; share one per upstream.
 ///
 /// ```no_run
-/// use mcp_server::outbound::Outbound;
+/// use remote_mcp::outbound::Outbound;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let http = Outbound::new("my-mcp-server/0.1");
+/// let http = Outbound::new("my-remote-mcp/0.1");
 /// let reply = http.get(
 ///     "https://gamma-api.polymarket.com/markets",
 ///     &[("limit", "5"), ("closed", "false")],

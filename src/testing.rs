@@ -7,8 +7,8 @@
 //! closures. Your test reads like what the model does:
 //!
 //! ```
-//! use mcp_server::testing::TestClient;
-//! use mcp_server::{App, McpServer, Param, Tool};
+//! use remote_mcp::testing::TestClient;
+//! use remote_mcp::{App, McpServer, Param, Tool};
 //! use serde_json::json;
 //!
 //! let mcp = McpServer::new("my-service").tool(
@@ -20,7 +20,7 @@
 //! let result = client.call_tool("my_tool", json!({"query": "rust"}))?;
 //! assert_eq!(result.text(), "Result for: rust");
 //! assert!(!result.is_error());
-//! # Ok::<(), mcp_server::testing::TestError>(())
+//! # Ok::<(), remote_mcp::testing::TestError>(())
 //! ```
 //!
 //! # What it does on the wire
@@ -81,14 +81,14 @@ const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Which protocol era the client speaks (the server speaks both on one endpoint).
 ///
 /// ```
-/// use mcp_server::testing::{Era, TestClient};
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::testing::{Era, TestClient};
+/// use remote_mcp::{App, McpServer};
 /// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
 /// for era in [Era::Legacy, Era::Modern, Era::LegacyWithoutSession] {
 ///     client.set_era(era)?;
 ///     assert!(client.list_tools()?.is_empty());
 /// }
-/// # Ok::<(), mcp_server::testing::TestError>(())
+/// # Ok::<(), remote_mcp::testing::TestError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Era {
@@ -106,8 +106,8 @@ pub enum Era {
 /// What went wrong in a test client call.
 ///
 /// ```
-/// use mcp_server::testing::{TestClient, TestError};
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::testing::{TestClient, TestError};
+/// use remote_mcp::{App, McpServer};
 /// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
 /// let err = client.call_tool("missing", serde_json::json!({})).unwrap_err();
 /// assert_eq!(err, TestError::Rpc { code: -32602, message: "Unknown tool: missing".into() });
@@ -156,14 +156,14 @@ impl From<std::io::Error> for TestError {
 /// A `tools/call` result as the server sent it, with what came before it.
 ///
 /// ```
-/// use mcp_server::testing::TestClient;
-/// use mcp_server::{App, McpServer, Tool};
+/// use remote_mcp::testing::TestClient;
+/// use remote_mcp::{App, McpServer, Tool};
 /// let mcp = McpServer::new("s").tool(Tool::new("hi", "Says hi.").handler(|_| Ok("hi".into())));
 /// let mut client = TestClient::start(App::new(mcp))?;
 /// let result = client.call_tool("hi", serde_json::json!({}))?;
 /// assert_eq!(result.result["content"][0]["text"], "hi");
 /// assert!(result.notifications.is_empty());
-/// # Ok::<(), mcp_server::testing::TestError>(())
+/// # Ok::<(), remote_mcp::testing::TestError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallResult {
@@ -178,7 +178,7 @@ impl CallResult {
     /// Whether the tool failed (`isError: true`).
     ///
     /// ```
-    /// use mcp_server::testing::CallResult;
+    /// use remote_mcp::testing::CallResult;
     /// let r = CallResult { result: serde_json::json!({"content": [], "isError": true}), notifications: vec![] };
     /// assert!(r.is_error());
     /// ```
@@ -189,7 +189,7 @@ impl CallResult {
     /// The text of every `text` content block, joined by newlines.
     ///
     /// ```
-    /// use mcp_server::testing::CallResult;
+    /// use remote_mcp::testing::CallResult;
     /// let r = CallResult {
     ///     result: serde_json::json!({"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}),
     ///     notifications: vec![],
@@ -212,12 +212,12 @@ impl CallResult {
     /// `structuredContent` read as `T`.
     ///
     /// ```
-    /// use mcp_server::testing::CallResult;
+    /// use remote_mcp::testing::CallResult;
     /// #[derive(serde::Deserialize)]
     /// struct Sum { sum: i64 }
     /// let r = CallResult { result: serde_json::json!({"content": [], "structuredContent": {"sum": 3}}), notifications: vec![] };
     /// assert_eq!(r.structured::<Sum>()?.sum, 3);
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn structured<T: DeserializeOwned>(&self) -> Result<T, TestError> {
         let Some(s) = self.result.get("structuredContent") else {
@@ -234,7 +234,7 @@ impl CallResult {
     /// The `progress` values of the `notifications/progress` received.
     ///
     /// ```
-    /// use mcp_server::testing::CallResult;
+    /// use remote_mcp::testing::CallResult;
     /// let r = CallResult { result: serde_json::json!({}), notifications: vec![
     ///     serde_json::json!({"method": "notifications/progress", "params": {"progress": 1.0}})] };
     /// assert_eq!(r.progress(), vec![1.0]);
@@ -254,12 +254,12 @@ type Answerer = Box<dyn Fn(&Value) -> Value + Send + Sync>;
 /// to the server's questions. Made by [`TestClient::builder`].
 ///
 /// ```
-/// use mcp_server::testing::{Era, TestClient};
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::testing::{Era, TestClient};
+/// use remote_mcp::{App, McpServer};
 /// let builder = TestClient::builder(App::new(McpServer::new("s"))).era(Era::Modern);
 /// let client = builder.start()?;
 /// # let _ = client;
-/// # Ok::<(), mcp_server::testing::TestError>(())
+/// # Ok::<(), remote_mcp::testing::TestError>(())
 /// ```
 pub struct TestClientBuilder {
     app: App,
@@ -283,11 +283,11 @@ impl TestClientBuilder {
     /// [`TestClient::set_era`] switches later.
     ///
     /// ```
-    /// use mcp_server::testing::{Era, TestClient};
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::{Era, TestClient};
+    /// use remote_mcp::{App, McpServer};
     /// let client = TestClient::builder(App::new(McpServer::new("s"))).era(Era::Modern).start()?;
     /// assert_eq!(client.era(), Era::Modern);
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn era(mut self, era: Era) -> TestClientBuilder {
         self.era = era;
@@ -298,12 +298,12 @@ impl TestClientBuilder {
     /// one ([`crate::StaticPasswordProvider`]).
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, StaticPasswordProvider};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, StaticPasswordProvider};
     /// let app = App::new(McpServer::new("s")).provider(StaticPasswordProvider::new("open sesame, friend"));
     /// let client = TestClient::builder(app).password("open sesame, friend").start()?;
     /// # let _ = client;
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn password(mut self, password: &str) -> TestClientBuilder {
         self.password = Some(password.to_string());
@@ -316,8 +316,8 @@ impl TestClientBuilder {
     /// `elicitation` capability.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, Tool};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, Tool};
     /// use serde_json::json;
     ///
     /// let mcp = McpServer::new("s").tool(Tool::new("wipe", "Wipes.").handler(|call| {
@@ -327,7 +327,7 @@ impl TestClientBuilder {
     ///     .on_elicit(|_params| json!({"action": "decline"}))
     ///     .start()?;
     /// assert_eq!(client.call_tool("wipe", json!({}))?.text(), "kept");
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn on_elicit(
         mut self,
@@ -342,8 +342,8 @@ impl TestClientBuilder {
     /// client then declares the `sampling` capability.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, Tool};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, Tool};
     /// use serde_json::json;
     ///
     /// let mcp = McpServer::new("s").tool(Tool::new("think", "Thinks.").handler(|call| {
@@ -354,7 +354,7 @@ impl TestClientBuilder {
     ///     .on_sample(|_| json!({"role": "assistant", "content": {"type": "text", "text": "42"}, "model": "test"}))
     ///     .start()?;
     /// assert_eq!(client.call_tool("think", json!({}))?.text(), "42");
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn on_sample(
         mut self,
@@ -369,12 +369,12 @@ impl TestClientBuilder {
     /// loopback address.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, Config, McpServer};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, Config, McpServer};
     /// let config = Config::local(0); // e.g. with other limits
     /// let client = TestClient::builder(App::new(McpServer::new("s"))).config(config).start()?;
     /// # let _ = client;
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn config(mut self, config: Config) -> TestClientBuilder {
         self.config = Some(config);
@@ -384,8 +384,8 @@ impl TestClientBuilder {
     /// Starts the server, signs in, and (legacy era) initializes a session.
     ///
     /// ```
-    /// use mcp_server::testing::{TestClient, TestError};
-    /// use mcp_server::{App, McpServer, StaticPasswordProvider};
+    /// use remote_mcp::testing::{TestClient, TestError};
+    /// use remote_mcp::{App, McpServer, StaticPasswordProvider};
     /// let app = App::new(McpServer::new("s")).provider(StaticPasswordProvider::new("the right password"));
     /// let err = TestClient::builder(app).password("a wrong password").start().unwrap_err();
     /// assert!(matches!(err, TestError::OAuth(_)));
@@ -425,12 +425,12 @@ impl TestClientBuilder {
 /// [module documentation](self)). The server stops when the client is dropped.
 ///
 /// ```
-/// use mcp_server::testing::TestClient;
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::testing::TestClient;
+/// use remote_mcp::{App, McpServer};
 /// let client = TestClient::start(App::new(McpServer::new("s")))?;
 /// println!("testing against {}", client.url());
 /// drop(client); // the server stops
-/// # Ok::<(), mcp_server::testing::TestError>(())
+/// # Ok::<(), remote_mcp::testing::TestError>(())
 /// ```
 pub struct TestClient {
     addr: SocketAddr,
@@ -469,11 +469,11 @@ impl TestClient {
     /// no answers to questions.
     ///
     /// ```
-    /// use mcp_server::testing::{Era, TestClient};
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::{Era, TestClient};
+    /// use remote_mcp::{App, McpServer};
     /// let client = TestClient::start(App::new(McpServer::new("s")))?;
     /// assert_eq!(client.era(), Era::Legacy);
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn start(app: App) -> Result<TestClient, TestError> {
         TestClient::builder(app).start()
@@ -482,11 +482,11 @@ impl TestClient {
     /// A client to set up before it starts ([`TestClientBuilder`]).
     ///
     /// ```
-    /// use mcp_server::testing::{Era, TestClient};
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::{Era, TestClient};
+    /// use remote_mcp::{App, McpServer};
     /// let client = TestClient::builder(App::new(McpServer::new("s"))).era(Era::Legacy).start()?;
     /// assert!(client.url().starts_with("http://localhost:"));
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn builder(app: App) -> TestClientBuilder {
         TestClientBuilder {
@@ -502,11 +502,11 @@ impl TestClient {
     /// The server's public URL (e.g. `http://localhost:41234`).
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer};
     /// let client = TestClient::start(App::new(McpServer::new("s")))?;
     /// assert!(client.url().starts_with("http://localhost:"));
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn url(&self) -> &str {
         &self.public_url
@@ -515,12 +515,12 @@ impl TestClient {
     /// The era spoken now.
     ///
     /// ```
-    /// use mcp_server::testing::{Era, TestClient};
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::{Era, TestClient};
+    /// use remote_mcp::{App, McpServer};
     /// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
     /// client.set_era(Era::Modern)?;
     /// assert_eq!(client.era(), Era::Modern);
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn era(&self) -> Era {
         self.era
@@ -529,11 +529,11 @@ impl TestClient {
     /// The access token the OAuth flow gave (`None` for [`App::without_auth`]).
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer};
     /// let client = TestClient::start(App::new(McpServer::new("s")))?;
     /// assert!(client.access_token().is_some_and(|t| t.starts_with("mcp_at.")));
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn access_token(&self) -> Option<&str> {
         self.token.as_deref()
@@ -542,8 +542,8 @@ impl TestClient {
     /// Switches era: legacy initializes a new session, the others drop it.
     ///
     /// ```
-    /// use mcp_server::testing::{Era, TestClient};
-    /// use mcp_server::{App, McpServer, Tool};
+    /// use remote_mcp::testing::{Era, TestClient};
+    /// use remote_mcp::{App, McpServer, Tool};
     /// use serde_json::json;
     ///
     /// let mcp = McpServer::new("s").tool(Tool::new("version", "Protocol version.")
@@ -553,7 +553,7 @@ impl TestClient {
     ///     client.set_era(era)?;
     ///     assert_eq!(client.call_tool("version", json!({}))?.text(), version);
     /// }
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn set_era(&mut self, era: Era) -> Result<(), TestError> {
         self.era = era;
@@ -562,7 +562,7 @@ impl TestClient {
             let params = json!({
                 "protocolVersion": LEGACY_VERSION,
                 "capabilities": self.capabilities(),
-                "clientInfo": {"name": "mcp_server::testing", "version": env!("CARGO_PKG_VERSION")},
+                "clientInfo": {"name": "remote_mcp::testing", "version": env!("CARGO_PKG_VERSION")},
             });
             let (answer, session) =
                 self.exchange_collecting("initialize", params, &mut Vec::new())?;
@@ -585,11 +585,11 @@ impl TestClient {
     /// `tools/list`: every tool, following `nextCursor`.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, Tool};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, Tool};
     /// let mut client = TestClient::start(App::new(McpServer::new("s").tool(Tool::new("t", "T."))))?;
     /// assert_eq!(client.list_tools()?[0]["name"], "t");
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn list_tools(&mut self) -> Result<Vec<Value>, TestError> {
         let mut tools = Vec::new();
@@ -612,15 +612,15 @@ impl TestClient {
     /// failed (`isError`); a JSON-RPC error is an `Err`.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, Param, Tool};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, Param, Tool};
     /// let mcp = McpServer::new("s").tool(Tool::new("echo", "Echoes.").arg(Param::string("text", ""))
     ///     .handler(|call| Ok(call.str("text")?.into())));
     /// let mut client = TestClient::start(App::new(mcp))?;
     /// assert_eq!(client.call_tool("echo", serde_json::json!({"text": "hi"}))?.text(), "hi");
     /// let bad = client.call_tool("echo", serde_json::json!({}))?;
     /// assert!(bad.is_error() && bad.text().contains("`text` is required"));
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn call_tool(&mut self, name: &str, arguments: Value) -> Result<CallResult, TestError> {
         let token = self.next_id;
@@ -636,8 +636,8 @@ impl TestClient {
     /// [`TestError::Tool`] with its text.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer, Param, Tool, ToolResult};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer, Param, Tool, ToolResult};
     /// use serde_json::json;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize)]
@@ -652,7 +652,7 @@ impl TestClient {
     /// let mut client = TestClient::start(App::new(mcp))?;
     /// let Sum { sum } = client.call_tool_as("add", json!({"a": 2, "b": 3}))?;
     /// assert_eq!(sum, 5);
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn call_tool_as<T: DeserializeOwned>(
         &mut self,
@@ -670,13 +670,13 @@ impl TestClient {
     /// era's envelope and headers added; a JSON-RPC error is an `Err`.
     ///
     /// ```
-    /// use mcp_server::testing::TestClient;
-    /// use mcp_server::{App, McpServer};
+    /// use remote_mcp::testing::TestClient;
+    /// use remote_mcp::{App, McpServer};
     /// use serde_json::json;
     /// let mut client = TestClient::start(App::new(McpServer::new("s")))?;
     /// let err = client.request("prompts/get", json!({"name": "nope"})).unwrap_err();
-    /// assert!(matches!(err, mcp_server::testing::TestError::Rpc { code: -32602, .. }));
-    /// # Ok::<(), mcp_server::testing::TestError>(())
+    /// assert!(matches!(err, remote_mcp::testing::TestError::Rpc { code: -32602, .. }));
+    /// # Ok::<(), remote_mcp::testing::TestError>(())
     /// ```
     pub fn request(&mut self, method: &str, params: Value) -> Result<Value, TestError> {
         Ok(self.call(method, params)?.0)
@@ -774,7 +774,7 @@ impl TestClient {
                     );
                     meta.insert(
                         "io.modelcontextprotocol/clientInfo".into(),
-                        json!({"name": "mcp_server::testing", "version": env!("CARGO_PKG_VERSION")}),
+                        json!({"name": "remote_mcp::testing", "version": env!("CARGO_PKG_VERSION")}),
                     );
                 }
             }
@@ -919,7 +919,7 @@ impl TestClient {
         }
         let oauth = |m: String| TestError::OAuth(m);
         let registration = json!({
-            "client_name": "mcp_server::testing",
+            "client_name": "remote_mcp::testing",
             "redirect_uris": [REDIRECT_URI],
             "token_endpoint_auth_method": "none",
             "grant_types": ["authorization_code", "refresh_token"],

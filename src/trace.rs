@@ -56,7 +56,7 @@ pub fn enabled() -> bool {
 /// apart, far too short to use one.
 ///
 /// ```
-/// use mcp_server::trace::shorten;
+/// use remote_mcp::trace::shorten;
 ///
 /// assert_eq!(shorten("mcp_at.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0.dKtknfTPDxQx"), "mcp_at.eyJ…Qx");
 /// assert_eq!(shorten("Zt3f9a8b7c6d5e4f3a2b1c0d"), "Zt3…0d");
@@ -145,8 +145,8 @@ pub fn narrate(asked: &Asked, response: &Response) {
 /// flow) and what was answered.
 ///
 /// ```
-/// use mcp_server::http::{Request, Response};
-/// use mcp_server::trace::{Asked, line};
+/// use remote_mcp::http::{Request, Response};
+/// use remote_mcp::trace::{Asked, line};
 ///
 /// let request = Request::new("GET", "/.well-known/oauth-authorization-server");
 /// let asked = Asked::of(&request);

@@ -60,7 +60,7 @@ fn report(args: &[&str]) -> (i32, Value) {
     (code, value)
 }
 
-/// The checks with `status`, as "title: evidence | fix | mcp_server".
+/// The checks with `status`, as "title: evidence | fix | remote_mcp".
 fn with_status(report: &Value, status: &str) -> Vec<String> {
     report["checks"]
         .as_array()
@@ -73,7 +73,7 @@ fn with_status(report: &Value, status: &str) -> Vec<String> {
                 c["title"].as_str().unwrap_or(""),
                 c["evidence"].as_str().unwrap_or(""),
                 c["fix"].as_str().unwrap_or(""),
-                c["mcp_server"].as_str().unwrap_or("")
+                c["remote_mcp"].as_str().unwrap_or("")
             )
         })
         .collect()

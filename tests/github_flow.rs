@@ -19,10 +19,10 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::pkce;
-use mcp_server::oauth::store::{MemoryStore, Store};
-use mcp_server::{App, Config};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::pkce;
+use remote_mcp::oauth::store::{MemoryStore, Store};
+use remote_mcp::{App, Config};
 use raw::{Answer, Conn};
 use serde_json::{Value, json};
 
@@ -300,7 +300,7 @@ fn the_whole_github_sign_in_then_tools_run_as_the_caller() {
         user_call
             .header("User-Agent")
             .unwrap()
-            .starts_with("mcp-server-github-example/")
+            .starts_with("remote-mcp-github-example/")
     );
     assert_eq!(
         user_call.header("Accept"),

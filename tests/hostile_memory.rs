@@ -17,12 +17,12 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use browser::{CHALLENGE, REDIRECT, Srv, hidden_fields, test_mcp};
-use mcp_server::http::Limits;
-use mcp_server::oauth::encoding::encode_pairs;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::{MemoryStore, Store};
-use mcp_server::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
-use mcp_server::{App, Config};
+use remote_mcp::http::Limits;
+use remote_mcp::oauth::encoding::encode_pairs;
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::{MemoryStore, Store};
+use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
+use remote_mcp::{App, Config};
 use raw::{TestServer, echo};
 
 /// Serialises the tests of this file.

@@ -8,7 +8,7 @@ mod raw;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use mcp_server::http::Limits;
+use remote_mcp::http::Limits;
 use raw::{Conn, TestServer, echo, quick_limits};
 
 fn small_limits() -> Limits {

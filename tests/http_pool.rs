@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use mcp_server::http::{Limits, Request, Response};
+use remote_mcp::http::{Limits, Request, Response};
 use raw::{TestServer, echo, quick_limits};
 
 #[test]

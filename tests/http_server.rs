@@ -7,7 +7,7 @@ mod raw;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use mcp_server::http::{Limits, Response};
+use remote_mcp::http::{Limits, Response};
 use raw::{TestServer, echo};
 
 #[test]
@@ -145,7 +145,7 @@ fn expect_100_continue_with_a_body_too_large_gets_413_without_100() {
 
 #[test]
 fn non_utf8_header_values_do_not_break_anything() {
-    let server = TestServer::start(Limits::default(), |request: mcp_server::http::Request| {
+    let server = TestServer::start(Limits::default(), |request: remote_mcp::http::Request| {
         Response::text(200, request.header("x-odd").unwrap_or("none"))
     });
     let mut conn = server.connect();

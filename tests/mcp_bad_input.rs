@@ -6,7 +6,7 @@
 mod mcp_client;
 
 use mcp_client::{ACCEPT_BOTH, post, request, rpc, start};
-use mcp_server::{McpServer, RunningServer, Tool};
+use remote_mcp::{McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 
 fn server() -> RunningServer {

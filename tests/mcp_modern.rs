@@ -12,9 +12,9 @@
 mod mcp_client;
 
 use mcp_client::{Stream, initialize, request, rpc};
-use mcp_server::mcp::{LogLevel, Notifier, Prompt, PromptMessage, Resource, ResourceContents};
-use mcp_server::oauth::secret::Secret;
-use mcp_server::{App, Config, McpServer, RunningServer, Tool};
+use remote_mcp::mcp::{LogLevel, Notifier, Prompt, PromptMessage, Resource, ResourceContents};
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::{App, Config, McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 
 const V: &str = "2026-07-28";

@@ -5,10 +5,10 @@
 mod mcp_client;
 
 use mcp_client::{initialize, rpc, start};
-use mcp_server::mcp::{
+use remote_mcp::mcp::{
     Content, Prompt, PromptMessage, Resource, ResourceContents, ResourceError, ResourceTemplate,
 };
-use mcp_server::{McpServer, RunningServer};
+use remote_mcp::{McpServer, RunningServer};
 use serde_json::{Value, json};
 
 fn server() -> RunningServer {

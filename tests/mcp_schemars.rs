@@ -9,7 +9,7 @@ mod mcp_client;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mcp_client::{rpc, start};
-use mcp_server::{McpServer, Tool, ToolResult};
+use remote_mcp::{McpServer, Tool, ToolResult};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -12,8 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mcp_client::{ACCEPT_BOTH, Stream, initialize, post, rpc, start};
-use mcp_server::mcp::{LogLevel, ToolError};
-use mcp_server::{McpServer, RunningServer, Tool, ToolResult};
+use remote_mcp::mcp::{LogLevel, ToolError};
+use remote_mcp::{McpServer, RunningServer, Tool, ToolResult};
 use serde_json::{Value, json};
 
 fn call(id: i64, name: &str, arguments: Value) -> Value {
@@ -21,7 +21,7 @@ fn call(id: i64, name: &str, arguments: Value) -> Value {
 }
 
 /// Waits (at most 10 s) for the client to cancel; answers "finished" otherwise.
-fn wait_for_cancel(call: &mcp_server::ToolCall<'_>) -> Result<ToolResult, ToolError> {
+fn wait_for_cancel(call: &remote_mcp::ToolCall<'_>) -> Result<ToolResult, ToolError> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
         if call.is_cancelled() {

@@ -7,8 +7,8 @@
 mod mcp_client;
 
 use mcp_client::{ACCEPT_BOTH, initialize, post, request, request_with_host, rpc};
-use mcp_server::mcp::{Prompt, PromptMessage, Resource, ResourceContents};
-use mcp_server::{McpServer, RunningServer, Tool};
+use remote_mcp::mcp::{Prompt, PromptMessage, Resource, ResourceContents};
+use remote_mcp::{McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 
 fn server() -> RunningServer {

@@ -14,9 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use mcp_client::{ACCEPT_BOTH, Stream, initialize, post, rpc, start};
-use mcp_server::mcp::Answer;
-use mcp_server::mcp::schema::Type;
-use mcp_server::{McpServer, Param, RunningServer, Tool, ToolCall, ToolError, ToolResult};
+use remote_mcp::mcp::Answer;
+use remote_mcp::mcp::schema::Type;
+use remote_mcp::{McpServer, Param, RunningServer, Tool, ToolCall, ToolError, ToolResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

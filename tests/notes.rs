@@ -1,4 +1,4 @@
-//! examples/notes.rs through `mcp_server::testing::TestClient`: every tool in
+//! examples/notes.rs through `remote_mcp::testing::TestClient`: every tool in
 //! both eras, the confirmation, the export's progress, the resource and the
 //! prompt, and the notes file surviving a restart.
 
@@ -9,8 +9,8 @@ mod notes;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mcp_server::App;
-use mcp_server::testing::{Era, TestClient, TestClientBuilder};
+use remote_mcp::App;
+use remote_mcp::testing::{Era, TestClient, TestClientBuilder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

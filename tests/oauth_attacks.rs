@@ -10,12 +10,12 @@ use browser::{
     CHALLENGE, PASSWORD, REDIRECT, Srv, consent_cookie, hidden_fields, html_unescape, initialize,
     json, password_app, redirect_params,
 };
-use mcp_server::oauth::encoding::Params;
-use mcp_server::oauth::encoding::encode_pairs;
-use mcp_server::oauth::secret::{Secret, random_id};
-use mcp_server::oauth::store::now;
-use mcp_server::oauth::tokens::{SigningKey, TokenClaims, TokenKind};
-use mcp_server::{App, Config, StaticPasswordProvider};
+use remote_mcp::oauth::encoding::Params;
+use remote_mcp::oauth::encoding::encode_pairs;
+use remote_mcp::oauth::secret::{Secret, random_id};
+use remote_mcp::oauth::store::now;
+use remote_mcp::oauth::tokens::{SigningKey, TokenClaims, TokenKind};
+use remote_mcp::{App, Config, StaticPasswordProvider};
 
 const KEY: &str = "test-signing-key-0123456789abcdef0123";
 
@@ -718,7 +718,7 @@ fn a_response_formatted_with_debug_shows_no_header_values() {
     // ARCHITECTURE invariant 3: a code in `Location` or a session in
     // `Set-Cookie` must not leak through `{response:?}` (a log line, a failing
     // assertion).
-    let response = mcp_server::http::Response::empty(302)
+    let response = remote_mcp::http::Response::empty(302)
         .with_header("Location", "https://app.example/cb?code=mcp_code.SECRET1")
         .with_header("Set-Cookie", "__Host-mcp_session=SECRET2; Secure");
     let shown = format!("{response:?}");

@@ -12,8 +12,8 @@ use browser::{
     CHALLENGE, PASSWORD, REDIRECT, Srv, VERIFIER, enc, hidden_fields, initialize, json,
     password_app, redirect_params,
 };
-use mcp_server::oauth::encoding::encode_pairs;
-use mcp_server::{App, Config, McpServer, SingleUserProvider};
+use remote_mcp::oauth::encoding::encode_pairs;
+use remote_mcp::{App, Config, McpServer, SingleUserProvider};
 use serde_json::json;
 
 #[test]
@@ -474,7 +474,7 @@ fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails(
     // The fetch is replaced so that no test ever leaves the machine; it fails
     // the way claude.ai's URL does for datacenter fetchers (a bot challenge).
     let app = password_app().client_metadata_fetcher(|_| {
-        Err(mcp_server::oauth::cimd::CimdError::Fetch(
+        Err(remote_mcp::oauth::cimd::CimdError::Fetch(
             "status 403".into(),
         ))
     });
@@ -535,7 +535,7 @@ fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails(
 fn a_fetched_metadata_document_must_list_the_redirect_uri() {
     let doc = r#"{"client_id":"https://app.example/oauth/client.json","client_name":"App","redirect_uris":["https://app.example/cb"],"grant_types":["authorization_code","urn:ietf:params:oauth:grant-type:jwt-bearer"]}"#;
     let app = password_app().client_metadata_fetcher(move |_| {
-        Ok(mcp_server::oauth::cimd::Fetched {
+        Ok(remote_mcp::oauth::cimd::Fetched {
             body: doc.as_bytes().to_vec(),
             max_age: None,
         })
@@ -569,7 +569,7 @@ fn a_fetched_metadata_document_must_list_the_redirect_uri() {
 fn the_operator_client_works_with_client_secret_post_and_basic() {
     let mut config = Config::local(0);
     config.client_id = Some("claude-connector".into());
-    config.client_secret = Some(mcp_server::oauth::secret::Secret::new("operator-secret"));
+    config.client_secret = Some(remote_mcp::oauth::secret::Secret::new("operator-secret"));
     let srv = Srv::start(
         App::new(McpServer::new("x"))
             .config(config)

@@ -10,7 +10,7 @@ mod browser;
 mod raw;
 
 use browser::{REDIRECT, Srv, html_unescape, json, password_app};
-use mcp_server::oauth::encoding::{Params, percent_encode};
+use remote_mcp::oauth::encoding::{Params, percent_encode};
 use serde_json::json;
 
 #[test]

@@ -11,9 +11,9 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{PASSWORD, Srv, initialize, json};
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::{MemoryStore, Store};
-use mcp_server::{App, Config, StaticPasswordProvider};
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::{MemoryStore, Store};
+use remote_mcp::{App, Config, StaticPasswordProvider};
 
 const KEY: &str = "restart-test-key-0123456789abcdef0123";
 

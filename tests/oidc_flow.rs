@@ -1,5 +1,5 @@
 //! The OpenID Connect upstream end to end over real sockets: `examples/oidc.rs`
-//! (on `mcp_server::oauth::oidc::Oidc`) against a local stand-in OpenID
+//! (on `remote_mcp::oauth::oidc::Oidc`) against a local stand-in OpenID
 //! provider (`support/oidc.rs`, keys generated at start), with this test
 //! playing the MCP client and the user's browser, every redirect followed by
 //! hand. (OpenID Connect Core 1.0 §3.1.2.1, §3.1.3.7, §5.3; Discovery 1.0 §4;
@@ -18,10 +18,10 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::pkce;
-use mcp_server::oauth::store::{MemoryStore, Store};
-use mcp_server::{App, Config};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::pkce;
+use remote_mcp::oauth::store::{MemoryStore, Store};
+use remote_mcp::{App, Config};
 use op::{Bad, Op, SigningKey};
 use raw::{Answer, Conn};
 use serde_json::{Value, json};

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use gamma::Behaviour;
 use mcp_client::{rpc, start};
-use mcp_server::RunningServer;
+use remote_mcp::RunningServer;
 use polymarket::Gamma;
 use serde_json::{Value, json};
 
@@ -99,7 +99,7 @@ fn top_markets_asks_for_open_markets_by_24h_volume_and_reads_the_prices() {
             .user_agent
             .as_deref()
             .unwrap()
-            .starts_with("mcp-server-polymarket-example/"),
+            .starts_with("remote-mcp-polymarket-example/"),
         "{:?}",
         seen[0].user_agent
     );

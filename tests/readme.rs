@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use mcp_server::{App, Config, McpServer, Param, SingleUserProvider, Tool};
+use remote_mcp::{App, Config, McpServer, Param, SingleUserProvider, Tool};
 
 /// The body of the first fenced block of `lang` after the line `after` in the README.
 fn readme_block(after: &str, lang: &str) -> String {

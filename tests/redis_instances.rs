@@ -18,7 +18,7 @@ mod raw;
 #[path = "support/redis.rs"]
 mod redis_support;
 
-use mcp_server::oauth::encoding::encode_pairs;
+use remote_mcp::oauth::encoding::encode_pairs;
 use process::{ServerProcess, json_of, log_path};
 use raw::Answer;
 use redis_support::RedisServer;

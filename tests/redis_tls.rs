@@ -15,10 +15,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_server::oauth::redis_store::RedisStore;
-use mcp_server::oauth::seal::SealKey;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::{Store, now};
+use remote_mcp::oauth::redis_store::RedisStore;
+use remote_mcp::oauth::seal::SealKey;
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::{Store, now};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let status = Command::new("openssl")

@@ -21,16 +21,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcp_server::http::Request;
-use mcp_server::mcp::jsonrpc;
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::MemoryStore;
-use mcp_server::oauth::tokens::{
+use remote_mcp::http::Request;
+use remote_mcp::mcp::jsonrpc;
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::MemoryStore;
+use remote_mcp::oauth::tokens::{
     CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind,
 };
-use mcp_server::oauth::{OAuth, Settings, bearer};
-use mcp_server::{Config, SingleUserProvider};
+use remote_mcp::oauth::{OAuth, Settings, bearer};
+use remote_mcp::{Config, SingleUserProvider};
 use raw::{TestServer, echo, quick_limits};
 
 /// The files of fuzz/corpus/TARGET (at least one: the corpus is committed).
@@ -171,7 +171,7 @@ fn the_cookie_corpus_finds_values_that_never_verify() {
         for line in headers.lines() {
             request = request.with_header("Cookie", line);
         }
-        if let Some(value) = mcp_server::oauth::upstream::cookie(&request, name) {
+        if let Some(value) = remote_mcp::oauth::upstream::cookie(&request, name) {
             assert!(!value.is_empty(), "{}", path.display());
             assert!(key.verify("session", value).is_err(), "{}", path.display());
             assert!(key.verify("signin", value).is_err(), "{}", path.display());

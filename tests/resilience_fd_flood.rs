@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mcp_server::http::{Limits, Response, Server};
+use remote_mcp::http::{Limits, Response, Server};
 
 /// The descriptor limit of the child.
 const NOFILE: u32 = 256;

@@ -24,7 +24,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use mcp_server::http::{Limits, Request, Response};
+use remote_mcp::http::{Limits, Request, Response};
 use raw::{Conn, TestServer};
 
 /// How long a normal client may wait for its answer while the slow ones

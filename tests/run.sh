@@ -44,6 +44,7 @@ step "interop tools"; tests/interop/install.sh
 step "interop";  tests/interop/run.sh
 step "mcp-doctor against servers built with the TypeScript SDK"; bash tests/interop/doctor_sdk.sh
 step "release build (redis)"; FEATURES=redis bash tests/deploy/test_release_build.sh
+step "package (what crates.io would get)"; bash tests/package.sh
 step "redis (cargo test --features redis against a real redis-server)"; bash tests/redis/run.sh
 step "cargo test"; cargo test
 step "schemas from types (cargo test --features schemars)"; cargo test --features schemars --test mcp_schemars --quiet && cargo test --features schemars --doc --quiet

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use browser::{Srv, initialize, json, password_app};
-use mcp_server::oauth::encoding::encode_pairs;
+use remote_mcp::oauth::encoding::encode_pairs;
 use raw::Conn;
 use serde_json::json;
 

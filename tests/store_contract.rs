@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use mcp_server::oauth::secret::{Secret, random_id};
-use mcp_server::oauth::store::{MemoryStore, Store, now};
+use remote_mcp::oauth::secret::{Secret, random_id};
+use remote_mcp::oauth::store::{MemoryStore, Store, now};
 
 /// Every assertion of the contract, against `store`.
 fn contract(store: Arc<dyn Store>) {
@@ -191,8 +191,8 @@ fn the_memory_store_stays_bounded_under_churn() {
 #[cfg(feature = "redis")]
 mod redis_backend {
     use super::*;
-    use mcp_server::oauth::redis_store::RedisStore;
-    use mcp_server::oauth::seal::SealKey;
+    use remote_mcp::oauth::redis_store::RedisStore;
+    use remote_mcp::oauth::seal::SealKey;
 
     #[test]
     fn the_redis_store_keeps_the_contract() {

@@ -1,12 +1,12 @@
-//! `mcp_server::testing::TestClient` itself: it signs in through the real
+//! `remote_mcp::testing::TestClient` itself: it signs in through the real
 //! OAuth flow (at once, or through the password form like a browser), speaks
 //! both protocol eras, and answers the server's questions with closures.
 
 use std::sync::{Arc, Mutex};
 
-use mcp_server::mcp::{Answer, LogLevel};
-use mcp_server::testing::{Era, TestClient, TestError};
-use mcp_server::{App, McpServer, Param, StaticPasswordProvider, Tool, ToolResult};
+use remote_mcp::mcp::{Answer, LogLevel};
+use remote_mcp::testing::{Era, TestClient, TestError};
+use remote_mcp::{App, McpServer, Param, StaticPasswordProvider, Tool, ToolResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -15,9 +15,9 @@ mod raw;
 use std::process::Command;
 
 use browser::{PASSWORD, Srv, VERIFIER, json, password_app};
-use mcp_server::oauth::cimd::Fetched;
-use mcp_server::oauth::encoding::encode_pairs;
-use mcp_server::{App, Config, SingleUserProvider};
+use remote_mcp::oauth::cimd::Fetched;
+use remote_mcp::oauth::encoding::encode_pairs;
+use remote_mcp::{App, Config, SingleUserProvider};
 
 /// Set in the child only.
 const CHILD: &str = "MCP_TRACE_TEST_CHILD";
@@ -93,7 +93,7 @@ fn a_traced_flow_prints_the_flow_md_numbers_in_order() {
             "a whole secret is in the trace: {secret}"
         );
     }
-    assert!(stderr.contains(&format!("code={}", mcp_server::trace::shorten(secrets[0]))));
+    assert!(stderr.contains(&format!("code={}", remote_mcp::trace::shorten(secrets[0]))));
     assert!(stderr.contains("password=(given)") && stderr.contains("code_verifier=(43 chars)"));
 }
 

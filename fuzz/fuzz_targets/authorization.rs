@@ -6,12 +6,12 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use mcp_server::http::Request;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::store::MemoryStore;
-use mcp_server::oauth::tokens::SigningKey;
-use mcp_server::oauth::{OAuth, Settings, bearer};
-use mcp_server::{Config, SingleUserProvider};
+use remote_mcp::http::Request;
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::store::MemoryStore;
+use remote_mcp::oauth::tokens::SigningKey;
+use remote_mcp::oauth::{OAuth, Settings, bearer};
+use remote_mcp::{Config, SingleUserProvider};
 
 fn server() -> &'static (Config, OAuth) {
     static SERVER: OnceLock<(Config, OAuth)> = OnceLock::new();

@@ -7,10 +7,10 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mcp_server::http::Request;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::tokens::SigningKey;
-use mcp_server::oauth::upstream::cookie;
+use remote_mcp::http::Request;
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::tokens::SigningKey;
+use remote_mcp::oauth::upstream::cookie;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();

@@ -4,7 +4,7 @@
 //! the parsed pairs and parsing them again gives the same pairs.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_server::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
 
 fuzz_target!(|data: &[u8]| {
     let _ = Params::parse_body(data);

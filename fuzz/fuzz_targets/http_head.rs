@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Some(status) = mcp_server::http::fuzz_request_head(data) {
+    if let Some(status) = remote_mcp::http::fuzz_request_head(data) {
         assert!(
             matches!(status, 400 | 408 | 413 | 414 | 417 | 431 | 505),
             "unexpected refusal {status}"

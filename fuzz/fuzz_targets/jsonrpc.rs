@@ -3,7 +3,7 @@
 //! JSON-RPC error codes for unreadable messages.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mcp_server::mcp::jsonrpc;
+use remote_mcp::mcp::jsonrpc;
 
 fuzz_target!(|data: &[u8]| {
     if let Err(rejected) = jsonrpc::parse(data) {

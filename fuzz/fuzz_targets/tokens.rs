@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mcp_server::oauth::secret::Secret;
-use mcp_server::oauth::tokens::{CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind};
+use remote_mcp::oauth::secret::Secret;
+use remote_mcp::oauth::tokens::{CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind};
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();

@@ -5,7 +5,7 @@
 //! cargo run --bin mcp-doctor -- https://host/mcp [--password PW] [--token T] [--json]
 //! ```
 //!
-//! Everything but the command line lives in the library, `mcp_server::doctor`
+//! Everything but the command line lives in the library, `remote_mcp::doctor`
 //! (src/doctor/), where it is documented and tested. Exit status: 0 when no
 //! check failed, 1 when one did, 2 on a usage error.
 #![forbid(unsafe_code)]
@@ -13,10 +13,10 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use mcp_server::doctor::{self, Options};
-use mcp_server::oauth::secret::Secret;
+use remote_mcp::doctor::{self, Options};
+use remote_mcp::oauth::secret::Secret;
 // The step line above links to the flow, as every file's does.
-pub use mcp_server::_documentation;
+pub use remote_mcp::_documentation;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

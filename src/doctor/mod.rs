@@ -22,7 +22,7 @@
 //! Each finding is a [`Check`]; the whole run is a [`Report`], printed for a
 //! person ([`Report::render`]) or as JSON ([`Report::to_json`]). A failed
 //! check names, besides the spec rule, the setting of *this* crate that fixes
-//! it (`PUBLIC_URL`, …) on a separate `mcp-server:` line, for readers who
+//! it (`PUBLIC_URL`, …) on a separate `remote-mcp:` line, for readers who
 //! run it.
 //!
 //! # Loopback
@@ -279,7 +279,7 @@ impl Report {
             .map(|c| {
                 json!({
                     "step": c.step, "title": c.title, "status": c.status.word().to_ascii_lowercase(),
-                    "evidence": c.evidence, "fix": c.fix, "mcp_server": c.ours, "ms": c.ms,
+                    "evidence": c.evidence, "fix": c.fix, "remote_mcp": c.ours, "ms": c.ms,
                 })
             })
             .collect();
@@ -332,7 +332,7 @@ impl Report {
                     out.push_str(&format!("        fix: {fix}\n"));
                 }
                 if let Some(ours) = &c.ours {
-                    out.push_str(&format!("        mcp-server: {ours}\n"));
+                    out.push_str(&format!("        remote-mcp: {ours}\n"));
                 }
             }
         }

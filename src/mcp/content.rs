@@ -24,7 +24,7 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
 /// One content block of a tool result or a prompt message.
 ///
 /// ```
-/// use mcp_server::mcp::Content;
+/// use remote_mcp::mcp::Content;
 /// let hello = Content::text("Hello");
 /// assert_eq!(hello.to_json()["type"], "text");
 /// ```
@@ -157,7 +157,7 @@ pub enum ResourceBody {
 /// What `resources/read` returns for one URI, and what an embedded resource holds.
 ///
 /// ```
-/// use mcp_server::mcp::ResourceContents;
+/// use remote_mcp::mcp::ResourceContents;
 /// let readme = ResourceContents::text("file:///README.md", "text/markdown", "# Hi");
 /// assert_eq!(readme.to_json()["text"], "# Hi");
 /// ```

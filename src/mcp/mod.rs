@@ -117,7 +117,7 @@ pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// that may never come ([`McpServer::unknown_client_wait`], [`mrtr`]).
 ///
 /// ```
-/// assert_eq!(mcp_server::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT.as_secs(), 5);
+/// assert_eq!(remote_mcp::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT.as_secs(), 5);
 /// ```
 pub const DEFAULT_UNKNOWN_CLIENT_WAIT: Duration = Duration::from_secs(5);
 
@@ -130,7 +130,7 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 /// memory between requests (sessions, calls in flight).
 ///
 /// ```
-/// use mcp_server::{McpServer, Param, Tool};
+/// use remote_mcp::{McpServer, Param, Tool};
 ///
 /// let mcp = McpServer::new("my-service")
 ///     .instructions("Looks things up.")
@@ -225,7 +225,7 @@ impl McpServer {
     /// (found at start-up, with the tool's name).
     ///
     /// ```
-    /// use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+    /// use remote_mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
     ///
     /// struct Greeter { greeting: String }
     ///
@@ -280,7 +280,7 @@ impl McpServer {
     /// rules, or a state type other than the server's ([`McpServer::with_state`]).
     ///
     /// ```should_panic
-    /// use mcp_server::{McpServer, Param, Tool};
+    /// use remote_mcp::{McpServer, Param, Tool};
     /// // panics: "tool `add note`: the name must be 1–128 characters of A-Z a-z 0-9 _ - ."
     /// let _ = McpServer::new("s").tool(Tool::new("add note", "Adds.").arg(Param::string("title", "")));
     /// ```
@@ -387,7 +387,7 @@ impl McpServer {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use mcp_server::McpServer;
+    /// use remote_mcp::McpServer;
     /// let mcp = McpServer::new("notes").unknown_client_wait(Duration::from_secs(2));
     /// # let _ = mcp;
     /// ```

@@ -43,7 +43,7 @@
 //! them all asked in one round:
 //!
 //! ```
-//! # use mcp_server::{ToolCall, ToolError, ToolResult};
+//! # use remote_mcp::{ToolCall, ToolError, ToolResult};
 //! # use serde_json::json;
 //! fn handler(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
 //!     let name = call.elicit("Your name?", json!({"type": "object", "properties": {"name": {"type": "string"}}}));

@@ -6,8 +6,8 @@
 //! `completion/complete` (`server/utilities/completion`).
 //!
 //! ```
-//! use mcp_server::McpServer;
-//! use mcp_server::mcp::{Prompt, PromptMessage};
+//! use remote_mcp::McpServer;
+//! use remote_mcp::mcp::{Prompt, PromptMessage};
 //!
 //! let mcp = McpServer::new("review").prompt(
 //!     Prompt::new("review_code", "Ask for a code review.")

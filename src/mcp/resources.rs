@@ -7,8 +7,8 @@
 //! reader.
 //!
 //! ```
-//! use mcp_server::McpServer;
-//! use mcp_server::mcp::{Resource, ResourceContents, ResourceTemplate};
+//! use remote_mcp::McpServer;
+//! use remote_mcp::mcp::{Resource, ResourceContents, ResourceTemplate};
 //!
 //! let mcp = McpServer::new("notes")
 //!     .resource(

@@ -16,8 +16,8 @@
 //!   handler runs) and a typed result (after it ran) are checked against.
 //!
 //! ```
-//! use mcp_server::mcp::schema::{Param, Type};
-//! use mcp_server::Tool;
+//! use remote_mcp::mcp::schema::{Param, Type};
+//! use remote_mcp::Tool;
 //!
 //! let tool = Tool::new("search", "Searches the notes.")
 //!     .arg(Param::string("query", "What to look for"))
@@ -53,7 +53,7 @@ use serde_json::{Map, Value, json};
 /// tool whose input schema is larger, without a word.
 ///
 /// ```
-/// use mcp_server::mcp::schema::{check, Which, MAX_SCHEMA_BYTES};
+/// use remote_mcp::mcp::schema::{check, Which, MAX_SCHEMA_BYTES};
 /// let huge = serde_json::json!({"type": "object", "description": "x".repeat(MAX_SCHEMA_BYTES)});
 /// assert!(check(&huge, Which::Input).is_err());
 /// ```
@@ -62,7 +62,7 @@ pub const MAX_SCHEMA_BYTES: usize = 16 * 1024;
 /// The JSON type of a parameter.
 ///
 /// ```
-/// use mcp_server::mcp::schema::Type;
+/// use remote_mcp::mcp::schema::Type;
 /// assert_eq!(Type::array(Type::Integer).to_json(), serde_json::json!({"type": "array", "items": {"type": "integer"}}));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +86,7 @@ impl Type {
     /// An array of `items` ([`Type::Array`] without the `Box`).
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Type;
+    /// use remote_mcp::mcp::schema::Type;
     /// assert_eq!(Type::array(Type::String), Type::Array(Box::new(Type::String)));
     /// ```
     pub fn array(items: Type) -> Type {
@@ -96,7 +96,7 @@ impl Type {
     /// The JSON Schema of this type.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Type;
+    /// use remote_mcp::mcp::schema::Type;
     /// assert_eq!(Type::Number.to_json(), serde_json::json!({"type": "number"}));
     /// ```
     pub fn to_json(&self) -> Value {
@@ -114,7 +114,7 @@ impl Type {
     /// for the older [`crate::Tool::param`] form.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Type;
+    /// use remote_mcp::mcp::schema::Type;
     /// assert_eq!(Type::from_name("boolean"), Some(Type::Boolean));
     /// assert_eq!(Type::from_name("strnig"), None);
     /// ```
@@ -136,7 +136,7 @@ impl Type {
 /// [`Param::optional`] or given a [`Param::default`].
 ///
 /// ```
-/// use mcp_server::mcp::schema::{Param, Type};
+/// use remote_mcp::mcp::schema::{Param, Type};
 ///
 /// let order = Param::string("order", "Sort order").one_of(["newest", "oldest"]).default("newest");
 /// assert_eq!(order.to_json()["enum"], serde_json::json!(["newest", "oldest"]));
@@ -156,7 +156,7 @@ impl Param {
     /// A required parameter `name` of type `ty`.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// let p = Param::new("when", Type::String, "A date, YYYY-MM-DD");
     /// assert_eq!(p.to_json(), json!({"type": "string", "description": "A date, YYYY-MM-DD"}));
@@ -179,7 +179,7 @@ impl Param {
     /// A required string parameter.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::string("q", "").to_json(), json!({"type": "string"}));
     /// ```
@@ -190,7 +190,7 @@ impl Param {
     /// A required integer parameter.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::integer("n", "").to_json(), json!({"type": "integer"}));
     /// ```
@@ -201,7 +201,7 @@ impl Param {
     /// A required number parameter.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::number("x", "").to_json(), json!({"type": "number"}));
     /// ```
@@ -212,7 +212,7 @@ impl Param {
     /// A required boolean parameter.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::boolean("yes", "").to_json(), json!({"type": "boolean"}));
     /// ```
@@ -223,7 +223,7 @@ impl Param {
     /// A required array parameter whose items are `items`.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// let ids = Param::array("ids", Type::Integer, "");
     /// assert_eq!(ids.to_json(), json!({"type": "array", "items": {"type": "integer"}}));
@@ -236,7 +236,7 @@ impl Param {
     /// the author's argument type).
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert!(!Param::string("tag", "").optional().is_required());
     /// ```
@@ -249,7 +249,7 @@ impl Param {
     /// strings, `minItems` for arrays.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::integer("n", "").min(1).to_json()["minimum"], 1);
     /// assert_eq!(Param::string("s", "").min(1).to_json()["minLength"], 1);
@@ -267,7 +267,7 @@ impl Param {
     /// The largest value allowed: `maximum`, `maxLength` or `maxItems` (see [`Param::min`]).
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::integer("n", "").max(50).to_json()["maximum"], 50);
     /// ```
@@ -283,7 +283,7 @@ impl Param {
     /// [`Param::min`] and [`Param::max`] at once.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// let limit = Param::integer("limit", "").range(1, 50).to_json();
     /// assert_eq!((&limit["minimum"], &limit["maximum"]), (&json!(1), &json!(50)));
@@ -299,7 +299,7 @@ impl Param {
     /// The only values allowed (`enum`); for an array, the values its items may take.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// let tags = Param::array("tags", Type::String, "").one_of(["red", "green"]);
     /// assert_eq!(tags.to_json()["items"]["enum"], json!(["red", "green"]));
@@ -325,7 +325,7 @@ impl Param {
     /// The handler still sees it absent: use `#[serde(default)]` or `unwrap_or`.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// let n = Param::integer("limit", "").default(10);
     /// assert_eq!(n.to_json()["default"], 10);
@@ -349,7 +349,7 @@ impl Param {
     /// The parameter's name.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Param;
+    /// use remote_mcp::mcp::schema::Param;
     /// assert_eq!(Param::string("q", "").name(), "q");
     /// ```
     pub fn name(&self) -> &str {
@@ -359,7 +359,7 @@ impl Param {
     /// Whether it is listed in `required`.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Param;
+    /// use remote_mcp::mcp::schema::Param;
     /// assert!(Param::string("q", "").is_required());
     /// ```
     pub fn is_required(&self) -> bool {
@@ -369,7 +369,7 @@ impl Param {
     /// The parameter's own schema (what goes under `properties.<name>`).
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
+    /// use remote_mcp::mcp::schema::{Param, Type};
     /// use serde_json::json;
     /// assert_eq!(Param::boolean("b", "Yes or no").to_json(), json!({"type": "boolean", "description": "Yes or no"}));
     /// ```
@@ -406,7 +406,7 @@ pub(crate) fn add_param(schema: &mut Value, param: Param) -> Result<(), String> 
 /// input schema).
 ///
 /// ```
-/// use mcp_server::mcp::schema::{check, Which};
+/// use remote_mcp::mcp::schema::{check, Which};
 /// let s = serde_json::json!({"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}});
 /// assert!(check(&s, Which::Input).is_ok());
 /// assert!(check(&s, Which::Output).is_err());
@@ -432,7 +432,7 @@ impl fmt::Display for Which {
 /// names the rule and where in the schema it was broken.
 ///
 /// ```
-/// use mcp_server::mcp::schema::{check, Which};
+/// use remote_mcp::mcp::schema::{check, Which};
 /// use serde_json::json;
 ///
 /// assert!(check(&json!({"type": "object", "properties": {"a": {"type": "string"}}}), Which::Input).is_ok());
@@ -526,7 +526,7 @@ fn walk(schema: &Value, at: &str, which: Which) -> Result<(), String> {
 /// A recursive type cannot be inlined: that is an error.
 ///
 /// ```
-/// use mcp_server::mcp::schema::inline_refs;
+/// use remote_mcp::mcp::schema::inline_refs;
 /// use serde_json::json;
 ///
 /// let generated = json!({
@@ -632,7 +632,7 @@ fn resolve(schema: &mut Value, defs: &Map<String, Value>, depth: usize) -> Resul
 ///
 /// ```
 /// # #[cfg(feature = "schemars")] {
-/// use mcp_server::mcp::schema::from_type;
+/// use remote_mcp::mcp::schema::from_type;
 ///
 /// #[derive(schemars::JsonSchema)]
 /// struct Search {
@@ -675,7 +675,7 @@ pub fn from_type<T: schemars::JsonSchema>() -> Result<Value, String> {
 /// keywords are not checked.
 ///
 /// ```
-/// use mcp_server::mcp::schema::validate;
+/// use remote_mcp::mcp::schema::validate;
 /// use serde_json::json;
 ///
 /// let schema = json!({"type": "object", "additionalProperties": false,
@@ -950,7 +950,7 @@ fn num(n: f64) -> String {
 /// `A-Z a-z 0-9 _ - .` (2025-11-25 `server/tools#tool-names`).
 ///
 /// ```
-/// use mcp_server::mcp::schema::valid_tool_name;
+/// use remote_mcp::mcp::schema::valid_tool_name;
 /// assert!(valid_tool_name("notes.add_note-v2"));
 /// assert!(!valid_tool_name("add note"));
 /// assert!(!valid_tool_name(""));

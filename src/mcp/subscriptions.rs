@@ -182,7 +182,7 @@ impl Hub {
 /// this server offers them no stream to tell them on (`GET /mcp` is `405`).
 ///
 /// ```
-/// use mcp_server::McpServer;
+/// use remote_mcp::McpServer;
 /// let mcp = McpServer::new("files").announce_list_changes();
 /// let notifier = mcp.notifier();
 /// std::thread::spawn(move || {

@@ -5,8 +5,8 @@
 //! [`ToolResult`].
 //!
 //! ```
-//! use mcp_server::mcp::schema::{Param, Type};
-//! use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+//! use remote_mcp::mcp::schema::{Param, Type};
+//! use remote_mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
 //! use serde::{Deserialize, Serialize};
 //!
 //! /// The arguments, as the `arg`s below declare them.
@@ -169,8 +169,8 @@ impl Tool {
     /// built.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::{Param, Type};
-    /// use mcp_server::Tool;
+    /// use remote_mcp::mcp::schema::{Param, Type};
+    /// use remote_mcp::Tool;
     ///
     /// let tool = Tool::new("list_notes", "Lists notes.")
     ///     .arg(Param::string("tag", "Only notes with this tag").optional())
@@ -189,8 +189,8 @@ impl Tool {
     /// must carry conforming `structuredContent` ([`ToolResult::json`]).
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Param;
-    /// use mcp_server::Tool;
+    /// use remote_mcp::mcp::schema::Param;
+    /// use remote_mcp::Tool;
     ///
     /// let tool = Tool::new("add_note", "Adds a note.")
     ///     .arg(Param::string("title", "The title"))
@@ -213,7 +213,7 @@ impl Tool {
     /// found when the server is built.
     ///
     /// ```
-    /// use mcp_server::Tool;
+    /// use remote_mcp::Tool;
     /// let tool = Tool::new("find", "Finds.").param("query", "string", "What to find");
     /// assert_eq!(tool.to_json()["inputSchema"]["required"][0], "query");
     /// ```
@@ -224,7 +224,7 @@ impl Tool {
     /// Adds an optional parameter (see [`Tool::param`]).
     ///
     /// ```
-    /// use mcp_server::Tool;
+    /// use remote_mcp::Tool;
     /// let tool = Tool::new("find", "Finds.").optional_param("page", "integer", "Page number");
     /// assert!(tool.to_json()["inputSchema"].get("required").is_none());
     /// ```
@@ -236,7 +236,7 @@ impl Tool {
         let Some(ty) = Type::from_name(json_type) else {
             let mut tool = self;
             tool.problems.push(format!(
-                "parameter `{name}` has the unknown type \"{json_type}\" (use mcp_server::mcp::schema::Type)"
+                "parameter `{name}` has the unknown type \"{json_type}\" (use remote_mcp::mcp::schema::Type)"
             ));
             return tool;
         };
@@ -253,7 +253,7 @@ impl Tool {
     ///
     /// ```
     /// # #[cfg(feature = "schemars")] {
-    /// use mcp_server::{McpServer, Tool};
+    /// use remote_mcp::{McpServer, Tool};
     ///
     /// #[derive(serde::Deserialize, schemars::JsonSchema)]
     /// #[serde(deny_unknown_fields)]
@@ -289,7 +289,7 @@ impl Tool {
     ///
     /// ```
     /// # #[cfg(feature = "schemars")] {
-    /// use mcp_server::{Tool, ToolResult};
+    /// use remote_mcp::{Tool, ToolResult};
     ///
     /// #[derive(serde::Serialize, schemars::JsonSchema)]
     /// struct Added { id: u64 }
@@ -318,7 +318,7 @@ impl Tool {
     /// `param` must already be declared ([`Tool::param`]); otherwise nothing changes.
     ///
     /// ```
-    /// use mcp_server::Tool;
+    /// use remote_mcp::Tool;
     /// let tool = Tool::new("query", "Runs a query in a region.")
     ///     .param("region", "string", "Where to run it")
     ///     .mirror_to_header("region", "Region");
@@ -352,7 +352,7 @@ impl Tool {
     /// [`schema::validate`] knows.
     ///
     /// ```
-    /// use mcp_server::{McpServer, Tool};
+    /// use remote_mcp::{McpServer, Tool};
     /// let tool = Tool::new("either", "Takes a phone or an email.").input_schema_verbatim(serde_json::json!({
     ///     "type": "object",
     ///     "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
@@ -424,7 +424,7 @@ impl Tool {
     ///
     /// ```
     /// use std::sync::Mutex;
-    /// use mcp_server::{McpServer, Tool, ToolCall, ToolError, ToolResult};
+    /// use remote_mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
     ///
     /// struct Counter(Mutex<u64>);
     ///
@@ -502,7 +502,7 @@ impl Tool {
 /// with the constructors.
 ///
 /// ```
-/// use mcp_server::mcp::{Content, ToolResult};
+/// use remote_mcp::mcp::{Content, ToolResult};
 /// let plain: ToolResult = "done".into();
 /// let both = ToolResult::text("Here is the chart:").with(Content::image(vec![0x89, b'P'], "image/png"));
 /// assert_eq!(both.to_json()["content"][1]["type"], "image");
@@ -563,14 +563,14 @@ impl ToolResult {
     /// `null` is not a `"string"`.
     ///
     /// ```
-    /// use mcp_server::ToolResult;
+    /// use remote_mcp::ToolResult;
     /// #[derive(serde::Serialize)]
     /// struct Added { id: u64, title: String, due: Option<String> }
     ///
     /// let result = ToolResult::json(&Added { id: 7, title: "Milk".into(), due: None })?;
     /// assert_eq!(result.to_json()["structuredContent"]["id"], 7);
     /// assert_eq!(result.to_json()["content"][0]["text"], r#"{"id":7,"title":"Milk"}"#);
-    /// # Ok::<(), mcp_server::ToolError>(())
+    /// # Ok::<(), remote_mcp::ToolError>(())
     /// ```
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<ToolResult, ToolError> {
         match serde_json::to_value(value)? {
@@ -719,7 +719,7 @@ impl fmt::Display for ToolError {
 /// `std::error::Error`, as with `anyhow::Error`.)
 ///
 /// ```
-/// use mcp_server::{ToolCall, ToolError, ToolResult};
+/// use remote_mcp::{ToolCall, ToolError, ToolResult};
 /// fn read_config(_call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
 ///     let n: u32 = "12x".parse()?; // ParseIntError → isError result
 ///     let half = n.checked_div(2).ok_or("nothing to halve")?; // &str too
@@ -763,7 +763,7 @@ impl Elicitation {
 /// own type.
 ///
 /// ```
-/// use mcp_server::mcp::Answer;
+/// use remote_mcp::mcp::Answer;
 /// let answer: Answer<String> = Answer::Accept("Ada".into());
 /// match answer {
 ///     Answer::Accept(name) => assert_eq!(name, "Ada"),
@@ -809,8 +809,8 @@ impl<'a> ToolCall<'a> {
     /// failed result naming the problem.
     ///
     /// ```
-    /// use mcp_server::mcp::schema::Param;
-    /// use mcp_server::{McpServer, Tool};
+    /// use remote_mcp::mcp::schema::Param;
+    /// use remote_mcp::{McpServer, Tool};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Search { query: String, limit: Option<u32> }
@@ -989,8 +989,8 @@ impl<'a> ToolCall<'a> {
     /// [`ToolCall::client_declares`] first to do without.
     ///
     /// ```
-    /// use mcp_server::mcp::{Answer, Param};
-    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    /// use remote_mcp::mcp::{Answer, Param};
+    /// use remote_mcp::{ToolCall, ToolError, ToolResult};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Shipping { address: String, express: bool }
@@ -1037,7 +1037,7 @@ impl<'a> ToolCall<'a> {
     /// Waiting and errors as in [`ToolCall::elicit_form`].
     ///
     /// ```
-    /// use mcp_server::{ToolCall, ToolError, ToolResult};
+    /// use remote_mcp::{ToolCall, ToolError, ToolResult};
     ///
     /// fn drop_table(call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
     ///     if !call.confirm("Drop the table `users`? This cannot be undone.")? {

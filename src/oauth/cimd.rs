@@ -507,7 +507,7 @@ pub fn fetch_with_ureq(url: &str) -> Result<Fetched, CimdError> {
         .http_status_as_error(false)
         .proxy(None)
         .timeout_global(Some(Duration::from_secs(5)))
-        .user_agent("mcp-server (OAuth client metadata fetch)")
+        .user_agent("remote-mcp (OAuth client metadata fetch)")
         .build();
     let agent = ureq::Agent::with_parts(
         config,

@@ -453,10 +453,10 @@ impl std::error::Error for UpstreamTokenError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use mcp_server::oauth::secret::Secret;
-/// use mcp_server::oauth::store::{MemoryStore, Store};
-/// use mcp_server::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::oauth::secret::Secret;
+/// use remote_mcp::oauth::store::{MemoryStore, Store};
+/// use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
+/// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
 /// let idp = UpstreamIdp {
@@ -549,7 +549,7 @@ impl UpstreamProvider {
     /// one, so a shared backend covers both).
     pub fn new(idp: UpstreamIdp, allowlist: Allowlist, store: Arc<dyn Store>) -> UpstreamProvider {
         let http = Outbound::new(concat!(
-            "mcp-server/",
+            "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
             " (upstream sign-in)"
         ));

@@ -80,7 +80,7 @@ build_step() {
   rm -rf "$ctx" "$work/built"
   mkdir -p "$ctx"
   if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$ctx/.deploy-example"; fi
-  (cd "$ctx" && EXAMPLE=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/mcp-server/$work/built}") >/dev/null 2>&1 &&
+  (cd "$ctx" && EXAMPLE=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/remote-mcp/$work/built}") >/dev/null 2>&1 &&
     cat "$work/built"
 }
 check "no build arg, no file: quickstart" test "$(build_step "")" = quickstart
@@ -94,7 +94,7 @@ features_step() {
   rm -rf "$ctx" "$work/built"
   mkdir -p "$ctx"
   if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$ctx/.deploy-features"; fi
-  (cd "$ctx" && EXAMPLE=quickstart FEATURES=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/mcp-server/$work/built}") >/dev/null 2>&1 &&
+  (cd "$ctx" && EXAMPLE=quickstart FEATURES=$1 PATH="$work/fakebin:$PATH" sh -c "${run_step//\/remote-mcp/$work/built}") >/dev/null 2>&1 &&
     cat "$ctx/target/release/examples/quickstart.features"
 }
 check "no FEATURES, no file: no --features" test "$(features_step "")" = "(none)"

@@ -188,11 +188,11 @@ async def main(url: str, password: str | None) -> None:
         assert info is not None, "serverInfo missing from the server/discover _meta"
         if info.name == "my-service":
             await quickstart(client)
-        elif info.name == "mcp-server-everything":
+        elif info.name == "remote-mcp-everything":
             await everything(client)
         else:
             raise AssertionError(f"unexpected server {info.name!r}")
-    if info.name == "mcp-server-everything":
+    if info.name == "remote-mcp-everything":
         await logging_opt_in(url)
     print(f"python sdk: ok (protocol {version}, server {info.name})")
 

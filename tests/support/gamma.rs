@@ -1,5 +1,5 @@
 //! A local stand-in for Polymarket's Gamma API: a real HTTP server (our own
-//! `mcp_server::http::Server`) on 127.0.0.1 that answers the endpoints the
+//! `remote_mcp::http::Server`) on 127.0.0.1 that answers the endpoints the
 //! example uses with Gamma's documented shapes — `outcomes` and
 //! `outcomePrices` as strings holding JSON arrays, `volume` as a string,
 //! `volumeNum`/`volume24hr` as numbers — and that can be told to fail
@@ -13,7 +13,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mcp_server::http::{Limits, Request, Response, Server};
+use remote_mcp::http::{Limits, Request, Response, Server};
 use serde_json::{Value, json};
 
 /// How the stand-in answers.

@@ -1,5 +1,5 @@
 //! A local stand-in for GitHub on 127.0.0.1: a real HTTP server (our own
-//! `mcp_server::http::Server`) with GitHub's OAuth web flow and the three REST
+//! `remote_mcp::http::Server`) with GitHub's OAuth web flow and the three REST
 //! endpoints the example uses, answering with GitHub's documented shapes:
 //!
 //! * `GET /login/oauth/authorize` → `302 redirect_uri?code&state` for the user
@@ -24,10 +24,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mcp_server::http::{Limits, Request, Response, Server};
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::pkce;
-use mcp_server::oauth::secret::random_id;
+use remote_mcp::http::{Limits, Request, Response, Server};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::pkce;
+use remote_mcp::oauth::secret::random_id;
 use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "Ov23liStandInClient";

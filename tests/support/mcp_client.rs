@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use mcp_server::{App, Config, McpServer, RunningServer};
+use remote_mcp::{App, Config, McpServer, RunningServer};
 use serde_json::Value;
 
 /// The `Accept` header every SDK client sends.

@@ -11,8 +11,8 @@
 
 use std::net::SocketAddr;
 
-use mcp_server::oauth::encoding::{Params, encode_pairs, percent_encode};
-use mcp_server::{App, Config, McpServer, RunningServer, StaticPasswordProvider, Tool};
+use remote_mcp::oauth::encoding::{Params, encode_pairs, percent_encode};
+use remote_mcp::{App, Config, McpServer, RunningServer, StaticPasswordProvider, Tool};
 use serde_json::Value;
 
 use super::raw::{Answer, Conn};

@@ -1,5 +1,5 @@
 //! A local stand-in OpenID provider on 127.0.0.1 (our own
-//! `mcp_server::http::Server`), with keys generated when it starts:
+//! `remote_mcp::http::Server`), with keys generated when it starts:
 //!
 //! * `GET /.well-known/openid-configuration` (issuer = its own URL, or a
 //!   broken document on demand), `GET /jwks` (the published keys).
@@ -24,10 +24,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mcp_server::http::{Limits, Request, Response, Server};
-use mcp_server::oauth::encoding::{Params, encode_pairs};
-use mcp_server::oauth::pkce;
-use mcp_server::oauth::secret::random_id;
+use remote_mcp::http::{Limits, Request, Response, Server};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::pkce;
+use remote_mcp::oauth::secret::random_id;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use serde_json::{Value, json};

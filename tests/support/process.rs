@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_server::oauth::encoding::{Params, encode_pairs};
+use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use serde_json::{Value, json};
 
 use super::raw::{Answer, Conn};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use mcp_server::http::{Limits, Request, Response, Server, ShutdownHandle};
+use remote_mcp::http::{Limits, Request, Response, Server, ShutdownHandle};
 
 /// A server running on a background thread.
 pub struct TestServer {

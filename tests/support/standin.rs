@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use mcp_server::http::{Limits, Request, Response};
-use mcp_server::oauth::encoding::{Params, with_query};
+use remote_mcp::http::{Limits, Request, Response};
+use remote_mcp::oauth::encoding::{Params, with_query};
 use serde_json::{Value, json};
 
 use super::raw::TestServer;

@@ -1,4 +1,4 @@
-//! The ceiling: our own HTTP layer (`mcp_server::http`, the same accept loop,
+//! The ceiling: our own HTTP layer (`remote_mcp::http`, the same accept loop,
 //! pool, parser and writer as the real server) answering every request with
 //! a fixed 100-byte JSON body — no routing, no MCP, no auth. Whatever the full
 //! server does per request costs on top of this.
@@ -6,7 +6,7 @@
 //! `ceiling PORT`
 use std::sync::Arc;
 
-use mcp_server::http::{Limits, Response, Server};
+use remote_mcp::http::{Limits, Response, Server};
 
 /// Exactly 100 bytes of JSON.
 const BODY: &[u8] =

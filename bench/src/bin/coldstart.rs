@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mcp_server_bench::{Client, INITIALIZE};
+use remote_mcp_bench::{Client, INITIALIZE};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -16,8 +16,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use mcp_server::oauth::encoding::encode_pairs;
-use mcp_server_bench::Client;
+use remote_mcp::oauth::encoding::encode_pairs;
+use remote_mcp_bench::Client;
 use serde_json::Value;
 
 /// RFC 7636 Appendix B: a verifier and its S256 challenge.

@@ -5,7 +5,7 @@
 //! deployed server (`MCP_SIGNING_KEY`, …); the port comes from the argument.
 //!
 //! `server PORT [TOOLS]`
-use mcp_server::{App, Config, McpServer, SingleUserProvider, Tool};
+use remote_mcp::{App, Config, McpServer, SingleUserProvider, Tool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

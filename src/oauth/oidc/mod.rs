@@ -210,9 +210,9 @@ impl std::error::Error for UserinfoError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use mcp_server::oauth::oidc::{Oidc, OidcSettings};
-/// use mcp_server::oauth::store::{MemoryStore, Store};
-/// use mcp_server::{App, McpServer};
+/// use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
+/// use remote_mcp::oauth::store::{MemoryStore, Store};
+/// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
 /// let settings = OidcSettings::from_lookup(|name| std::env::var(name).ok())?;
@@ -262,7 +262,7 @@ impl Oidc {
     /// kind of issuer (an error names `OIDC_ALLOWED`).
     pub fn discover(settings: OidcSettings, store: Arc<dyn Store>) -> Result<Oidc, OidcError> {
         let http = Outbound::new(concat!(
-            "mcp-server/",
+            "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
             " (OpenID Connect sign-in)"
         ));
