@@ -19,11 +19,11 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
+use raw::{Answer, Conn};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
 use remote_mcp::oauth::store::{MemoryStore, Store};
 use remote_mcp::{App, Config};
-use raw::{Answer, Conn};
 use serde_json::{Value, json};
 
 /// The example server, configured for the stand-in, with this allowlist.

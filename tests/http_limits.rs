@@ -8,8 +8,8 @@ mod raw;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use remote_mcp::http::Limits;
 use raw::{Conn, TestServer, echo, quick_limits};
+use remote_mcp::http::Limits;
 
 fn small_limits() -> Limits {
     Limits {

@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use remote_mcp::http::{Limits, Request, Response};
 use raw::{TestServer, echo, quick_limits};
+use remote_mcp::http::{Limits, Request, Response};
 
 #[test]
 fn a_burst_of_64_keep_alive_connections_on_a_fresh_server_is_all_answered() {

@@ -7,8 +7,8 @@ mod raw;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use remote_mcp::http::{Limits, Response};
 use raw::{TestServer, echo};
+use remote_mcp::http::{Limits, Response};
 
 #[test]
 fn keep_alive_serves_several_requests_on_one_connection() {

@@ -18,12 +18,12 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
+use op::{Bad, Op, SigningKey};
+use raw::{Answer, Conn};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
 use remote_mcp::oauth::store::{MemoryStore, Store};
 use remote_mcp::{App, Config};
-use op::{Bad, Op, SigningKey};
-use raw::{Answer, Conn};
 use serde_json::{Value, json};
 
 fn env(op: &Op, allowed: &str) -> impl Fn(&str) -> Option<String> {

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use gamma::Behaviour;
 use mcp_client::{rpc, start};
-use remote_mcp::RunningServer;
 use polymarket::Gamma;
+use remote_mcp::RunningServer;
 use serde_json::{Value, json};
 
 /// The example's MCP server, talking to `upstream`.

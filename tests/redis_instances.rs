@@ -18,10 +18,10 @@ mod raw;
 #[path = "support/redis.rs"]
 mod redis_support;
 
-use remote_mcp::oauth::encoding::encode_pairs;
 use process::{ServerProcess, json_of, log_path};
 use raw::Answer;
 use redis_support::RedisServer;
+use remote_mcp::oauth::encoding::encode_pairs;
 
 const KEY: &str = "shared-signing-key-for-both-instances-0123";
 const PUBLIC: &str = "https://mcp.example";

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use raw::{TestServer, echo, quick_limits};
 use remote_mcp::http::Request;
 use remote_mcp::mcp::jsonrpc;
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
@@ -31,7 +32,6 @@ use remote_mcp::oauth::tokens::{
 };
 use remote_mcp::oauth::{OAuth, Settings, bearer};
 use remote_mcp::{Config, SingleUserProvider};
-use raw::{TestServer, echo, quick_limits};
 
 /// The files of fuzz/corpus/TARGET (at least one: the corpus is committed).
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {

@@ -24,8 +24,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use remote_mcp::http::{Limits, Request, Response};
 use raw::{Conn, TestServer};
+use remote_mcp::http::{Limits, Request, Response};
 
 /// How long a normal client may wait for its answer while the slow ones
 /// hold their connections: generous, not a timing assertion.

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use browser::{Srv, initialize, json, password_app};
-use remote_mcp::oauth::encoding::encode_pairs;
 use raw::Conn;
+use remote_mcp::oauth::encoding::encode_pairs;
 use serde_json::json;
 
 /// Growth allowed between one third of the run and its end.

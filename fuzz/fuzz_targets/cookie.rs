@@ -14,7 +14,9 @@ use remote_mcp::oauth::upstream::cookie;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::from_secret(&Secret::new("fuzz-key-0123456789abcdef-0123456789")))
+    KEY.get_or_init(|| {
+        SigningKey::from_secret(&Secret::new("fuzz-key-0123456789abcdef-0123456789"))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {

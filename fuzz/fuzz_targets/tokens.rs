@@ -9,11 +9,15 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use remote_mcp::oauth::secret::Secret;
-use remote_mcp::oauth::tokens::{CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind};
+use remote_mcp::oauth::tokens::{
+    CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind,
+};
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::from_secret(&Secret::new("fuzz-key-0123456789abcdef-0123456789")))
+    KEY.get_or_init(|| {
+        SigningKey::from_secret(&Secret::new("fuzz-key-0123456789abcdef-0123456789"))
+    })
 }
 
 /// `kind.payload.signature`, signed as `SigningKey::sign` signs.
@@ -52,7 +56,11 @@ mod base64_payload {
     pub fn encode(data: &[u8]) -> String {
         let mut out = String::with_capacity(data.len() * 4 / 3 + 3);
         for chunk in data.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             let chars = chunk.len() + 1;
             for i in 0..chars {
