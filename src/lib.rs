@@ -28,7 +28,7 @@ pub mod trace;
 pub use app::{App, RunningServer};
 pub use auth::Identity;
 pub use config::Config;
-pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
+pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult, Type};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
 
 /// The README's Rust blocks, compiled by `cargo test --doc` so that the
