@@ -472,14 +472,8 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                 5,
                 "/authorize answers",
                 &format!("{} → error={error} {description}", got.status),
-                if resource {
-                    "the authorization server refuses resource=<the URL>: it must \
-                    accept the URL users paste as the resource (RFC 8707)"
-                } else {
-                    "claude.ai's request (PKCE S256, resource, its callback) must \
-                    get a sign-in page, a redirect to an IdP, or a code"
-                },
-                resource.then_some("set PUBLIC_URL to the origin users reach"),
+                refused_fix(resource),
+                refused_setting(resource),
                 Some(got.ms),
             );
             None
@@ -577,19 +571,30 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                         excerpt(&got.text(), 100)
                     }
                 ),
-                if invalid_target {
-                    "the authorization server refuses resource=<the URL>: it must \
-                    accept the URL users paste as the resource (RFC 8707)"
-                } else {
-                    "claude.ai's request (PKCE S256, resource, its callback) must \
-                    get a sign-in page, a redirect to an IdP, or a code"
-                },
-                invalid_target.then_some("set PUBLIC_URL to the origin users reach"),
+                refused_fix(invalid_target),
+                refused_setting(invalid_target),
                 Some(got.ms),
             );
             None
         }
     }
+}
+
+/// What to change when `/authorize` refuses claude.ai's request: a refused
+/// `resource` (`invalid_target`) has its own rule, anything else the general one.
+fn refused_fix(invalid_target: bool) -> &'static str {
+    if invalid_target {
+        "the authorization server refuses resource=<the URL>: it must \
+        accept the URL users paste as the resource (RFC 8707)"
+    } else {
+        "claude.ai's request (PKCE S256, resource, its callback) must \
+        get a sign-in page, a redirect to an IdP, or a code"
+    }
+}
+
+/// This crate's setting for [`refused_fix`], when one applies.
+fn refused_setting(invalid_target: bool) -> Option<&'static str> {
+    invalid_target.then_some("set PUBLIC_URL to the origin users reach")
 }
 
 /// `(error, error_description)` of a redirect to claude.ai's callback that
