@@ -43,7 +43,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use remote_mcp::oauth::secret::Secret;
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::oauth::store::{self, Store, now};
 use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};

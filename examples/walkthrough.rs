@@ -22,9 +22,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
-use remote_mcp::oauth::secret::Secret;
 use remote_mcp::trace::shorten;
 use remote_mcp::{App, Config, McpServer, StaticPasswordProvider, Tool};
 use serde_json::{Value, json};

@@ -40,24 +40,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::crypto::signing::SigningKey;
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::cimd::{Cimd, CimdError, Fetched};
 use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
 use crate::oauth::store::Store;
-use crate::oauth::tokens::SigningKey;
 use crate::oauth::{OAuth, Settings};
-
-/// Everything a request handler may read: built once, shared by all threads.
-pub struct Shared {
-    /// The configuration (public URL, limits, allowed hosts).
-    pub config: Config,
-    /// The tools, resources and prompts.
-    pub mcp: McpServer,
-    /// The authorization server (signing key, store, provider); `None` under
-    /// [`App::without_auth`].
-    pub oauth: Option<OAuth>,
-}
+pub use crate::shared::Shared;
 
 /// A server under construction: `App::new(mcp).run()`.
 pub struct App {

@@ -1,6 +1,6 @@
 //! **[1–2, 28–29](crate::_documentation::flow) Tool calls — who is calling.**
 //! Every request to `/mcp` passes through [`authenticate`], the single place
-//! that decides who the caller is. The tools see the answer as [`Identity`] in
+//! that decides who the caller is. The tools see the answer as an [`Identity`] in
 //! their context (`call.caller()`).
 //!
 //! ```text
@@ -17,20 +17,10 @@
 //! Called by [`crate::router`] before [`crate::mcp::transport`]; the checking
 //! itself is [`crate::oauth::bearer`].
 
-use crate::app::Shared;
 use crate::http::{Request, Response};
+use crate::identity::Identity;
 use crate::oauth::bearer::{self, BearerError};
-
-/// The authenticated caller of an MCP request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The user's stable subject (e.g. `"admin"`, or GitHub's numeric user id).
-    pub sub: String,
-    /// The OAuth client the token was issued to.
-    pub client_id: String,
-    /// The scopes granted to the token.
-    pub scopes: Vec<String>,
-}
+use crate::shared::Shared;
 
 /// Decides who is calling `/mcp`: `Ok(Some(identity))`, `Ok(None)` when the
 /// server runs without authorization ([`crate::App::without_auth`]), or

@@ -63,8 +63,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::crypto::secret::Secret;
 use crate::http::{Limits, Request};
-use crate::oauth::secret::Secret;
 
 /// Server configuration. Build it with [`Config::from_env`] or [`Config::local`].
 #[derive(Debug, Clone)]

@@ -15,19 +15,22 @@ pub mod _documentation;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod doctor;
 pub mod http;
+pub mod identity;
 pub mod log;
 pub mod mcp;
 pub mod oauth;
 pub mod outbound;
 pub mod router;
+pub mod shared;
 pub mod testing;
 pub mod trace;
 
 pub use app::{App, RunningServer};
-pub use auth::Identity;
 pub use config::Config;
+pub use identity::Identity;
 pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult, Type};
 pub use oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
 

@@ -13,9 +13,9 @@
 
 use std::sync::Arc;
 
-use crate::app::Shared;
 use crate::http::{Request, Response};
 use crate::oauth::{authorize, discovery, provider::ProviderContext, register, revoke, token};
+use crate::shared::Shared;
 
 /// Answers one request. With `MCP_TRACE=1`, [`crate::trace`] narrates the
 /// exchange as the FLOW.md arrow it is; the handlers never know.

@@ -115,12 +115,12 @@ fn only_the_outbound_modules_use_ureq() {
 #[test]
 fn secrets_are_exposed_only_where_the_architecture_says() {
     const ALLOWED: &[&str] = &[
-        "src/oauth/secret.rs",      // the type itself
+        "src/crypto/secret.rs",     // the type itself
         "src/oauth/authorize.rs",   // the code, into the redirect to the client ([15], [24], [25])
         "src/oauth/register.rs",    // a client secret, in the registration answer ([8])
         "src/oauth/token.rs",       // the tokens, in the token answer ([27], [31])
         "src/oauth/client.rs",      // a presented client secret, compared ([26], [32])
-        "src/oauth/tokens.rs",      // MCP_SIGNING_KEY, into the HMAC key
+        "src/crypto/signing.rs",    // MCP_SIGNING_KEY, into the HMAC key
         "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
         "src/oauth/redis_store.rs", // REDIS_URL (it may hold the password), to the Redis client
         "src/oauth/seal.rs",     // a secret value (pending sign-in, upstream token), into the AEAD

@@ -12,8 +12,8 @@
 mod mcp_client;
 
 use mcp_client::{Stream, initialize, request, rpc};
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::mcp::{LogLevel, Notifier, Prompt, PromptMessage, Resource, ResourceContents};
-use remote_mcp::oauth::secret::Secret;
 use remote_mcp::{App, Config, McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 

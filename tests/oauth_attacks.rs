@@ -10,11 +10,12 @@ use browser::{
     CHALLENGE, PASSWORD, REDIRECT, Srv, consent_cookie, hidden_fields, html_unescape, initialize,
     json, password_app, redirect_params,
 };
+use remote_mcp::crypto::secret::{Secret, random_id};
+use remote_mcp::crypto::signing::SigningKey;
+use remote_mcp::oauth::claims::{TokenClaims, TokenKind};
 use remote_mcp::oauth::encoding::Params;
 use remote_mcp::oauth::encoding::encode_pairs;
-use remote_mcp::oauth::secret::{Secret, random_id};
 use remote_mcp::oauth::store::now;
-use remote_mcp::oauth::tokens::{SigningKey, TokenClaims, TokenKind};
 use remote_mcp::{App, Config, StaticPasswordProvider};
 
 const KEY: &str = "test-signing-key-0123456789abcdef0123";

@@ -136,7 +136,7 @@ fn the_full_flow_as_claude_ai_runs_it() {
     let r = srv.mcp(Some(&access), &initialize());
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(json(&r)["result"]["serverInfo"]["name"], "test-service");
-    //        and the tool sees who is calling (crate::auth::Identity via call.caller())
+    //        and the tool sees who is calling (crate::identity::Identity via call.caller())
     let r = srv.whoami(&access);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
@@ -569,7 +569,7 @@ fn a_fetched_metadata_document_must_list_the_redirect_uri() {
 fn the_operator_client_works_with_client_secret_post_and_basic() {
     let mut config = Config::local(0);
     config.client_id = Some("claude-connector".into());
-    config.client_secret = Some(remote_mcp::oauth::secret::Secret::new("operator-secret"));
+    config.client_secret = Some(remote_mcp::crypto::secret::Secret::new("operator-secret"));
     let srv = Srv::start(
         App::new(McpServer::new("x"))
             .config(config)

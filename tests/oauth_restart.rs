@@ -11,7 +11,7 @@ mod raw;
 use std::sync::Arc;
 
 use browser::{PASSWORD, Srv, initialize, json};
-use remote_mcp::oauth::secret::Secret;
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::oauth::store::{MemoryStore, Store};
 use remote_mcp::{App, Config, StaticPasswordProvider};
 

@@ -15,9 +15,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::oauth::redis_store::RedisStore;
 use remote_mcp::oauth::seal::SealKey;
-use remote_mcp::oauth::secret::Secret;
 use remote_mcp::oauth::store::{Store, now};
 
 fn openssl(dir: &Path, args: &[&str]) {

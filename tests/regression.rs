@@ -22,14 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use raw::{TestServer, echo, quick_limits};
+use remote_mcp::crypto::secret::Secret;
+use remote_mcp::crypto::signing::SigningKey;
 use remote_mcp::http::Request;
 use remote_mcp::mcp::jsonrpc;
+use remote_mcp::oauth::claims::{CodeClaims, RegistrationClaims, TokenClaims, TokenKind};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
-use remote_mcp::oauth::secret::Secret;
 use remote_mcp::oauth::store::MemoryStore;
-use remote_mcp::oauth::tokens::{
-    CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind,
-};
 use remote_mcp::oauth::{OAuth, Settings, bearer};
 use remote_mcp::{Config, SingleUserProvider};
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use remote_mcp::oauth::secret::{Secret, random_id};
+use remote_mcp::crypto::secret::{Secret, random_id};
 use remote_mcp::oauth::store::{MemoryStore, Store, now};
 
 /// Every assertion of the contract, against `store`.

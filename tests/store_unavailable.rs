@@ -166,7 +166,7 @@ fn an_outage_gives_503s_in_each_protocols_form_and_service_resumes() {
 #[test]
 fn redis_url_without_the_feature_is_a_clear_startup_error() {
     let mut config = Config::local(0);
-    config.redis_url = Some(remote_mcp::oauth::secret::Secret::new(
+    config.redis_url = Some(remote_mcp::crypto::secret::Secret::new(
         "redis://:pw-secret@10.0.0.3:6379",
     ));
     let err = App::new(browser::test_mcp("t"))
@@ -194,7 +194,7 @@ fn an_unreachable_redis_at_start_is_a_warning_not_a_crash() {
         .unwrap()
         .port();
     let mut config = Config::local(0);
-    config.redis_url = Some(remote_mcp::oauth::secret::Secret::new(format!(
+    config.redis_url = Some(remote_mcp::crypto::secret::Secret::new(format!(
         "redis://127.0.0.1:{port}"
     )));
     let srv = Srv::start(

@@ -7,9 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use remote_mcp::http::Request;
-use remote_mcp::oauth::secret::Secret;
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::oauth::store::MemoryStore;
-use remote_mcp::oauth::tokens::SigningKey;
+use remote_mcp::crypto::signing::SigningKey;
 use remote_mcp::oauth::{OAuth, Settings, bearer};
 use remote_mcp::{Config, SingleUserProvider};
 

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use remote_mcp::http::Request;
-use remote_mcp::oauth::secret::Secret;
-use remote_mcp::oauth::tokens::SigningKey;
+use remote_mcp::crypto::secret::Secret;
+use remote_mcp::crypto::signing::SigningKey;
 use remote_mcp::oauth::upstream::cookie;
 
 fn key() -> &'static SigningKey {

@@ -1,5 +1,5 @@
 //! Decoding of everything the server signs: access and refresh tokens,
-//! authorization codes and client ids (src/oauth/tokens.rs). Two ways in:
+//! authorization codes and client ids (src/oauth/claims.rs). Two ways in:
 //! the input as a whole token (stops at the signature: must be refused), and
 //! the input as the payload of a token correctly signed with the key, which
 //! reaches the base64, JSON and claim parsing behind the signature. Must
@@ -8,10 +8,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use remote_mcp::oauth::secret::Secret;
-use remote_mcp::oauth::tokens::{
-    CodeClaims, RegistrationClaims, SigningKey, TokenClaims, TokenKind,
-};
+use remote_mcp::crypto::secret::Secret;
+use remote_mcp::oauth::claims::{CodeClaims, RegistrationClaims, TokenClaims, TokenKind};
+use remote_mcp::crypto::signing::SigningKey;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();

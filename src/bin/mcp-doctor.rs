@@ -13,8 +13,8 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use remote_mcp::crypto::secret::Secret;
 use remote_mcp::doctor::{self, Options};
-use remote_mcp::oauth::secret::Secret;
 // The step line above links to the flow, as every file's does.
 pub use remote_mcp::_documentation;
 

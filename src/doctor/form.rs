@@ -28,8 +28,8 @@ use serde_json::Value;
 use super::Doctor;
 use super::probe::{Got, Url, excerpt};
 use super::signin::{CLAUDE_CALLBACK, back_at_claude, strip_tags};
+use crate::crypto::secret::Secret;
 use crate::oauth::encoding::encode_pairs;
-use crate::oauth::secret::Secret;
 
 /// One HTML tag's attributes, unescaped (`name="a"`, `name='a'`, `name=a`, `checked`).
 pub fn attributes(tag: &str) -> Vec<(String, String)> {

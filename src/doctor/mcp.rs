@@ -35,7 +35,7 @@ use super::discovery::initialize_body;
 use super::probe::{CLAUDE_USER_AGENT, Got, excerpt};
 use super::signin::{Found, token_request};
 use super::tools::{call_tool, check_tools};
-use crate::oauth::secret::Secret;
+use crate::crypto::secret::Secret;
 /// The `Accept` of the official SDK clients (claude.ai sends `*/*`).
 const PAIR: &str = "application/json, text/event-stream";
 

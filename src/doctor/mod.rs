@@ -72,7 +72,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::oauth::secret::Secret;
+use crate::crypto::secret::Secret;
 use probe::{Probe, Url};
 
 /// The outcome of one check.

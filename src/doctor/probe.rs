@@ -31,8 +31,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::crypto::secret::Secret;
 use crate::oauth::client::UrlParts;
-use crate::oauth::secret::Secret;
 use crate::outbound::{Outbound, OutboundError, Reply};
 
 /// The User-Agent claude.ai's connector sends on `/mcp` (Anthropic's

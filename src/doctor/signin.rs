@@ -30,9 +30,9 @@ use serde_json::Value;
 
 use super::probe::{Got, Url, excerpt};
 use super::{Doctor, public_url_fix};
+use crate::crypto::secret::Secret;
 use crate::oauth::encoding::{Params, encode_pairs, with_query};
 use crate::oauth::pkce;
-use crate::oauth::secret::Secret;
 
 /// claude.ai's OAuth callback, as it registers it.
 pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
@@ -176,7 +176,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
             ),
         }
     }
-    let verifier = crate::oauth::secret::Secret::generate();
+    let verifier = crate::crypto::secret::Secret::generate();
     let verifier = d.probe.secret(d.probe.reveal(&verifier));
     let challenge = pkce::s256(d.probe.reveal(&verifier));
     let target = authorize_url(

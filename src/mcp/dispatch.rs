@@ -50,7 +50,7 @@ use super::resources::{ResourceError, ResourceReader, ResourceRequest};
 use super::session::SessionView;
 use super::tools::{Tool, ToolCall, ToolError, ToolResult};
 use super::{McpServer, schema, subscriptions, version};
-use crate::auth::Identity;
+use crate::identity::Identity;
 
 /// Everything a request is answered with, besides its own params.
 pub struct Exchange<'a> {

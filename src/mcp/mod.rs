@@ -51,7 +51,7 @@
 //!
 //! # Where this sits
 //! [`McpServer`] is built by the application (`main`), handed to
-//! [`crate::App`], and reached through [`crate::app::Shared::mcp`] by
+//! [`crate::App`], and reached through [`crate::shared::Shared::mcp`] by
 //! [`crate::router`] → [`transport::handle`].
 //!
 //! # Deprecated in 2026-07-28, still served
@@ -92,7 +92,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::oauth::tokens::SigningKey;
+use crate::crypto::signing::SigningKey;
 
 pub use content::{Content, ResourceBody, ResourceContents};
 pub use logging::LogLevel;

@@ -110,7 +110,7 @@ use super::dispatch::Exchange;
 use super::jsonrpc::RpcError;
 use super::modern;
 use super::session::CallGuard;
-use crate::oauth::tokens::{SigningKey, VerifyError};
+use crate::crypto::signing::{SigningKey, VerifyError};
 
 /// How long a `requestState` stays valid: the user has this long to answer.
 pub const STATE_TTL: Duration = Duration::from_secs(15 * 60);

@@ -37,7 +37,7 @@ use serde_json::{Map, Value, json};
 use super::content::Content;
 use super::mrtr::{AskError, ClientInput};
 use super::tools::Elicitation;
-use crate::auth::Identity;
+use crate::identity::Identity;
 
 /// Suggests values for one argument: `(typed_so_far, other_arguments) -> candidates`.
 /// At most 100 are sent (the spec's limit); `hasMore` says if there were more.

@@ -45,7 +45,7 @@ use serde_json::{Map, Value};
 
 use super::content::ResourceContents;
 use super::prompts::Completer;
-use crate::auth::Identity;
+use crate::identity::Identity;
 
 /// The function that reads a resource.
 pub type ResourceReader =

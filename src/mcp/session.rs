@@ -42,7 +42,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::logging::LogLevel;
-use crate::oauth::secret::random_bytes;
+use crate::crypto::secret::random_bytes;
 
 /// Sessions kept at most; beyond it the least recently used one is forgotten.
 pub const MAX_SESSIONS: usize = 10_000;

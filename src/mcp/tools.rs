@@ -105,7 +105,7 @@ use super::logging::LogLevel;
 use super::mrtr::{AskError, ClientInput, Round};
 use super::schema::{self, Param, Type};
 use super::session::CallGuard;
-use crate::auth::Identity;
+use crate::identity::Identity;
 
 /// The function that runs a tool.
 pub type ToolHandler = Box<dyn Fn(&ToolCall<'_>) -> Result<ToolResult, ToolError> + Send + Sync>;

@@ -75,10 +75,10 @@ use super::jsonrpc::{self, INVALID_REQUEST, Incoming, RpcError, RpcRequest};
 use super::modern::{self, Envelope, Refusal};
 use super::session::{Lookup, SessionView};
 use super::version::{self, Era};
-use crate::app::Shared;
-use crate::auth::Identity;
 use crate::config::Config;
 use crate::http::{Request, Responder, Response, StreamWriter};
+use crate::identity::Identity;
+use crate::shared::Shared;
 
 /// `-32000`: the request's `Origin` or `Host` is not allowed.
 pub const FORBIDDEN: i64 = -32000;

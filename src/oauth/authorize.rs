@@ -32,16 +32,16 @@
 //! * Remembered consent (a consent cookie): every authorization shows the form.
 //! * `prompt`, `max_age`, `login_hint` (OpenID Connect parameters): ignored.
 
+use super::claims::CodeClaims;
 use super::client::{self, Client, ClientKind, display_host};
 use super::encoding::{Params, with_query};
 use super::error::{AuthorizeError, Delivery, html_page, html_page_with_link, redirect_to_client};
 use super::login_form;
 use super::provider::{AuthorizationRequest, LoginStep, ProviderContext};
-use super::secret::random_id;
 use super::store::{StoreError, now};
-use super::tokens::CodeClaims;
 use super::{OAuth, pkce};
 use crate::config::Config;
+use crate::crypto::secret::random_id;
 use crate::http::{Request, Response};
 
 /// Largest form body we accept: our own form is well under 8 KiB.

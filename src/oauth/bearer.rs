@@ -29,13 +29,14 @@
 use serde_json::json;
 
 use super::OAuth;
+use super::claims::{TokenClaims, TokenKind};
 use super::encoding::Params;
 use super::error::{RETRY_AFTER_UNAVAILABLE, log_unavailable};
 use super::store::{StoreError, access_key, family_key, now};
-use super::tokens::{TokenClaims, TokenKind, VerifyError};
-use crate::auth::Identity;
 use crate::config::Config;
+use crate::crypto::signing::VerifyError;
 use crate::http::{Request, Response};
+use crate::identity::Identity;
 
 /// Why a request to `/mcp` was not let through.
 #[derive(Debug, Clone, PartialEq, Eq)]

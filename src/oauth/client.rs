@@ -26,9 +26,9 @@
 
 use super::OAuth;
 use super::cimd::CimdError;
-use super::secret::{Secret, hash_hex};
+use super::claims::RegistrationClaims;
 use super::store::{StoreError, now};
-use super::tokens::RegistrationClaims;
+use crate::crypto::secret::{Secret, hash_hex};
 
 /// How a client authenticates at `POST /token` (RFC 7591 §2
 /// `token_endpoint_auth_method`).

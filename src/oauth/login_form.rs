@@ -47,9 +47,9 @@ use super::cookie::{self, SameSite};
 use super::encoding::{Params, html_escape};
 use super::page::{self, Page};
 use super::provider::AuthorizationRequest;
-use super::secret::{constant_time_eq, random_id};
-use super::tokens::SigningKey;
 use crate::config::Config;
+use crate::crypto::secret::{constant_time_eq, random_id};
+use crate::crypto::signing::SigningKey;
 use crate::http::{Request, Response};
 
 /// How long a rendered form may be submitted.

@@ -17,7 +17,7 @@
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
-//! Shared pieces: [`tokens`] (signed format), [`secret`], [`store`] (with
+//! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (with
 //! `redis_store` under the `redis` feature), [`seal`] (secret values at
 //! rest), [`encoding`], [`error`].
 //!
@@ -27,7 +27,7 @@
 //! * MCP 2025-11-25 *Authorization* (and 2025-06-18, 2025-03-26, which it extends).
 //!
 //! # Where this sits
-//! [`crate::App`] builds one [`OAuth`] into [`crate::app::Shared`];
+//! [`crate::App`] builds one [`OAuth`] into [`crate::shared::Shared`];
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
@@ -37,6 +37,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod cimd;
+pub mod claims;
 pub mod client;
 pub mod cookie;
 pub mod discovery;
@@ -52,19 +53,17 @@ pub mod redis_store;
 pub mod register;
 pub mod revoke;
 pub mod seal;
-pub mod secret;
 pub mod store;
 pub mod token;
-pub mod tokens;
 pub mod upstream;
 
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::crypto::secret::Secret;
+use crate::crypto::signing::SigningKey;
 use provider::AuthProvider;
-use secret::Secret;
 use store::Store;
-use tokens::SigningKey;
 
 /// Everything the authorization server needs at run time.
 pub struct OAuth {

@@ -26,7 +26,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::secret::constant_time_eq;
+use crate::crypto::secret::constant_time_eq;
 
 /// The S256 transform of RFC 7636 §4.2.
 pub fn s256(code_verifier: &str) -> String {

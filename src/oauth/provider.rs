@@ -28,10 +28,10 @@
 
 use super::client::Client;
 use super::encoding::{Params, encode_pairs};
-use super::secret::Secret;
 use super::store::Store;
-use super::tokens::SigningKey;
 use crate::config::Config;
+use crate::crypto::secret::Secret;
+use crate::crypto::signing::SigningKey;
 use crate::http::{Request, Response};
 
 /// A validated authorization request, waiting for the user.

@@ -62,8 +62,8 @@ use std::time::Duration;
 use redis::{Client, Connection, RedisError, RedisResult};
 
 use super::seal::SealKey;
-use super::secret::Secret;
 use super::store::{Store, StoreError};
+use crate::crypto::secret::Secret;
 
 /// Connect, read and write timeout of every Redis connection.
 pub const TIMEOUT: Duration = Duration::from_millis(500);

@@ -29,7 +29,7 @@
 //! **Stateless registration.** claude.ai registers a new client on every
 //! connection, so a registration table would grow forever. Instead the
 //! registration *is* the `client_id`: redirect URIs, name and auth method,
-//! signed with the server key ([`super::tokens::RegistrationClaims`]). The client
+//! signed with the server key ([`super::claims::RegistrationClaims`]). The client
 //! secret is derived from the id with the key. Nothing is stored at
 //! registration; a restarted server or a second instance with the same key
 //! knows every client. A registration expires when unused: `MCP_CLIENT_TTL`
@@ -53,10 +53,10 @@
 use serde_json::{Value, json};
 
 use super::OAuth;
+use super::claims::RegistrationClaims;
 use super::client::{AuthMethod, UrlParts, check_redirect_uri, is_loopback_host};
 use super::error::RegisterError;
 use super::store::now;
-use super::tokens::RegistrationClaims;
 use crate::config::Config;
 use crate::http::{Request, Response};
 

@@ -21,11 +21,11 @@
 //! * `unsupported_token_type`: hints are ignored; both kinds are tried.
 
 use super::OAuth;
+use super::claims::{TokenClaims, TokenKind};
 use super::encoding::Params;
 use super::error::{RevokeError, TokenError};
 use super::store::{access_key, now};
 use super::token::{authenticate_client, revoke_family};
-use super::tokens::{TokenClaims, TokenKind};
 use crate::http::{Request, Response};
 
 /// Answers `POST /revoke`.

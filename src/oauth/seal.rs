@@ -36,7 +36,7 @@
 //! # Where this sits
 //! Called by the secret-value methods of [`super::store::Store`], which
 //! [`super::upstream`] uses for pending sign-ins and users' upstream tokens;
-//! keyed from [`super::tokens::SigningKey`].
+//! keyed from [`crate::crypto::signing::SigningKey`].
 //!
 //! # Not implemented
 //! * Key rotation: a new `MCP_SIGNING_KEY` makes every sealed value unreadable
@@ -48,8 +48,8 @@ use std::fmt;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 
-use super::secret::{Secret, random_bytes};
-use super::tokens::SigningKey;
+use crate::crypto::secret::{Secret, random_bytes};
+use crate::crypto::signing::SigningKey;
 
 /// The format version, the first byte of every sealed value.
 const VERSION: u8 = 1;
@@ -153,7 +153,7 @@ pub fn open(key: &SealKey, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, OpenErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::secret::Secret;
+    use crate::crypto::secret::Secret;
 
     fn key(secret: &str, purpose: &str) -> SealKey {
         SealKey::derive(&SigningKey::from_secret(&Secret::new(secret)), purpose)

@@ -1,7 +1,7 @@
 //! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
 //! revocation steps — the little state OAuth needs.** Almost everything this
 //! authorization server issues is self-contained and signed
-//! ([`super::tokens`]), so nothing has to be remembered to *accept* it. What
+//! ([`super::claims`]), so nothing has to be remembered to *accept* it. What
 //! must be remembered is what has been *used up*, plus one thing an upstream
 //! sign-in hands us:
 //!
@@ -62,8 +62,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::seal::{SealKey, open_secret, seal_secret};
-use super::secret::{Secret, hash_hex};
 use crate::config::Config;
+use crate::crypto::secret::{Secret, hash_hex};
 
 /// Seconds since the Unix epoch: the clock of every expiry in this crate.
 pub fn now() -> u64 {
@@ -213,7 +213,7 @@ pub fn open(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     let key = config
         .signing_key
         .as_ref()
-        .map(super::tokens::SigningKey::from_secret);
+        .map(crate::crypto::signing::SigningKey::from_secret);
     open_with_key(config, key.as_ref())
 }
 
@@ -221,7 +221,7 @@ pub fn open(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
 /// so that [`crate::App`] builds it once.
 pub(crate) fn open_with_key(
     config: &Config,
-    signing_key: Option<&super::tokens::SigningKey>,
+    signing_key: Option<&crate::crypto::signing::SigningKey>,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     let seal_key = match signing_key {
         Some(key) => SealKey::derive(key, SEAL_PURPOSE),
@@ -534,7 +534,7 @@ mod tests {
     fn another_signing_key_opens_nothing() {
         let key = |k: &str| {
             SealKey::derive(
-                &crate::oauth::tokens::SigningKey::from_secret(&Secret::new(k)),
+                &crate::crypto::signing::SigningKey::from_secret(&Secret::new(k)),
                 SEAL_PURPOSE,
             )
         };

@@ -60,14 +60,15 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
+use super::claims::{CodeClaims, TokenClaims, TokenKind};
 use super::client::{self, Client, ClientKind, Presented};
 use super::encoding::{Params, percent_decode};
 use super::error::TokenError;
-use super::secret::{Secret, hash_hex, random_id};
 use super::store::{StoreError, family_key, now};
-use super::tokens::{CodeClaims, TokenClaims, TokenKind, VerifyError};
 use super::{OAuth, Settings, pkce};
 use crate::config::Config;
+use crate::crypto::secret::{Secret, hash_hex, random_id};
+use crate::crypto::signing::VerifyError;
 use crate::http::{Request, Response};
 
 /// Largest token request body accepted.

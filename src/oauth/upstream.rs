@@ -90,11 +90,11 @@ use super::encoding::{Params, with_query};
 use super::error::redirect_to_client;
 use super::pkce;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::secret::{Secret, constant_time_eq, hash_hex, random_id};
 use super::store::{Store, StoreError, now};
-use crate::auth::Identity;
 use crate::config::Config;
+use crate::crypto::secret::{Secret, constant_time_eq, hash_hex, random_id};
 use crate::http::{Request, Response};
+use crate::identity::Identity;
 use crate::outbound::{Outbound, OutboundError, Reply};
 
 /// A pending upstream sign-in lives this long (the IdP's own code lives 10
@@ -453,7 +453,7 @@ impl std::error::Error for UpstreamTokenError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use remote_mcp::oauth::secret::Secret;
+/// use remote_mcp::crypto::secret::Secret;
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 /// use remote_mcp::{App, McpServer};
@@ -1090,7 +1090,7 @@ impl AuthProvider for UpstreamProvider {
 /// regression tests, which read it as `upstream::cookie`).
 pub use super::cookie::get as cookie;
 
-/// Kind of the signed session cookie value (see [`super::tokens`]).
+/// Kind of the signed session cookie value (see [`super::claims`]).
 const SESSION_KIND: &str = "mcp_session";
 /// Base names of the two cookies (see the module docs for the prefix).
 const SIGNIN: &str = "mcp_signin";

@@ -24,10 +24,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use remote_mcp::crypto::secret::random_id;
 use remote_mcp::http::{Limits, Request, Response, Server};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
-use remote_mcp::oauth::secret::random_id;
 use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "Ov23liStandInClient";

@@ -24,10 +24,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use remote_mcp::crypto::secret::random_id;
 use remote_mcp::http::{Limits, Request, Response, Server};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
-use remote_mcp::oauth::secret::random_id;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use serde_json::{Value, json};

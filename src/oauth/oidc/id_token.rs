@@ -417,7 +417,7 @@ impl Unverified<'_> {
         // ── nonce ──
         let nonce = text("nonce").unwrap_or_default();
         if want.nonce.is_empty()
-            || !crate::oauth::secret::constant_time_eq(nonce.as_bytes(), want.nonce.as_bytes())
+            || !crate::crypto::secret::constant_time_eq(nonce.as_bytes(), want.nonce.as_bytes())
         {
             return Err(IdTokenError::Nonce);
         }

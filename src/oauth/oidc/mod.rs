@@ -76,13 +76,13 @@ use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_u
 use self::id_token::{Claims, Expected, IdTokenError, KeySet};
 use super::encoding::Params;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::secret::{Secret, hash_hex};
 use super::store::{Store, now};
 use super::upstream::{
     IdentityLayer, Refusal, UpstreamIdp, UpstreamProvider, UpstreamTokenError, UpstreamUser,
 };
-use crate::auth::Identity;
+use crate::crypto::secret::{Secret, hash_hex};
 use crate::http::{Request, Response};
+use crate::identity::Identity;
 use crate::outbound::Outbound;
 
 /// The discovery document and the JWKS are fetched again when older than this.

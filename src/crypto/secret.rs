@@ -10,8 +10,8 @@
 //! * RFC 6749 §10.10: generated credentials must be unguessable (256 bits here).
 //!
 //! # Where this sits
-//! Used by [`super::tokens`] (the signing key), [`super::provider`] (the admin
-//! password), [`super::client`] (client secrets) and [`super::store`] (keys are
+//! Used by [`super::signing`] (the signing key), [`crate::oauth::provider`] (the admin
+//! password), [`crate::oauth::client`] (client secrets) and [`crate::oauth::store`] (keys are
 //! SHA-256 digests made by [`hash_hex`]).
 //!
 //! # Not implemented
