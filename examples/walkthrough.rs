@@ -22,10 +22,11 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use remote_mcp::arrow::Arrow;
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::trace::shorten;
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
-use remote_mcp::trace::shorten;
 use remote_mcp::{App, Config, McpServer, StaticPasswordProvider, Tool};
 use serde_json::{Value, json};
 
@@ -65,27 +66,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {},
         "clientInfo": {"name": "walkthrough", "version": "1"}}});
-    let r = c.post_json("[1]", "/mcp", &init, None)?;
+    let r = c.post_json(Arrow::McpWithoutToken, "/mcp", &init, None)?;
     let challenge = r.header("WWW-Authenticate").unwrap_or("").to_string();
-    c.answer("[2]", &r, &[]);
+    c.answer(Arrow::Challenge, &r, &[]);
     println!("      WWW-Authenticate: {challenge}");
     // The challenge names the protected resource metadata: follow it.
     let metadata_url =
         between(&challenge, "resource_metadata=\"", "\"").ok_or("no resource_metadata")?;
-    let r = c.get("[3]", path_of(&metadata_url))?;
+    let r = c.get(Arrow::ResourceMetadataRequest, path_of(&metadata_url))?;
     let resource_doc = r.json();
-    c.answer("[4]", &r, &["resource", "authorization_servers"]);
+    c.answer(
+        Arrow::ResourceMetadata,
+        &r,
+        &["resource", "authorization_servers"],
+    );
     let issuer = resource_doc["authorization_servers"][0]
         .as_str()
         .ok_or("no AS")?;
     // RFC 8414 §3: the metadata lives at the issuer + /.well-known/oauth-authorization-server.
     let r = c.get(
-        "[5]",
+        Arrow::ServerMetadataRequest,
         &format!("{}/.well-known/oauth-authorization-server", path_of(issuer)),
     )?;
     let as_doc = r.json();
     c.answer(
-        "[6]",
+        Arrow::ServerMetadata,
         &r,
         &[
             "issuer",
@@ -107,7 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registration = json!({"client_name": "Walkthrough", "redirect_uris": [REDIRECT_URI],
                               "token_endpoint_auth_method": "none"});
     let r = c.post_json(
-        "[7]",
+        Arrow::Register,
         &endpoint("registration_endpoint")?,
         &registration,
         None,
@@ -117,7 +122,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("no client_id")?
         .to_string();
     c.secrets.push(client_id.clone()); // long and signed: shortened for reading
-    c.answer("[8]", &r, &["client_id", "token_endpoint_auth_method"]);
+    c.answer(
+        Arrow::Registration,
+        &r,
+        &["client_id", "token_endpoint_auth_method"],
+    );
     println!("      (arrows [9]–[11]: a client whose client_id is a URL skips this; see FLOW.md)");
 
     // ── PKCE challenge ─────────────────────────────────────────────────────
@@ -142,7 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("scope", "mcp"),
         ])
     );
-    let r = c.get("[12]", &authorize)?;
+    let r = c.get(Arrow::Authorize, &authorize)?;
     let form = hidden_fields(&r.text());
     for (name, value) in &form {
         if name == "csrf" {
@@ -159,7 +168,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some((_, value)) = cookie.split_once('=') {
         c.secrets.push(value.to_string());
     }
-    c.answer("[13]", &r, &[]);
+    c.answer(Arrow::ConsentForm, &r, &[]);
     println!(
         "      login/consent form, {} hidden fields (the request, and a CSRF token), and a cookie",
         form.len()
@@ -176,7 +185,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("Origin", origin.as_str()),
         ("Cookie", cookie.as_str()),
     ];
-    let r = c.request("[14]", "POST", "/authorize", &headers, body.as_bytes())?;
+    let r = c.request(
+        Arrow::Allow,
+        "POST",
+        "/authorize",
+        &headers,
+        body.as_bytes(),
+    )?;
     let location = r.header("Location").unwrap_or("").to_string();
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
     let back = Params::parse(query).map_err(|e| e.to_string())?;
@@ -185,7 +200,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("no code in the redirect")?
         .to_string();
     c.secrets.push(code.clone());
-    c.answer("[15]", &r, &[]);
+    c.answer(Arrow::CodeRedirect, &r, &[]);
     println!(
         "      Location: {REDIRECT_URI}?code={}&state={}&iss={}",
         shorten(&code),
@@ -209,7 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("client_id", client_id.as_str()),
         ("resource", resource.as_str()),
     ]);
-    let r = c.post_form("[26]", &token_path, &body)?;
+    let r = c.post_form(Arrow::TokenRequest, &token_path, &body)?;
     let tokens = r.json();
     let access = tokens["access_token"]
         .as_str()
@@ -222,7 +237,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     c.secrets.push(access.clone());
     c.secrets.push(refresh.clone());
     c.answer(
-        "[27]",
+        Arrow::Tokens,
         &r,
         &[
             "access_token",
@@ -235,19 +250,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // ── Tool calls ─────────────────────────────────────────────────────────
     heading("Tool calls");
-    let r = c.post_json("[28]", "/mcp", &init, Some(&access))?;
+    let r = c.post_json(Arrow::ToolCall, "/mcp", &init, Some(&access))?;
     c.answer(
-        "[29]",
+        Arrow::ToolAnswer,
         &r,
         &["result.protocolVersion", "result.serverInfo.name"],
     );
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
-    let r = c.post_json("[28]", "/mcp", &list, Some(&access))?;
-    c.answer("[29]", &r, &["result.tools.0.name"]);
+    let r = c.post_json(Arrow::ToolCall, "/mcp", &list, Some(&access))?;
+    c.answer(Arrow::ToolAnswer, &r, &["result.tools.0.name"]);
     let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                       "params": {"name": "whoami", "arguments": {}}});
-    let r = c.post_json("[28]", "/mcp", &call, Some(&access))?;
-    c.answer("[29]", &r, &["result.content.0.text"]);
+    let r = c.post_json(Arrow::ToolCall, "/mcp", &call, Some(&access))?;
+    c.answer(Arrow::ToolAnswer, &r, &["result.content.0.text"]);
 
     // ── Refresh (rotation) and revocation ──────────────────────────────────
     heading("Refresh and revocation");
@@ -256,7 +271,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("refresh_token", refresh.as_str()),
         ("client_id", client_id.as_str()),
     ]);
-    let r = c.post_form("[30]", &token_path, &body)?;
+    let r = c.post_form(Arrow::RefreshRequest, &token_path, &body)?;
     let rotated = r.json();
     let new_refresh = rotated["refresh_token"]
         .as_str()
@@ -265,13 +280,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     c.secrets
         .push(rotated["access_token"].as_str().unwrap_or("").to_string());
     c.secrets.push(new_refresh.clone());
-    c.answer("[31]", &r, &["access_token", "refresh_token"]);
+    c.answer(Arrow::RotatedTokens, &r, &["access_token", "refresh_token"]);
     let body = encode_pairs([
         ("token", new_refresh.as_str()),
         ("client_id", client_id.as_str()),
     ]);
-    let r = c.post_form("[32]", &endpoint("revocation_endpoint")?, &body)?;
-    c.answer("[33]", &r, &[]);
+    let r = c.post_form(Arrow::Revoke, &endpoint("revocation_endpoint")?, &body)?;
+    c.answer(Arrow::Revoked, &r, &[]);
 
     // Off the flow, on purpose: the revoked grant is over.
     heading("Afterwards (off the flow)");
@@ -280,7 +295,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("refresh_token", new_refresh.as_str()),
         ("client_id", client_id.as_str()),
     ]);
-    let r = c.post_form("[30]", &token_path, &body)?;
+    let r = c.post_form(Arrow::RefreshRequest, &token_path, &body)?;
     c.answer("✗", &r, &["error"]);
 
     server.shutdown()?;
@@ -320,18 +335,18 @@ impl Answer {
 }
 
 impl Client {
-    fn get(&self, arrow: &str, target: &str) -> std::io::Result<Answer> {
+    fn get(&self, arrow: Arrow, target: &str) -> std::io::Result<Answer> {
         self.request(arrow, "GET", target, &[], b"")
     }
 
-    fn post_form(&self, arrow: &str, path: &str, form: &str) -> std::io::Result<Answer> {
+    fn post_form(&self, arrow: Arrow, path: &str, form: &str) -> std::io::Result<Answer> {
         let headers = [("Content-Type", "application/x-www-form-urlencoded")];
         self.request(arrow, "POST", path, &headers, form.as_bytes())
     }
 
     fn post_json(
         &self,
-        arrow: &str,
+        arrow: Arrow,
         path: &str,
         body: &Value,
         bearer: Option<&str>,
@@ -351,7 +366,7 @@ impl Client {
     /// Sends one request, prints its arrow, reads the answer.
     fn request(
         &self,
-        arrow: &str,
+        arrow: Arrow,
         method: &str,
         target: &str,
         headers: &[(&str, &str)],
@@ -366,7 +381,7 @@ impl Client {
         }
         head.push_str("Connection: close\r\n\r\n");
         let path = target.split('?').next().unwrap_or(target);
-        println!("{arrow:>6} C→S {method} {path}");
+        println!("{:>6} C→S {method} {path}", arrow.to_string());
         if self.wire {
             let body = String::from_utf8_lossy(body);
             println!("{}", indent(&self.redact(&format!("{head}{body}"))));
@@ -376,7 +391,7 @@ impl Client {
 
     /// Prints the answer arrow: status, then the named JSON fields (dotted
     /// paths; secrets shortened).
-    fn answer(&self, arrow: &str, r: &Answer, fields: &[&str]) {
+    fn answer(&self, arrow: impl std::fmt::Display, r: &Answer, fields: &[&str]) {
         let reason = r
             .raw_head
             .lines()
@@ -385,7 +400,7 @@ impl Client {
             .splitn(3, ' ')
             .nth(2)
             .unwrap_or("");
-        println!("{arrow:>6} S→C {} {reason}", r.status);
+        println!("{:>6} S→C {} {reason}", arrow.to_string(), r.status);
         let json = r.json();
         for field in fields {
             let mut v = &json;

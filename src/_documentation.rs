@@ -21,7 +21,7 @@ pub mod flow {
     //!
     //! | arrows | code |
     //! |---|---|
-    //! | every request | [`crate::router::route`], [`crate::trace::line`], [`crate::http::server`] |
+    //! | every request | [`crate::router::route`], [`crate::ext::trace::line`], [`crate::http::server`] |
     //! | `[1]`–`[2]` | [`crate::auth::authenticate`], [`crate::oauth::bearer::check`], [`crate::oauth::bearer::challenge`] |
     //! | `[3]`–`[4]` | [`crate::oauth::discovery::protected_resource`], [`crate::oauth::discovery::protected_resource_document`] |
     //! | `[5]`–`[6]` | [`crate::oauth::discovery::authorization_server`], [`crate::oauth::discovery::authorization_server_document`], [`crate::oauth::discovery::preflight`] |

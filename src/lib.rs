@@ -13,10 +13,12 @@
 
 pub mod _documentation;
 pub mod app;
+pub mod arrow;
 pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod doctor;
+pub mod ext;
 pub mod http;
 pub mod identity;
 pub mod log;
@@ -26,7 +28,6 @@ pub mod outbound;
 pub mod router;
 pub mod shared;
 pub mod testing;
-pub mod trace;
 
 pub use app::{App, RunningServer};
 pub use config::Config;

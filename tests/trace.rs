@@ -93,7 +93,10 @@ fn a_traced_flow_prints_the_flow_md_numbers_in_order() {
             "a whole secret is in the trace: {secret}"
         );
     }
-    assert!(stderr.contains(&format!("code={}", remote_mcp::trace::shorten(secrets[0]))));
+    assert!(stderr.contains(&format!(
+        "code={}",
+        remote_mcp::ext::trace::shorten(secrets[0])
+    )));
     assert!(stderr.contains("password=(given)") && stderr.contains("code_verifier=(43 chars)"));
 }
 

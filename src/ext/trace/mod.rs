@@ -28,15 +28,19 @@
 //! strangers and a raw line end would forge a trace line.
 //!
 //! # Where this sits
-//! Called by [`crate::router::route`] around the `match`, so that no handler
-//! knows it exists: [`Asked::of`] reads the request before it is handed on,
-//! [`line()`] reads the response that came back. It is a pure mapping from
-//! (method, path, status, a few safe facts) to a FLOW.md number; the test
-//! `tests/trace.rs` runs a real flow and checks the numbers come out in order.
-//! The request log line of [`crate::log::request`] is written as usual.
+//! An extension: read it after the core. Called by [`crate::router::route`]
+//! around the `match`, so that no handler knows it exists: [`Asked::of`]
+//! reads the request before it is handed on, and [`line()`] formats the
+//! exchange once the answer came back. Which arrow a request is, the router's
+//! `match` says ([`crate::arrow::Arrow`]); which arrow the answer is,
+//! [`Arrow::answered_by`]. This module only chooses the facts worth showing
+//! and formats them; the test `tests/trace.rs` runs a real flow and checks
+//! the numbers come out in order. The request log line of
+//! [`crate::log::request`] is written as usual.
 
 use std::sync::OnceLock;
 
+use crate::arrow::Arrow;
 use crate::http::{Body, Request, Response};
 use crate::oauth::encoding::Params;
 
@@ -56,7 +60,7 @@ pub fn enabled() -> bool {
 /// apart, far too short to use one.
 ///
 /// ```
-/// use remote_mcp::trace::shorten;
+/// use remote_mcp::ext::trace::shorten;
 ///
 /// assert_eq!(shorten("mcp_at.eyJhdWQiOiJodHRwOi8vbG9jYWxob3N0.dKtknfTPDxQx"), "mcp_at.eyJ…Qx");
 /// assert_eq!(shorten("Zt3f9a8b7c6d5e4f3a2b1c0d"), "Zt3…0d");
@@ -94,10 +98,6 @@ pub struct Asked {
     json: Option<serde_json::Value>,
     /// `Authorization: Bearer …` shortened, if present.
     bearer: Option<String>,
-    has_authorization: bool,
-    /// The upstream branch's session cookie (`mcp_session`, or
-    /// `__Host-mcp_session` on https), which makes `GET /authorize` arrow [23].
-    has_session_cookie: bool,
 }
 
 impl Asked {
@@ -123,10 +123,6 @@ impl Asked {
             params,
             json,
             bearer,
-            has_authorization: authorization.is_some(),
-            has_session_cookie: request
-                .header_all("Cookie")
-                .any(|c| c.split(';').any(|kv| kv.trim().contains("mcp_session="))),
         }
     }
 
@@ -135,37 +131,51 @@ impl Asked {
     }
 }
 
-/// Prints the trace line for one exchange on stderr, if tracing is on.
-pub fn narrate(asked: &Asked, response: &Response) {
-    eprintln!("{}", line(asked, response));
+/// Prints the trace line for one exchange on stderr.
+pub fn narrate(arrow: Option<Arrow>, asked: &Asked, response: &Response) {
+    eprintln!("{}", line(arrow, asked, response));
 }
 
-/// The trace line for one exchange: the request arrow's number, what was
-/// asked, then the answer arrow's number (or `✗` when the answer leaves the
-/// flow) and what was answered.
+/// The trace line for one exchange: the request arrow's number (`[-]` when
+/// the request is not an arrow), what was asked, then the answer arrow's
+/// number (or `✗` when the answer leaves the flow) and what was answered.
 ///
 /// ```
+/// use remote_mcp::arrow::Arrow;
+/// use remote_mcp::ext::trace::{Asked, line};
 /// use remote_mcp::http::{Request, Response};
-/// use remote_mcp::trace::{Asked, line};
 ///
 /// let request = Request::new("GET", "/.well-known/oauth-authorization-server");
 /// let asked = Asked::of(&request);
 /// let response = Response::json(200, &serde_json::json!({"issuer": "http://localhost:8080"}));
 /// assert_eq!(
-///     line(&asked, &response),
+///     line(Some(Arrow::ServerMetadataRequest), &asked, &response),
 ///     "[5] C→S GET /.well-known/oauth-authorization-server → [6] 200 authorization server metadata (RFC 8414)"
 /// );
 /// ```
-pub fn line(asked: &Asked, response: &Response) -> String {
-    let (request_arrow, facts) = request_arrow(asked);
-    let (answer_arrow, said) = answer_arrow(asked, request_arrow, response);
-    let mut out = format!("{request_arrow} C→S {} {}", asked.method, asked.path);
+pub fn line(arrow: Option<Arrow>, asked: &Asked, response: &Response) -> String {
+    let facts = arrow.map(|a| request_facts(a, asked)).unwrap_or_default();
+    let answer = arrow.and_then(|a| a.answered_by(response));
+    let said = answer_facts(arrow, answer, response);
+    let number = match arrow {
+        // One request, two arrows: the authorization request whose client id
+        // is a metadata document URL.
+        Some(Arrow::AuthorizeWithDocumentUrl) => "[9+12]".to_string(),
+        Some(a) => a.to_string(),
+        None => "[-]".to_string(),
+    };
+    let answer_number = match (arrow, answer) {
+        (None, _) => "[-]".to_string(),
+        (Some(_), Some(answer)) => answer.to_string(),
+        (Some(_), None) => "✗".to_string(),
+    };
+    let mut out = format!("{number} C→S {} {}", asked.method, asked.path);
     for fact in facts {
         out.push(' ');
         out.push_str(&fact);
     }
     out.push_str(" → ");
-    out.push_str(&answer_arrow);
+    out.push_str(&answer_number);
     out.push(' ');
     out.push_str(&response.status.to_string());
     if !said.is_empty() {
@@ -198,34 +208,22 @@ fn escape_controls(line: &str) -> String {
     out
 }
 
-/// Which request arrow this is, and the facts worth showing for it.
-fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
+/// The facts worth showing for a request of this arrow.
+fn request_facts(arrow: Arrow, a: &Asked) -> Vec<String> {
     let mut facts = Vec::new();
-    let arrow = match (a.method.as_str(), a.path.as_str()) {
-        ("POST", "/mcp") if !a.has_authorization => {
+    match arrow {
+        Arrow::McpWithoutToken if a.method == "POST" => {
             facts.push("(no token)".to_string());
             facts.extend(rpc_facts(a));
-            "[1]"
         }
-        ("POST", "/mcp") => {
+        Arrow::ToolCall if a.method == "POST" => {
             facts.push(match &a.bearer {
                 Some(t) => format!("Bearer {t}"),
                 None => "Authorization: (not Bearer)".to_string(),
             });
             facts.extend(rpc_facts(a));
-            "[28]"
         }
-        (_, "/mcp") if !a.has_authorization => "[1]",
-        (_, "/mcp") => "[28]",
-        (
-            "GET" | "HEAD",
-            "/.well-known/oauth-protected-resource/mcp" | "/.well-known/oauth-protected-resource",
-        ) => "[3]",
-        (
-            "GET" | "HEAD",
-            "/.well-known/oauth-authorization-server" | "/.well-known/openid-configuration",
-        ) => "[5]",
-        ("POST", "/register") => {
+        Arrow::Register => {
             if let Some(doc) = &a.json {
                 if let Some(name) = doc["client_name"].as_str() {
                     facts.push(format!("client_name={name:?}"));
@@ -242,20 +240,13 @@ fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
                     facts.push(format!("auth={method}"));
                 }
             }
-            "[7]"
         }
-        ("GET", "/authorize") => {
+        Arrow::Authorize | Arrow::AuthorizeWithDocumentUrl => facts.extend(authorize_facts(a)),
+        Arrow::AuthorizeWithSession => {
             facts.extend(authorize_facts(a));
-            if a.has_session_cookie {
-                facts.push("cookie=mcp_session".to_string());
-                "[23]"
-            } else if is_url(a.param("client_id")) {
-                "[9+12]"
-            } else {
-                "[12]"
-            }
+            facts.push("cookie=mcp_session".to_string());
         }
-        ("POST", "/authorize") => {
+        Arrow::Allow => {
             facts.extend(authorize_facts(a));
             if a.param("password").is_some() {
                 facts.push("password=(given)".to_string());
@@ -263,17 +254,17 @@ fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
             if let Some(action) = a.param("action") {
                 facts.push(format!("action={action}"));
             }
-            "[14]"
         }
-        (_, path) if path.starts_with("/auth/") => {
+        Arrow::UpstreamCallback => {
             if let Some(code) = a.param("code") {
                 facts.push(format!("code={}", shorten(code)));
             }
-            "[19]"
         }
-        ("POST", "/token") => {
-            let grant = a.param("grant_type").unwrap_or("(none)");
-            facts.push(format!("grant_type={grant}"));
+        Arrow::TokenRequest | Arrow::RefreshRequest => {
+            facts.push(format!(
+                "grant_type={}",
+                a.param("grant_type").unwrap_or("(none)")
+            ));
             facts.extend(client_fact(a));
             for secret in ["code", "refresh_token"] {
                 if let Some(v) = a.param(secret) {
@@ -286,51 +277,52 @@ fn request_arrow(a: &Asked) -> (&'static str, Vec<String>) {
             if a.param("client_secret").is_some() {
                 facts.push("client_secret=(given)".to_string());
             }
-            if grant == "refresh_token" {
-                "[30]"
-            } else {
-                "[26]"
-            }
         }
-        ("POST", "/revoke") => {
+        Arrow::Revoke => {
             if let Some(v) = a.param("token") {
                 facts.push(format!("token={}", shorten(v)));
             }
             if let Some(hint) = a.param("token_type_hint") {
                 facts.push(format!("hint={hint}"));
             }
-            "[32]"
         }
-        _ => "[-]",
-    };
-    (arrow, facts)
+        _ => {}
+    }
+    facts
 }
 
-/// Which answer arrow this is (or `✗` when the answer leaves the flow), and
-/// what the answer says.
-fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String) {
-    let status = r.status;
+/// What the answer says: for an answer arrow, its facts; for an answer that
+/// leaves the flow (`answer` is `None`), why.
+fn answer_facts(request: Option<Arrow>, answer: Option<Arrow>, r: &Response) -> String {
     let body: Option<serde_json::Value> = serde_json::from_slice(r.body_bytes()).ok();
-    let error = body
-        .as_ref()
-        .and_then(|b| b["error"].as_str())
-        .map(str::to_string);
-    let flow = |arrow: &str, said: String| (arrow.to_string(), said);
-    let off = |said: String| ("✗".to_string(), said);
-    match request_arrow {
-        "[1]" if status == 401 => flow("[2]", challenge(r)),
-        "[28]" => match (&r.body, status) {
-            (Body::Deferred(_), _) => flow(
-                "[29]",
-                "JSON-RPC answer (application/json, or an SSE stream)".to_string(),
-            ),
-            (_, 401 | 403) => off(challenge(r)),
-            (_, 200 | 202 | 204) => flow("[29]", rpc_answer(body.as_ref())),
-            _ => off(rpc_answer(body.as_ref())),
-        },
-        "[3]" if status == 200 => flow("[4]", "protected resource metadata (RFC 9728)".into()),
-        "[5]" if status == 200 => flow("[6]", "authorization server metadata (RFC 8414)".into()),
-        "[7]" if status == 201 => {
+    let error = || {
+        body.as_ref()
+            .and_then(|b| b["error"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let Some(answer) = answer else {
+        return match request {
+            Some(Arrow::ToolCall) if matches!(r.status, 401 | 403) => challenge(r),
+            Some(Arrow::ToolCall) => rpc_answer(body.as_ref()),
+            Some(
+                Arrow::Authorize
+                | Arrow::AuthorizeWithDocumentUrl
+                | Arrow::Allow
+                | Arrow::AuthorizeWithSession,
+            ) => authorize_refusal(r),
+            _ => error(),
+        };
+    };
+    match answer {
+        Arrow::Challenge => challenge(r),
+        Arrow::ToolAnswer if matches!(r.body, Body::Deferred(_)) => {
+            "JSON-RPC answer (application/json, or an SSE stream)".to_string()
+        }
+        Arrow::ToolAnswer => rpc_answer(body.as_ref()),
+        Arrow::ResourceMetadata => "protected resource metadata (RFC 9728)".to_string(),
+        Arrow::ServerMetadata => "authorization server metadata (RFC 8414)".to_string(),
+        Arrow::Registration => {
             let mut said = String::new();
             if let Some(b) = &body {
                 if let Some(id) = b["client_id"].as_str() {
@@ -340,26 +332,29 @@ fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String
                     said.push_str(" client_secret=(issued)");
                 }
             }
-            flow("[8]", said)
+            said
         }
-        "[12]" | "[9+12]" | "[14]" | "[23]" => authorize_answer(a, request_arrow, r),
-        "[19]" => match (status, r.header("Location")) {
-            (302 | 303, Some(to)) if to.starts_with("/authorize") => {
-                let cookie = if r.header("Set-Cookie").is_some() {
-                    " + Set-Cookie"
-                } else {
-                    ""
-                };
-                flow(
-                    "[22]",
-                    format!(
-                        "/authorize?… (resume){cookie}; [20]/[21] S→I code → token happened inside"
-                    ),
-                )
-            }
-            _ => off(error.unwrap_or_default()),
-        },
-        "[26]" | "[30]" if status == 200 => {
+        Arrow::ConsentForm => "login/consent form".to_string(),
+        Arrow::CodeRedirect | Arrow::SessionCodeRedirect | Arrow::SingleUserCodeRedirect => {
+            code_redirect(r)
+        }
+        Arrow::ToUpstream => format!(
+            "to the IdP: {}",
+            redirect_host(r.header("Location").unwrap_or(""))
+        ),
+        Arrow::ResumeAuthorize => {
+            let cookie = if r.header("Set-Cookie").is_some() {
+                " + Set-Cookie"
+            } else {
+                ""
+            };
+            format!(
+                "/authorize?… (resume){cookie}; {} / {} S→I code → token happened inside",
+                Arrow::UpstreamTokenRequest,
+                Arrow::UpstreamToken
+            )
+        }
+        Arrow::Tokens | Arrow::RotatedTokens => {
             let mut said = Vec::new();
             if let Some(b) = &body {
                 for name in ["access_token", "refresh_token"] {
@@ -371,64 +366,39 @@ fn answer_arrow(a: &Asked, request_arrow: &str, r: &Response) -> (String, String
                     said.push(format!("expires_in={s}"));
                 }
             }
-            let arrow = if request_arrow == "[26]" {
-                "[27]"
-            } else {
-                "[31]"
-            };
-            flow(arrow, said.join(" "))
+            said.join(" ")
         }
-        "[32]" if status == 200 => {
-            flow("[33]", "revoked (or unknown: same answer, RFC 7009)".into())
-        }
-        "[-]" => ("[-]".to_string(), error.unwrap_or_default()),
-        _ => off(error.unwrap_or_default()),
+        Arrow::Revoked => "revoked (or unknown: same answer, RFC 7009)".to_string(),
+        _ => String::new(),
     }
 }
 
-/// The answer to `GET`/`POST /authorize` (and the cookie-carrying `GET` of the
-/// upstream branch): the form, a code, the IdP, or an error.
-fn authorize_answer(a: &Asked, request_arrow: &str, r: &Response) -> (String, String) {
+/// `redirect_uri?code=mcp_code.eyJ…aA&state&iss`: the code shortened.
+fn code_redirect(r: &Response) -> String {
     let location = r.header("Location").unwrap_or("");
     let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
     let back = Params::parse(query).unwrap_or_default();
-    match r.status {
-        200 => ("[13]".into(), "login/consent form".into()),
-        302 | 303 if back.get("error").is_some() => (
-            "✗".into(),
-            format!(
-                "redirect_uri?error={} (RFC 6749 §4.1.2.1)",
-                back.get("error").unwrap_or("")
-            ),
-        ),
-        302 | 303 if back.get("code").is_some() => {
-            let arrow = match request_arrow {
-                "[14]" => "[15]",
-                "[23]" => "[24]",
-                _ if a.has_session_cookie => "[24]",
-                _ => "[25]",
-            };
-            let code = shorten(back.get("code").unwrap_or(""));
-            let mut said = format!("redirect_uri?code={code}");
-            for name in ["state", "iss"] {
-                if back.get(name).is_some() {
-                    said.push('&');
-                    said.push_str(name);
-                }
-            }
-            (arrow.into(), said)
+    let code = shorten(back.get("code").unwrap_or(""));
+    let mut said = format!("redirect_uri?code={code}");
+    for name in ["state", "iss"] {
+        if back.get(name).is_some() {
+            said.push('&');
+            said.push_str(name);
         }
-        302 | 303 => (
-            "[16]".into(),
-            format!("to the IdP: {}", redirect_host(location)),
-        ),
-        status => (
-            "✗".into(),
-            match status {
-                429 => "too many attempts: the form again, later".into(),
-                _ => "error page (never redirected: RFC 6749 §4.1.2.1)".into(),
-            },
-        ),
+    }
+    said
+}
+
+/// Why an authorization request left the flow: an error sent back to the
+/// client, a throttle, or an error page.
+fn authorize_refusal(r: &Response) -> String {
+    let location = r.header("Location").unwrap_or("");
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let back = Params::parse(query).unwrap_or_default();
+    match (r.status, back.get("error")) {
+        (302 | 303, Some(error)) => format!("redirect_uri?error={error} (RFC 6749 §4.1.2.1)"),
+        (429, _) => "too many attempts: the form again, later".to_string(),
+        _ => "error page (never redirected: RFC 6749 §4.1.2.1)".to_string(),
     }
 }
 
@@ -516,8 +486,8 @@ fn is_url(client_id: Option<&str>) -> bool {
 mod tests {
     use super::*;
 
-    fn trace(request: Request, response: Response) -> String {
-        line(&Asked::of(&request), &response)
+    fn trace(arrow: Arrow, request: Request, response: Response) -> String {
+        line(Some(arrow), &Asked::of(&request), &response)
     }
 
     fn form(method: &str, path: &str, body: &str) -> Request {
@@ -532,6 +502,7 @@ mod tests {
         // would print a second, forged trace line.
         let forged = "%0A[27]+C%E2%86%90S+200+access_token%0D%1B[2K%E2%80%A8";
         let line = trace(
+            Arrow::Register,
             form("POST", "/register", "x=1")
                 .with_header("Content-Type", "application/json")
                 .with_body(format!(
@@ -540,6 +511,7 @@ mod tests {
             Response::json(400, &serde_json::json!({"error": "invalid_redirect_uri"})),
         );
         let asked = trace(
+            Arrow::TokenRequest,
             form(
                 "POST",
                 "/token",
@@ -557,6 +529,7 @@ mod tests {
     #[test]
     fn no_token_on_mcp_is_arrows_1_and_2() {
         let line = trace(
+            Arrow::McpWithoutToken,
             Request::new("POST", "/mcp").with_body(r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#),
             Response::empty(401).with_header(
                 "WWW-Authenticate",
@@ -573,6 +546,7 @@ mod tests {
     fn the_password_post_shows_neither_the_password_nor_the_code() {
         let code = "Zt3xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxQq";
         let line = trace(
+            Arrow::Allow,
             form(
                 "POST",
                 "/authorize",
@@ -595,6 +569,7 @@ mod tests {
     #[test]
     fn a_wrong_verifier_leaves_the_flow_with_its_error_code() {
         let line = trace(
+            Arrow::TokenRequest,
             form(
                 "POST",
                 "/token",
@@ -611,6 +586,7 @@ mod tests {
     #[test]
     fn an_authorize_without_password_form_is_the_single_user_code() {
         let line = trace(
+            Arrow::AuthorizeWithDocumentUrl,
             Request::new(
                 "GET",
                 "/authorize?client_id=https://claude.ai/oauth/mcp-oauth-client-metadata&redirect_uri=https://claude.ai/api/mcp/auth_callback&code_challenge_method=S256",
