@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use remote_mcp::arrow::Arrow;
+
 const ARROWS: u32 = 33;
 
 fn read(path: &str) -> String {
@@ -156,6 +158,25 @@ fn flow_arrows(flow: &str) -> Vec<u32> {
 fn flow_md_has_every_arrow_once_in_order() {
     let arrows = flow_arrows(&read("docs/FLOW.md"));
     assert_eq!(arrows, (1..=ARROWS).collect::<Vec<_>>());
+}
+
+/// The arrows in code (`remote_mcp::arrow::Arrow`) are FLOW.md's: each
+/// variant's number, parties and label are its heading there.
+#[test]
+fn the_arrow_enum_is_flow_md_s_headings() {
+    let flow = read("docs/FLOW.md");
+    let headings: Vec<&str> = flow
+        .lines()
+        .filter_map(|l| l.strip_prefix("#### `["))
+        .collect();
+    assert_eq!(Arrow::ALL.len(), headings.len());
+    for (arrow, heading) in Arrow::ALL.iter().zip(&headings) {
+        assert_eq!(
+            format!("#### {}", arrow.heading()),
+            format!("#### `[{heading}"),
+            "Arrow::{arrow:?} and docs/FLOW.md disagree"
+        );
+    }
 }
 
 /// `26–27, 30–31` → {26, 27, 30, 31}; `all` → every arrow; `setup` → none.
