@@ -3,6 +3,7 @@
 //! and where the rule is written down. Only code outside `#[cfg(test)]`
 //! counts: a test may bind a socket or unwrap.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -250,4 +251,286 @@ fn the_crate_forbids_unsafe_and_requires_docs() {
         .1;
     assert!(lib.contains("#![forbid(unsafe_code)]"));
     assert!(lib.contains("#![deny(missing_docs)]"));
+}
+
+// ── The layers (ARCHITECTURE.md, invariants 8 and 9) ───────────────────────
+
+/// `src/oauth/token.rs` → `oauth::token`, `src/oauth/mod.rs` → `oauth`,
+/// `src/lib.rs` → `` (the crate root).
+fn module_of(file: &str) -> String {
+    let path = file.trim_start_matches("src/").trim_end_matches(".rs");
+    let path = path.strip_suffix("/mod").unwrap_or(path);
+    if path == "lib" {
+        String::new()
+    } else {
+        path.replace('/', "::")
+    }
+}
+
+/// `a::{b, c::{d, e}}` → `a::b`, `a::c::d`, `a::c::e`.
+fn expand_use(tree: &str) -> Vec<String> {
+    let tree: String = tree.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(open) = tree.find('{') else {
+        return vec![tree];
+    };
+    let (prefix, inner) = (&tree[..open], &tree[open + 1..tree.len() - 1]);
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[start..]);
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| expand_use(&format!("{prefix}{p}")))
+        .collect()
+}
+
+/// The import graph between the files of `src/` (library only: `src/bin/`
+/// is another crate): module → the modules it names. An import is a `use`
+/// or a path starting with `crate::`, `super::` or `self::` (and, in a
+/// `mod.rs`, with one of its child modules). A `mod.rs`'s `mod x;` and
+/// `pub use x::…` only declare and re-export its children: not imports.
+fn import_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
+    let files: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(f, _)| !f.starts_with("src/bin/"))
+        .collect();
+    let modules: BTreeSet<String> = files.iter().map(|(f, _)| module_of(f)).collect();
+    let mut graph = BTreeMap::new();
+    for (file, code) in files {
+        let me = module_of(file);
+        let is_parent = file.ends_with("/mod.rs") || file == "src/lib.rs";
+        let mut children = BTreeSet::new();
+        let mut paths = Vec::new();
+        let mut rest_of_code = String::new();
+        let mut statement: Option<String> = None;
+        for line in code.lines() {
+            let line = line.split(" // ").next().unwrap_or(line);
+            let trimmed = line.trim_start();
+            let declared = trimmed
+                .trim_start_matches("pub ")
+                .trim_start_matches("pub(crate) ");
+            if is_parent && declared.starts_with("mod ") && declared.ends_with(';') {
+                children.insert(declared[4..declared.len() - 1].trim().to_string());
+                continue;
+            }
+            if statement.is_none() && declared.starts_with("use ") {
+                statement = Some(String::new());
+            }
+            match statement.as_mut() {
+                Some(s) => {
+                    s.push_str(trimmed);
+                    if trimmed.ends_with(';') {
+                        let s = statement.take().unwrap_or_default();
+                        let reexport = trimmed.starts_with("pub") || s.starts_with("pub");
+                        let tree = s
+                            .trim_start_matches("pub(crate) ")
+                            .trim_start_matches("pub ")
+                            .trim_start_matches("use ")
+                            .trim_end_matches(';')
+                            .to_string();
+                        for path in expand_use(&tree) {
+                            let path = path.split(" as ").next().unwrap_or(&path).to_string();
+                            paths.push((path, reexport));
+                        }
+                    }
+                }
+                None => {
+                    rest_of_code.push_str(line);
+                    rest_of_code.push('\n');
+                }
+            }
+        }
+        let ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+        for token in rest_of_code.split(|c: char| !ident(c)) {
+            if token.contains("::") {
+                paths.push((token.trim_start_matches(':').to_string(), false));
+            }
+        }
+        let mut targets = BTreeSet::new();
+        for (path, reexport) in paths {
+            let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+            let Some(first) = segments.first() else {
+                continue;
+            };
+            let mut base: Vec<&str> = if me.is_empty() {
+                Vec::new()
+            } else {
+                me.split("::").collect()
+            };
+            let mut rest = &segments[..];
+            match *first {
+                "crate" => {
+                    base.clear();
+                    rest = &segments[1..];
+                }
+                "self" => rest = &segments[1..],
+                "super" => {
+                    while rest.first() == Some(&"super") {
+                        base.pop();
+                        rest = &rest[1..];
+                    }
+                }
+                child if children.contains(child) => {
+                    if reexport {
+                        continue;
+                    }
+                }
+                _ => continue,
+            }
+            let full: Vec<&str> = base.iter().chain(rest).copied().collect();
+            let target = (1..=full.len())
+                .rev()
+                .map(|n| full[..n].join("::"))
+                .find(|m| modules.contains(m));
+            if let Some(target) = target.filter(|t| *t != me) {
+                targets.insert(target);
+            }
+        }
+        graph.insert(me, targets);
+    }
+    graph
+}
+
+/// One import cycle of `graph`, as `a → b → a`, if there is one.
+fn a_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<String> {
+        if let Some(at) = path.iter().position(|p| p == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle.join(" → "));
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+/// The core: every module but the extensions (`ext`), the tools (`doctor`,
+/// `testing`), the documentation module, and the assembly that puts core
+/// and extensions together (`lib.rs`, `app`, `router`).
+fn is_core(module: &str) -> bool {
+    let top = module.split("::").next().unwrap_or("");
+    !matches!(
+        top,
+        "" | "ext" | "doctor" | "testing" | "_documentation" | "app" | "router"
+    )
+}
+
+/// Imports from the core into an extension.
+fn upward_imports(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    graph
+        .iter()
+        .filter(|(from, _)| is_core(from))
+        .flat_map(|(from, to)| {
+            to.iter()
+                .filter(|t| t.split("::").next() == Some("ext"))
+                .map(move |t| format!("{from} → {t}"))
+        })
+        .collect()
+}
+
+/// ARCHITECTURE.md, invariant 8: the files of `src/` import each other
+/// without a cycle, so that each can be read knowing only what it imports.
+#[test]
+#[ignore = "on until the restructuring of issue 14 lands: http, oauth, mcp and doctor still have cycles"]
+fn the_import_graph_has_no_cycle() {
+    let graph = import_graph(&production_sources());
+    assert!(graph.len() > 40, "the graph reader lost the files");
+    if std::env::var("PRINT_GRAPH").is_ok() {
+        for (from, to) in &graph {
+            println!(
+                "{from} -> {}",
+                to.iter().cloned().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+    if let Some(cycle) = a_cycle(&graph) {
+        panic!(
+            "an import cycle (ARCHITECTURE.md, invariant 8): {cycle}\n\
+             move what both sides need into a leaf file"
+        );
+    }
+}
+
+/// ARCHITECTURE.md, invariant 9: the core never imports an extension; only
+/// the assembly (`app.rs`, `router.rs`, `lib.rs`) puts them in.
+#[test]
+fn the_core_never_imports_an_extension() {
+    let graph = import_graph(&production_sources());
+    let found = upward_imports(&graph);
+    assert!(
+        found.is_empty(),
+        "the core imports an extension (ARCHITECTURE.md, invariant 9):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The two layer checks fail when they should: a cycle and an upward import
+/// written in the forms the code uses.
+#[test]
+fn the_layer_checks_see_cycles_and_upward_imports() {
+    let file = |path: &str, code: &str| (path.to_string(), code.to_string());
+    let files = vec![
+        file("src/lib.rs", "pub mod oauth;\npub mod ext;"),
+        file(
+            "src/oauth/mod.rs",
+            "pub mod token;\npub mod client;\npub use token::handle;",
+        ),
+        file(
+            "src/oauth/token.rs",
+            "use super::client::{Client, lookup};\nfn f() { crate::ext::cimd::fetch(); }",
+        ),
+        file("src/oauth/client.rs", "use crate::oauth::token::Claims;"),
+        file("src/ext/mod.rs", "pub mod cimd;"),
+        file("src/ext/cimd.rs", "use crate::oauth::client::Client;"),
+    ];
+    let graph = import_graph(&files);
+    assert_eq!(
+        graph["oauth::token"],
+        BTreeSet::from(["oauth::client".to_string(), "ext::cimd".to_string()])
+    );
+    assert!(graph["oauth"].is_empty(), "re-exports are not imports");
+    let cycle = a_cycle(&graph).unwrap_or_default();
+    assert!(
+        cycle.contains("oauth::client → oauth::token")
+            || cycle.contains("oauth::token → oauth::client"),
+        "{cycle}"
+    );
+    assert_eq!(upward_imports(&graph), vec!["oauth::token → ext::cimd"]);
+    let fixed = vec![
+        file("src/lib.rs", "pub mod oauth;"),
+        file("src/oauth/mod.rs", "pub mod token;\npub mod client;"),
+        file("src/oauth/token.rs", "use super::client::Client;"),
+        file("src/oauth/client.rs", "pub struct Client;"),
+    ];
+    assert_eq!(a_cycle(&import_graph(&fixed)), None);
 }
