@@ -176,12 +176,65 @@ impl App {
         Ok(())
     }
 
-    /// Builds everything, then binds the socket (not yet accepting).
-    fn bind(self) -> Result<Bound, Box<dyn Error>> {
-        let mut config = match self.config {
-            Some(c) => c,
+    /// Builds everything a request handler reads — the configuration (from
+    /// the environment unless [`App::config`] gave one), the sign-in
+    /// provider, the store, the signing key, your tools — exactly as
+    /// [`App::run`] does, but binds no socket. Hand the result and a
+    /// [`crate::http::Request`] to [`crate::router::route`] to run the whole
+    /// flow in memory (the crate root's example does).
+    pub fn build(self) -> Result<Arc<Shared>, Box<dyn Error>> {
+        let config = match &self.config {
+            Some(c) => c.clone(),
             None => Config::from_env()?,
         };
+        Ok(Arc::new(self.assemble(config)?))
+    }
+
+    /// Builds everything, then binds the socket (not yet accepting).
+    fn bind(self) -> Result<Bound, Box<dyn Error>> {
+        let mut config = match &self.config {
+            Some(c) => c.clone(),
+            None => Config::from_env()?,
+        };
+        // The socket is bound as late as possible (below, after everything
+        // else is built): from `listen` on, a client can connect, and it
+        // waits until the accept loop first calls `accept`. Only port 0
+        // (tests) binds first, because the public URL must name the port
+        // actually bound. docs/PERFORMANCE.md, "Cold start".
+        let mut early = None;
+        if config.port == 0 {
+            self.refuse_unsafe(&config)?;
+            let server = Server::bind((config.host.as_str(), 0), config.limits.clone())?;
+            if config.public_url == "http://localhost:0" {
+                config.public_url = format!("http://localhost:{}", server.local_addr()?.port());
+            }
+            early = Some(server);
+        }
+        let shared = Arc::new(self.assemble(config)?);
+        let config = &shared.config;
+        let server = match early {
+            Some(server) => server,
+            None => Server::bind((config.host.as_str(), config.port), config.limits.clone())?,
+        };
+        let addr = server.local_addr()?;
+        let public_url = config.public_url.clone();
+        let grace = config.limits.shutdown_grace;
+        let shutdown = server.shutdown_handle()?;
+        let handler: crate::http::server::Handler =
+            Arc::new(move |request| crate::router::route(&shared, request));
+        Ok(Bound {
+            server,
+            handler,
+            addr,
+            public_url,
+            shutdown,
+            grace,
+        })
+    }
+
+    /// Refuses what must never start: authorization off on a non-loopback
+    /// address.
+    fn refuse_unsafe(&self, config: &Config) -> Result<(), Box<dyn Error>> {
         if self.without_auth && !config.binds_loopback() {
             return Err(format!(
                 "App::without_auth() serves /mcp to anyone, so it only binds a loopback address; HOST is {:?}",
@@ -189,6 +242,12 @@ impl App {
             )
             .into());
         }
+        Ok(())
+    }
+
+    /// Puts the provider, the store, the keys and your tools together.
+    fn assemble(self, config: Config) -> Result<Shared, Box<dyn Error>> {
+        self.refuse_unsafe(&config)?;
         let provider: Box<dyn AuthProvider> = match (self.provider, &config.admin_password) {
             (Some(provider), _) => provider,
             (None, Some(password)) => {
@@ -213,27 +272,14 @@ impl App {
         // MCP_SIGNING_KEY, built once: it signs tokens, and keys are derived
         // from it for the store's seal and for 2026-07-28 requestState.
         let configured_key = config.signing_key.as_ref().map(SigningKey::from_secret);
-        let store = if self.without_auth {
+        let oauth = if self.without_auth {
+            crate::log::event(
+                "WARNING",
+                "authorization is OFF (App::without_auth): loopback only",
+            );
             None
         } else {
-            Some(state_store(self.store, &config, configured_key.as_ref())?)
-        };
-        // The socket is bound as late as possible (below, after everything
-        // else is built): from `listen` on, a client can connect, and it
-        // waits until the accept loop first calls `accept`. Only port 0
-        // (tests) binds here, because the public URL must name the port
-        // actually bound. docs/PERFORMANCE.md, "Cold start".
-        let mut early = None;
-        if config.port == 0 {
-            let server = Server::bind((config.host.as_str(), 0), config.limits.clone())?;
-            if config.public_url == "http://localhost:0" {
-                config.public_url = format!("http://localhost:{}", server.local_addr()?.port());
-            }
-            early = Some(server);
-        }
-        let public_url = config.public_url.clone();
-        let grace = config.limits.shutdown_grace;
-        let oauth = if let Some(store) = store {
+            let store = state_store(self.store, &config, configured_key.as_ref())?;
             let mut settings = Settings::from_config(&config, &self.mcp.name);
             if let Some((supported, required)) = self.scopes {
                 settings.scopes_supported = supported;
@@ -246,12 +292,6 @@ impl App {
                 cimd: self.cimd.unwrap_or_default(),
                 settings,
             })
-        } else {
-            crate::log::event(
-                "WARNING",
-                "authorization is OFF (App::without_auth): loopback only",
-            );
-            None
         };
         if let Some(oauth) = &oauth {
             let severity = if oauth.provider.asks_password() {
@@ -266,23 +306,7 @@ impl App {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
             mcp.default_state_key(key.derive("mcp-request-state"));
         }
-        let server = match early {
-            Some(server) => server,
-            None => Server::bind((config.host.as_str(), config.port), config.limits.clone())?,
-        };
-        let addr = server.local_addr()?;
-        let shared = Arc::new(Shared { config, mcp, oauth });
-        let shutdown = server.shutdown_handle()?;
-        let handler: crate::http::server::Handler =
-            Arc::new(move |request| crate::router::route(&shared, request));
-        Ok(Bound {
-            server,
-            handler,
-            addr,
-            public_url,
-            shutdown,
-            grace,
-        })
+        Ok(Shared { config, mcp, oauth })
     }
 }
 

@@ -25,17 +25,18 @@ use crate::shared::Shared;
 /// handlers never know.
 pub fn route(shared: &Arc<Shared>, request: Request) -> Response {
     if !trace::enabled() {
-        return answer(shared, request).1;
+        return handle(shared, request).1;
     }
     let asked = trace::Asked::of(&request);
-    let (arrow, response) = answer(shared, request);
+    let (arrow, response) = handle(shared, request);
     trace::narrate(arrow, &asked, &response);
     response
 }
 
 /// The `match`, in diagram order: each arm says which arrow its request is
-/// (`None`: not an arrow of the diagram) and calls its handler.
-fn answer(shared: &Arc<Shared>, request: Request) -> (Option<Arrow>, Response) {
+/// (`None`: not an arrow of the diagram) and calls its handler. The crate
+/// root's example walks the whole diagram through it, in memory.
+pub fn handle(shared: &Arc<Shared>, request: Request) -> (Option<Arrow>, Response) {
     let config = &shared.config;
     match (
         request.method.as_str(),
