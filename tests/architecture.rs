@@ -121,11 +121,11 @@ fn secrets_are_exposed_only_where_the_architecture_says() {
         "src/oauth/token.rs",       // the tokens, in the token answer ([27], [31])
         "src/oauth/client.rs",      // a presented client secret, compared ([26], [32])
         "src/crypto/signing.rs",    // MCP_SIGNING_KEY, into the HMAC key
-        "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
+        "src/ext/upstream/mod.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
         "src/oauth/redis_store.rs", // REDIS_URL (it may hold the password), to the Redis client
         "src/oauth/seal.rs",     // a secret value (pending sign-in, upstream token), into the AEAD
         "src/doctor/probe.rs", // mcp-doctor's password and tokens, to the server under test, and to shorten them in its report
-        "src/oauth/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo ([21]); the kept profile, read back
+        "src/ext/upstream/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo ([21]); the kept profile, read back
     ];
     let found = offenders(&[".expose()"], |f| ALLOWED.contains(&f));
     assert!(
@@ -218,7 +218,7 @@ fn each_error_channel_has_one_writer() {
     // error.rs: back to the client; upstream.rs: to the IdP ([16]) and back
     // to /authorize ([22]).
     let found = offenders(&[".with_header(\"Location\""], |f| {
-        f == "src/oauth/error.rs" || f == "src/oauth/upstream.rs"
+        f == "src/oauth/error.rs" || f == "src/ext/upstream/mod.rs"
     });
     assert!(
         found.is_empty(),

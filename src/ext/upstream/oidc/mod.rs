@@ -1,7 +1,7 @@
 //! **[13–14, 16–23](crate::_documentation::flow) The upstream branch with
 //! OpenID Connect — sign-in with Google, Microsoft Entra ID, Okta, Auth0,
 //! Keycloak or any OpenID provider, configured by its issuer URL.** The flow
-//! is [`super::upstream`]'s (our consent screen, `state`, the sign-in cookie,
+//! is [`super`]'s (our consent screen, `state`, the sign-in cookie,
 //! PKCE S256, the session cookie); OpenID Connect adds a `nonce`, the
 //! discovery of the provider's endpoints and keys, and a signed ID token
 //! that says who signed in.
@@ -38,7 +38,7 @@
 //! * **Identity from `sub`**, never from `email` alone: e-mails change hands
 //!   and, unverified, are only a claim ([`allow`] has the rules).
 //! * **Upstream tokens sealed per user** exactly as for GitHub, and refreshed
-//!   by [`super::upstream::UpstreamProvider::access_token`]; the profile the
+//!   by [`super::UpstreamProvider::access_token`]; the profile the
 //!   ID token gave (sub, e-mail, name) is kept next to them for the tools.
 //!
 //! # Spec
@@ -74,10 +74,10 @@ use serde_json::{Value, json};
 use self::allow::{Decision, IssuerKind, OidcAllowlist};
 use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_url};
 use self::id_token::{Claims, Expected, IdTokenError, KeySet};
-use super::encoding::Params;
-use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::store::{Store, now};
-use super::upstream::{
+use crate::oauth::encoding::Params;
+use crate::oauth::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
+use crate::oauth::store::{Store, now};
+use super::{
     IdentityLayer, Refusal, UpstreamIdp, UpstreamProvider, UpstreamTokenError, UpstreamUser,
 };
 use crate::crypto::secret::{Secret, hash_hex};
@@ -210,7 +210,7 @@ impl std::error::Error for UserinfoError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
+/// use remote_mcp::ext::upstream::oidc::{Oidc, OidcSettings};
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -367,7 +367,7 @@ impl Oidc {
             .store
             .get_secret(&self.core.profile_key(&caller.sub))
             .map_err(|e| {
-                super::error::log_unavailable(&e);
+                crate::oauth::error::log_unavailable(&e);
                 UpstreamTokenError::Unavailable
             })?
             .ok_or_else(not_signed_in)?;
@@ -605,7 +605,7 @@ impl IdentityLayer for Core {
             &Secret::new(profile.to_string()),
             now() + PROFILE_TTL_SECS,
         ) {
-            super::error::log_unavailable(&e);
+            crate::oauth::error::log_unavailable(&e);
             return Err(Refusal::failed(
                 "The server cannot reach its state store right now. Wait a few seconds and try again.",
             ));

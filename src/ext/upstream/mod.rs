@@ -51,14 +51,14 @@
 //! * **An allowlist** of upstream users. Empty admits nobody: a server that
 //!   forgot its list must not open itself to every GitHub account.
 //! * **An identity layer** ([`IdentityLayer`], optional): OpenID Connect
-//!   ([`super::oidc`]) adds a `nonce` to the redirect (kept with the state)
+//!   ([`oidc`]) adds a `nonce` to the redirect (kept with the state)
 //!   and decides who signed in from the token reply's signed `id_token`
 //!   instead of calling `identify`, with its own allowlist rules.
 //!
 //! # Cookies
 //! `mcp_signin` and `mcp_session`, both `HttpOnly; SameSite=Lax` (they must
 //! ride along on the top-level redirect back from the IdP), `__Host-` and
-//! `Secure` on an https public URL: [`super::cookie`] has the rules.
+//! `Secure` on an https public URL: [`crate::oauth::cookie`] has the rules.
 //!
 //! # Spec
 //! * RFC 6749 §4.1 (the code flow, here run twice: as a server toward the
@@ -69,7 +69,7 @@
 //!   redirecting upstream, state validation), Token Passthrough (forbidden).
 //!
 //! # Where this sits
-//! An [`AuthProvider`]: [`super::authorize`] calls [`AuthProvider::challenge`],
+//! An [`AuthProvider`]: [`crate::oauth::authorize`] calls [`AuthProvider::challenge`],
 //! [`crate::router`] sends `/auth/…` to [`AuthProvider::route`]. Outbound
 //! calls go through [`crate::outbound`]. Tools call
 //! [`UpstreamProvider::access_token`] with `call.caller()`.
@@ -80,17 +80,19 @@
 //! * Two sign-ins at once in one browser: the second one's sign-in cookie
 //!   replaces the first's, so the first callback is refused (start again).
 
+pub mod oidc;
+
 use std::fmt;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::cookie::{self, SameSite};
-use super::encoding::{Params, with_query};
-use super::error::redirect_to_client;
-use super::pkce;
-use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::store::{Store, StoreError, now};
+use crate::oauth::cookie::{self, SameSite};
+use crate::oauth::encoding::{Params, with_query};
+use crate::oauth::error::redirect_to_client;
+use crate::oauth::pkce;
+use crate::oauth::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
+use crate::oauth::store::{Store, StoreError, now};
 use crate::config::Config;
 use crate::crypto::secret::{Secret, constant_time_eq, hash_hex, random_id};
 use crate::http::{Request, Response};
@@ -202,7 +204,7 @@ impl Allowlist {
 }
 
 /// An identity protocol on top of the upstream OAuth flow: OpenID Connect
-/// ([`super::oidc`]). Given to [`UpstreamProvider::with_layer`], it takes
+/// ([`oidc`]). Given to [`UpstreamProvider::with_layer`], it takes
 /// over steps 5 and 6 of the callback (who signed in, and may they).
 pub trait IdentityLayer: Send + Sync {
     /// Parameters added to the redirect to the IdP, after `nonce` (which the
@@ -455,7 +457,7 @@ impl std::error::Error for UpstreamTokenError {}
 /// use std::sync::Arc;
 /// use remote_mcp::crypto::secret::Secret;
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
-/// use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
+/// use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -576,7 +578,7 @@ impl UpstreamProvider {
     }
 
     /// A provider whose sign-in is decided by an identity layer (OpenID
-    /// Connect, [`super::oidc`]): `idp.identify` is not called, and the
+    /// Connect, [`oidc`]): `idp.identify` is not called, and the
     /// layer's own allowlist replaces [`Allowlist`].
     pub fn with_layer(
         idp: UpstreamIdp,
@@ -629,7 +631,7 @@ impl UpstreamProvider {
             .store
             .get_secret(&key)
             .map_err(|e| {
-                super::error::log_unavailable(&e);
+                crate::oauth::error::log_unavailable(&e);
                 UpstreamTokenError::Unavailable
             })?
             .and_then(|s| UpstreamToken::from_secret(&s))
@@ -669,7 +671,7 @@ impl UpstreamProvider {
                 // If it cannot be kept, this call still works; the next one
                 // finds the old, rotated-away token and asks for a new sign-in.
                 if let Err(e) = self.keep(&caller.sub, &fresh, token_ttl_end(&fresh, now, None)) {
-                    super::error::log_unavailable(&e);
+                    crate::oauth::error::log_unavailable(&e);
                 }
                 Ok(access)
             }
@@ -705,7 +707,7 @@ impl UpstreamProvider {
     /// use finds it refused again.
     fn discard(&self, key: &str) {
         if let Err(e) = self.inner.store.remove(key) {
-            super::error::log_unavailable(&e);
+            crate::oauth::error::log_unavailable(&e);
         }
     }
 
@@ -1088,9 +1090,9 @@ impl AuthProvider for UpstreamProvider {
 
 /// The value of a cookie in a request (kept here for the fuzz target and the
 /// regression tests, which read it as `upstream::cookie`).
-pub use super::cookie::get as cookie;
+pub use crate::oauth::cookie::get as cookie;
 
-/// Kind of the signed session cookie value (see [`super::claims`]).
+/// Kind of the signed session cookie value (see [`crate::oauth::claims`]).
 const SESSION_KIND: &str = "mcp_session";
 /// Base names of the two cookies (see the module docs for the prefix).
 const SIGNIN: &str = "mcp_signin";
@@ -1156,7 +1158,7 @@ fn token_ttl_end(token: &UpstreamToken, now: u64, config: Option<&Config>) -> u6
 }
 
 /// A `Set-Cookie` value for one of our two cookies: `SameSite=Lax`, so that
-/// it rides along on the navigation back from the IdP ([`super::cookie`]).
+/// it rides along on the navigation back from the IdP ([`crate::oauth::cookie`]).
 fn set_cookie(config: &Config, base: &str, value: &str, max_age: u64) -> String {
     cookie::set(config, base, value, max_age, SameSite::Lax)
 }
@@ -1181,14 +1183,14 @@ fn session_claims(
 
 /// The page when the state store is unreachable: `503`, try again shortly.
 fn unavailable(e: &StoreError) -> Response {
-    super::error::log_unavailable(e);
+    crate::oauth::error::log_unavailable(e);
     page(
         503,
         "Temporarily unavailable",
         "The server cannot reach its state store right now. Wait a few seconds and try again.",
         None,
     )
-    .with_header("Retry-After", super::error::RETRY_AFTER_UNAVAILABLE)
+    .with_header("Retry-After", crate::oauth::error::RETRY_AFTER_UNAVAILABLE)
 }
 
 /// The user channel for this step: a small page, never framed, with a way
@@ -1198,11 +1200,11 @@ fn page(status: u16, title: &str, message: &str, back: Option<&str>) -> Response
     let text = back.map(|href| {
         (
             href,
-            format!("Return to {}", super::client::display_host(href)),
+            format!("Return to {}", crate::oauth::client::display_host(href)),
         )
     });
     let link = text.as_ref().map(|(href, text)| (*href, text.as_str()));
-    super::error::html_page_with_link(status, title, message, link)
+    crate::oauth::error::html_page_with_link(status, title, message, link)
 }
 
 #[cfg(test)]
