@@ -5,20 +5,20 @@
 //! upstream OAuth.
 //!
 //! ```text
-//!   C → S  GET  /authorize?…            challenge: our consent screen (client name, redirect host)
-//!   C → S  POST /authorize (Allow)      CSRF checked by authorize; challenge:
-//!                                       state + PKCE verifier stored (10 min, single use)
-//!   S → C  302 I/authorize?client_id&redirect_uri&state&code_challenge(S256)
-//!          Set-Cookie: mcp_signin = HMAC(state)     ← binds the callback to this browser
-//!   C → I  (signs in, approves)
-//!   I → C  302 /auth/{idp}/callback?code&state
-//!   C → S  GET /auth/{idp}/callback     route: cookie = HMAC(state)? state taken (once)?
-//!   S → I  POST token_url code + code_verifier + client secret   (outbound, ureq)
-//!   I → S  upstream access token        → identify (e.g. GET /user) → allowlist
-//!   S → C  302 /authorize?… (the same request)   upstream token kept per user (store, secret)
-//!          Set-Cookie: mcp_session = signed {sub, bound request, exp}, 5 min, single use
-//!   C → S  GET  /authorize?… + cookie   challenge: session bound to *this* request →
-//!   S → C  302 redirect_uri?code&state&iss       LoginStep::Authenticated(sub)
+//!   [12]→[13] C → S  GET  /authorize?…        challenge: our consent screen (client name, redirect host)
+//!   [14]      C → S  POST /authorize (Allow)  CSRF checked by authorize; challenge:
+//!                                             state + PKCE verifier stored (10 min, single use)
+//!   [16]      S → C  302 I/authorize?client_id&redirect_uri&state&code_challenge(S256)
+//!                    Set-Cookie: mcp_signin = HMAC(state)     ← binds the callback to this browser
+//!   [17]      C → I  (signs in, approves)
+//!   [18]      I → C  302 /auth/{idp}/callback?code&state
+//!   [19]      C → S  GET /auth/{idp}/callback   route: cookie = HMAC(state)? state taken (once)?
+//!   [20]      S → I  POST token_url code + code_verifier + client secret   (outbound, ureq)
+//!   [21]      I → S  upstream access token      → identify (e.g. GET /user) → allowlist
+//!   [22]      S → C  302 /authorize?… (the same request)   upstream token kept per user (store, secret)
+//!                    Set-Cookie: mcp_session = signed {sub, bound request, exp}, 5 min, single use
+//!   [23]      C → S  GET  /authorize?… + cookie challenge: session bound to *this* request →
+//!   [24]      S → C  302 redirect_uri?code&state&iss       LoginStep::Authenticated(sub)
 //! ```
 //!
 //! # Why each piece is there
@@ -134,9 +134,9 @@ pub use crate::oauth::cookie::get as cookie;
 use crate::oauth::store::Store;
 use crate::outbound::Outbound;
 
-/// The upstream-IdP [`AuthProvider`](crate::oauth::provider::AuthProvider). Cheap to clone: give one clone to
-/// [`crate::App::provider`] and one to the tools, which call
-/// [`UpstreamProvider::access_token`].
+/// The upstream-IdP [`AuthProvider`](crate::oauth::provider::AuthProvider).
+/// Cheap to clone: give one clone to [`crate::App::provider`] and one to the
+/// tools, which call [`UpstreamProvider::access_token`].
 ///
 /// ```no_run
 /// use std::sync::Arc;
