@@ -44,8 +44,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 use remote_mcp::oauth::store::{self, Store, now};
-use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::{Value, json};

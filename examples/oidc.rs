@@ -24,7 +24,7 @@
 //!
 //! The sign-in — discovery, our consent screen, `state`, `nonce` and PKCE
 //! toward the provider, the ID token's checks, the allowlist — is the
-//! library's [`Oidc`] (`src/oauth/oidc/`); this file is configuration and
+//! library's [`Oidc`] (`src/ext/upstream/oidc/`); this file is configuration and
 //! two tools.
 //!
 //! Tests: `tests/oidc_flow.rs` (Rust, raw HTTP), `tests/interop/oidc_py.py`
@@ -34,7 +34,7 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
+use remote_mcp::ext::upstream::oidc::{Oidc, OidcSettings};
 use remote_mcp::oauth::store::{self, Store};
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::json;

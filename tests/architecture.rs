@@ -116,17 +116,19 @@ fn only_the_outbound_modules_use_ureq() {
 #[test]
 fn secrets_are_exposed_only_where_the_architecture_says() {
     const ALLOWED: &[&str] = &[
-        "src/crypto/secret.rs",     // the type itself
-        "src/oauth/authorize.rs",   // the code, into the redirect to the client ([15], [24], [25])
-        "src/oauth/register.rs",    // a client secret, in the registration answer ([8])
-        "src/oauth/token.rs",       // the tokens, in the token answer ([27], [31])
-        "src/oauth/client.rs",      // a presented client secret, compared ([26], [32])
-        "src/crypto/signing.rs",    // MCP_SIGNING_KEY, into the HMAC key
-        "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
-        "src/oauth/redis_store.rs", // REDIS_URL (it may hold the password), to the Redis client
-        "src/oauth/seal.rs",     // a secret value (pending sign-in, upstream token), into the AEAD
+        "src/crypto/secret.rs",          // the type itself
+        "src/oauth/authorize.rs", // the code, into the redirect to the client ([15], [24], [25])
+        "src/oauth/register.rs",  // a client secret, in the registration answer ([8])
+        "src/oauth/token.rs",     // the tokens, in the token answer ([27], [31])
+        "src/oauth/client.rs",    // a presented client secret, compared ([26], [32])
+        "src/crypto/signing.rs",  // MCP_SIGNING_KEY, into the HMAC key
+        "src/ext/upstream/exchange.rs", // our IdP client secret, PKCE verifier and refresh token, to the IdP ([20])
+        "src/ext/upstream/challenge.rs", // the upstream state and PKCE challenge, into the redirect and the sign-in cookie's MAC ([16])
+        "src/ext/upstream/records.rs", // a pending sign-in, an upstream token or profile, into the sealed store and back
+        "src/oauth/redis_store.rs",    // REDIS_URL (it may hold the password), to the Redis client
+        "src/oauth/seal.rs", // a secret value (pending sign-in, upstream token), into the AEAD
         "src/doctor/probe.rs", // mcp-doctor's password and tokens, to the server under test, and to shorten them in its report
-        "src/oauth/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo ([21]); the kept profile, read back
+        "src/ext/upstream/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo
     ];
     let found = offenders(&[".expose()"], |f| ALLOWED.contains(&f));
     assert!(
@@ -203,8 +205,8 @@ fn endpoint_modules_do_not_call_each_other() {
 /// `Bearer` challenge is written only by `bearer::challenge` (and the `Basic`
 /// one of a 401 `invalid_client` by `error::TokenError`); a redirect to
 /// the client's `redirect_uri` only by `error::redirect_to_client` (the
-/// other `Location` writer, `upstream`, sends the browser to the IdP, `[16]`, and back to
-/// `/authorize`, `[22]`).
+/// other `Location` writers, in `ext/upstream/`, send the browser to the IdP,
+/// `[16]`, and back to `/authorize`, `[22]`).
 #[test]
 fn each_error_channel_has_one_writer() {
     // bearer.rs: the Bearer challenge; error.rs: `Basic` on a 401 invalid_client (RFC 6749 §5.2).
@@ -216,14 +218,16 @@ fn each_error_channel_has_one_writer() {
         "a WWW-Authenticate challenge outside bearer.rs/error.rs:\n{}",
         found.join("\n")
     );
-    // error.rs: back to the client; upstream.rs: to the IdP ([16]) and back
-    // to /authorize ([22]).
+    // error.rs: back to the client; the upstream extension: to the IdP
+    // ([16], challenge.rs) and back to /authorize ([22], callback.rs).
     let found = offenders(&[".with_header(\"Location\""], |f| {
-        f == "src/oauth/error.rs" || f == "src/oauth/upstream.rs"
+        f == "src/oauth/error.rs"
+            || f == "src/ext/upstream/challenge.rs"
+            || f == "src/ext/upstream/callback.rs"
     });
     assert!(
         found.is_empty(),
-        "a Location header outside error.rs/upstream.rs:\n{}",
+        "a Location header outside error.rs and ext/upstream/{{challenge,callback}}.rs:\n{}",
         found.join("\n")
     );
 }

@@ -227,7 +227,7 @@ fn the_whole_github_sign_in_then_tools_run_as_the_caller() {
     assert_eq!(up.get("scope"), None, "no scope: public data only");
     assert_eq!(s.to_github.header("Cache-Control"), Some("no-store"));
     // The sign-in cookie: HttpOnly, SameSite=Lax, 10 minutes; plain-http
-    // localhost, so no Secure and no __Host- prefix (see src/oauth/upstream.rs).
+    // localhost, so no Secure and no __Host- prefix (see src/ext/upstream/cookies.rs).
     let (_, signin) = set_cookies(&s.to_github).into_iter().next().unwrap();
     assert!(signin.starts_with("mcp_signin="), "{signin}");
     assert!(

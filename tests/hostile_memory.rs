@@ -19,10 +19,10 @@ use std::sync::Arc;
 use browser::{CHALLENGE, REDIRECT, Srv, hidden_fields, test_mcp};
 use raw::{TestServer, echo};
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
 use remote_mcp::http::Limits;
 use remote_mcp::oauth::encoding::encode_pairs;
 use remote_mcp::oauth::store::{MemoryStore, Store};
-use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
 use remote_mcp::{App, Config};
 
 /// Serialises the tests of this file.

@@ -1,5 +1,5 @@
 //! The OpenID Connect upstream end to end over real sockets: `examples/oidc.rs`
-//! (on `remote_mcp::oauth::oidc::Oidc`) against a local stand-in OpenID
+//! (on `remote_mcp::ext::upstream::oidc::Oidc`) against a local stand-in OpenID
 //! provider (`support/oidc.rs`, keys generated at start), with this test
 //! playing the MCP client and the user's browser, every redirect followed by
 //! hand. (OpenID Connect Core 1.0 §3.1.2.1, §3.1.3.7, §5.3; Discovery 1.0 §4;

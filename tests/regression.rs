@@ -170,7 +170,7 @@ fn the_cookie_corpus_finds_values_that_never_verify() {
         for line in headers.lines() {
             request = request.with_header("Cookie", line);
         }
-        if let Some(value) = remote_mcp::oauth::upstream::cookie(&request, name) {
+        if let Some(value) = remote_mcp::ext::upstream::cookie(&request, name) {
             assert!(!value.is_empty(), "{}", path.display());
             assert!(key.verify("session", value).is_err(), "{}", path.display());
             assert!(key.verify("signin", value).is_err(), "{}", path.display());

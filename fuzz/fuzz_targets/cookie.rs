@@ -1,4 +1,4 @@
-//! The `Cookie` header as the upstream sign-in reads it (src/oauth/upstream.rs:
+//! The `Cookie` header as the upstream sign-in reads it (src/ext/upstream/mod.rs:
 //! `cookie`, then the signed-value check of the session and sign-in cookies).
 //! The first line of the input is the cookie name looked up, the rest one or
 //! more `Cookie` header values (one per line). Must never panic, and a value
@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use remote_mcp::http::Request;
 use remote_mcp::crypto::secret::Secret;
 use remote_mcp::crypto::signing::SigningKey;
-use remote_mcp::oauth::upstream::cookie;
+use remote_mcp::ext::upstream::cookie;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();

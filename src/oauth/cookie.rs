@@ -4,7 +4,7 @@
 //! | cookie | set at | read at | `SameSite` | why |
 //! |---|---|---|---|---|
 //! | `mcp_consent` | `GET /authorize` (the form) | `POST /authorize` | `Strict` | binds the form's CSRF token to this browser ([`super::login_form`]) |
-//! | `mcp_signin` | `POST /authorize` (upstream) | `GET /auth/{idp}/callback` | `Lax` | the callback must come back to the browser that consented ([`super::upstream`]) |
+//! | `mcp_signin` | `POST /authorize` (upstream) | `GET /auth/{idp}/callback` | `Lax` | the callback must come back to the browser that consented ([`crate::ext::upstream`]) |
 //! | `mcp_session` | the callback | `GET /authorize` | `Lax` | the signed-in user, for this one authorization request |
 //!
 //! `Strict` is enough for the consent cookie: our own page posts the form to

@@ -12,8 +12,6 @@
 //! | who the client is | [`client`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
-//! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
-//! | the same, with OpenID Connect (ID token) | [`oidc`] | `GET /auth/oidc/callback` |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
@@ -44,7 +42,6 @@ pub mod discovery;
 pub mod encoding;
 pub mod error;
 pub mod login_form;
-pub mod oidc;
 pub mod page;
 pub mod pkce;
 pub mod provider;
@@ -55,7 +52,6 @@ pub mod revoke;
 pub mod seal;
 pub mod store;
 pub mod token;
-pub mod upstream;
 
 use std::sync::Arc;
 

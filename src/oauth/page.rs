@@ -2,7 +2,7 @@
 //! look, one Content Security Policy.** The consent screen
 //! ([`super::login_form`]), the error pages of `/authorize`
 //! ([`super::error::html_page`]) and the upstream sign-in's failure pages
-//! ([`super::upstream`]) are all written by [`render`]: the same card, the same
+//! ([`crate::ext::upstream`]) are all written by [`render`]: the same card, the same
 //! inline style sheet, readable from a 360 px phone to a desktop, light and
 //! dark (`prefers-color-scheme`), with visible keyboard focus.
 //!

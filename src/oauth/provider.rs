@@ -23,7 +23,7 @@
 //! [`AuthorizationRequest`]; a provider's extra routes (paths under `/auth/`)
 //! are dispatched by [`crate::router`] to [`AuthProvider::route`].
 //!
-//! The upstream-IdP provider is [`super::upstream::UpstreamProvider`], built
+//! The upstream-IdP provider is [`crate::ext::upstream::UpstreamProvider`], built
 //! on [`AuthProvider::challenge`] + [`AuthProvider::route`] + [`ProviderContext`].
 
 use super::client::Client;
@@ -109,17 +109,17 @@ pub enum LoginStep {
     },
     /// Send this response as it is: e.g. a 302 to an upstream identity
     /// provider with the cookie that binds the sign-in to this browser
-    /// ([`super::upstream`]).
+    /// ([`crate::ext::upstream`]).
     Respond(Response),
     /// The user is known after all, from what only the challenge can see:
     /// the pending request, the key and the store (an upstream-IdP session
-    /// cookie bound to this very authorization request, [`super::upstream`]).
+    /// cookie bound to this very authorization request, [`crate::ext::upstream`]).
     /// `/authorize` issues the code to this subject.
     Authenticated(String),
 }
 
 /// Decides who approves an authorization request. Implement it for your own
-/// login (for example an upstream identity provider, [`super::upstream`]).
+/// login (for example an upstream identity provider, [`crate::ext::upstream`]).
 pub trait AuthProvider: Send + Sync {
     /// The user's subject if `request` proves who they are. `credentials` are
     /// the `/authorize` query parameters on a `GET`, and the form fields alone

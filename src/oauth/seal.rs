@@ -35,7 +35,7 @@
 //!
 //! # Where this sits
 //! Called by the secret-value methods of [`super::store::Store`], which
-//! [`super::upstream`] uses for pending sign-ins and users' upstream tokens;
+//! [`crate::ext::upstream`] uses for pending sign-ins and users' upstream tokens;
 //! keyed from [`crate::crypto::signing::SigningKey`].
 //!
 //! # Not implemented

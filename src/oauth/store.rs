@@ -12,9 +12,9 @@
 //! | revoked token family | `family:<sha256(fam)>` | — | the longest lifetime of its tokens | [`super::token`], [`super::revoke`] |
 //! | revoked access token | `access:<sha256(jti)>` | — | the token's expiry | [`super::revoke`] |
 //! | rate-limit counters | `rate:…` | a count | the end of the window | [`super::register`], [`super::authorize`] |
-//! | pending upstream sign-in | `upstream-state:<sha256(state)>` | sealed | 10 minutes | [`super::upstream`] |
-//! | used upstream session | `upstream-session:<sha256(jti)>` | — | the session's expiry | [`super::upstream`] |
-//! | a user's upstream token | `upstream-token:<sha256(idp ‖ sub)>` | sealed | the grant's lifetime | [`super::upstream`] |
+//! | pending upstream sign-in | `upstream-state:<sha256(state)>` | sealed | 10 minutes | [`crate::ext::upstream`] |
+//! | used upstream session | `upstream-session:<sha256(jti)>` | — | the session's expiry | [`crate::ext::upstream`] |
+//! | a user's upstream token | `upstream-token:<sha256(idp ‖ sub)>` | sealed | the grant's lifetime | [`crate::ext::upstream`] |
 //!
 //! Keys hold hashes, never a usable code or token. The two values that are
 //! secrets — what a pending upstream sign-in needs at the callback (our PKCE

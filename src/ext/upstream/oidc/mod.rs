@@ -1,7 +1,7 @@
 //! **[13–14, 16–23](crate::_documentation::flow) The upstream branch with
 //! OpenID Connect — sign-in with Google, Microsoft Entra ID, Okta, Auth0,
 //! Keycloak or any OpenID provider, configured by its issuer URL.** The flow
-//! is [`super::upstream`]'s (our consent screen, `state`, the sign-in cookie,
+//! is [`super`]'s (our consent screen, `state`, the sign-in cookie,
 //! PKCE S256, the session cookie); OpenID Connect adds a `nonce`, the
 //! discovery of the provider's endpoints and keys, and a signed ID token
 //! that says who signed in.
@@ -38,7 +38,7 @@
 //! * **Identity from `sub`**, never from `email` alone: e-mails change hands
 //!   and, unverified, are only a claim ([`allow`] has the rules).
 //! * **Upstream tokens sealed per user** exactly as for GitHub, and refreshed
-//!   by [`super::upstream::UpstreamProvider::access_token`]; the profile the
+//!   by [`super::UpstreamProvider::access_token`]; the profile the
 //!   ID token gave (sub, e-mail, name) is kept next to them for the tools.
 //!
 //! # Spec
@@ -49,8 +49,11 @@
 //! # Where this sits
 //! [`Oidc`] is an [`AuthProvider`] (it wraps an [`UpstreamProvider`] with an
 //! [`IdentityLayer`]): give it to [`crate::App::provider`], and a clone to
-//! the tools. Its parts: [`discovery`] (the provider's document and keys),
-//! [`id_token`] (the checks), [`allow`] (who may sign in). All calls to the provider go through [`crate::outbound`].
+//! the tools. Its parts, in the order a sign-in uses them: [`settings`]
+//! (`OIDC_*`, read at start-up), [`discovery`] (the provider's document and
+//! keys), [`layer`] (the [`IdentityLayer`]: caches, and the decision at
+//! `[21]`), [`id_token`] (the checks), [`allow`] (who may sign in). All calls
+//! to the provider go through [`crate::outbound`].
 //! `examples/oidc.rs` is the whole server; docs/EXAMPLES.md says how to point
 //! it at Google, Entra ID, Okta, Auth0 or Keycloak.
 //!
@@ -65,109 +68,30 @@
 pub mod allow;
 pub mod discovery;
 pub mod id_token;
+pub mod layer;
+pub mod settings;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use self::allow::{Decision, IssuerKind, OidcAllowlist};
+pub use layer::{PROFILE_TTL_SECS, REFRESH_SECS};
+pub use settings::{DEFAULT_SCOPES, OidcError, OidcSettings};
+
+use self::allow::{IssuerKind, OidcAllowlist};
 use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_url};
-use self::id_token::{Claims, Expected, IdTokenError, KeySet};
-use super::encoding::Params;
-use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::store::{Store, now};
-use super::upstream::{
-    IdentityLayer, Refusal, UpstreamIdp, UpstreamProvider, UpstreamTokenError, UpstreamUser,
-};
-use crate::crypto::secret::{Secret, hash_hex};
+use self::layer::{Cache, OidcLayer};
+use crate::crypto::secret::Secret;
+use crate::ext::upstream::idp::{IdentityLayer, UpstreamIdp};
+use crate::ext::upstream::records;
+use crate::ext::upstream::{UpstreamProvider, UpstreamTokenError};
 use crate::http::{Request, Response};
 use crate::identity::Identity;
+use crate::oauth::encoding::Params;
+use crate::oauth::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
+use crate::oauth::store::{Store, now};
 use crate::outbound::Outbound;
-
-/// The discovery document and the JWKS are fetched again when older than this.
-pub const REFRESH_SECS: u64 = 3600;
-/// The profile a sign-in gave is kept this long (a new sign-in renews it).
-pub const PROFILE_TTL_SECS: u64 = 90 * 24 * 3600;
-/// Scopes asked for when none are configured.
-pub const DEFAULT_SCOPES: &str = "openid email profile";
-
-/// What the server needs to know about the OpenID provider.
-#[derive(Debug, Clone)]
-pub struct OidcSettings {
-    /// The issuer URL, exactly as the provider's discovery document names it
-    /// (Auth0's ends with `/`).
-    pub issuer: String,
-    /// Our client id there.
-    pub client_id: String,
-    /// Our client secret there.
-    pub client_secret: Secret,
-    /// `OIDC_ALLOWED`, as written (parsed against the issuer's kind).
-    pub allowed: String,
-    /// Scopes; `openid` is added if missing.
-    pub scopes: Vec<String>,
-    /// Shown to people ("Continue with …"); default from the issuer's host.
-    pub display_name: Option<String>,
-}
-
-impl OidcSettings {
-    /// Reads `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`,
-    /// `OIDC_ALLOWED`, and optionally `OIDC_SCOPES` and `OIDC_DISPLAY_NAME`,
-    /// through `get`; a missing one is an error naming it.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<OidcSettings, String> {
-        let value = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |name: &str, what: &str| {
-            value(name).ok_or_else(|| format!("{name} is not set: {what}"))
-        };
-        let issuer = required(
-            "OIDC_ISSUER",
-            "the provider's issuer URL, e.g. https://accounts.google.com (docs/EXAMPLES.md lists \
-             the forms for Entra ID, Okta, Auth0 and Keycloak)",
-        )?;
-        let client_id = required(
-            "OIDC_CLIENT_ID",
-            "the client id of the OAuth client registered at the provider",
-        )?;
-        let client_secret = Secret::new(required(
-            "OIDC_CLIENT_SECRET",
-            "the client secret of that OAuth client",
-        )?);
-        let allowed = get("OIDC_ALLOWED").ok_or(
-            "OIDC_ALLOWED is not set: list who may sign in, e.g. OIDC_ALLOWED=@example.com or \
-             alice@example.com,sub:1234 (`*` for any user of the tenant). An empty value admits nobody.",
-        )?;
-        let scopes = value("OIDC_SCOPES").unwrap_or_else(|| DEFAULT_SCOPES.into());
-        Ok(OidcSettings {
-            issuer,
-            client_id,
-            client_secret,
-            allowed,
-            scopes: scopes
-                .split([' ', ','])
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            display_name: value("OIDC_DISPLAY_NAME"),
-        })
-    }
-}
-
-/// Why the provider could not be set up: the message names `OIDC_ISSUER` or
-/// `OIDC_ALLOWED` and says what to fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OidcError(pub String);
-
-impl fmt::Display for OidcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for OidcError {}
 
 /// The signed-in user, as the ID token said at sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +134,7 @@ impl std::error::Error for UserinfoError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
+/// use remote_mcp::ext::upstream::oidc::{Oidc, OidcSettings};
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -225,7 +149,7 @@ impl std::error::Error for UserinfoError {}
 #[derive(Clone)]
 pub struct Oidc {
     upstream: UpstreamProvider,
-    core: Arc<Core>,
+    core: Arc<OidcLayer>,
 }
 
 impl fmt::Debug for Oidc {
@@ -235,25 +159,6 @@ impl fmt::Debug for Oidc {
             .field("upstream", &self.upstream)
             .finish_non_exhaustive()
     }
-}
-
-/// The identity layer: the cached discovery document and keys, the checks.
-struct Core {
-    issuer: String,
-    client_id: String,
-    display_name: String,
-    kind: IssuerKind,
-    allowlist: OidcAllowlist,
-    store: Arc<dyn Store>,
-    http: Outbound,
-    cache: Mutex<Cache>,
-}
-
-struct Cache {
-    doc: Discovery,
-    doc_at: u64,
-    keys: KeySet,
-    keys_at: u64,
 }
 
 impl Oidc {
@@ -319,7 +224,7 @@ impl Oidc {
             identify: Box::new(|_| Err("OpenID Connect identifies by the ID token".into())),
         };
         let now = now();
-        let core = Arc::new(Core {
+        let core = Arc::new(OidcLayer {
             issuer,
             client_id: settings.client_id,
             display_name,
@@ -327,12 +232,7 @@ impl Oidc {
             allowlist,
             store: store.clone(),
             http: http.clone(),
-            cache: Mutex::new(Cache {
-                doc,
-                doc_at: now,
-                keys,
-                keys_at: now,
-            }),
+            cache: Mutex::new(Cache::fetched(doc, keys, now)),
         });
         let layer: Arc<dyn IdentityLayer> = core.clone();
         Ok(Oidc {
@@ -362,16 +262,12 @@ impl Oidc {
         let not_signed_in = || UpstreamTokenError::NotSignedIn {
             idp: self.core.display_name.clone(),
         };
-        let kept = self
-            .core
-            .store
-            .get_secret(&self.core.profile_key(&caller.sub))
+        let v = records::get_profile(&*self.core.store, &self.core.issuer, &caller.sub)
             .map_err(|e| {
-                super::error::log_unavailable(&e);
+                crate::oauth::error::log_unavailable(&e);
                 UpstreamTokenError::Unavailable
             })?
             .ok_or_else(not_signed_in)?;
-        let v: Value = serde_json::from_str(kept.expose()).map_err(|_| not_signed_in())?;
         let text = |n: &str| v[n].as_str().map(str::to_string);
         Ok(OidcUser {
             sub: caller.sub.clone(),
@@ -465,186 +361,5 @@ impl AuthProvider for Oidc {
             self.upstream.describe(),
             self.core.issuer
         )
-    }
-}
-
-impl Core {
-    fn profile_key(&self, sub: &str) -> String {
-        format!(
-            "oidc-profile:{}",
-            hash_hex(&format!("{}\0{sub}", self.issuer))
-        )
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The discovery document, fetched again when older than [`REFRESH_SECS`]
-    /// (a failed fetch keeps the old one, and says so in the log).
-    fn doc(&self) -> Discovery {
-        let (doc, stale) = {
-            let c = self.cache();
-            (c.doc.clone(), c.doc_at + REFRESH_SECS <= now())
-        };
-        if !stale {
-            return doc;
-        }
-        match fetch_discovery(&self.http, &self.issuer) {
-            Ok(fresh) => {
-                let mut c = self.cache();
-                c.doc = fresh.clone();
-                c.doc_at = now();
-                fresh
-            }
-            Err(e) => {
-                crate::log::event(
-                    "WARNING",
-                    &format!(
-                        "oidc: refreshing the discovery document failed, keeping the cached one: {e}"
-                    ),
-                );
-                self.cache().doc_at = now();
-                doc
-            }
-        }
-    }
-
-    /// Fetches the JWKS again and caches it.
-    fn refetch_keys(&self, jwks_uri: &str) -> Result<KeySet, String> {
-        let keys = fetch_keys(&self.http, jwks_uri)?;
-        let mut c = self.cache();
-        c.keys = keys.clone();
-        c.keys_at = now();
-        Ok(keys)
-    }
-
-    /// Checks an ID token (module docs of [`id_token`]).
-    fn validate(&self, token: &str, nonce: &str) -> Result<Claims, String> {
-        let doc = self.doc();
-        let unverified = id_token::decode(token, &doc.algs).map_err(|e| e.to_string())?;
-        let (mut keys, keys_at) = {
-            let c = self.cache();
-            (c.keys.clone(), c.keys_at)
-        };
-        let unknown = !keys.has(unverified.alg(), unverified.kid());
-        if unknown || keys_at + REFRESH_SECS <= now() {
-            // Key rotation: one more fetch, no more, per ID token. When the
-            // key is known and only the cache is old, a failed fetch keeps
-            // the cached keys (and says so in the log).
-            match self.refetch_keys(&doc.jwks_uri) {
-                Ok(fresh) => keys = fresh,
-                Err(e) if unknown => {
-                    return Err(format!("cannot be checked: the provider's keys {e}"));
-                }
-                Err(e) => crate::log::event(
-                    "WARNING",
-                    &format!(
-                        "oidc: refreshing the provider's keys failed, keeping the cached ones: {e}"
-                    ),
-                ),
-            }
-        }
-        unverified
-            .verify_signature(&keys)
-            .map_err(|e| e.to_string())?;
-        let alias = (self.kind == IssuerKind::Google).then_some("accounts.google.com");
-        unverified
-            .check_claims(&Expected {
-                issuer: &doc.issuer,
-                issuer_alias: alias,
-                client_id: &self.client_id,
-                nonce,
-                now: now(),
-            })
-            .map_err(|e: IdTokenError| e.to_string())
-    }
-}
-
-impl IdentityLayer for Core {
-    fn authorize_params(&self) -> Vec<(&'static str, String)> {
-        match self.kind {
-            // Google gives a refresh token only when asked for offline access
-            // (and, to give it again, consent).
-            IssuerKind::Google => vec![
-                ("access_type", "offline".into()),
-                ("prompt", "consent".into()),
-            ],
-            _ => vec![],
-        }
-    }
-
-    fn identify(
-        &self,
-        id_token: Option<&str>,
-        _access_token: &Secret,
-        nonce: &str,
-    ) -> Result<UpstreamUser, Refusal> {
-        let idp = &self.display_name;
-        let token = id_token.ok_or_else(|| {
-            Refusal::failed(format!(
-                "{idp} sent no ID token, so it did not say who you are (the scopes must include openid)."
-            ))
-        })?;
-        let claims = self
-            .validate(token, nonce)
-            .map_err(|why| Refusal::failed(format!("{idp}'s ID token was refused: it {why}.")))?;
-        if let Decision::Refused(why) = self.allowlist.decide(&claims) {
-            return Err(Refusal::not_allowed(why));
-        }
-        let name = claims.name.clone().or(claims.preferred_username.clone());
-        let profile = json!({
-            "email": claims.email,
-            "email_verified": claims.email_verified,
-            "name": name,
-        });
-        if let Err(e) = self.store.put_secret(
-            &self.profile_key(&claims.sub),
-            &Secret::new(profile.to_string()),
-            now() + PROFILE_TTL_SECS,
-        ) {
-            super::error::log_unavailable(&e);
-            return Err(Refusal::failed(
-                "The server cannot reach its state store right now. Wait a few seconds and try again.",
-            ));
-        }
-        Ok(UpstreamUser {
-            login: claims
-                .email
-                .clone()
-                .or(name)
-                .unwrap_or_else(|| claims.sub.clone()),
-            id: claims.sub,
-        })
-    }
-
-    fn allowed_count(&self) -> usize {
-        self.allowlist.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_name_the_missing_variable_and_add_openid() {
-        let e = OidcSettings::from_lookup(|_| None).unwrap_err();
-        assert!(e.starts_with("OIDC_ISSUER is not set"), "{e}");
-        let s = OidcSettings::from_lookup(|n| match n {
-            "OIDC_ISSUER" => Some("https://op.example".into()),
-            "OIDC_CLIENT_ID" => Some("c".into()),
-            "OIDC_CLIENT_SECRET" => Some("s".into()),
-            "OIDC_ALLOWED" => Some("".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(s.scopes, ["openid", "email", "profile"]);
-        assert!(
-            !format!("{s:?}").contains("\"s\""),
-            "the secret is redacted"
-        );
     }
 }
