@@ -171,6 +171,19 @@ fn a_foreign_resource_is_invalid_target_and_variants_of_ours_are_fine() {
     );
 }
 
+#[test]
+fn an_unknown_scope_is_invalid_scope() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let r = srv.get(&authorize(&srv, &client, &[("scope", Some("admin"))]));
+    let p = error_page_link(&r);
+    assert_eq!(p.get("error"), Some("invalid_scope"));
+    assert_eq!(p.get("state"), Some("st"));
+    // The control: a known scope among unknown ones is narrowed to, not refused.
+    let r = srv.get(&authorize(&srv, &client, &[("scope", Some("admin mcp"))]));
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 fn keyed_app() -> (App, SigningKey) {
     let mut config = Config::local(0);
     config.signing_key = Some(Secret::new(KEY));
@@ -686,6 +699,37 @@ fn revoking_is_200_for_unknown_tokens_and_leaves_other_clients_tokens_alone() {
     );
     assert_eq!(r.status, 400);
     assert_eq!(json(&r)["error"], "invalid_request");
+}
+
+/// RFC 7009 §2.1: the client authenticates as at `/token`; a client that
+/// fails is `401 invalid_client`, and nothing is revoked.
+#[test]
+fn revoking_without_client_authentication_is_401_invalid_client() {
+    let srv = Srv::start(password_app());
+    let (client, tokens) = srv.grant();
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for (case, form) in [
+        (
+            "unknown client_id",
+            encode_pairs([("token", refresh), ("client_id", "mcp_client.forged.sig")]),
+        ),
+        (
+            "a secret for a public client",
+            encode_pairs([
+                ("token", refresh),
+                ("client_id", client.as_str()),
+                ("client_secret", "x"),
+            ]),
+        ),
+        ("no client at all", encode_pairs([("token", refresh)])),
+    ] {
+        let r = srv.post_form("/revoke", &form, &[]);
+        assert_eq!(r.status, 401, "{case}: {}", r.text());
+        assert_eq!(json(&r)["error"], "invalid_client", "{case}");
+    }
+    assert!(srv.accepts(access), "nothing was revoked");
+    assert_eq!(srv.refresh(&client, refresh).status, 200);
 }
 
 #[test]
