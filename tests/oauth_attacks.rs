@@ -255,6 +255,37 @@ fn expired_tampered_foreign_audience_and_wrong_kind_tokens_are_invalid_token() {
     }
 }
 
+/// A revoked token is refused like any other bad token: `401 invalid_token`
+/// with the challenge, whether the access token itself was revoked or the
+/// grant it belongs to (its refresh token).
+#[test]
+fn a_revoked_token_is_invalid_token_with_the_challenge() {
+    let srv = Srv::start(password_app());
+    let revoke = |client: &str, token: &str| {
+        let form = encode_pairs([("token", token), ("client_id", client)]);
+        assert_eq!(srv.post_form("/revoke", &form, &[]).status, 200);
+    };
+    let (client, tokens) = srv.grant();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(srv.accepts(access), "the control");
+    revoke(&client, access);
+    let (other_client, other) = srv.grant();
+    let other_access = other["access_token"].as_str().unwrap();
+    assert!(srv.accepts(other_access), "the control");
+    revoke(&other_client, other["refresh_token"].as_str().unwrap());
+    for token in [access, other_access] {
+        let r = srv.mcp(Some(token), &initialize());
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.header("WWW-Authenticate").unwrap(),
+            format!(
+                "Bearer error=\"invalid_token\", error_description=\"the access token has been revoked\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\", scope=\"mcp\"",
+                srv.public_url()
+            )
+        );
+    }
+}
+
 #[test]
 fn a_token_in_the_query_string_is_refused() {
     let srv = Srv::start(password_app());
@@ -739,23 +770,33 @@ fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fai
     // new authorization, and nobody gets a second guess.
     let srv = Srv::start(password_app());
     let client_id = srv.register_public("Test client");
-    let code = srv.code_for(&client_id);
-    let wrong = srv.post_form(
-        "/token",
-        &encode_pairs([
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &"x".repeat(43)),
-            ("client_id", &client_id),
-        ]),
-        &[],
-    );
-    assert_eq!(wrong.status, 400);
-    assert_eq!(json(&wrong)["error"], "invalid_grant");
-    let right = srv.redeem(&client_id, &code);
-    assert_eq!(right.status, 400, "{}", right.text());
-    assert_eq!(json(&right)["error"], "invalid_grant");
+    let wrong_verifier = "x".repeat(43);
+    for (case, redirect_uri, verifier) in [
+        ("wrong verifier", REDIRECT, wrong_verifier.as_str()),
+        (
+            "wrong redirect_uri",
+            "http://localhost:33418/other",
+            browser::VERIFIER,
+        ),
+    ] {
+        let code = srv.code_for(&client_id);
+        let wrong = srv.post_form(
+            "/token",
+            &encode_pairs([
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", verifier),
+                ("client_id", &client_id),
+            ]),
+            &[],
+        );
+        assert_eq!(wrong.status, 400, "{case}");
+        assert_eq!(json(&wrong)["error"], "invalid_grant", "{case}");
+        let right = srv.redeem(&client_id, &code);
+        assert_eq!(right.status, 400, "{case}: {}", right.text());
+        assert_eq!(json(&right)["error"], "invalid_grant", "{case}");
+    }
 }
 
 #[test]
