@@ -614,8 +614,8 @@ fn a_fetched_metadata_document_must_list_the_redirect_uri() {
     assert!(r.text().contains("not a public address"));
 }
 
-/// A `client_id` URL that breaks the draft's rules is refused before anything
-/// is fetched; a document whose `client_id` is not its URL, or that asks for
+/// A `client_id` URL that breaks the draft's rules, or names a loopback or
+/// private address, is refused before anything is fetched; a document whose `client_id` is not its URL, or that asks for
 /// `private_key_jwt`, is refused after. Either way the client is not known, so
 /// its redirect URI cannot be trusted: our page, never a redirect.
 #[test]
@@ -649,6 +649,10 @@ fn a_bad_client_id_url_or_metadata_document_is_a_page_never_a_redirect() {
         "https://user@app.example/c.json",
         "https://app.example/a/../c.json",
         "https://app.example/c.json#f",
+        // Loopback and private literal addresses: never contacted.
+        "https://127.0.0.1/c.json",
+        "https://10.0.0.8/c.json",
+        "https://[::1]/c.json",
     ];
     let bad_documents = [
         "https://app.example/copied.json",
