@@ -766,8 +766,9 @@ fn revoking_without_client_authentication_is_401_invalid_client() {
 #[test]
 fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fails() {
     // OAuth 2.1 §4.1.3: a code is used once. Presenting it with a wrong
-    // verifier is a use: the client that holds the right verifier must start a
-    // new authorization, and nobody gets a second guess.
+    // verifier (or a wrong redirect_uri) is a use: the client that holds the
+    // right verifier must start a new authorization, and nobody gets a second
+    // guess.
     let srv = Srv::start(password_app());
     let client_id = srv.register_public("Test client");
     let wrong_verifier = "x".repeat(43);
