@@ -562,7 +562,6 @@ fn what_clients_get_wrong(flow: &str) -> Vec<(String, String)> {
 /// Every "When a client gets it wrong" part of FLOW.md says what the server
 /// does with a wrong request, and cites at least one test that pins it.
 #[test]
-#[ignore = "on when the citations of issue 14 land (branch docs)"]
 fn every_behaviour_flow_md_states_cites_its_test() {
     let parts = what_clients_get_wrong(&read("docs/FLOW.md"));
     assert!(parts.len() >= 20, "only {} parts found", parts.len());

@@ -696,6 +696,29 @@ fn denying_on_our_consent_screen_never_reaches_github() {
 }
 
 #[test]
+fn a_consent_post_without_its_csrf_token_never_reaches_github() {
+    let gh = github::GitHub::start();
+    let srv = start(&gh, "alice");
+    let client_id = srv.register_public("Test client");
+    let page = srv.get(&srv.authorize_target(&client_id));
+    let consent = consent_cookie(&page);
+    let mut fields: Vec<_> = hidden_fields(&page.text())
+        .into_iter()
+        .filter(|(n, _)| n != "csrf")
+        .collect();
+    fields.push(("action".into(), "allow".into()));
+    let r = srv.post_form(
+        "/authorize",
+        &encode_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        &[("Cookie", consent.as_str())],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.header("Location").is_none());
+    assert!(set_cookies(&r).iter().all(|(n, _)| n != "mcp_signin"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
 fn github_refusing_the_code_is_a_page_not_a_panic() {
     let gh = github::GitHub::start();
     let srv = start(&gh, "alice");

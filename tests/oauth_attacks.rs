@@ -171,6 +171,19 @@ fn a_foreign_resource_is_invalid_target_and_variants_of_ours_are_fine() {
     );
 }
 
+#[test]
+fn an_unknown_scope_is_invalid_scope() {
+    let srv = Srv::start(password_app());
+    let client = srv.register_public("c");
+    let r = srv.get(&authorize(&srv, &client, &[("scope", Some("admin"))]));
+    let p = error_page_link(&r);
+    assert_eq!(p.get("error"), Some("invalid_scope"));
+    assert_eq!(p.get("state"), Some("st"));
+    // The control: a known scope among unknown ones is narrowed to, not refused.
+    let r = srv.get(&authorize(&srv, &client, &[("scope", Some("admin mcp"))]));
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 fn keyed_app() -> (App, SigningKey) {
     let mut config = Config::local(0);
     config.signing_key = Some(Secret::new(KEY));
@@ -238,6 +251,37 @@ fn expired_tampered_foreign_audience_and_wrong_kind_tokens_are_invalid_token() {
                 srv.public_url()
             ),
             "{case}"
+        );
+    }
+}
+
+/// A revoked token is refused like any other bad token: `401 invalid_token`
+/// with the challenge, whether the access token itself was revoked or the
+/// grant it belongs to (its refresh token).
+#[test]
+fn a_revoked_token_is_invalid_token_with_the_challenge() {
+    let srv = Srv::start(password_app());
+    let revoke = |client: &str, token: &str| {
+        let form = encode_pairs([("token", token), ("client_id", client)]);
+        assert_eq!(srv.post_form("/revoke", &form, &[]).status, 200);
+    };
+    let (client, tokens) = srv.grant();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(srv.accepts(access), "the control");
+    revoke(&client, access);
+    let (other_client, other) = srv.grant();
+    let other_access = other["access_token"].as_str().unwrap();
+    assert!(srv.accepts(other_access), "the control");
+    revoke(&other_client, other["refresh_token"].as_str().unwrap());
+    for token in [access, other_access] {
+        let r = srv.mcp(Some(token), &initialize());
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.header("WWW-Authenticate").unwrap(),
+            format!(
+                "Bearer error=\"invalid_token\", error_description=\"the access token has been revoked\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\", scope=\"mcp\"",
+                srv.public_url()
+            )
         );
     }
 }
@@ -688,30 +732,72 @@ fn revoking_is_200_for_unknown_tokens_and_leaves_other_clients_tokens_alone() {
     assert_eq!(json(&r)["error"], "invalid_request");
 }
 
+/// RFC 7009 §2.1: the client authenticates as at `/token`; a client that
+/// fails is `401 invalid_client`, and nothing is revoked.
+#[test]
+fn revoking_without_client_authentication_is_401_invalid_client() {
+    let srv = Srv::start(password_app());
+    let (client, tokens) = srv.grant();
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for (case, form) in [
+        (
+            "unknown client_id",
+            encode_pairs([("token", refresh), ("client_id", "mcp_client.forged.sig")]),
+        ),
+        (
+            "a secret for a public client",
+            encode_pairs([
+                ("token", refresh),
+                ("client_id", client.as_str()),
+                ("client_secret", "x"),
+            ]),
+        ),
+        ("no client at all", encode_pairs([("token", refresh)])),
+    ] {
+        let r = srv.post_form("/revoke", &form, &[]);
+        assert_eq!(r.status, 401, "{case}: {}", r.text());
+        assert_eq!(json(&r)["error"], "invalid_client", "{case}");
+    }
+    assert!(srv.accepts(access), "nothing was revoked");
+    assert_eq!(srv.refresh(&client, refresh).status, 200);
+}
+
 #[test]
 fn a_failed_exchange_spends_the_code_so_a_second_try_with_the_right_verifier_fails() {
     // OAuth 2.1 §4.1.3: a code is used once. Presenting it with a wrong
-    // verifier is a use: the client that holds the right verifier must start a
-    // new authorization, and nobody gets a second guess.
+    // verifier (or a wrong redirect_uri) is a use: the client that holds the
+    // right verifier must start a new authorization, and nobody gets a second
+    // guess.
     let srv = Srv::start(password_app());
     let client_id = srv.register_public("Test client");
-    let code = srv.code_for(&client_id);
-    let wrong = srv.post_form(
-        "/token",
-        &encode_pairs([
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &"x".repeat(43)),
-            ("client_id", &client_id),
-        ]),
-        &[],
-    );
-    assert_eq!(wrong.status, 400);
-    assert_eq!(json(&wrong)["error"], "invalid_grant");
-    let right = srv.redeem(&client_id, &code);
-    assert_eq!(right.status, 400, "{}", right.text());
-    assert_eq!(json(&right)["error"], "invalid_grant");
+    let wrong_verifier = "x".repeat(43);
+    for (case, redirect_uri, verifier) in [
+        ("wrong verifier", REDIRECT, wrong_verifier.as_str()),
+        (
+            "wrong redirect_uri",
+            "http://localhost:33418/other",
+            browser::VERIFIER,
+        ),
+    ] {
+        let code = srv.code_for(&client_id);
+        let wrong = srv.post_form(
+            "/token",
+            &encode_pairs([
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", verifier),
+                ("client_id", &client_id),
+            ]),
+            &[],
+        );
+        assert_eq!(wrong.status, 400, "{case}");
+        assert_eq!(json(&wrong)["error"], "invalid_grant", "{case}");
+        let right = srv.redeem(&client_id, &code);
+        assert_eq!(right.status, 400, "{case}: {}", right.text());
+        assert_eq!(json(&right)["error"], "invalid_grant", "{case}");
+    }
 }
 
 #[test]

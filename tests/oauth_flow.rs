@@ -299,6 +299,57 @@ fn browsers_get_cors_preflight_on_oauth_paths() {
     }
 }
 
+/// RFC 9728 §3.3: the client compares `resource` with the URL it used. Ours
+/// is always `{PUBLIC_URL}/mcp`, whatever name the request came in by, so a
+/// client that connects through another name sees the mismatch.
+#[test]
+fn the_resource_metadata_names_public_url_whatever_name_the_client_used() {
+    let mut config = Config::local(0);
+    config.public_url = "https://mcp.example".into();
+    let srv = Srv::start(App::new(McpServer::new("x")).config(config).allow_anyone());
+    // Sent to localhost:PORT, and a proxy claims yet another name.
+    let r = srv.send(
+        "GET",
+        "/.well-known/oauth-protected-resource/mcp",
+        &[("X-Forwarded-Host", "other.example")],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let document = json(&r);
+    assert_eq!(document["resource"], "https://mcp.example/mcp");
+    assert_eq!(
+        document["authorization_servers"],
+        json!(["https://mcp.example"])
+    );
+}
+
+/// The discovery documents answer `GET` (and `HEAD`) at the root well-known
+/// paths only: nothing can be posted there, and a URL built from the MCP
+/// endpoint instead of the issuer finds nothing.
+#[test]
+fn discovery_documents_answer_get_at_the_root_paths_only() {
+    let srv = Srv::start(password_app());
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        assert_eq!(srv.get(path).status, 200, "the control: GET {path}");
+        for method in ["POST", "PUT", "DELETE"] {
+            let r = srv.send(method, path, &[], b"");
+            assert_eq!(r.status, 404, "{method} {path}");
+            assert_eq!(json(&r)["error"], "not_found");
+        }
+    }
+    for path in [
+        "/mcp/.well-known/oauth-authorization-server",
+        "/mcp/.well-known/openid-configuration",
+    ] {
+        assert_eq!(srv.get(path).status, 404, "{path}");
+    }
+}
+
 #[test]
 fn health_answers_without_a_token() {
     let srv = Srv::start(password_app());
@@ -561,6 +612,147 @@ fn a_fetched_metadata_document_must_list_the_redirect_uri() {
     let r = srv.get("/authorize?response_type=code&client_id=https%3A%2F%2F127.0.0.1%2Fx&code_challenge_method=S256");
     assert_eq!(r.status, 400);
     assert!(r.text().contains("not a public address"));
+}
+
+/// A `client_id` URL that breaks the draft's rules, or names a loopback or
+/// private address, is refused before anything is fetched; a document whose `client_id` is not its URL, or that asks for
+/// `private_key_jwt`, is refused after. Either way the client is not known, so
+/// its redirect URI cannot be trusted: our page, never a redirect.
+#[test]
+fn a_bad_client_id_url_or_metadata_document_is_a_page_never_a_redirect() {
+    use std::sync::{Arc, Mutex};
+    let fetched = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = fetched.clone();
+    let app = password_app().client_metadata_fetcher(move |url| {
+        seen.lock().unwrap().push(url.to_string());
+        let body = match url {
+            // A document copied from another client: its client_id is not this URL.
+            "https://app.example/copied.json" => {
+                r#"{"client_id":"https://app.example/c.json","redirect_uris":["http://localhost:33418/callback"]}"#
+            }
+            "https://app.example/jwt.json" => {
+                r#"{"client_id":"https://app.example/jwt.json","redirect_uris":["http://localhost:33418/callback"],"token_endpoint_auth_method":"private_key_jwt"}"#
+            }
+            _ => {
+                r#"{"client_id":"https://app.example/c.json","redirect_uris":["http://localhost:33418/callback"]}"#
+            }
+        };
+        Ok(remote_mcp::oauth::cimd::Fetched {
+            body: body.as_bytes().to_vec(),
+            max_age: None,
+        })
+    });
+    let srv = Srv::start(app);
+    let r = srv.get(&srv.authorize_target("https://app.example/c.json"));
+    assert_eq!(r.status, 200, "the control: a good document: {}", r.text());
+    let breaks_the_rules = [
+        "https://user@app.example/c.json",
+        "https://app.example/a/../c.json",
+        "https://app.example/c.json#f",
+        // Loopback and private literal addresses: never contacted.
+        "https://127.0.0.1/c.json",
+        "https://10.0.0.8/c.json",
+        "https://[::1]/c.json",
+    ];
+    let bad_documents = [
+        "https://app.example/copied.json",
+        "https://app.example/jwt.json",
+    ];
+    for client_id in breaks_the_rules.iter().chain(&bad_documents) {
+        let r = srv.get(&srv.authorize_target(client_id));
+        assert_eq!(r.status, 400, "{client_id}: {}", r.text());
+        assert!(r.header("Location").is_none(), "{client_id}: no redirect");
+        assert!(
+            r.header("Content-Type").unwrap().starts_with("text/html"),
+            "{client_id}"
+        );
+    }
+    let fetched = fetched.lock().unwrap();
+    for client_id in breaks_the_rules {
+        assert!(
+            !fetched.iter().any(|u| u == client_id),
+            "{client_id} was fetched"
+        );
+    }
+    for client_id in bad_documents {
+        assert!(
+            fetched.iter().any(|u| u == client_id),
+            "{client_id} was not fetched"
+        );
+    }
+}
+
+/// The consent screen tells the user what only the user can judge: whether
+/// the client's name is verified, and where the browser goes next, warning
+/// when that is this computer or a name in non-Latin letters.
+#[test]
+fn the_consent_page_says_whether_the_name_is_verified_and_where_the_browser_goes() {
+    let app = password_app().client_metadata_fetcher(|_| {
+        Err(remote_mcp::oauth::cimd::CimdError::Fetch(
+            "status 403".into(),
+        ))
+    });
+    let srv = Srv::start(app);
+    let this_computer = "a program on <strong>this computer</strong>";
+    let non_latin = "letters from outside the Latin alphabet";
+    let unverified = "<span class=\"badge\">self-registered: its name is not verified</span>";
+    let target = |client_id: &str, redirect: &str| {
+        format!(
+            "/authorize?{}",
+            encode_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", redirect),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ])
+        )
+    };
+    // A self-registered client that returns to this computer.
+    let local = srv.register_public("Local app");
+    let r = srv.get(&target(&local, REDIRECT));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains(&format!("<strong>Local app</strong> {unverified}")),
+        "{page}"
+    );
+    assert!(page.contains("<strong>localhost:33418</strong>"), "{page}");
+    assert!(page.contains(this_computer), "{page}");
+    assert!(!page.contains(non_latin), "{page}");
+    // A self-registered "Claude" whose host spells claude.ai with a Cyrillic "с".
+    let lookalike = "https://\u{441}laude.ai/cb";
+    let r = srv.post_json(
+        "/register",
+        &json!({"client_name": "Claude", "redirect_uris": [lookalike], "token_endpoint_auth_method": "none"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let client_id = json(&r)["client_id"].as_str().unwrap().to_string();
+    let r = srv.get(&target(&client_id, lookalike));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains(&format!("<strong>Claude</strong> {unverified}")),
+        "{page}"
+    );
+    assert!(page.contains("<strong>xn--laude-0ye.ai</strong>"), "{page}");
+    assert!(page.contains(non_latin), "{page}");
+    assert!(!page.contains(this_computer), "{page}");
+    // claude.ai's own metadata document: verified, and no warning.
+    let r = srv.get(&target(
+        "https://claude.ai/oauth/mcp-oauth-client-metadata",
+        "https://claude.ai/api/mcp/auth_callback",
+    ));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains("<strong>Claude</strong> <span class=\"badge verified\">verified: published by claude.ai</span>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(this_computer) && !page.contains(non_latin),
+        "{page}"
+    );
 }
 
 // ── Registration, way 3: the operator's client ──
