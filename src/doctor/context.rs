@@ -3,8 +3,9 @@
 //! client ([`super::probe::Probe`]) and the findings so far, with one method
 //! per outcome ([`Doctor::pass`], [`Doctor::warn`], [`Doctor::fail`],
 //! [`Doctor::skip`]) that scrubs every known secret from the texts before
-//! they are kept. [`Found`] is what the sign-in hands to the MCP checks (the
-//! token, the refresh token, the registered [`Client`], the endpoints).
+//! they are kept. [`Found`] is what discovery and the sign-in hand to the
+//! MCP checks (reachable or open, the token, the refresh token, the
+//! registered [`Client`], the endpoints).
 //!
 //! ```text
 //!   discovery ─▶ signin ─▶ Found { token, refresh, client, endpoints } ─▶ mcp

@@ -21,7 +21,9 @@
 //!   callback refuses).
 //!
 //! # Where this sits
-//! Called by [`super::signin`] after `GET /authorize` answered a page.
+//! Called by [`super::signin`] after `GET /authorize` answered a page; the
+//! code it brings back is read by [`super::callback`]. Its HTML reader
+//! [`strip_tags`] also gives signin's error pages their gist.
 
 use serde_json::Value;
 

@@ -8,9 +8,9 @@
 //! ```text
 //!   4. Authorization server metadata (RFC 8414)
 //!     PASS  PKCE S256: S256
-//!     FAIL  issuer equals its URL: http://…, fetched for https://…
-//!           fix: RFC 8414 §3.3: issuer must be identical to …
-//!           remote-mcp: set PUBLIC_URL=https://… (the origin users reach; …)
+//!     FAIL  issuer equals its URL: https://old.example, fetched for https://h.example
+//!           fix: RFC 8414 §3.3: issuer must be identical to the URL the metadata …
+//!           remote-mcp: set PUBLIC_URL=https://h.example (the origin users reach; …)
 //! ```
 //!
 //! # Where this sits
