@@ -33,20 +33,9 @@
 //!
 //! # The client address behind a proxy
 //! The sign-in lock-out and the registration rate limit count per client
-//! address ([`Config::client_ip`]). On Cloud Run every connection comes from
-//! Google's front end, so the socket's peer address names the proxy, and one
-//! attacker's wrong passwords would lock the form for everyone. The front end
-//! *appends* the address it received the request from to `X-Forwarded-For`,
-//! so the **last** entry is the one a client cannot choose; the entries before
-//! it are whatever the client sent. We therefore read the last entry, and only
-//! when `MCP_TRUST_PROXY=1` (the default when `K_SERVICE` says we run on Cloud
-//! Run). Without a trusted proxy the header is ignored: anyone can send it.
-//! Behind a chain of proxies that each append (a Google external Application
-//! Load Balancer appends `<client>, <balancer>`), the last entry is the
-//! balancer's, and every client would share one bucket: `MCP_TRUST_PROXY=2`
-//! reads the second entry from the end, and so on. A header with fewer
-//! entries than trusted hops did not pass through them all, so then the
-//! socket address counts.
+//! address: [`Config::client_ip`] reads it from `X-Forwarded-For` only
+//! behind a trusted proxy (`MCP_TRUST_PROXY`), and only the entries the
+//! proxies appended; `src/config/proxy.rs` says why.
 //!
 //! # Open only on purpose
 //! A server whose [`crate::AuthProvider`] lets anyone in
@@ -59,12 +48,26 @@
 //!
 //! # Where this sits
 //! Read once at start-up by [`crate::App`]; everything else gets a `&Config`.
+//! The files: this one (the variables, [`Config`], [`Config::from_env`]),
+//! and under `src/config/`: `env.rs` (reading one variable: seconds, flags,
+//! lists, the public URL), `strength.rs` (the rules for `ADMIN_PASSWORD` and
+//! `MCP_SIGNING_KEY`), `proxy.rs` (the client address behind a proxy) and
+//! `error.rs` ([`ConfigError`]). Only what this file re-exports is public.
 
-use std::fmt;
+mod env;
+mod error;
+mod proxy;
+mod strength;
+
 use std::net::IpAddr;
 
+pub use env::MAX_TTL_SECS;
+use env::{flag, list, normalize_public_url, seconds};
+pub use error::ConfigError;
+pub use strength::{MIN_PASSWORD_CHARS, MIN_PASSWORD_DISTINCT, weak_password, weak_signing_key};
+
 use crate::crypto::secret::Secret;
-use crate::http::{Limits, Request};
+use crate::http::Limits;
 
 /// Server configuration. Build it with [`Config::from_env`] or [`Config::local`].
 #[derive(Debug, Clone)]
@@ -130,23 +133,6 @@ pub struct Config {
     /// on a public URL (see "Open only on purpose" above).
     pub allow_anyone: bool,
 }
-
-/// A configuration variable that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable's name, e.g. `PORT`.
-    pub variable: &'static str,
-    /// What is wrong with it and what is expected.
-    pub problem: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.problem)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 impl Config {
     /// A configuration for `127.0.0.1:port` whose public URL is
@@ -330,49 +316,6 @@ impl Config {
         rest.split('/').next().unwrap_or(rest)
     }
 
-    /// The address of the client that sent `request`, for the per-address
-    /// limits (sign-in lock-out, registration rate).
-    ///
-    /// Behind a trusted proxy ([`Config::trust_proxy`]) it is the **last**
-    /// `X-Forwarded-For` entry: the one the proxy appended (behind
-    /// [`Config::trusted_hops`] proxies, the entry that many from the end).
-    /// Earlier entries come from the client and are never read. Otherwise, or
-    /// when that entry is missing or not an IP address, it is the socket's
-    /// peer address.
-    pub fn client_ip(&self, request: &Request) -> IpAddr {
-        let forwarded = || {
-            // Several header fields are one list, in order (RFC 9110 §5.3).
-            let entries: Vec<&str> = request
-                .header_all("X-Forwarded-For")
-                .flat_map(|h| h.split(','))
-                .collect();
-            let at = entries.len().checked_sub(self.trusted_hops.max(1))?;
-            entries[at].trim().parse::<IpAddr>().ok()
-        };
-        match self.trust_proxy.then(forwarded).flatten() {
-            Some(ip) => ip,
-            None => request.remote_addr.ip(),
-        }
-    }
-
-    /// The rate-limit bucket of the client that sent `request`
-    /// ([`Config::client_ip`]): an IPv4 address whole, an IPv6 address by
-    /// its /64, since one subscriber usually holds a whole /64 and could
-    /// otherwise take a fresh address for every try. An IPv4-mapped IPv6
-    /// address counts as its IPv4 address.
-    pub fn client_bucket(&self, request: &Request) -> String {
-        match self.client_ip(request) {
-            IpAddr::V4(v4) => v4.to_string(),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => v4.to_string(),
-                None => {
-                    let s = v6.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-                }
-            },
-        }
-    }
-
     /// Whether the bind address is a loopback address (only then may the MCP
     /// endpoint be served without authorization).
     pub fn binds_loopback(&self) -> bool {
@@ -381,118 +324,6 @@ impl Config {
             Err(_) => self.host.eq_ignore_ascii_case("localhost"),
         }
     }
-}
-
-/// The longest token lifetime accepted: 10 years. Far beyond any sensible
-/// TTL, and small enough that `now + ttl` can never overflow a `u64`.
-pub const MAX_TTL_SECS: u64 = 10 * 365 * 24 * 3600;
-
-/// A positive number of seconds up to [`MAX_TTL_SECS`], or the default when unset.
-fn seconds(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-    default: u64,
-) -> Result<u64, ConfigError> {
-    match get(variable) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=MAX_TTL_SECS).contains(n))
-            .ok_or_else(|| ConfigError {
-                variable,
-                problem: format!(
-                    "{v:?} is not a number of seconds between 1 and {MAX_TTL_SECS} (10 years)"
-                ),
-            }),
-    }
-}
-
-/// `ADMIN_PASSWORD`: characters at least.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// `ADMIN_PASSWORD`: different characters at least (`aaaaaaaaaaaa` is long
-/// and guessed at once).
-pub const MIN_PASSWORD_DISTINCT: usize = 6;
-
-/// Why `password` is too weak to guard the consent form, if it is. The
-/// sign-in throttle slows a guesser; only the password's strength stops one
-/// with many addresses (docs/SECURITY.md).
-pub fn weak_password(password: &str) -> Option<&'static str> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Some("is too short");
-    }
-    if distinct_chars(password) < MIN_PASSWORD_DISTINCT {
-        return Some("uses too few different characters");
-    }
-    None
-}
-
-/// Why `key` is too weak to sign tokens, if it is: shorter than 32
-/// characters, fewer than 10 different characters, or one short run
-/// repeated (`abcabcabc…`). A key from `openssl rand` passes every time.
-pub fn weak_signing_key(key: &str) -> Option<&'static str> {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() < 32 {
-        return Some("is shorter than 32 characters");
-    }
-    if distinct_chars(key) < 10 {
-        return Some("uses too few different characters");
-    }
-    let repeats = |period: usize| (period..chars.len()).all(|i| chars[i] == chars[i - period]);
-    if (1..16).any(repeats) {
-        return Some("repeats a short pattern");
-    }
-    None
-}
-
-fn distinct_chars(s: &str) -> usize {
-    s.chars().collect::<std::collections::HashSet<char>>().len()
-}
-
-/// A yes/no variable: `1`/`true` or `0`/`false`; `None` when unset or empty.
-fn flag(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-) -> Result<Option<bool>, ConfigError> {
-    match get(variable).as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some("1" | "true") => Ok(Some(true)),
-        Some("0" | "false") => Ok(Some(false)),
-        Some(other) => Err(ConfigError {
-            variable,
-            problem: format!("{other:?} is not 1 or 0"),
-        }),
-    }
-}
-
-fn list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// `PUBLIC_URL` must be an absolute http(s) origin; a trailing slash is removed
-/// so that the issuer matches byte for byte everywhere it is advertised.
-fn normalize_public_url(url: &str) -> Result<String, ConfigError> {
-    let url = url.trim().trim_end_matches('/');
-    let bad = |problem: &str| ConfigError {
-        variable: "PUBLIC_URL",
-        problem: format!("{url:?} {problem}; expected e.g. https://my-service-xyz.run.app"),
-    };
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(bad("has no scheme"));
-    };
-    if scheme != "https" && scheme != "http" {
-        return Err(bad("is not http or https"));
-    }
-    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
-        return Err(bad("is not a plain origin"));
-    }
-    Ok(url.to_string())
 }
 
 #[cfg(test)]
@@ -560,22 +391,6 @@ mod tests {
     }
 
     #[test]
-    fn token_lifetimes_are_capped_so_now_plus_ttl_cannot_overflow() {
-        for variable in ["MCP_ACCESS_TOKEN_TTL", "MCP_REFRESH_TOKEN_TTL"] {
-            let huge = u64::MAX.to_string();
-            let e = Config::from_lookup(env(&[(variable, huge.as_str())])).unwrap_err();
-            assert_eq!(e.variable, variable);
-            let e = Config::from_lookup(env(&[(variable, "315360001")])).unwrap_err();
-            assert_eq!(e.variable, variable);
-            let ten_years = Config::from_lookup(env(&[(variable, "315360000")])).unwrap();
-            assert_eq!(
-                ten_years.access_token_ttl.max(ten_years.refresh_token_ttl),
-                MAX_TTL_SECS
-            );
-        }
-    }
-
-    #[test]
     fn redis_url_is_a_secret_and_must_be_redis() {
         let c =
             Config::from_lookup(env(&[("REDIS_URL", "redis://:pw-1234@10.0.0.3:6379/1")])).unwrap();
@@ -620,30 +435,6 @@ mod tests {
     }
 
     #[test]
-    fn the_client_address_is_the_last_forwarded_entry_only_behind_a_trusted_proxy() {
-        let request = Request::new("POST", "/authorize")
-            .with_header("X-Forwarded-For", "6.6.6.6")
-            .with_header("X-Forwarded-For", "1.2.3.4, 203.0.113.7");
-        let mut config = Config::local(0);
-        assert_eq!(config.client_ip(&request).to_string(), "127.0.0.1");
-        config.trust_proxy = true;
-        assert_eq!(config.client_ip(&request).to_string(), "203.0.113.7");
-        let garbage = Request::new("POST", "/authorize").with_header("X-Forwarded-For", "x");
-        assert_eq!(config.client_ip(&garbage).to_string(), "127.0.0.1");
-        // Behind a load balancer in front of Cloud Run: two proxies append.
-        config.trusted_hops = 2;
-        assert_eq!(config.client_ip(&request).to_string(), "1.2.3.4");
-        let short = Request::new("GET", "/").with_header("X-Forwarded-For", "203.0.113.7");
-        assert_eq!(config.client_ip(&short).to_string(), "127.0.0.1");
-        config.trusted_hops = 1;
-        let ipv6 = Request::new("GET", "/").with_header("X-Forwarded-For", "2001:db8::1");
-        assert_eq!(config.client_ip(&ipv6).to_string(), "2001:db8::1");
-        assert_eq!(config.client_bucket(&ipv6), "2001:db8:0:0::/64");
-        let mapped = Request::new("GET", "/").with_header("X-Forwarded-For", "::ffff:192.0.2.1");
-        assert_eq!(config.client_bucket(&mapped), "192.0.2.1");
-    }
-
-    #[test]
     fn the_admin_password_and_allow_anyone_come_from_the_environment() {
         let c = Config::from_lookup(env(&[
             ("ADMIN_PASSWORD", "correct horse battery staple"),
@@ -660,37 +451,6 @@ mod tests {
                 .variable,
             "MCP_ALLOW_ANYONE"
         );
-    }
-
-    #[test]
-    fn weak_secrets_are_refused_with_how_to_make_a_good_one() {
-        for weak in ["a", "password", "aaaaaaaaaaaaaaaa", "abababababababab"] {
-            let e = Config::from_lookup(env(&[("ADMIN_PASSWORD", weak)])).unwrap_err();
-            assert_eq!(e.variable, "ADMIN_PASSWORD");
-            assert!(e.to_string().contains("four random words"), "{e}");
-            assert!(!e.to_string().contains(&format!("\"{weak}\"")));
-        }
-        for good in [
-            "correct horse battery staple",
-            "interop-12345-6789",
-            "Tr0ub4dor&3x",
-        ] {
-            let c = Config::from_lookup(env(&[("ADMIN_PASSWORD", good)])).unwrap();
-            assert!(c.admin_password.is_some());
-        }
-        let repeated = "0123456789".repeat(4);
-        for weak in ["a".repeat(32), "ab".repeat(16), repeated, "x9#q".into()] {
-            let e = Config::from_lookup(env(&[("MCP_SIGNING_KEY", &weak)])).unwrap_err();
-            assert_eq!(e.variable, "MCP_SIGNING_KEY");
-            assert!(e.to_string().contains("openssl rand -base64 32"), "{e}");
-            assert!(!e.to_string().contains(&weak), "the key is never echoed");
-        }
-        for good in [
-            "0123456789abcdef0123456789abcdef",
-            "q3Xk9vO1sZp+R2mWc8TnY4uH7bLdE6fA0gJiK5lM=",
-        ] {
-            assert!(Config::from_lookup(env(&[("MCP_SIGNING_KEY", good)])).is_ok());
-        }
     }
 
     #[test]

@@ -60,18 +60,19 @@ fn offenders(needles: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
 }
 
 /// ARCHITECTURE.md, invariant 1: only `src/http/` touches sockets — and
-/// `src/testing.rs`, the test client, which connects to the loopback server
-/// it started and serves nothing.
+/// `src/testing/wire.rs`, the test client's HTTP client, which connects to
+/// the loopback server it started and serves nothing.
 #[test]
 fn only_src_http_touches_sockets() {
+    const TEST_CLIENT_WIRE: &str = "src/testing/wire.rs";
     let found = offenders(&["TcpStream", "TcpListener", "UdpSocket"], |f| {
-        f.starts_with("src/http/") || f == "src/testing.rs"
+        f.starts_with("src/http/") || f == TEST_CLIENT_WIRE
     });
     let in_testing: Vec<String> =
-        offenders(&["TcpListener", "UdpSocket"], |f| f != "src/testing.rs");
+        offenders(&["TcpListener", "UdpSocket"], |f| f != TEST_CLIENT_WIRE);
     assert!(
         in_testing.is_empty(),
-        "src/testing.rs only connects (TcpStream), it never listens:\n{}",
+        "{TEST_CLIENT_WIRE} only connects (TcpStream), it never listens:\n{}",
         in_testing.join("\n")
     );
     assert!(

@@ -18,14 +18,18 @@
 //!   (the header, then the path form, then the root form).
 //!
 //! # Where this sits
-//! Called by [`super::run`]; runs [`super::host`] first and
-//! [`super::metadata`] last; what it finds goes to [`super::signin`].
+//! Called by [`super::run::run`]; runs [`super::host`] first and
+//! [`super::metadata`] last; what it finds goes to [`super::signin`]. The
+//! URL comparisons are [`super::urls`]'s, the `initialize` body
+//! [`super::rpc`]'s.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::context::{Doctor, Found};
+use super::metadata::{authorization_server, get_document};
 use super::probe::{Url, excerpt};
-use super::signin::Found;
-use super::{Doctor, public_url_fix};
+use super::rpc::initialize_body;
+use super::urls::{elsewhere, plain_http, public_url_fix, url_difference};
 
 /// Runs steps 1–4: the authorization server's metadata and the scopes to
 /// ask for, when the server has them.
@@ -51,15 +55,8 @@ pub fn run(d: &mut Doctor, found: &mut Found) -> Option<(Value, Vec<String>)> {
         );
         return None;
     };
-    let meta = super::metadata::authorization_server(d, &as_url)?;
+    let meta = authorization_server(d, &as_url)?;
     Some((meta, scopes))
-}
-
-/// The JSON-RPC body of claude.ai's first legacy request.
-pub fn initialize_body(id: u64) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "mcp-doctor", "version": env!("CARGO_PKG_VERSION")}}})
 }
 
 /// Step 2: `[1]`–`[2]`. `None` when the server cannot be reached at all;
@@ -298,71 +295,6 @@ pub fn auth_param(challenge: &str, name: &str) -> Option<String> {
     None
 }
 
-/// GETs a metadata document: the JSON object, or why not (a FAIL's evidence).
-pub fn get_document(
-    d: &mut Doctor,
-    label: &str,
-    url: &str,
-) -> (Result<Value, String>, Option<u64>) {
-    match d
-        .probe
-        .call(label, "GET", url, &[("Accept", "application/json")], b"")
-    {
-        Err(e) => (Err(e), None),
-        Ok(got) if got.status != 200 => {
-            let loc = got
-                .header("location")
-                .map(|l| format!(" → {l}"))
-                .unwrap_or_default();
-            (
-                Err(format!(
-                    "{}{loc}{}",
-                    got.status,
-                    if got.is_html() {
-                        format!(", an HTML page{}", got.title())
-                    } else {
-                        String::new()
-                    }
-                )),
-                Some(got.ms),
-            )
-        }
-        Ok(got) => (
-            got.json().and_then(|v| {
-                if v.is_object() {
-                    Ok(v)
-                } else {
-                    Err("not a JSON object".into())
-                }
-            }),
-            Some(got.ms),
-        ),
-    }
-}
-
-/// This crate's fix when an advertised URL is on another origin than the one
-/// users reach (its `PUBLIC_URL` is wrong), else `None`.
-pub fn elsewhere(advertised: &str, checked: &Url) -> Option<String> {
-    Url::parse(advertised)
-        .filter(|u| u.origin() != checked.origin())
-        .map(|_| public_url_fix(checked))
-}
-
-/// How `a` differs from `b` as claude.ai compares URLs, `None` when equal.
-pub fn url_difference(a: &str, b: &str) -> Option<&'static str> {
-    let norm = |s: &str| Url::parse(s).map(|u| format!("{}{}", u.origin(), u.rest));
-    match (norm(a), norm(b)) {
-        (Some(x), Some(y)) if x == y => None,
-        (Some(x), Some(y)) if x.trim_end_matches('/') == y.trim_end_matches('/') => Some("slash"),
-        (Some(x), Some(y))
-            if x.split_once("://").map(|p| p.1) == y.split_once("://").map(|p| p.1) =>
-        {
-            Some("scheme")
-        }
-        _ => Some("other"),
-    }
-}
-
 /// Step 3: `[3]`–`[4]`. The authorization server to ask, and the scopes to request.
 fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<String>, Vec<String>) {
     let origin = d.url.origin();
@@ -503,7 +435,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             Some(&public_url_fix(&d.url)),
             None,
         ),
-        Some(u) if super::metadata::plain_http(&u, &d.url) => d.fail(
+        Some(u) if plain_http(&u, &d.url) => d.fail(
             3,
             "authorization_servers",
             &format!("{first} is http://"),
@@ -539,22 +471,5 @@ mod tests {
         );
         assert_eq!(auth_param(c, "scope").as_deref(), Some("mcp"));
         assert_eq!(auth_param("Bearer realm=\"x\"", "resource_metadata"), None);
-    }
-
-    #[test]
-    fn urls_differ_by_slash_scheme_or_more() {
-        assert_eq!(url_difference("https://H/mcp", "https://h/mcp"), None);
-        assert_eq!(
-            url_difference("https://h/mcp/", "https://h/mcp"),
-            Some("slash")
-        );
-        assert_eq!(
-            url_difference("http://h/mcp", "https://h/mcp"),
-            Some("scheme")
-        );
-        assert_eq!(
-            url_difference("https://other/mcp", "https://h/mcp"),
-            Some("other")
-        );
     }
 }

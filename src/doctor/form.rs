@@ -21,13 +21,15 @@
 //!   callback refuses).
 //!
 //! # Where this sits
-//! Called by [`super::signin`] after `GET /authorize` answered a page.
+//! Called by [`super::signin`] after `GET /authorize` answered a page; the
+//! code it brings back is read by [`super::callback`]. Its HTML reader
+//! [`strip_tags`] also gives signin's error pages their gist.
 
 use serde_json::Value;
 
-use super::Doctor;
+use super::callback::{CLAUDE_CALLBACK, back_at_claude};
+use super::context::Doctor;
 use super::probe::{Got, Url, excerpt};
-use super::signin::{CLAUDE_CALLBACK, back_at_claude, strip_tags};
 use crate::crypto::secret::Secret;
 use crate::oauth::encoding::encode_pairs;
 
@@ -412,6 +414,28 @@ fn page_message(html: &str) -> String {
         return unescape(&html[start..end]);
     }
     strip_tags(html)
+}
+
+/// Text without tags (for an HTML error page's gist).
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    let body = html
+        .to_ascii_lowercase()
+        .find("<body")
+        .map_or(html, |i| &html[i..]);
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ')
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@
 
 use std::net::{IpAddr, ToSocketAddrs};
 
-use super::Doctor;
+use super::context::Doctor;
 
 /// Step 1 (and the host checks of step 8).
 pub fn check_url(d: &mut Doctor) {

@@ -26,82 +26,18 @@
 //!   are dropped.
 //!
 //! # Where this sits
-//! Called by [`super::run`] after [`super::signin`]; uses [`super::tools`].
+//! Called by [`super::run::run`] after [`super::signin`]; sends through
+//! [`super::rpc`], checks the tool list with [`super::tools`] and ends with
+//! [`super::timing`].
 
 use serde_json::{Value, json};
 
-use super::Doctor;
-use super::discovery::initialize_body;
-use super::probe::{CLAUDE_USER_AGENT, Got, excerpt};
-use super::signin::{Found, token_request};
+use super::context::{Doctor, Found};
+use super::probe::{CLAUDE_USER_AGENT, excerpt};
+use super::rpc::{PAIR, gist, initialize_body, post, rpc_answer};
+use super::signin::token_request;
 use super::tools::{call_tool, check_tools};
 use crate::crypto::secret::Secret;
-/// The `Accept` of the official SDK clients (claude.ai sends `*/*`).
-const PAIR: &str = "application/json, text/event-stream";
-
-/// The JSON-RPC answer with `id` in a JSON or SSE body.
-pub fn rpc_answer(got: &Got, id: u64) -> Result<Value, String> {
-    if got.media_type() == "text/event-stream" {
-        let text = got.text();
-        for event in text.split("\n\n").flat_map(|e| e.split("\r\n\r\n")) {
-            let data: Vec<&str> = event
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim_start)
-                .collect();
-            if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n"))
-                && v["id"] == id
-            {
-                return Ok(v);
-            }
-        }
-        return Err(format!("no answer with id {id} in the event stream"));
-    }
-    got.json()
-}
-
-/// Sends one JSON-RPC message to the endpoint as claude.ai does.
-pub fn post(
-    d: &mut Doctor,
-    label: &str,
-    token: Option<&str>,
-    accept: &str,
-    version: Option<&str>,
-    extra: &[(&str, &str)],
-    body: &Value,
-) -> Result<Got, String> {
-    let accept = if accept == "*/*" && d.strict_accept {
-        PAIR
-    } else {
-        accept
-    };
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![
-        ("Content-Type", "application/json"),
-        ("Accept", accept),
-        ("User-Agent", CLAUDE_USER_AGENT),
-    ];
-    if let Some(a) = &auth {
-        headers.push(("Authorization", a.as_str()));
-    }
-    if let Some(v) = version {
-        headers.push(("MCP-Protocol-Version", v));
-    }
-    headers.extend_from_slice(extra);
-    let url = d.options.url.clone();
-    d.probe
-        .call(label, "POST", &url, &headers, body.to_string().as_bytes())
-}
-
-/// A short account of an unexpected answer.
-pub fn gist(got: &Got) -> String {
-    if got.is_html() {
-        format!("{}, an HTML page{}", got.status, got.title())
-    } else {
-        format!("{} {}", got.status, excerpt(&got.text(), 100))
-    }
-}
-
 /// Runs step 6 (after the sign-in), 7 and the rest of 8.
 pub fn run(d: &mut Doctor, found: Found) {
     if !found.reachable {

@@ -22,20 +22,14 @@
 //!
 //! # Where this sits
 //! Called by [`super::discovery::run`] with `authorization_servers[0]`; the
-//! document goes on to [`super::signin`].
+//! document goes on to [`super::signin`]. [`get_document`], the GET of any
+//! metadata document, serves discovery's step 3 too.
 
 use serde_json::Value;
 
-use super::discovery::{elsewhere, get_document, url_difference};
+use super::context::Doctor;
 use super::probe::Url;
-use super::{Doctor, public_url_fix};
-
-/// Whether an advertised URL is plain http:// where clients need https://:
-/// anywhere but loopback, and on loopback too when the checked URL is https://
-/// (a front end terminating TLS, simulated with `--via`).
-pub fn plain_http(advertised: &Url, checked: &Url) -> bool {
-    advertised.scheme != "https" && (!advertised.is_loopback() || checked.scheme == "https")
-}
+use super::urls::{elsewhere, plain_http, public_url_fix, url_difference};
 
 /// Step 4: `[5]`–`[6]`. The metadata document, if one was found.
 pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
@@ -261,4 +255,46 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         );
     }
     Some(meta)
+}
+
+/// GETs a metadata document: the JSON object, or why not (a FAIL's evidence).
+pub fn get_document(
+    d: &mut Doctor,
+    label: &str,
+    url: &str,
+) -> (Result<Value, String>, Option<u64>) {
+    match d
+        .probe
+        .call(label, "GET", url, &[("Accept", "application/json")], b"")
+    {
+        Err(e) => (Err(e), None),
+        Ok(got) if got.status != 200 => {
+            let loc = got
+                .header("location")
+                .map(|l| format!(" → {l}"))
+                .unwrap_or_default();
+            (
+                Err(format!(
+                    "{}{loc}{}",
+                    got.status,
+                    if got.is_html() {
+                        format!(", an HTML page{}", got.title())
+                    } else {
+                        String::new()
+                    }
+                )),
+                Some(got.ms),
+            )
+        }
+        Ok(got) => (
+            got.json().and_then(|v| {
+                if v.is_object() {
+                    Ok(v)
+                } else {
+                    Err("not a JSON object".into())
+                }
+            }),
+            Some(got.ms),
+        ),
+    }
 }

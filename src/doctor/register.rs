@@ -21,9 +21,9 @@
 
 use serde_json::json;
 
-use super::Doctor;
+use super::callback::{CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK};
+use super::context::{Client, Doctor};
 use super::probe::excerpt;
-use super::signin::{CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK, Client};
 
 /// DCR as claude.ai does it (and with claude.com's callback beside it).
 pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {

@@ -7,7 +7,7 @@
 //!      [9]–[12]  GET /authorize with claude.ai's CIMD client id, when CIMD is advertised
 //!      [12]      GET /authorize?…S256…&resource → a page, an IdP, or a code
 //!      [26]      POST /token with a bogus code → 400 {"error":"invalid_grant"}
-//!   6  [13]–[15] --password: the form (super::form) → 302 ?code&state&iss
+//!   6  [13]–[15] --password: the form (super::form) → 302 ?code&state&iss (super::callback)
 //!      [25]      single user: 302 ?code at once
 //!      [26]–[27] POST /token → access_token, refresh_token
 //! ```
@@ -23,53 +23,21 @@
 //!   answers and `invalid_grant`); RFC 9207 (`iss` on the redirect).
 //!
 //! # Where this sits
-//! Called by [`super::run`] after [`super::discovery`]; hands what it found
+//! Called by [`super::run::run`] after [`super::discovery`]; the redirect
+//! back with the code is read by [`super::callback`]; hands what it found
 //! ([`Found`]) to [`super::mcp`].
 
 use serde_json::Value;
 
+use super::callback::{CLAUDE_CALLBACK, back_at_claude, redirect_error};
+use super::context::{Client, Doctor, Found};
+use super::form::strip_tags;
 use super::probe::{Got, Url, excerpt};
-use super::{Doctor, public_url_fix};
-use crate::crypto::secret::Secret;
-use crate::oauth::encoding::{Params, encode_pairs, with_query};
+use crate::oauth::encoding::{encode_pairs, with_query};
 use crate::oauth::pkce;
 
-/// claude.ai's OAuth callback, as it registers it.
-pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
-/// The callback Anthropic said it may move to.
-pub const CLAUDE_COM_CALLBACK: &str = "https://claude.com/api/mcp/auth_callback";
 /// claude.ai's Client ID Metadata Document URL.
 pub const CLAUDE_CIMD: &str = "https://claude.ai/oauth/mcp-oauth-client-metadata";
-
-/// The OAuth client the doctor registered (or claude.ai's CIMD client id).
-#[derive(Debug, Clone)]
-pub struct Client {
-    /// `client_id`.
-    pub id: String,
-    /// `client_secret`, for `client_secret_post`/`client_secret_basic`.
-    pub secret: Option<Secret>,
-    /// `token_endpoint_auth_method`.
-    pub method: String,
-}
-
-/// What steps 1–6 found out, for the MCP checks.
-#[derive(Debug, Default)]
-pub struct Found {
-    /// Whether the server answered at all.
-    pub reachable: bool,
-    /// Whether `/mcp` answered without a token (an open server).
-    pub open: bool,
-    /// The access token, if one was obtained (or given).
-    pub token: Option<Secret>,
-    /// The refresh token of that grant.
-    pub refresh: Option<Secret>,
-    /// The registered client.
-    pub client: Option<Client>,
-    /// The AS's token endpoint.
-    pub token_endpoint: Option<String>,
-    /// The AS's revocation endpoint.
-    pub revocation_endpoint: Option<String>,
-}
 
 /// Step 5 and the sign-in of step 6.
 pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
@@ -595,108 +563,4 @@ fn refused_fix(invalid_target: bool) -> &'static str {
 /// This crate's setting for [`refused_fix`], when one applies.
 fn refused_setting(invalid_target: bool) -> Option<&'static str> {
     invalid_target.then_some("set PUBLIC_URL to the origin users reach")
-}
-
-/// `(error, error_description)` of a redirect to claude.ai's callback that
-/// carries an error instead of a code (RFC 6749 §4.1.2.1).
-fn redirect_error(got: &Got) -> Option<(String, String)> {
-    let location = got.header("location")?;
-    if !location.starts_with(CLAUDE_CALLBACK) {
-        return None;
-    }
-    let params = Params::parse(location.split_once('?').map(|(_, q)| q).unwrap_or("")).ok()?;
-    let error = params.get("error")?.to_string();
-    Some((
-        error,
-        params.get("error_description").unwrap_or("").to_string(),
-    ))
-}
-
-/// The redirect back to claude.ai's callback: the code, checked.
-pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> Option<String> {
-    let params =
-        Params::parse(location.split_once('?').map(|(_, q)| q).unwrap_or("")).unwrap_or_default();
-    if let Some(e) = params.get("error") {
-        d.fail(
-            6,
-            "back at claude.ai with a code",
-            &format!(
-                "error={e} {}",
-                params.get("error_description").unwrap_or("")
-            ),
-            "the authorization failed: see error_description",
-            (e == "invalid_target").then_some(
-                "the resource is PUBLIC_URL/mcp: set PUBLIC_URL to the origin users reach",
-            ),
-            Some(ms),
-        );
-        return None;
-    }
-    let Some(code) = params.get("code") else {
-        d.fail(
-            6,
-            "back at claude.ai with a code",
-            "no code in the redirect",
-            "RFC 6749 §4.1.2: redirect with code and state",
-            None,
-            Some(ms),
-        );
-        return None;
-    };
-    let code = d.probe.secret(code);
-    if params.get("state") != Some("doctor-state") {
-        d.fail(
-            6,
-            "state comes back unchanged",
-            &format!("{:?}", params.get("state")),
-            "echo state exactly (RFC 6749 §4.1.2)",
-            None,
-            Some(ms),
-        );
-    }
-    if meta["authorization_response_iss_parameter_supported"] == true
-        && params.get("iss") != meta["issuer"].as_str()
-    {
-        d.fail(
-            6,
-            "iss equals the issuer",
-            &format!(
-                "iss {:?}, issuer {:?}",
-                params.get("iss"),
-                meta["issuer"].as_str()
-            ),
-            "RFC 9207: when advertised, iss on the redirect must equal issuer",
-            Some(&public_url_fix(&d.url)),
-            Some(ms),
-        );
-    }
-    d.pass(
-        6,
-        "back at claude.ai with a code",
-        &format!("code {}", super::probe::shorten(d.probe.reveal(&code))),
-        Some(ms),
-    );
-    Some(d.probe.reveal(&code).to_string())
-}
-
-/// Text without tags (for an HTML error page's gist).
-pub fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    let body = html
-        .to_ascii_lowercase()
-        .find("<body")
-        .map_or(html, |i| &html[i..]);
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ')
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }

@@ -13,8 +13,8 @@
 //! # Where this sits
 //! Called last by [`super::mcp::run`].
 
-use super::Doctor;
-use super::discovery::initialize_body;
+use super::context::Doctor;
+use super::rpc::initialize_body;
 
 /// Step 7: the first request against the rest, the slowest, and `--pause`.
 pub fn timing(d: &mut Doctor) {

@@ -23,9 +23,10 @@
 
 use serde_json::{Value, json};
 
-use super::Doctor;
-use super::mcp::{post, rpc_answer};
+use super::context::Doctor;
 use super::probe::excerpt;
+use super::report::Status;
+use super::rpc::{post, rpc_answer};
 
 /// claude.ai's reported limit on one tool result, in characters.
 pub const RESULT_LIMIT: usize = 150_000;
@@ -52,7 +53,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         } else {
             name.clone()
         };
-        let mut fail = |d: &mut Doctor, step: u8, status: super::Status, what: &str, fix: &str| {
+        let mut fail = |d: &mut Doctor, step: u8, status: Status, what: &str, fix: &str| {
             problems += 1;
             d.add(
                 step,
@@ -63,7 +64,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
                 None,
             );
         };
-        use super::Status::{Fail, Warn};
+        use Status::{Fail, Warn};
         if name.is_empty()
             || name.len() > 128
             || !name
