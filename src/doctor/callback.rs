@@ -23,6 +23,7 @@
 //! [`super::form`] (a code after the password form); the code goes back to
 //! [`super::signin`] for `/token`.
 
+use super::report::Section;
 use serde_json::Value;
 
 use super::context::Doctor;
@@ -55,7 +56,7 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
         Params::parse(location.split_once('?').map(|(_, q)| q).unwrap_or("")).unwrap_or_default();
     if let Some(e) = params.get("error") {
         d.fail(
-            6,
+            Section::SignIn,
             "back at claude.ai with a code",
             &format!(
                 "error={e} {}",
@@ -71,7 +72,7 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
     }
     let Some(code) = params.get("code") else {
         d.fail(
-            6,
+            Section::SignIn,
             "back at claude.ai with a code",
             "no code in the redirect",
             "RFC 6749 §4.1.2: redirect with code and state",
@@ -83,7 +84,7 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
     let code = d.probe.secret(code);
     if params.get("state") != Some("doctor-state") {
         d.fail(
-            6,
+            Section::SignIn,
             "state comes back unchanged",
             &format!("{:?}", params.get("state")),
             "echo state exactly (RFC 6749 §4.1.2)",
@@ -95,7 +96,7 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
         && params.get("iss") != meta["issuer"].as_str()
     {
         d.fail(
-            6,
+            Section::SignIn,
             "iss equals the issuer",
             &format!(
                 "iss {:?}, issuer {:?}",
@@ -108,7 +109,7 @@ pub fn back_at_claude(d: &mut Doctor, location: &str, meta: &Value, ms: u64) -> 
         );
     }
     d.pass(
-        6,
+        Section::SignIn,
         "back at claude.ai with a code",
         &format!("code {}", super::probe::shorten(d.probe.reveal(&code))),
         Some(ms),

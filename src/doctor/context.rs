@@ -18,7 +18,7 @@
 
 use super::options::Options;
 use super::probe::{Probe, Url};
-use super::report::{Check, Status};
+use super::report::{Check, Section, Status};
 use crate::crypto::secret::Secret;
 
 /// The state of one run: the client, the findings so far, and what the
@@ -43,7 +43,7 @@ impl Doctor<'_> {
     /// the rule and the fix, and this crate's setting if one applies.
     pub fn add(
         &mut self,
-        step: u8,
+        section: Section,
         status: Status,
         title: &str,
         evidence: &str,
@@ -51,7 +51,7 @@ impl Doctor<'_> {
         ms: Option<u64>,
     ) {
         let check = Check {
-            step,
+            section,
             title: title.to_string(),
             status,
             evidence: self.probe.scrub(evidence),
@@ -63,39 +63,53 @@ impl Doctor<'_> {
     }
 
     /// A PASS.
-    pub fn pass(&mut self, step: u8, title: &str, evidence: &str, ms: Option<u64>) {
-        self.add(step, Status::Pass, title, evidence, None, ms);
+    pub fn pass(&mut self, section: Section, title: &str, evidence: &str, ms: Option<u64>) {
+        self.add(section, Status::Pass, title, evidence, None, ms);
     }
 
     /// A WARN with its fix (and this crate's setting, if one applies).
     pub fn warn(
         &mut self,
-        step: u8,
+        section: Section,
         title: &str,
         evidence: &str,
         fix: &str,
         ours: Option<&str>,
         ms: Option<u64>,
     ) {
-        self.add(step, Status::Warn, title, evidence, Some((fix, ours)), ms);
+        self.add(
+            section,
+            Status::Warn,
+            title,
+            evidence,
+            Some((fix, ours)),
+            ms,
+        );
     }
 
     /// A FAIL with its fix (and this crate's setting, if one applies).
     pub fn fail(
         &mut self,
-        step: u8,
+        section: Section,
         title: &str,
         evidence: &str,
         fix: &str,
         ours: Option<&str>,
         ms: Option<u64>,
     ) {
-        self.add(step, Status::Fail, title, evidence, Some((fix, ours)), ms);
+        self.add(
+            section,
+            Status::Fail,
+            title,
+            evidence,
+            Some((fix, ours)),
+            ms,
+        );
     }
 
     /// A SKIP and why.
-    pub fn skip(&mut self, step: u8, title: &str, why: &str) {
-        self.add(step, Status::Skip, title, why, None, None);
+    pub fn skip(&mut self, section: Section, title: &str, why: &str) {
+        self.add(section, Status::Skip, title, why, None, None);
     }
 }
 
@@ -110,7 +124,7 @@ pub struct Client {
     pub method: String,
 }
 
-/// What steps 1–6 found out, for the MCP checks.
+/// What the sections before the MCP checks found out, for them.
 #[derive(Debug, Default)]
 pub struct Found {
     /// Whether the server answered at all.

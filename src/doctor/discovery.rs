@@ -1,4 +1,4 @@
-//! **[1–6](crate::_documentation::flow) mcp-doctor, steps 2–4 — the challenge
+//! **[1–6](crate::_documentation::flow) mcp-doctor, the challenge and metadata sections — the challenge
 //! and discovery.** The client's half of arrows `[1]`–`[6]`, taken as
 //! claude.ai takes them, each answer checked against what claude.ai and the
 //! spec need.
@@ -23,6 +23,7 @@
 //! URL comparisons are [`super::urls`]'s, the `initialize` body
 //! [`super::rpc`]'s.
 
+use super::report::Section;
 use serde_json::Value;
 
 use super::context::{Doctor, Found};
@@ -31,15 +32,19 @@ use super::probe::{Url, excerpt};
 use super::rpc::initialize_body;
 use super::urls::{elsewhere, plain_http, public_url_fix, url_difference};
 
-/// Runs steps 1–4: the authorization server's metadata and the scopes to
+/// Runs the sections from `Section::Url` to `Section::ServerMetadata`: the authorization server's metadata and the scopes to
 /// ask for, when the server has them.
 pub fn run(d: &mut Doctor, found: &mut Found) -> Option<(Value, Vec<String>)> {
     super::host::check_url(d);
     let challenge = challenge(d, found)?;
     if found.open {
-        for step in [3, 4, 5] {
+        for section in [
+            Section::ResourceMetadata,
+            Section::ServerMetadata,
+            Section::Registration,
+        ] {
             d.skip(
-                step,
+                section,
                 "OAuth",
                 "the server answers without a token: no sign-in to check",
             );
@@ -49,7 +54,7 @@ pub fn run(d: &mut Doctor, found: &mut Found) -> Option<(Value, Vec<String>)> {
     let (as_url, scopes) = protected_resource(d, challenge.as_deref());
     let Some(as_url) = as_url else {
         d.skip(
-            4,
+            Section::ServerMetadata,
             "authorization server metadata",
             "no authorization server to look at",
         );
@@ -59,7 +64,7 @@ pub fn run(d: &mut Doctor, found: &mut Found) -> Option<(Value, Vec<String>)> {
     Some((meta, scopes))
 }
 
-/// Step 2: `[1]`–`[2]`. `None` when the server cannot be reached at all;
+/// `Section::Challenge`, `[1]`–`[2]`: `None` when the server cannot be reached at all;
 /// else the challenge's `resource_metadata` (if any).
 fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
     let url = d.options.url.clone();
@@ -78,7 +83,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         Ok(got) => got,
         Err(e) => {
             d.fail(
-                2,
+                Section::Challenge,
                 "the server answers",
                 &e,
                 "claude.ai would say \"Couldn't reach the MCP server\": check \
@@ -90,7 +95,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         }
     };
     found.reachable = true;
-    // Step 8: the same request as claude.ai's connector (User-Agent Claude-User).
+    // Section::ClaudeAi: the same request as claude.ai's connector (User-Agent Claude-User).
     let ua = [
         ("Content-Type", "application/json"),
         ("Accept", "application/json, text/event-stream"),
@@ -104,13 +109,13 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         body.as_bytes(),
     ) {
         Ok(c) if c.status == got.status => d.pass(
-            8,
+            Section::ClaudeAi,
             "Claude-User answered like others",
             &format!("{} both ways", c.status),
             Some(c.ms),
         ),
         Ok(c) => d.fail(
-            8,
+            Section::ClaudeAi,
             "Claude-User answered like others",
             &format!(
                 "{} for User-Agent Claude-User, {} for others",
@@ -123,7 +128,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
             Some(c.ms),
         ),
         Err(e) => d.fail(
-            8,
+            Section::ClaudeAi,
             "Claude-User answered like others",
             &format!("no answer for User-Agent Claude-User: {e}"),
             "a WAF or bot rule drops claude.ai's requests: allow its User-Agent",
@@ -137,7 +142,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         200..=299 => {
             found.open = true;
             d.warn(
-                2,
+                Section::Challenge,
                 "401 without a token",
                 &format!("{}: the server answers without a token", got.status),
                 "anyone with the URL can use this server; claude.ai connects \
@@ -159,7 +164,11 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
             let slash = location.trim_end_matches('/') == url.trim_end_matches('/')
                 || location.ends_with(&format!("{}/", d.url.path()));
             d.fail(
-                if slash { 8 } else { 2 },
+                if slash {
+                    Section::ClaudeAi
+                } else {
+                    Section::Challenge
+                },
                 "no redirect on the endpoint",
                 &format!("{} → {location}", got.status),
                 "claude.ai does not follow redirects on the MCP URL (a 307 to \
@@ -171,7 +180,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         }
         406 => {
             d.fail(
-                8,
+                Section::ClaudeAi,
                 "no 406 on claude.ai's Accept",
                 "406 Not Acceptable",
                 "accept any Accept header (claude.ai sends */*); answer JSON or SSE",
@@ -200,7 +209,14 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
                         2025-11-25 Authorization)"
                 }
             };
-            d.fail(2, "401 without a token", &what, fix, None, ms);
+            d.fail(
+                Section::Challenge,
+                "401 without a token",
+                &what,
+                fix,
+                None,
+                ms,
+            );
             return Some(None);
         }
     }
@@ -210,7 +226,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         .map(str::to_string);
     let Some(challenge) = challenge else {
         d.fail(
-            2,
+            Section::Challenge,
             "WWW-Authenticate: Bearer",
             "a 401 without a Bearer challenge",
             "every 401 needs WWW-Authenticate: Bearer \
@@ -220,11 +236,16 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         );
         return Some(None);
     };
-    d.pass(2, "401 without a token", "401 with a Bearer challenge", ms);
+    d.pass(
+        Section::Challenge,
+        "401 without a token",
+        "401 with a Bearer challenge",
+        ms,
+    );
     let metadata = auth_param(&challenge, "resource_metadata");
     match &metadata {
         None => d.fail(
-            2,
+            Section::Challenge,
             "resource_metadata in the challenge",
             &excerpt(&challenge, 100),
             "add \
@@ -236,7 +257,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
         ),
         Some(m) => match Url::parse(m) {
             None => d.fail(
-                2,
+                Section::Challenge,
                 "resource_metadata in the challenge",
                 &format!("{m:?} is not an absolute URL"),
                 "resource_metadata must be an absolute https:// URL (RFC 9728 \
@@ -244,11 +265,14 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
                 Some(&public_url_fix(&d.url)),
                 ms,
             ),
-            Some(u) if u.origin() == d.url.origin() => {
-                d.pass(2, "resource_metadata in the challenge", m, None)
-            }
+            Some(u) if u.origin() == d.url.origin() => d.pass(
+                Section::Challenge,
+                "resource_metadata in the challenge",
+                m,
+                None,
+            ),
             Some(u) if u.host == d.url.host && u.scheme != d.url.scheme => d.fail(
-                2,
+                Section::Challenge,
                 "resource_metadata in the challenge",
                 &format!(
                     "{m} is {}:// while the URL is {}://",
@@ -261,7 +285,7 @@ fn challenge(d: &mut Doctor, found: &mut Found) -> Option<Option<String>> {
                 ms,
             ),
             Some(u) => d.warn(
-                2,
+                Section::Challenge,
                 "resource_metadata in the challenge",
                 &format!("{m} is on another origin ({})", u.origin()),
                 "allowed (RFC 9728), but usually a wrong public URL: make it \
@@ -295,7 +319,7 @@ pub fn auth_param(challenge: &str, name: &str) -> Option<String> {
     None
 }
 
-/// Step 3: `[3]`–`[4]`. The authorization server to ask, and the scopes to request.
+/// `Section::ResourceMetadata`, `[3]`–`[4]`: The authorization server to ask, and the scopes to request.
 fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<String>, Vec<String>) {
     let origin = d.url.origin();
     let path = d.url.path().trim_end_matches('/').to_string();
@@ -305,13 +329,18 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     if let Some(h) = from_header.filter(|h| *h != path_form && *h != root_form) {
         match get_document(d, "GET resource_metadata", h) {
             (Ok(v), ms) => {
-                d.pass(3, "the document resource_metadata names", h, ms);
+                d.pass(
+                    Section::ResourceMetadata,
+                    "the document resource_metadata names",
+                    h,
+                    ms,
+                );
                 chosen = Some(v);
             }
             (Err(e), ms) => {
                 let ours = elsewhere(h, &d.url);
                 d.fail(
-                    3,
+                    Section::ResourceMetadata,
                     "the document resource_metadata names",
                     &format!("{h}: {e}"),
                     "serve the protected resource metadata (JSON) where the 401 \
@@ -333,14 +362,19 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
         }
         match get_document(d, &format!("GET PRM {name}"), u) {
             (Ok(v), ms) => {
-                d.pass(3, &format!("metadata, {name}"), u, ms);
+                d.pass(
+                    Section::ResourceMetadata,
+                    &format!("metadata, {name}"),
+                    u,
+                    ms,
+                );
                 any = true;
                 if chosen.is_none() {
                     chosen = Some(v);
                 }
             }
             (Err(e), ms) if i == 0 || !any => d.fail(
-                3,
+                Section::ResourceMetadata,
                 &format!("metadata, {name}"),
                 &format!("{u}: {e}"),
                 "serve RFC 9728 metadata at \
@@ -350,7 +384,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
                 ms,
             ),
             (Err(e), ms) => d.warn(
-                3,
+                Section::ResourceMetadata,
                 &format!("metadata, {name}"),
                 &format!("{u}: {e}"),
                 "clients that drop the path probe the root form too: serve \
@@ -366,7 +400,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     let expected = d.options.url.clone();
     match doc["resource"].as_str() {
         None => d.fail(
-            3,
+            Section::ResourceMetadata,
             "resource equals the URL",
             "no \"resource\" field",
             "RFC 9728 §2: \"resource\" is required and must be the URL \
@@ -375,9 +409,14 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             None,
         ),
         Some(r) => match url_difference(r, &expected) {
-            None => d.pass(3, "resource equals the URL", r, None),
+            None => d.pass(
+                Section::ResourceMetadata,
+                "resource equals the URL",
+                r,
+                None,
+            ),
             Some("slash") => d.warn(
-                3,
+                Section::ResourceMetadata,
                 "resource equals the URL",
                 &format!("{r} vs {expected}: a trailing slash apart"),
                 "claude.ai's connector strips the slash, and RFC 9728 §3.3 \
@@ -386,7 +425,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
                 None,
             ),
             Some("scheme") => d.fail(
-                3,
+                Section::ResourceMetadata,
                 "resource equals the URL",
                 &format!("{r}, but clients use {expected}"),
                 "the server sits behind an HTTPS front end (Cloud Run, a load \
@@ -396,7 +435,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
                 None,
             ),
             Some(_) => d.fail(
-                3,
+                Section::ResourceMetadata,
                 "resource equals the URL",
                 &format!("{r}, but clients use {expected}"),
                 "clients compare them (RFC 9728 §3.3) and stop on a mismatch \
@@ -417,7 +456,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
         .unwrap_or_default();
     let Some(first) = servers.first().cloned() else {
         d.fail(
-            3,
+            Section::ResourceMetadata,
             "authorization_servers",
             "missing or empty",
             "MCP requires at least one entry in authorization_servers (RFC 9728 §2)",
@@ -428,7 +467,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
     };
     match Url::parse(&first) {
         None => d.fail(
-            3,
+            Section::ResourceMetadata,
             "authorization_servers",
             &format!("{first:?} is not an http(s) URL"),
             "list the issuer URL of the authorization server",
@@ -436,7 +475,7 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             None,
         ),
         Some(u) if plain_http(&u, &d.url) => d.fail(
-            3,
+            Section::ResourceMetadata,
             "authorization_servers",
             &format!("{first} is http://"),
             "every authorization server endpoint must be HTTPS (MCP \
@@ -445,7 +484,12 @@ fn protected_resource(d: &mut Doctor, from_header: Option<&str>) -> (Option<Stri
             Some(&public_url_fix(&d.url)),
             None,
         ),
-        Some(_) => d.pass(3, "authorization_servers", &servers.join(", "), None),
+        Some(_) => d.pass(
+            Section::ResourceMetadata,
+            "authorization_servers",
+            &servers.join(", "),
+            None,
+        ),
     }
     let scopes = doc["scopes_supported"]
         .as_array()

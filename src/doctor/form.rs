@@ -25,6 +25,7 @@
 //! code it brings back is read by [`super::callback`]. Its HTML reader
 //! [`strip_tags`] also gives signin's error pages their gist.
 
+use super::report::Section;
 use serde_json::Value;
 
 use super::callback::{CLAUDE_CALLBACK, back_at_claude};
@@ -238,7 +239,7 @@ pub fn submit(
 ) -> Option<String> {
     let Some(form) = parse_form(&page.text()) else {
         d.fail(
-            6,
+            Section::SignIn,
             "the sign-in form",
             "the page has no <form method=\"post\">",
             "a password consent page posts a form back to the server",
@@ -249,7 +250,7 @@ pub fn submit(
     };
     if form.password_fields.is_empty() {
         d.skip(
-            6,
+            Section::SignIn,
             "the sign-in form",
             "the form has no password field: --password does not apply (try --token)",
         );
@@ -296,7 +297,7 @@ pub fn submit(
     ) {
         Err(e) => {
             d.fail(
-                6,
+                Section::SignIn,
                 "the sign-in form",
                 &e,
                 "the form's POST must answer",
@@ -323,7 +324,7 @@ pub fn submit(
             Ok(g) => got = g,
             Err(e) => {
                 d.fail(
-                    6,
+                    Section::SignIn,
                     "the sign-in form",
                     &e,
                     "the redirect after the form must answer",
@@ -339,7 +340,7 @@ pub fn submit(
     match got.status {
         302 | 303 if location.starts_with(CLAUDE_CALLBACK) => {
             d.pass(
-                6,
+                Section::SignIn,
                 "the sign-in form",
                 &format!(
                     "{} fields, {cookies}, Origin {origin} → {}",
@@ -352,7 +353,7 @@ pub fn submit(
         }
         302 | 303 => {
             d.skip(
-                6,
+                Section::SignIn,
                 "sign-in",
                 &format!(
                     "the form leads on to {} (a further sign-in): use --token",
@@ -363,7 +364,7 @@ pub fn submit(
         }
         307 | 308 => {
             d.fail(
-                6,
+                Section::SignIn,
                 "the sign-in form",
                 &format!("{} → {}", got.status, excerpt(&location, 60)),
                 "a 307/308 makes the browser POST to claude.ai's callback, \
@@ -377,7 +378,7 @@ pub fn submit(
         200 => {
             let text = page_message(&got.text());
             d.fail(
-                6,
+                Section::SignIn,
                 "the sign-in form",
                 &format!("200: the form came back ({})", excerpt(&text, 100)),
                 "the password was not accepted: check --password",
@@ -388,7 +389,7 @@ pub fn submit(
         }
         s => {
             d.fail(
-                6,
+                Section::SignIn,
                 "the sign-in form",
                 &format!(
                     "{s} {} ({cookies})",

@@ -1,4 +1,4 @@
-//! **[setup](crate::_documentation::flow) mcp-doctor, step 1 — the URL and
+//! **[setup](crate::_documentation::flow) mcp-doctor, the URL section — the URL and
 //! where its host leads.** Before the first arrow: whether claude.ai can
 //! reach the URL at all. Its connector fetches from Anthropic's cloud, over
 //! HTTPS, IPv4 only; it strips a trailing slash from the path and supports no
@@ -27,24 +27,25 @@
 //! # Where this sits
 //! Called first by [`super::discovery::run`].
 
+use super::report::Section;
 use std::net::{IpAddr, ToSocketAddrs};
 
 use super::context::Doctor;
 
-/// Step 1 (and the host checks of step 8).
+/// `Section::Url` (and the host checks of `Section::ClaudeAi`).
 pub fn check_url(d: &mut Doctor) {
     let url = d.url.clone();
     let local = url.is_loopback();
     match (url.scheme.as_str(), local) {
-        ("https", _) => d.pass(1, "HTTPS", &url.origin(), None),
+        ("https", _) => d.pass(Section::Url, "HTTPS", &url.origin(), None),
         (_, true) => d.skip(
-            1,
+            Section::Url,
             "HTTPS",
             "http:// on loopback: a local test (claude.ai needs an \
             https:// URL)",
         ),
         _ => d.fail(
-            1,
+            Section::Url,
             "HTTPS",
             &format!("{} is plain http://", url.origin()),
             "claude.ai connects only over HTTPS: serve the endpoint \
@@ -56,7 +57,7 @@ pub fn check_url(d: &mut Doctor) {
     let path = url.path().to_string();
     if url.rest.contains('#') {
         d.fail(
-            1,
+            Section::Url,
             "the path",
             &url.rest,
             "a URL with a #fragment is not an endpoint: paste https://host/mcp",
@@ -74,7 +75,7 @@ pub fn check_url(d: &mut Doctor) {
             .any(|w| q.contains(w))
         {
             d.fail(
-                1,
+                Section::Url,
                 "the path",
                 &format!("{path}?… carries a credential"),
                 "claude.ai does not support API keys or tokens in the URL: \
@@ -84,7 +85,7 @@ pub fn check_url(d: &mut Doctor) {
             );
         } else {
             d.warn(
-                1,
+                Section::Url,
                 "the path",
                 &format!("{path}?… has a query"),
                 "serve the endpoint at a plain path such as /mcp",
@@ -93,10 +94,10 @@ pub fn check_url(d: &mut Doctor) {
             );
         }
     } else if path == "/mcp" {
-        d.pass(1, "the path", "/mcp", None);
+        d.pass(Section::Url, "the path", "/mcp", None);
     } else if path.len() > 1 && path.ends_with('/') {
         d.warn(
-            1,
+            Section::Url,
             "the path",
             &format!("{path} ends in a slash"),
             "claude.ai's connector strips a trailing slash (/mcp/ → \
@@ -106,7 +107,7 @@ pub fn check_url(d: &mut Doctor) {
         );
     } else if path.matches('/').count() > 1 {
         d.warn(
-            1,
+            Section::Url,
             "the path",
             &format!("{path} has several segments"),
             "multi-segment paths have been reported to fail in claude.ai while /mcp works",
@@ -114,12 +115,12 @@ pub fn check_url(d: &mut Doctor) {
             None,
         );
     } else {
-        d.pass(1, "the path", &path, None);
+        d.pass(Section::Url, "the path", &path, None);
     }
     if local {
-        d.skip(8, "port 443", "loopback: a local test");
+        d.skip(Section::ClaudeAi, "port 443", "loopback: a local test");
         d.skip(
-            8,
+            Section::ClaudeAi,
             "a public IPv4 address",
             "loopback: a local test (claude.ai's cloud needs a public IPv4 address)",
         );
@@ -127,7 +128,7 @@ pub fn check_url(d: &mut Doctor) {
     }
     if url.scheme == "https" && url.port() != 443 {
         d.warn(
-            8,
+            Section::ClaudeAi,
             "port 443",
             &format!("port {}", url.port()),
             "claude.ai has been reported to fail on ports other than 443: \
@@ -136,11 +137,16 @@ pub fn check_url(d: &mut Doctor) {
             None,
         );
     } else {
-        d.pass(8, "port 443", &format!("port {}", url.port()), None);
+        d.pass(
+            Section::ClaudeAi,
+            "port 443",
+            &format!("port {}", url.port()),
+            None,
+        );
     }
     if d.options.via.is_some() {
         d.skip(
-            8,
+            Section::ClaudeAi,
             "a public IPv4 address",
             "--via: the requests go elsewhere; check the DNS of the public host after the deploy",
         );
@@ -148,7 +154,7 @@ pub fn check_url(d: &mut Doctor) {
     }
     match (url.bare_host(), url.port()).to_socket_addrs() {
         Err(e) => d.fail(
-            8,
+            Section::ClaudeAi,
             "a public IPv4 address",
             &format!("{} does not resolve ({e})", url.host),
             "claude.ai says \"Couldn't reach the MCP server\": publish an A record for the host",
@@ -168,7 +174,7 @@ pub fn check_url(d: &mut Doctor) {
                 .collect();
             if !bad.is_empty() {
                 d.fail(
-                    8,
+                    Section::ClaudeAi,
                     "a public IPv4 address",
                     &bad.join(", "),
                     "claude.ai connects from Anthropic's cloud: the host must \
@@ -179,7 +185,7 @@ pub fn check_url(d: &mut Doctor) {
                 );
             } else if !ips.iter().any(IpAddr::is_ipv4) {
                 d.fail(
-                    8,
+                    Section::ClaudeAi,
                     "a public IPv4 address",
                     &format!("IPv6 only: {shown}"),
                     "claude.ai's connectors are IPv4-only: add an A record",
@@ -187,7 +193,7 @@ pub fn check_url(d: &mut Doctor) {
                     None,
                 );
             } else {
-                d.pass(8, "a public IPv4 address", &shown, None);
+                d.pass(Section::ClaudeAi, "a public IPv4 address", &shown, None);
             }
         }
     }

@@ -1,4 +1,4 @@
-//! **[28–33](crate::_documentation::flow) mcp-doctor, steps 6–8 — MCP with
+//! **[28–33](crate::_documentation::flow) mcp-doctor, sign-in, timing and claude.ai sections — MCP with
 //! the token, as claude.ai speaks it.** With the token from the sign-in (or
 //! `--token`, or none for an open server): the 2026-07-28 probe, the
 //! 2025-11-25 handshake with claude.ai's headers, the tool list checked
@@ -30,6 +30,7 @@
 //! [`super::rpc`], checks the tool list with [`super::tools`] and ends with
 //! [`super::timing`].
 
+use super::report::Section;
 use serde_json::{Value, json};
 
 use super::context::{Doctor, Found};
@@ -38,7 +39,7 @@ use super::rpc::{PAIR, gist, initialize_body, post, rpc_answer};
 use super::signin::token_request;
 use super::tools::{call_tool, check_tools};
 use crate::crypto::secret::Secret;
-/// Runs step 6 (after the sign-in), 7 and the rest of 8.
+/// Runs the MCP part of `Section::SignIn` (after the sign-in), `Section::Timing` and the rest of `Section::ClaudeAi`.
 pub fn run(d: &mut Doctor, found: Found) {
     if !found.reachable {
         super::timing::timing(d);
@@ -47,7 +48,7 @@ pub fn run(d: &mut Doctor, found: Found) {
     let token = found.token.as_ref().map(|t| d.probe.reveal(t).to_string());
     if token.is_none() && !found.open {
         d.skip(
-            6,
+            Section::SignIn,
             "MCP with a token",
             "no token: see the sign-in line above",
         );
@@ -79,11 +80,14 @@ pub fn run(d: &mut Doctor, found: Found) {
             &[],
             &body,
         ) {
-            Ok(g) if g.status == 200 => {
-                d.pass(6, "the refreshed token works", "200 tools/list", Some(g.ms))
-            }
+            Ok(g) if g.status == 200 => d.pass(
+                Section::SignIn,
+                "the refreshed token works",
+                "200 tools/list",
+                Some(g.ms),
+            ),
             Ok(g) => d.fail(
-                6,
+                Section::SignIn,
                 "the refreshed token works",
                 &gist(&g),
                 "a token from a refresh must be accepted like the first one",
@@ -91,7 +95,7 @@ pub fn run(d: &mut Doctor, found: Found) {
                 Some(g.ms),
             ),
             Err(e) => d.fail(
-                6,
+                Section::SignIn,
                 "the refreshed token works",
                 &e,
                 "the endpoint must answer",
@@ -122,7 +126,16 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
         &body,
     ) {
         Ok(g) => g,
-        Err(e) => return d.fail(6, title, &e, "the endpoint must answer", None, None),
+        Err(e) => {
+            return d.fail(
+                Section::SignIn,
+                title,
+                &e,
+                "the endpoint must answer",
+                None,
+                None,
+            );
+        }
     };
     let answer = rpc_answer(&got, 10).ok();
     let code = answer.as_ref().and_then(|a| a["error"]["code"].as_i64());
@@ -133,14 +146,14 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
                 .map(|a| a["result"]["supportedVersions"].to_string())
                 .unwrap_or_default();
             d.pass(
-                6,
+                Section::SignIn,
                 title,
                 &format!("200, supportedVersions {versions}"),
                 Some(got.ms),
             );
         }
         (200, Some(c)) => d.fail(
-            6,
+            Section::SignIn,
             title,
             &format!("200 with JSON-RPC error {c}"),
             "claude.ai falls back to initialize only on an HTTP 4xx: \
@@ -150,7 +163,7 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
             Some(got.ms),
         ),
         (401 | 403, _) => d.fail(
-            6,
+            Section::SignIn,
             title,
             &gist(&got),
             "the token from this server's own flow must be accepted on \
@@ -162,7 +175,7 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
             Some(got.ms),
         ),
         (s, Some(c)) if (400..500).contains(&s) && (-32022..=-32020).contains(&c) => d.warn(
-            6,
+            Section::SignIn,
             title,
             &format!("{s} with 2026-07-28 error {c}"),
             "a 2025 server should answer the probe with a plain 400 (no \
@@ -171,13 +184,13 @@ fn discover(d: &mut Doctor, token: Option<&str>) {
             Some(got.ms),
         ),
         (s, _) if (400..500).contains(&s) => d.pass(
-            6,
+            Section::SignIn,
             title,
             &format!("{s}: a 2025 server; claude.ai falls back to initialize"),
             Some(got.ms),
         ),
         _ => d.fail(
-            6,
+            Section::SignIn,
             title,
             &gist(&got),
             "answer server/discover with a result, or with 400 so that \
@@ -203,7 +216,14 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
     ) {
         Ok(g) => g,
         Err(e) => {
-            d.fail(6, title, &e, "the endpoint must answer", None, None);
+            d.fail(
+                Section::SignIn,
+                title,
+                &e,
+                "the endpoint must answer",
+                None,
+                None,
+            );
             return None;
         }
     };
@@ -211,7 +231,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         // Refused before content negotiation: nothing to say about Accept.
     } else if got.status == 406 {
         d.fail(
-            8,
+            Section::ClaudeAi,
             "no 406 on claude.ai's Accept",
             "406 for Accept: */*",
             "claude.ai sends Accept: */*: accept it (answer JSON or SSE)",
@@ -221,7 +241,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         d.strict_accept = true;
     } else {
         d.pass(
-            8,
+            Section::ClaudeAi,
             "no 406 on claude.ai's Accept",
             &format!("{} for Accept: */*", got.status),
             Some(got.ms),
@@ -240,7 +260,14 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         ) {
             Ok(g) => g,
             Err(e) => {
-                d.fail(6, title, &e, "the endpoint must answer", None, None);
+                d.fail(
+                    Section::SignIn,
+                    title,
+                    &e,
+                    "the endpoint must answer",
+                    None,
+                    None,
+                );
                 return None;
             }
         }
@@ -256,7 +283,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         Ok(a) if got.status == 200 && a["result"].is_object() => a,
         Ok(a) => {
             d.fail(
-                6,
+                Section::SignIn,
                 title,
                 &format!("{} {}", got.status, excerpt(&a.to_string(), 100)),
                 "initialize must succeed with the token (MCP Lifecycle)",
@@ -267,7 +294,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         }
         Err(e) => {
             d.fail(
-                6,
+                Section::SignIn,
                 title,
                 &format!("{}: {e}", got.status),
                 "answer initialize with JSON or an SSE stream (MCP Transports)",
@@ -287,7 +314,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         .map(|_| ", a session id")
         .unwrap_or("");
     d.pass(
-        6,
+        Section::SignIn,
         title,
         &format!(
             "{} {}: protocolVersion {version} ({}){session}",
@@ -308,13 +335,13 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
         &note,
     ) {
         Ok(g) if g.status == 202 => d.pass(
-            6,
+            Section::SignIn,
             "notifications/initialized without the session id",
             "202",
             Some(g.ms),
         ),
         Ok(g) if (200..300).contains(&g.status) => d.warn(
-            6,
+            Section::SignIn,
             "notifications/initialized without the session id",
             &format!("{}", g.status),
             "MCP Transports: a notification is answered 202 Accepted",
@@ -322,7 +349,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
             Some(g.ms),
         ),
         Ok(g) => d.fail(
-            6,
+            Section::SignIn,
             "notifications/initialized without the session id",
             &gist(&g),
             "claude.ai often does not echo Mcp-Session-Id and spreads a \
@@ -332,7 +359,7 @@ fn initialize(d: &mut Doctor, token: Option<&str>) -> Option<String> {
             Some(g.ms),
         ),
         Err(e) => d.fail(
-            6,
+            Section::SignIn,
             "notifications/initialized without the session id",
             &e,
             "the endpoint must answer",
@@ -364,7 +391,7 @@ fn list_tools(d: &mut Doctor, token: Option<&str>, version: &str) -> Option<Vec<
             Ok(g) => g,
             Err(e) => {
                 d.fail(
-                    6,
+                    Section::SignIn,
                     "tools/list without the session id",
                     &e,
                     "the endpoint must answer",
@@ -386,7 +413,7 @@ fn list_tools(d: &mut Doctor, token: Option<&str>, version: &str) -> Option<Vec<
                     "tools/list must answer {\"tools\": […]} (MCP Tools)"
                 };
                 d.fail(
-                    6,
+                    Section::SignIn,
                     "tools/list without the session id",
                     &gist(&got),
                     fix,
@@ -401,7 +428,7 @@ fn list_tools(d: &mut Doctor, token: Option<&str>, version: &str) -> Option<Vec<
             Some(c) if !c.is_empty() => cursor = Some(c.to_string()),
             _ => {
                 d.pass(
-                    6,
+                    Section::SignIn,
                     "tools/list without the session id",
                     &format!("{} tools in {} page(s)", tools.len(), page + 1),
                     Some(ms),
@@ -411,7 +438,7 @@ fn list_tools(d: &mut Doctor, token: Option<&str>, version: &str) -> Option<Vec<
         }
     }
     d.warn(
-        6,
+        Section::SignIn,
         "tools/list without the session id",
         "more than 20 pages",
         "a tool list this long is unusual: check nextCursor",
@@ -433,12 +460,14 @@ fn get_stream(d: &mut Doctor, token: Option<&str>) {
     let url = d.options.url.clone();
     let title = "GET on the endpoint within 2 s";
     match d.probe.call_head_only("GET URL", "GET", &url, &headers) {
-        Ok(g) if g.status == 405 => d.pass(6, title, "405: no stream offered", Some(g.ms)),
+        Ok(g) if g.status == 405 => {
+            d.pass(Section::SignIn, title, "405: no stream offered", Some(g.ms))
+        }
         Ok(g) if g.status == 200 && g.media_type() == "text/event-stream" => {
-            d.pass(6, title, "200 text/event-stream", Some(g.ms))
+            d.pass(Section::SignIn, title, "200 text/event-stream", Some(g.ms))
         }
         Ok(g) => d.warn(
-            6,
+            Section::SignIn,
             title,
             &format!("{} {}", g.status, g.media_type()),
             "MCP Transports: GET answers text/event-stream or 405 Method \
@@ -447,7 +476,7 @@ fn get_stream(d: &mut Doctor, token: Option<&str>) {
             Some(g.ms),
         ),
         Err(e) => d.fail(
-            6,
+            Section::SignIn,
             title,
             &e,
             "claude.ai opens the GET stream right after sign-in, and a \
@@ -466,7 +495,11 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
         (&found.refresh, &found.token_endpoint, &found.client)
     else {
         if found.token.is_some() && found.refresh.is_none() && d.options.token.is_none() {
-            d.skip(6, "refresh and rotation", "no refresh token was issued");
+            d.skip(
+                Section::SignIn,
+                "refresh and rotation",
+                "no refresh token was issued",
+            );
         }
         return None;
     };
@@ -479,7 +512,7 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
         Ok(g) => g,
         Err(e) => {
             d.fail(
-                6,
+                Section::SignIn,
                 "refresh and rotation",
                 &e,
                 "the token endpoint must answer",
@@ -493,7 +526,7 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
         Ok(v) if got.status == 200 && v["access_token"].is_string() => v,
         _ => {
             d.fail(
-                6,
+                Section::SignIn,
                 "refresh and rotation",
                 &gist(&got),
                 "a refresh token from this server must be redeemable \
@@ -509,7 +542,7 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
     let newest = match v["refresh_token"].as_str() {
         Some(new) if new != old => {
             d.pass(
-                6,
+                Section::SignIn,
                 "refresh and rotation",
                 "a new access token and a new refresh token",
                 Some(got.ms),
@@ -518,7 +551,7 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
         }
         Some(_) => {
             d.warn(
-                6,
+                Section::SignIn,
                 "refresh and rotation",
                 "the same refresh token came back",
                 "OAuth 2.1 §4.3.1: rotate refresh tokens of public clients",
@@ -529,7 +562,7 @@ fn refresh(d: &mut Doctor, found: &Found) -> Option<(String, Option<Secret>)> {
         }
         None => {
             d.warn(
-                6,
+                Section::SignIn,
                 "refresh and rotation",
                 "no refresh token in the answer",
                 "return the rotated refresh token, or claude.ai loses the \
@@ -560,13 +593,13 @@ fn revoke(d: &mut Doctor, found: &Found, newest: Option<Secret>) {
     ];
     match token_request(d, "POST /revoke", url, client, &form) {
         Ok(g) if g.status == 200 => d.pass(
-            6,
+            Section::SignIn,
             "revocation (clean-up)",
             "200: the doctor's grant is revoked",
             Some(g.ms),
         ),
         Ok(g) => d.warn(
-            6,
+            Section::SignIn,
             "revocation (clean-up)",
             &gist(&g),
             "RFC 7009: revocation answers 200",
@@ -574,7 +607,7 @@ fn revoke(d: &mut Doctor, found: &Found, newest: Option<Secret>) {
             Some(g.ms),
         ),
         Err(e) => d.warn(
-            6,
+            Section::SignIn,
             "revocation (clean-up)",
             &e,
             "the revocation endpoint must answer",

@@ -1,4 +1,4 @@
-//! **[5–6](crate::_documentation::flow) mcp-doctor, step 4 — the
+//! **[5–6](crate::_documentation::flow) mcp-doctor, the server metadata section — the
 //! authorization server's metadata.** `C → S GET
 //! /.well-known/oauth-authorization-server`, in the order the MCP spec gives
 //! clients, and every field claude.ai relies on.
@@ -23,15 +23,16 @@
 //! # Where this sits
 //! Called by [`super::discovery::run`] with `authorization_servers[0]`; the
 //! document goes on to [`super::signin`]. [`get_document`], the GET of any
-//! metadata document, serves discovery's step 3 too.
+//! metadata document, serves the resource metadata section too.
 
+use super::report::Section;
 use serde_json::Value;
 
 use super::context::Doctor;
 use super::probe::Url;
 use super::urls::{elsewhere, plain_http, public_url_fix, url_difference};
 
-/// Step 4: `[5]`–`[6]`. The metadata document, if one was found.
+/// `Section::ServerMetadata`, `[5]`–`[6]`: The metadata document, if one was found.
 pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     let u = Url::parse(issuer)?;
     let (o, p) = (u.origin(), u.path().trim_end_matches('/').to_string());
@@ -53,10 +54,15 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         match get_document(d, "GET AS metadata", c) {
             (Ok(v), ms) => {
                 if i == 0 {
-                    d.pass(4, "metadata found (RFC 8414 form)", c, ms)
+                    d.pass(
+                        Section::ServerMetadata,
+                        "metadata found (RFC 8414 form)",
+                        c,
+                        ms,
+                    )
                 } else {
                     d.warn(
-                        4,
+                        Section::ServerMetadata,
                         "metadata found (RFC 8414 form)",
                         &format!("only at {c} ({})", tried.join("; ")),
                         "MCP 2025-06-18 clients read only the RFC 8414 form: serve \
@@ -74,7 +80,7 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     let Some(meta) = meta else {
         let ours = elsewhere(issuer, &d.url);
         d.fail(
-            4,
+            Section::ServerMetadata,
             "metadata found",
             &tried.join("; "),
             "serve RFC 8414 metadata at \
@@ -87,18 +93,18 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     };
     match meta["issuer"].as_str() {
         None => d.fail(
-            4,
+            Section::ServerMetadata,
             "issuer equals its URL",
             "no \"issuer\"",
             "RFC 8414 §2: issuer is required",
             Some(&public_url_fix(&d.url)),
             None,
         ),
-        Some(i) if i == issuer => d.pass(4, "issuer equals its URL", i, None),
+        Some(i) if i == issuer => d.pass(Section::ServerMetadata, "issuer equals its URL", i, None),
         Some(i) => {
             let scheme = url_difference(i, issuer) == Some("scheme");
             d.fail(
-                4,
+                Section::ServerMetadata,
                 "issuer equals its URL",
                 &format!("{i}, fetched for {issuer}"),
                 if scheme {
@@ -131,14 +137,14 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     }
     if insecure.is_empty() {
         d.pass(
-            4,
+            Section::ServerMetadata,
             "endpoints over HTTPS",
             "authorization, token (and registration, revocation)",
             None,
         );
     } else {
         d.fail(
-            4,
+            Section::ServerMetadata,
             "endpoints over HTTPS",
             &insecure.join(", "),
             "every authorization server endpoint must be an https:// URL \
@@ -159,10 +165,10 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     };
     let pkce = list("code_challenge_methods_supported");
     if pkce.iter().any(|m| m == "S256") {
-        d.pass(4, "PKCE S256", &pkce.join(", "), None);
+        d.pass(Section::ServerMetadata, "PKCE S256", &pkce.join(", "), None);
     } else {
         d.fail(
-            4,
+            Section::ServerMetadata,
             "PKCE S256",
             &format!("code_challenge_methods_supported: {:?}", pkce),
             "MCP clients refuse to go on without \"S256\" in \
@@ -174,10 +180,10 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     }
     let responses = list("response_types_supported");
     if responses.iter().any(|r| r == "code") {
-        d.pass(4, "response type code", "code", None)
+        d.pass(Section::ServerMetadata, "response type code", "code", None)
     } else {
         d.fail(
-            4,
+            Section::ServerMetadata,
             "response type code",
             &format!("{responses:?}"),
             "RFC 8414 §2: list \"code\" in response_types_supported",
@@ -188,7 +194,7 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
     let grants = list("grant_types_supported");
     if grants.is_empty() {
         d.warn(
-            4,
+            Section::ServerMetadata,
             "grants authorization_code + refresh_token",
             "grant_types_supported absent (RFC 8414 default: authorization_code, implicit)",
             "list [\"authorization_code\", \"refresh_token\"]: claude.ai relies on refresh tokens",
@@ -199,14 +205,14 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         && grants.iter().any(|g| g == "refresh_token")
     {
         d.pass(
-            4,
+            Section::ServerMetadata,
             "grants authorization_code + refresh_token",
             &grants.join(", "),
             None,
         );
     } else {
         d.warn(
-            4,
+            Section::ServerMetadata,
             "grants authorization_code + refresh_token",
             &grants.join(", "),
             "support and list authorization_code and refresh_token (OAuth \
@@ -230,10 +236,15 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         methods.join(" ")
     );
     if cimd || (dcr && has("none") && has("client_secret_post")) {
-        d.pass(4, "a registration claude.ai can use", &evidence, None);
+        d.pass(
+            Section::ServerMetadata,
+            "a registration claude.ai can use",
+            &evidence,
+            None,
+        );
     } else if dcr {
         d.warn(
-            4,
+            Section::ServerMetadata,
             "a registration claude.ai can use",
             &evidence,
             "claude.ai has registered with client_secret_post (and Claude \
@@ -244,7 +255,7 @@ pub fn authorization_server(d: &mut Doctor, issuer: &str) -> Option<Value> {
         );
     } else {
         d.warn(
-            4,
+            Section::ServerMetadata,
             "a registration claude.ai can use",
             &evidence,
             "no DCR and no CIMD: users must paste a client id and secret \

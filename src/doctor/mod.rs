@@ -41,10 +41,10 @@
 //!   §5.2; RFC 7636 §4; OAuth 2.1 §4.3.1 (refresh rotation).
 //!
 //! # Where this sits
-//! [`run()`] drives [`host`], [`discovery`] and [`metadata`] (steps 1–4),
-//! [`signin`] and [`register`] (step 5 and the sign-in, with [`form`] for
+//! [`run()`] drives [`host`], [`discovery`] and [`metadata`] (the URL, the challenge, both metadata documents),
+//! [`signin`] and [`register`] (registration and the sign-in, with [`form`] for
 //! `--password` and [`callback`] for the code), [`mcp`], [`tools`] and
-//! [`timing`] (steps 6–8), all through [`probe`], which sends every request
+//! [`timing`] (MCP, timing, what claude.ai trips on), all through [`probe`], which sends every request
 //! with [`crate::outbound`]. Underneath them all are the leaves: [`report`]
 //! (what a run finds), [`options`] (the command line), [`context`] (the
 //! state of a run), [`urls`] (URLs compared as claude.ai compares them) and
@@ -82,6 +82,6 @@ pub mod urls;
 
 pub use context::Doctor;
 pub use options::{Options, USAGE};
-pub use report::{Check, Report, Status};
+pub use report::{Check, Report, Section, Status};
 pub use run::run;
 pub use urls::public_url_fix;

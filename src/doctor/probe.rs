@@ -7,7 +7,7 @@
 //! ```text
 //!   doctor check ──▶ Probe::call(label, method, url, headers, body)
 //!                      │ --via: URLs on the checked host go to another origin
-//!                      │ time every request (step 7 of the report)
+//!                      │ time every request (the timing section of the report)
 //!                      ▼
 //!                    Outbound::send ──▶ the server under test
 //!                      │

@@ -1,4 +1,4 @@
-//! **[7–8](crate::_documentation::flow) mcp-doctor, step 5 — Dynamic Client
+//! **[7–8](crate::_documentation::flow) mcp-doctor, the registration section — Dynamic Client
 //! Registration as claude.ai does it.** `C → S POST /register` with
 //! claude.ai's callback and the auth method claude.ai asked for in 2026
 //! (`client_secret_post` when offered), then once more with
@@ -19,6 +19,7 @@
 //! # Where this sits
 //! Called by [`super::signin::run`]; the [`Client`] it returns signs in.
 
+use super::report::Section;
 use serde_json::json;
 
 use super::callback::{CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK};
@@ -44,7 +45,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
     ) {
         Err(e) => {
             d.fail(
-                5,
+                Section::Registration,
                 "registration as claude.ai",
                 &e,
                 "the registration endpoint must answer",
@@ -59,7 +60,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         Ok(v) if (200..300).contains(&got.status) => v,
         Ok(v) => {
             d.fail(
-                5,
+                Section::Registration,
                 "registration as claude.ai",
                 &format!(
                     "{} {} {}",
@@ -79,7 +80,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         }
         Err(e) => {
             d.fail(
-                5,
+                Section::Registration,
                 "registration as claude.ai",
                 &format!("{}: {e}", got.status),
                 "RFC 7591 §3.2: the registration answer is JSON",
@@ -91,7 +92,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
     };
     let Some(id) = v["client_id"].as_str() else {
         d.fail(
-            5,
+            Section::Registration,
             "registration as claude.ai",
             &format!("{} without client_id", got.status),
             "RFC 7591 §3.2.1: the answer carries client_id",
@@ -112,7 +113,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         .unwrap_or_default();
     if method != "none" && secret.is_none() {
         d.fail(
-            5,
+            Section::Registration,
             "registration as claude.ai",
             &format!("{method} asked, no client_secret given"),
             "issue a client_secret for client_secret_post/basic \
@@ -122,7 +123,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         );
     } else if !nulls.is_empty() {
         d.warn(
-            5,
+            Section::Registration,
             "registration as claude.ai",
             &format!("{} with null fields: {}", got.status, nulls.join(", ")),
             "omit optional fields instead of null (SDK clients' validation rejects null)",
@@ -131,7 +132,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         );
     } else if got.status != 201 {
         d.warn(
-            5,
+            Section::Registration,
             "registration as claude.ai",
             &format!("{} (RFC 7591 says 201)", got.status),
             "answer a registration with 201 Created",
@@ -140,7 +141,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         );
     } else {
         d.pass(
-            5,
+            Section::Registration,
             "registration as claude.ai",
             &format!(
                 "201, {method}{}",
@@ -161,13 +162,13 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
         body(&[CLAUDE_CALLBACK, CLAUDE_COM_CALLBACK]).as_bytes(),
     ) {
         Ok(g) if (200..300).contains(&g.status) => d.pass(
-            8,
+            Section::ClaudeAi,
             "claude.com's callback accepted",
             &format!("{}", g.status),
             Some(g.ms),
         ),
         Ok(g) => d.warn(
-            8,
+            Section::ClaudeAi,
             "claude.com's callback accepted",
             &format!("{} {}", g.status, excerpt(&g.text(), 80)),
             &format!(
@@ -178,7 +179,7 @@ pub fn register(d: &mut Doctor, url: &str, method: &str) -> Option<Client> {
             Some(g.ms),
         ),
         Err(e) => d.warn(
-            8,
+            Section::ClaudeAi,
             "claude.com's callback accepted",
             &e,
             "registration must answer",

@@ -1,5 +1,5 @@
 //! **[all](crate::_documentation::flow) mcp-doctor — the report.** What a
-//! run finds: each finding is a [`Check`] (a step 1–8, a title, PASS / WARN /
+//! run finds: each finding is a [`Check`] (a [`Section`], a title, PASS / WARN /
 //! FAIL / SKIP, one line of evidence, and for a WARN or FAIL the rule and the
 //! fix); the whole run is a [`Report`], printed for a person
 //! ([`Report::render`], grouped by step, coloured on a terminal) or as JSON
@@ -46,8 +46,8 @@ impl Status {
 /// One finding: a line of the report.
 #[derive(Debug, Clone)]
 pub struct Check {
-    /// The step of the report (1–8, see the module docs).
-    pub step: u8,
+    /// The section of the report it belongs to.
+    pub section: Section,
     /// What was checked, e.g. `resource equals the URL`.
     pub title: String,
     /// The outcome.
@@ -62,17 +62,69 @@ pub struct Check {
     pub ms: Option<u64>,
 }
 
-/// The titles of the eight steps.
-const STEPS: [&str; 8] = [
-    "The URL",
-    "Unauthenticated request: the 401 challenge",
-    "Protected resource metadata (RFC 9728)",
-    "Authorization server metadata (RFC 8414)",
-    "Registration, authorization, token errors",
-    "Sign-in to a token, then MCP",
-    "Timing",
-    "What claude.ai trips on besides the spec",
-];
+/// The sections of the report, in the order of the flow: each names the
+/// arrows of docs/FLOW.md it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    /// The URL itself, before any arrow.
+    Url,
+    /// `[1]`–`[2]`: the request without a token and its 401 challenge.
+    Challenge,
+    /// `[3]`–`[4]`: the protected resource metadata.
+    ResourceMetadata,
+    /// `[5]`–`[6]`: the authorization server metadata.
+    ServerMetadata,
+    /// `[7]`–`[27]`: registration, `/authorize` and `/token`, refusals first.
+    Registration,
+    /// `[12]`–`[33]`: a sign-in to a token, then MCP with it.
+    SignIn,
+    /// Every arrow: how long the server takes.
+    Timing,
+    /// What claude.ai trips on besides the specifications.
+    ClaudeAi,
+}
+
+impl Section {
+    /// Every section, in report order.
+    pub const ALL: [Section; 8] = [
+        Section::Url,
+        Section::Challenge,
+        Section::ResourceMetadata,
+        Section::ServerMetadata,
+        Section::Registration,
+        Section::SignIn,
+        Section::Timing,
+        Section::ClaudeAi,
+    ];
+
+    /// The heading the report prints: the arrows, then what is checked.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Url => "The URL",
+            Section::Challenge => "[1]–[2] Unauthenticated request: the 401 challenge",
+            Section::ResourceMetadata => "[3]–[4] Protected resource metadata (RFC 9728)",
+            Section::ServerMetadata => "[5]–[6] Authorization server metadata (RFC 8414)",
+            Section::Registration => "[7]–[27] Registration, authorization, token errors",
+            Section::SignIn => "[12]–[33] Sign-in to a token, then MCP",
+            Section::Timing => "Timing",
+            Section::ClaudeAi => "What claude.ai trips on besides the spec",
+        }
+    }
+
+    /// Its name in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Url => "url",
+            Section::Challenge => "challenge",
+            Section::ResourceMetadata => "resource_metadata",
+            Section::ServerMetadata => "server_metadata",
+            Section::Registration => "registration",
+            Section::SignIn => "sign_in",
+            Section::Timing => "timing",
+            Section::ClaudeAi => "claude_ai",
+        }
+    }
+}
 
 /// The whole run: every check, the timings, the URL.
 #[derive(Debug, Clone)]
@@ -102,7 +154,7 @@ impl Report {
             .iter()
             .map(|c| {
                 json!({
-                    "step": c.step, "title": c.title, "status": c.status.word().to_ascii_lowercase(),
+                    "section": c.section.name(), "title": c.title, "status": c.status.word().to_ascii_lowercase(),
                     "evidence": c.evidence, "fix": c.fix, "remote_mcp": c.ours, "ms": c.ms,
                 })
             })
@@ -137,13 +189,16 @@ impl Report {
             format!("\x1b[{code}m{text}\x1b[0m")
         };
         let mut out = format!("mcp-doctor {} — as claude.ai will use it\n", self.url);
-        for (i, title) in STEPS.iter().enumerate() {
-            let step = i as u8 + 1;
-            let checks: Vec<&Check> = self.checks.iter().filter(|c| c.step == step).collect();
+        for section in Section::ALL {
+            let checks: Vec<&Check> = self
+                .checks
+                .iter()
+                .filter(|c| c.section == section)
+                .collect();
             if checks.is_empty() {
                 continue;
             }
-            out.push_str(&format!("\n{step}. {title}\n"));
+            out.push_str(&format!("\n{}\n", section.heading()));
             for c in checks {
                 let ms = c.ms.map(|ms| format!(" ({ms} ms)")).unwrap_or_default();
                 out.push_str(&format!(
@@ -170,9 +225,9 @@ impl Report {
         ));
         match first {
             Some(c) => out.push_str(&format!(
-                " — {} first: [{}] {}\n",
+                " — {} first: {} — {}\n",
                 paint(Status::Fail, "FAIL"),
-                c.step,
+                c.section.heading(),
                 c.title
             )),
             None => out.push_str(" — nothing claude.ai would refuse\n"),

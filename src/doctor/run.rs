@@ -1,14 +1,15 @@
 //! **[all](crate::_documentation::flow) mcp-doctor — one run, in the order
 //! claude.ai takes the steps.** [`run`] builds the client and the
-//! [`Doctor`] from the command line, then walks the flow: discovery (steps
-//! 1–4), the sign-in (step 5 and the token), MCP with the token (steps 6–8),
-//! each handing what it found to the next, and returns the [`Report`].
+//! [`Doctor`] from the command line, then walks the flow: discovery
+//! (`[1]`–`[6]`), registration and the sign-in (`[7]`–`[27]`), MCP with the
+//! token (`[28]`–`[33]`), each handing what it found to the next, and
+//! returns the [`Report`], one [`Section`](super::Section) of it per part.
 //!
 //! ```text
 //!   Options ─▶ Probe + Doctor
-//!     discovery::run  steps 1–4 ─▶ (AS metadata, scopes)   or stop: open / unreachable
-//!     signin::run     step 5, the sign-in ─▶ Found { token, refresh, client }
-//!     mcp::run        steps 6–8 with the token, then timing (step 7)
+//!     discovery::run  [1]–[6] ─▶ (AS metadata, scopes)   or stop: open / unreachable
+//!     signin::run     [7]–[27], the sign-in ─▶ Found { token, refresh, client }
+//!     mcp::run        [28]–[33] with the token, then the timing
 //!   ─▶ Report { url, checks, timings }
 //! ```
 //!

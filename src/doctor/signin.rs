@@ -1,4 +1,4 @@
-//! **[7–27](crate::_documentation::flow) mcp-doctor, step 5 and the sign-in —
+//! **[7–27](crate::_documentation::flow) mcp-doctor, the registration section and the sign-in —
 //! registration, authorization, the token.** The client's half of arrows
 //! `[7]`–`[27]`, as claude.ai takes them after discovery.
 //!
@@ -27,6 +27,7 @@
 //! back with the code is read by [`super::callback`]; hands what it found
 //! ([`Found`]) to [`super::mcp`].
 
+use super::report::Section;
 use serde_json::Value;
 
 use super::callback::{CLAUDE_CALLBACK, back_at_claude, redirect_error};
@@ -39,7 +40,7 @@ use crate::oauth::pkce;
 /// claude.ai's Client ID Metadata Document URL.
 pub const CLAUDE_CIMD: &str = "https://claude.ai/oauth/mcp-oauth-client-metadata";
 
-/// Step 5 and the sign-in of step 6.
+/// `Section::Registration`, and the sign-in of `Section::SignIn`.
 pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     found.token_endpoint = meta["token_endpoint"].as_str().map(str::to_string);
     found.revocation_endpoint = meta["revocation_endpoint"].as_str().map(str::to_string);
@@ -65,7 +66,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
         }),
         None => {
             d.skip(
-                5,
+                Section::Registration,
                 "registration",
                 "no registration_endpoint and no CIMD: nothing the doctor can register with",
             );
@@ -103,7 +104,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 let (error, description) = redirect_error(&g).unwrap_or_default();
                 let resource = error == "invalid_target";
                 d.fail(
-                    5,
+                    Section::Registration,
                     "/authorize takes claude.ai's CIMD client id",
                     &format!("{} → error={error} {description}", g.status),
                     if resource {
@@ -119,13 +120,13 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 )
             }
             Ok(g) if g.status < 400 => d.pass(
-                5,
+                Section::Registration,
                 "/authorize takes claude.ai's CIMD client id",
                 &format!("{}", g.status),
                 Some(g.ms),
             ),
             Ok(g) => d.fail(
-                5,
+                Section::Registration,
                 "/authorize takes claude.ai's CIMD client id",
                 &format!("{} {}", g.status, excerpt(&g.text(), 80)),
                 "claude.ai uses its metadata document URL as client_id when \
@@ -135,7 +136,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 Some(g.ms),
             ),
             Err(e) => d.fail(
-                5,
+                Section::Registration,
                 "/authorize takes claude.ai's CIMD client id",
                 &e,
                 "answer /authorize for CIMD clients",
@@ -167,7 +168,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     ];
     match token_request(d, "POST /token (bogus code)", token_url, &client, &bogus) {
         Err(e) => d.fail(
-            5,
+            Section::Registration,
             "/token refuses a bogus code with invalid_grant",
             &e,
             "the token endpoint must answer (RFC 6749 §5.2)",
@@ -181,13 +182,13 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 .and_then(|v| v["error"].as_str().map(str::to_string));
             match (g.status, error.as_deref()) {
                 (400, Some("invalid_grant")) => d.pass(
-                    5,
+                    Section::Registration,
                     "/token refuses a bogus code with invalid_grant",
                     "400 invalid_grant",
                     Some(g.ms),
                 ),
                 (400 | 401, Some(e)) => d.warn(
-                    5,
+                    Section::Registration,
                     "/token refuses a bogus code with invalid_grant",
                     &format!("{} {e}", g.status),
                     "RFC 6749 §5.2: an unknown code is invalid_grant",
@@ -195,7 +196,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                     Some(g.ms),
                 ),
                 (s, _) if s >= 500 => d.fail(
-                    5,
+                    Section::Registration,
                     "/token refuses a bogus code with invalid_grant",
                     &format!(
                         "{s} {}",
@@ -212,7 +213,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                     Some(g.ms),
                 ),
                 (s, _) if (200..300).contains(&s) => d.fail(
-                    5,
+                    Section::Registration,
                     "/token refuses a bogus code with invalid_grant",
                     &format!("{s}: a made-up code was accepted"),
                     "codes must be checked: single use, bound to client, redirect \
@@ -221,7 +222,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                     Some(g.ms),
                 ),
                 (s, _) => d.fail(
-                    5,
+                    Section::Registration,
                     "/token refuses a bogus code with invalid_grant",
                     &format!(
                         "{s} {}",
@@ -240,7 +241,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     }
     if let Some(t) = &d.options.token {
         found.token = Some(t.clone());
-        d.skip(6, "sign-in", "using --token");
+        d.skip(Section::SignIn, "sign-in", "using --token");
         return;
     }
     let Some(code) = code else { return };
@@ -259,7 +260,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     match token_request(d, "POST /token (code)", token_url, &client, &pairs) {
         Err(e) => d.fail(
-            6,
+            Section::SignIn,
             "the code becomes a token",
             &e,
             "the token endpoint must answer",
@@ -277,10 +278,15 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 if let Some(e) = v["expires_in"].as_u64() {
                     notes.push(format!("expires_in {e} s"))
                 }
-                d.pass(6, "the code becomes a token", &notes.join(", "), Some(g.ms));
+                d.pass(
+                    Section::SignIn,
+                    "the code becomes a token",
+                    &notes.join(", "),
+                    Some(g.ms),
+                );
                 if found.refresh.is_none() {
                     d.warn(
-                        6,
+                        Section::SignIn,
                         "a refresh token",
                         "none in the token answer",
                         "claude.ai refreshes; issue a refresh token even without \
@@ -291,7 +297,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 }
                 if !g.header("cache-control").unwrap_or("").contains("no-store") {
                     d.warn(
-                        6,
+                        Section::SignIn,
                         "Cache-Control: no-store on /token",
                         g.header("cache-control").unwrap_or("absent"),
                         "RFC 6749 §5.1: token answers carry Cache-Control: no-store",
@@ -301,7 +307,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 }
             }
             Ok(v) => d.fail(
-                6,
+                Section::SignIn,
                 "the code becomes a token",
                 &format!("{} {}", g.status, excerpt(&v.to_string(), 100)),
                 "a code from /authorize must be redeemable with its PKCE \
@@ -317,7 +323,7 @@ pub fn run(d: &mut Doctor, meta: &Value, scopes: &[String], found: &mut Found) {
                 Some(g.ms),
             ),
             Err(e) => d.fail(
-                6,
+                Section::SignIn,
                 "the code becomes a token",
                 &format!("{}: {e}", g.status),
                 "/token answers JSON (RFC 6749 §5.1)",
@@ -405,7 +411,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
     ) {
         Err(e) => {
             d.fail(
-                5,
+                Section::Registration,
                 "/authorize answers",
                 &e,
                 "the authorization endpoint must answer",
@@ -419,11 +425,16 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
     d.probe.keep_cookies(&got);
     match got.status {
         200 if got.is_html() => {
-            d.pass(5, "/authorize answers", "200, a sign-in page", Some(got.ms));
+            d.pass(
+                Section::Registration,
+                "/authorize answers",
+                "200, a sign-in page",
+                Some(got.ms),
+            );
             let Some(password) = d.options.password.clone() else {
                 if d.options.token.is_none() {
                     d.skip(
-                        6,
+                        Section::SignIn,
                         "sign-in",
                         "a sign-in page needs a person: rerun with --password PW (a \
                         password form) or --token T",
@@ -437,7 +448,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             let (error, description) = redirect_error(&got).unwrap_or_default();
             let resource = error == "invalid_target";
             d.fail(
-                5,
+                Section::Registration,
                 "/authorize answers",
                 &format!("{} → error={error} {description}", got.status),
                 refused_fix(resource),
@@ -450,7 +461,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             let location = got.header("location").unwrap_or("").to_string();
             if location.starts_with(CLAUDE_CALLBACK) {
                 d.pass(
-                    5,
+                    Section::Registration,
                     "/authorize answers",
                     &format!("{}, a code straight away (no sign-in)", got.status),
                     Some(got.ms),
@@ -462,7 +473,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
             ) {
                 // A sign-in page of the server's own, one redirect away.
                 d.pass(
-                    5,
+                    Section::Registration,
                     "/authorize answers",
                     &format!(
                         "{}, to a sign-in page at {}",
@@ -477,7 +488,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                     }
                     Ok(page) => {
                         d.fail(
-                            6,
+                            Section::SignIn,
                             "the sign-in form",
                             &format!("{} at {}", page.status, excerpt(&next, 60)),
                             "the sign-in page /authorize redirects to must answer 200 \
@@ -489,7 +500,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                     }
                     Err(e) => {
                         d.fail(
-                            6,
+                            Section::SignIn,
                             "the sign-in form",
                             &e,
                             "the sign-in page must answer",
@@ -504,14 +515,14 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                     .map(|u| u.host)
                     .unwrap_or_else(|| "this server".into());
                 d.pass(
-                    5,
+                    Section::Registration,
                     "/authorize answers",
                     &format!("{}, to a sign-in at {host}", got.status),
                     Some(got.ms),
                 );
                 if d.options.token.is_none() {
                     d.skip(
-                        6,
+                        Section::SignIn,
                         "sign-in",
                         "an identity provider's sign-in needs a person: rerun with --token T",
                     );
@@ -525,7 +536,7 @@ fn authorize(d: &mut Doctor, target: &str, meta: &Value) -> Option<String> {
                 .as_ref()
                 .is_some_and(|v| v["error"] == "invalid_target");
             d.fail(
-                5,
+                Section::Registration,
                 "/authorize answers",
                 &format!(
                     "{s} {}",

@@ -1,4 +1,4 @@
-//! **[all](crate::_documentation::flow) mcp-doctor, step 7 — timing.** Every
+//! **[all](crate::_documentation::flow) mcp-doctor, the timing section.** Every
 //! request the doctor sent was timed ([`super::probe::Probe::timings`]); this
 //! step reads them: the first request against the median of the rest (a
 //! cold start: Cloud Run starting an instance), the slowest request, and with
@@ -14,9 +14,10 @@
 //! Called last by [`super::mcp::run`].
 
 use super::context::Doctor;
+use super::report::Section;
 use super::rpc::initialize_body;
 
-/// Step 7: the first request against the rest, the slowest, and `--pause`.
+/// `Section::Timing`: the first request against the rest, the slowest, and `--pause`.
 pub fn timing(d: &mut Doctor) {
     let times: Vec<u64> = d.probe.timings.iter().map(|(_, ms)| *ms).collect();
     let Some(&first) = times.first() else { return };
@@ -29,7 +30,7 @@ pub fn timing(d: &mut Doctor) {
     );
     if first > 2000 && first > 3 * median.max(1) {
         d.warn(
-            7,
+            Section::Timing,
             "the first request (a cold start?)",
             &evidence,
             "a slow first request is a cold start: claude.ai may time out \
@@ -40,7 +41,7 @@ pub fn timing(d: &mut Doctor) {
         );
     } else {
         d.pass(
-            7,
+            Section::Timing,
             "the first request (a cold start?)",
             &evidence,
             Some(first),
@@ -49,7 +50,7 @@ pub fn timing(d: &mut Doctor) {
     if let Some((label, ms)) = d.probe.timings.iter().max_by_key(|(_, ms)| *ms).cloned() {
         if ms > 5000 {
             d.warn(
-                7,
+                Section::Timing,
                 "the slowest request",
                 &format!("{label}: {ms} ms"),
                 "claude.ai gives up on slow sign-in steps: keep each request well under 5 s",
@@ -58,7 +59,7 @@ pub fn timing(d: &mut Doctor) {
             );
         } else {
             d.pass(
-                7,
+                Section::Timing,
                 "the slowest request",
                 &format!("{label}: {ms} ms"),
                 Some(ms),
@@ -79,7 +80,7 @@ pub fn timing(d: &mut Doctor) {
             body.as_bytes(),
         ) {
             Ok(g) if g.ms > 2000 && g.ms > 3 * median.max(1) => d.warn(
-                7,
+                Section::Timing,
                 &title,
                 &format!("{} ms (median {median} ms)", g.ms),
                 "the server is slow after a pause (scaled to zero?): \
@@ -87,9 +88,9 @@ pub fn timing(d: &mut Doctor) {
                 None,
                 Some(g.ms),
             ),
-            Ok(g) => d.pass(7, &title, &format!("{} ms", g.ms), Some(g.ms)),
+            Ok(g) => d.pass(Section::Timing, &title, &format!("{} ms", g.ms), Some(g.ms)),
             Err(e) => d.fail(
-                7,
+                Section::Timing,
                 &title,
                 &e,
                 "the server stopped answering after a pause",

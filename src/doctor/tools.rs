@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use super::context::Doctor;
 use super::probe::excerpt;
-use super::report::Status;
+use super::report::{Section, Status};
 use super::rpc::{post, rpc_answer};
 
 /// claude.ai's reported limit on one tool result, in characters.
@@ -53,10 +53,10 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         } else {
             name.clone()
         };
-        let mut fail = |d: &mut Doctor, step: u8, status: Status, what: &str, fix: &str| {
+        let mut fail = |d: &mut Doctor, section: Section, status: Status, what: &str, fix: &str| {
             problems += 1;
             d.add(
-                step,
+                section,
                 status,
                 &format!("tool {shown}"),
                 what,
@@ -73,7 +73,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         {
             fail(
                 d,
-                6,
+                Section::SignIn,
                 Warn,
                 "the name is not 1-128 characters of [A-Za-z0-9_.-]",
                 "MCP 2025-11-25 Tools, tool names",
@@ -81,7 +81,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         } else if name.len() > 64 {
             fail(
                 d,
-                6,
+                Section::SignIn,
                 Warn,
                 "the name is longer than 64 characters",
                 "claude.ai's directory accepts names of at most 64 characters",
@@ -90,7 +90,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         if !name.is_empty() && !seen.insert(name.clone()) {
             fail(
                 d,
-                6,
+                Section::SignIn,
                 Fail,
                 "the name is listed twice",
                 "tool names are unique per server (MCP Tools)",
@@ -100,7 +100,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
         if !input.is_object() || input["type"] != "object" {
             fail(
                 d,
-                6,
+                Section::SignIn,
                 Fail,
                 &format!("inputSchema is {}", excerpt(&input.to_string(), 60)),
                 "inputSchema must be a JSON Schema object with \"type\": \
@@ -112,7 +112,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             if size > SCHEMA_LIMIT {
                 fail(
                     d,
-                    8,
+                    Section::ClaudeAi,
                     Fail,
                     &format!("inputSchema is {size} bytes"),
                     "claude.ai silently drops tools whose input schema is over 16 KiB: simplify it",
@@ -124,7 +124,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             {
                 fail(
                     d,
-                    8,
+                    Section::ClaudeAi,
                     Fail,
                     &format!("top-level {k} in inputSchema"),
                     "claude.ai trips on anyOf/oneOf at the top of an input schema \
@@ -134,7 +134,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             } else if input.get("allOf").is_some() {
                 fail(
                     d,
-                    8,
+                    Section::ClaudeAi,
                     Warn,
                     "top-level allOf in inputSchema",
                     "valid JSON Schema, but Anthropic's API has refused allOf at \
@@ -145,7 +145,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             if let Some(s) = input["$schema"].as_str().filter(|s| !s.contains("2020-12")) {
                 fail(
                     d,
-                    8,
+                    Section::ClaudeAi,
                     Warn,
                     &format!("$schema {s}"),
                     "MCP 2025-11-25 schemas are JSON Schema 2020-12: drop $schema or use 2020-12",
@@ -157,7 +157,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             if !output.is_object() || output["type"] != "object" {
                 fail(
                     d,
-                    6,
+                    Section::SignIn,
                     Fail,
                     &format!("outputSchema is {}", excerpt(&output.to_string(), 60)),
                     "outputSchema must be an object schema (\"type\": \"object\", MCP Tools)",
@@ -165,7 +165,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
             } else if uses(output, "anyOf") {
                 fail(
                     d,
-                    8,
+                    Section::ClaudeAi,
                     Warn,
                     "anyOf in outputSchema",
                     "claude.ai has been reported to trip on anyOf in output \
@@ -176,7 +176,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
     }
     if problems == 0 {
         d.pass(
-            6,
+            Section::SignIn,
             "tool definitions",
             &format!(
                 "{} tools: names, input and output schemas as MCP and claude.ai need",
@@ -191,7 +191,7 @@ pub fn check_tools(d: &mut Doctor, tools: &[Value]) {
 pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Option<&[Value]>) {
     let Some((name, args)) = d.options.call.clone() else {
         d.skip(
-            8,
+            Section::ClaudeAi,
             "result size (about 150,000 characters at most)",
             "no tool called: mcp-doctor calls one only when asked (--call NAME=JSON)",
         );
@@ -211,7 +211,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         Ok(g) => g,
         Err(e) => {
             return d.fail(
-                6,
+                Section::SignIn,
                 &title,
                 &e,
                 "the endpoint must answer within the deadline (claude.ai allows 300 s)",
@@ -224,7 +224,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         Ok(a) if a["result"]["content"].is_array() => a,
         Ok(a) => {
             return d.fail(
-                6,
+                Section::SignIn,
                 &title,
                 &format!("{} {}", got.status, excerpt(&a.to_string(), 100)),
                 "a tool result carries content: […] (MCP Tools)",
@@ -234,7 +234,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         }
         Err(e) => {
             return d.fail(
-                6,
+                Section::SignIn,
                 &title,
                 &format!("{}: {e}", got.status),
                 "answer JSON or SSE",
@@ -250,7 +250,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         .map(|t| !t["outputSchema"].is_null());
     if declared == Some(true) && !result["structuredContent"].is_object() {
         d.fail(
-            6,
+            Section::SignIn,
             &title,
             "no structuredContent although the tool declares an outputSchema",
             "MCP 2025-06-18+: a tool with outputSchema returns structuredContent",
@@ -259,7 +259,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         );
     } else {
         d.pass(
-            6,
+            Section::SignIn,
             &title,
             &format!(
                 "{} content block(s){}",
@@ -275,7 +275,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
     }
     if size > RESULT_LIMIT {
         d.warn(
-            8,
+            Section::ClaudeAi,
             "result size (about 150,000 characters at most)",
             &format!("{size} characters"),
             "claude.ai cuts or refuses results over about 150,000 characters: page or summarise",
@@ -284,7 +284,7 @@ pub fn call_tool(d: &mut Doctor, token: Option<&str>, version: &str, tools: Opti
         );
     } else {
         d.pass(
-            8,
+            Section::ClaudeAi,
             "result size (about 150,000 characters at most)",
             &format!("{size} characters"),
             None,
