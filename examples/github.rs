@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use remote_mcp::crypto::secret::Secret;
-use remote_mcp::oauth::store::{self, Store, now};
+use remote_mcp::oauth::store::{Store, now};
 use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
@@ -82,7 +82,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     // One store for the authorization server and the upstream sign-in: spent
     // codes, pending sign-ins, and each user's GitHub token (sealed). Redis
     // when REDIS_URL is set (build with --features redis), else memory.
-    let store: Arc<dyn Store> = store::open(&config)?;
+    let store: Arc<dyn Store> = remote_mcp::open_store(&config)?;
     let api = GitHubApi::new(&github.api_url);
     let provider = provider(&github, api.clone(), store.clone());
     App::new(build(api, provider.clone()))

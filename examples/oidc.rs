@@ -35,7 +35,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
-use remote_mcp::oauth::store::{self, Store};
+use remote_mcp::oauth::store::Store;
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::json;
 
@@ -48,7 +48,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
-    let store: Arc<dyn Store> = store::open(&config)?;
+    let store: Arc<dyn Store> = remote_mcp::open_store(&config)?;
     let oidc = from_lookup(|name| std::env::var(name).ok(), store.clone())?;
     remote_mcp::log::event(
         "INFO",

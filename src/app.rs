@@ -12,8 +12,9 @@
 //! ```
 //!
 //! Where the OAuth state lives is decided here too: the store given to
-//! [`App::store`]; else Redis when `REDIS_URL` is set (built with the `redis`
-//! cargo feature; without it, start-up fails and says so); else memory.
+//! [`App::store`]; else [`open_store`]: Redis when `REDIS_URL` is set (the
+//! `ext::redis` extension, built with the `redis` cargo feature; without it,
+//! start-up fails and says so); else memory.
 //!
 //! [`App::run`] also owns the end of the server's life: SIGTERM (Cloud Run
 //! stopping an instance, 10 s before SIGKILL) or SIGINT (Ctrl-C) stops
@@ -40,12 +41,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::crypto::secret::Secret;
 use crate::crypto::signing::SigningKey;
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::cimd::{Cimd, CimdError, Fetched};
 use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
-use crate::oauth::store::Store;
+use crate::oauth::seal::SealKey;
+use crate::oauth::store::{MemoryStore, Store};
 use crate::oauth::{OAuth, Settings};
 pub use crate::shared::Shared;
 
@@ -304,7 +307,7 @@ fn log_listening(addr: SocketAddr, public_url: &str) {
 }
 
 /// The state store: the one given to [`App::store`], else the one the
-/// configuration asks for ([`crate::oauth::store::open`]).
+/// configuration asks for ([`open_store`]).
 fn state_store(
     given: Option<Arc<dyn Store>>,
     config: &Config,
@@ -312,8 +315,92 @@ fn state_store(
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     match given {
         Some(store) => Ok(store),
-        None => crate::oauth::store::open_with_key(config, signing_key),
+        None => open_store_with_key(config, signing_key),
     }
+}
+
+/// What the seal key of [`open_store`] is derived for (its label).
+const SEAL_PURPOSE: &str = "store-secrets";
+
+/// The store a server uses, from its configuration: Redis when `REDIS_URL`
+/// is set (with the `redis` cargo feature; without it this fails and says
+/// so), else a [`MemoryStore`]. Secret values are sealed under a key derived
+/// from `MCP_SIGNING_KEY` (random when it is unset: then, as with tokens,
+/// nothing sealed survives the process). [`crate::App`] calls it when
+/// [`crate::App::store`] was not given; call it yourself when a provider needs
+/// the same store, e.g. `UpstreamProvider::new(…, open_store(&config)?)`.
+pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let key = config.signing_key.as_ref().map(SigningKey::from_secret);
+    open_store_with_key(config, key.as_ref())
+}
+
+/// [`open_store`] with the key from `MCP_SIGNING_KEY` already built (`None`: unset),
+/// so that [`crate::App`] builds it once.
+fn open_store_with_key(
+    config: &Config,
+    signing_key: Option<&SigningKey>,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let seal_key = match signing_key {
+        Some(key) => SealKey::derive(key, SEAL_PURPOSE),
+        None => SealKey::random(),
+    };
+    match &config.redis_url {
+        Some(url) => open_redis(url, config.redis_ca_cert.as_deref(), seal_key),
+        None => {
+            crate::log::event(
+                "INFO",
+                "OAuth state (spent codes, refresh rotation, revocations) is kept in memory: \
+                 run one instance, or set REDIS_URL to share it between instances",
+            );
+            Ok(Arc::new(MemoryStore::with_seal_key(seal_key)))
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+fn open_redis(
+    url: &Secret,
+    ca_cert: Option<&std::path::Path>,
+    seal_key: SealKey,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let ca_pem = match ca_cert {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|e| format!("REDIS_CA_CERT {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let store = crate::ext::redis::RedisStore::open_with_ca(url, seal_key, ca_pem)?;
+    // A Redis that is not up yet is no reason to crash-loop: requests that
+    // need it get 503 until it answers.
+    match store.ping() {
+        Ok(()) => crate::log::event(
+            "INFO",
+            &format!("OAuth state is kept in Redis at {}", store.address()),
+        ),
+        Err(e) => crate::log::event(
+            "WARNING",
+            &format!(
+                "OAuth state goes to Redis, which does not answer yet ({e}); \
+                 requests that need it get 503 until it does"
+            ),
+        ),
+    }
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "redis"))]
+fn open_redis(
+    _url: &Secret,
+    _ca_cert: Option<&std::path::Path>,
+    _seal_key: SealKey,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    Err(
+        "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
+         Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \
+         ./deploy.sh does this when REDIS_URL is given), or unset REDIS_URL to keep the \
+         OAuth state in memory."
+            .into(),
+    )
 }
 
 /// Turns the first SIGTERM or SIGINT into [`ShutdownHandle::shutdown`], on a

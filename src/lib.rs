@@ -17,6 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod doctor;
+pub mod ext;
 pub mod http;
 pub mod identity;
 pub mod log;
@@ -28,7 +29,7 @@ pub mod shared;
 pub mod testing;
 pub mod trace;
 
-pub use app::{App, RunningServer};
+pub use app::{App, RunningServer, open_store};
 pub use config::Config;
 pub use identity::Identity;
 pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult, Type};

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use remote_mcp::crypto::secret::Secret;
-use remote_mcp::oauth::redis_store::RedisStore;
+use remote_mcp::ext::redis::RedisStore;
 use remote_mcp::oauth::seal::SealKey;
 use remote_mcp::oauth::store::{Store, now};
 

@@ -191,7 +191,7 @@ fn the_memory_store_stays_bounded_under_churn() {
 #[cfg(feature = "redis")]
 mod redis_backend {
     use super::*;
-    use remote_mcp::oauth::redis_store::RedisStore;
+    use remote_mcp::ext::redis::RedisStore;
     use remote_mcp::oauth::seal::SealKey;
 
     #[test]

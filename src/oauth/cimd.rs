@@ -47,8 +47,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::client::{OPERATOR_REDIRECT_URIS, UrlParts, check_redirect_uri};
+use super::client::OPERATOR_REDIRECT_URIS;
 use super::store::now;
+use super::url::{UrlParts, check_redirect_uri};
 
 /// Largest document accepted (bytes).
 pub const MAX_DOCUMENT_BYTES: u64 = 16 * 1024;

@@ -10,6 +10,7 @@
 //! | registration (DCR) | [`register`] | `POST /register` |
 //! | registration (CIMD, outbound) | [`cimd`] | — (fetches the client's URL) |
 //! | who the client is | [`client`] | — |
+//! | the URL rules (redirect URIs, `resource`) | [`url`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
 //! | upstream IdP sign-in (outbound) | [`upstream`] | `GET /auth/{idp}/callback` |
@@ -17,9 +18,9 @@
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
-//! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (with
-//! `redis_store` under the `redis` feature), [`seal`] (secret values at
-//! rest), [`encoding`], [`error`].
+//! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (the
+//! trait and the in-memory backend; the Redis one is the `ext::redis`
+//! extension), [`seal`] (secret values at rest), [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -31,8 +32,9 @@
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
-//! * Redis Cluster, Sentinel or TLS for the shared store: one plain `redis://`
-//!   server (Memorystore basic or standard tier) is what `redis_store` speaks.
+//! * Redis Cluster or Sentinel for the shared store: one `redis://` or
+//!   `rediss://` server (Memorystore basic or standard tier) is what the
+//!   `ext::redis` extension speaks.
 
 pub mod authorize;
 pub mod bearer;
@@ -48,14 +50,13 @@ pub mod oidc;
 pub mod page;
 pub mod pkce;
 pub mod provider;
-#[cfg(feature = "redis")]
-pub mod redis_store;
 pub mod register;
 pub mod revoke;
 pub mod seal;
 pub mod store;
 pub mod token;
 pub mod upstream;
+pub mod url;
 
 use std::sync::Arc;
 
@@ -72,7 +73,8 @@ pub struct OAuth {
     /// Signs and checks tokens, codes, client ids and CSRF tokens.
     pub key: SigningKey,
     /// Spent codes and refresh tokens, revocations, rate-limit counters,
-    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set.
+    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set
+    /// ([`crate::app::open_store`]).
     pub store: Arc<dyn Store>,
     /// Client ID Metadata Document resolution (cache + guarded fetch).
     pub cimd: cimd::Cimd,
@@ -123,31 +125,6 @@ impl Settings {
     }
 }
 
-/// Whether `resource` (RFC 8707) names this server: our MCP URL or our origin,
-/// compared after lower-casing scheme and host and dropping one trailing slash
-/// (claude.ai has sent `https://host/` for origin-level resources).
-pub fn is_our_resource(config: &Config, resource: &str) -> bool {
-    let canonical = |url: &str| {
-        let parts = client::UrlParts::parse(url)?;
-        if url.contains('#') || parts.rest.contains('?') {
-            return None;
-        }
-        let port = parts.port.map(|p| format!(":{p}")).unwrap_or_default();
-        Some(format!(
-            "{}://{}{port}{}",
-            parts.scheme,
-            parts.host,
-            parts.rest.trim_end_matches('/')
-        ))
-    };
-    match canonical(resource) {
-        Some(given) => [config.mcp_url(), config.public_url.clone()]
-            .iter()
-            .any(|ours| canonical(ours).as_deref() == Some(given.as_str())),
-        None => false,
-    }
-}
-
 /// The scopes to grant for a requested `scope` parameter: all supported ones
 /// when absent; otherwise the supported ones among those asked for (unknown
 /// ones, e.g. `offline_access`, are dropped). `None` if nothing is left.
@@ -168,30 +145,6 @@ pub fn grant_scopes(settings: &Settings, requested: Option<&str>) -> Option<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn resource_variants_are_ours_foreign_ones_are_not() {
-        let mut config = Config::local(0);
-        config.public_url = "https://mcp.example".into();
-        for ours in [
-            "https://mcp.example/mcp",
-            "https://mcp.example/mcp/",
-            "HTTPS://MCP.EXAMPLE/mcp",
-            "https://mcp.example/",
-            "https://mcp.example",
-        ] {
-            assert!(is_our_resource(&config, ours), "{ours}");
-        }
-        for foreign in [
-            "https://evil.example/mcp",
-            "https://mcp.example/other",
-            "https://mcp.example/MCP",
-            "https://mcp.example:8443/mcp",
-            "mcp",
-        ] {
-            assert!(!is_our_resource(&config, foreign), "{foreign}");
-        }
-    }
 
     #[test]
     fn scopes_narrow_to_what_is_supported() {

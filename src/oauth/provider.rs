@@ -77,7 +77,7 @@ impl AuthorizationRequest {
 
     /// The host the user will be sent to (shown on the consent screen).
     pub fn redirect_host(&self) -> String {
-        super::client::UrlParts::parse(&self.redirect_uri)
+        super::url::UrlParts::parse(&self.redirect_uri)
             .map(|p| p.host)
             .unwrap_or_default()
     }

@@ -54,9 +54,10 @@ use serde_json::{Value, json};
 
 use super::OAuth;
 use super::claims::RegistrationClaims;
-use super::client::{AuthMethod, UrlParts, check_redirect_uri, is_loopback_host};
+use super::client::AuthMethod;
 use super::error::RegisterError;
 use super::store::now;
+use super::url::{UrlParts, check_redirect_uri, is_loopback_host};
 use crate::config::Config;
 use crate::http::{Request, Response};
 

@@ -23,7 +23,7 @@
 //! * The leading version byte leaves room for another format later.
 //!
 //! Use it through [`super::store::Store::put_secret`] and its siblings, which
-//! pick the key (the store's, derived by [`super::store::open`]) and the `aad`
+//! pick the key (the store's, derived by [`crate::app::open_store`]) and the `aad`
 //! (the record's key); call [`seal`]/[`open`] directly only for something
 //! that is not a store record.
 //!

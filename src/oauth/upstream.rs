@@ -1198,7 +1198,7 @@ fn page(status: u16, title: &str, message: &str, back: Option<&str>) -> Response
     let text = back.map(|href| {
         (
             href,
-            format!("Return to {}", super::client::display_host(href)),
+            format!("Return to {}", super::url::display_host(href)),
         )
     });
     let link = text.as_ref().map(|(href, text)| (*href, text.as_str()));

@@ -1,8 +1,11 @@
 //! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
-//! revocation steps on several instances — the Redis store.** Cloud Run runs several instances at once and spreads one user's
+//! revocation steps on several instances — the Redis store (extension,
+//! cargo feature `redis`).** Read [`crate::oauth::store`] first: this is a
+//! second implementation of its [`Store`] trait, and adds no behaviour of its
+//! own. Cloud Run runs several instances at once and spreads one user's
 //! requests over them; a code spent on instance A must be spent on B too. With
 //! `REDIS_URL` set (and the `redis` cargo feature built in), every instance
-//! keeps the records of [`super::store`] in one Redis — Memorystore on Google
+//! keeps the records of [`crate::oauth::store`] in one Redis — Memorystore on Google
 //! Cloud — and Redis's own expiry (TTL) deletes each record when it ends.
 //!
 //! Each [`Store`] operation is one Redis command, atomic on the server, so
@@ -42,8 +45,9 @@
 //!   `EVAL`, `GET`, `GETDEL`, `DEL`, `PING` (redis.io/commands).
 //!
 //! # Where this sits
-//! Built by [`super::store::open`] from `REDIS_URL` ([`crate::Config::redis_url`]);
-//! used through `Arc<dyn Store>` exactly like [`super::store::MemoryStore`].
+//! Built by [`crate::app::open_store`] from `REDIS_URL` ([`crate::Config::redis_url`]);
+//! used through `Arc<dyn Store>` exactly like [`crate::oauth::store::MemoryStore`].
+//! The core never names it: only the assembly ([`crate::app`]) does.
 //!
 //! # TLS
 //! `rediss://` connects with TLS (rustls): the Redis server's certificate
@@ -61,9 +65,9 @@ use std::time::Duration;
 
 use redis::{Client, Connection, RedisError, RedisResult};
 
-use super::seal::SealKey;
-use super::store::{Store, StoreError};
 use crate::crypto::secret::Secret;
+use crate::oauth::seal::SealKey;
+use crate::oauth::store::{Store, StoreError};
 
 /// Connect, read and write timeout of every Redis connection.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
@@ -209,7 +213,7 @@ fn key(k: &str) -> String {
 }
 
 /// `EXAT` refuses 0; any past time makes the record expire at once, as
-/// [`super::store::MemoryStore`] treats it.
+/// [`crate::oauth::store::MemoryStore`] treats it.
 fn at(expires_at: u64) -> u64 {
     expires_at.max(1)
 }
