@@ -43,9 +43,10 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::crypto::secret::Secret;
 use crate::crypto::signing::SigningKey;
+use crate::ext::cimd::{Cimd, CimdError, Fetched};
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
-use crate::oauth::cimd::{Cimd, CimdError, Fetched};
+use crate::oauth::client::ClientDocuments;
 use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
 use crate::oauth::seal::SealKey;
 use crate::oauth::store::{MemoryStore, Store};
@@ -58,7 +59,8 @@ pub struct App {
     config: Option<Config>,
     provider: Option<Box<dyn AuthProvider>>,
     store: Option<Arc<dyn Store>>,
-    cimd: Option<Cimd>,
+    /// `None`: the default ([`Cimd`]); `Some(None)`: none at all.
+    client_documents: Option<Option<Box<dyn ClientDocuments>>>,
     scopes: Option<(Vec<String>, Vec<String>)>,
     without_auth: bool,
     allow_anyone: bool,
@@ -72,7 +74,7 @@ impl App {
             config: None,
             provider: None,
             store: None,
-            cimd: None,
+            client_documents: None,
             scopes: None,
             without_auth: false,
             allow_anyone: false,
@@ -109,7 +111,24 @@ impl App {
         mut self,
         fetch: impl Fn(&str) -> Result<Fetched, CimdError> + Send + Sync + 'static,
     ) -> App {
-        self.cimd = Some(Cimd::with_fetcher(fetch));
+        self.client_documents = Some(Some(Box::new(Cimd::with_fetcher(fetch))));
+        self
+    }
+
+    /// Where an https `client_id` (a Client ID Metadata Document) is
+    /// resolved. Default: [`Cimd`] (`ext::cimd`: a cache, a fetch fenced
+    /// against SSRF, claude.ai's document pinned).
+    pub fn client_documents(mut self, documents: impl ClientDocuments + 'static) -> App {
+        self.client_documents = Some(Some(Box::new(documents)));
+        self
+    }
+
+    /// Accepts no Client ID Metadata Documents: an https `client_id` is
+    /// unknown, and the discovery metadata no longer offers them
+    /// (`client_id_metadata_document_supported: false`); clients register
+    /// (`POST /register`) instead.
+    pub fn without_client_documents(mut self) -> App {
+        self.client_documents = Some(None);
         self
     }
 
@@ -246,7 +265,9 @@ impl App {
                 key: signing_key(configured_key.clone()),
                 provider,
                 store,
-                cimd: self.cimd.unwrap_or_default(),
+                client_documents: self
+                    .client_documents
+                    .unwrap_or_else(|| Some(Box::new(Cimd::default()))),
                 settings,
             })
         } else {

@@ -84,7 +84,7 @@ fn only_src_http_touches_sockets() {
 /// ARCHITECTURE.md, invariant 2, lists the same.
 const OUTBOUND: &[(&str, &str)] = &[
     // Client ID Metadata Documents: a fenced ureq agent (arrows [10]–[11]).
-    ("src/oauth/cimd.rs", "ureq"),
+    ("src/ext/cimd/fetch.rs", "ureq"),
     // The helper for tools' upstream calls and the IdP exchange ([20]–[21]).
     ("src/outbound.rs", "ureq"),
     // The shared state store's client (`--features redis`).
@@ -124,11 +124,11 @@ fn only_the_outbound_modules_use_ureq() {
 #[test]
 fn secrets_are_exposed_only_where_the_architecture_says() {
     const ALLOWED: &[&str] = &[
-        "src/crypto/secret.rs",   // the type itself
+        "src/crypto/secret.rs",       // the type itself
         "src/oauth/authorize.rs", // the code, into the redirect to the client ([15], [24], [25])
         "src/oauth/register.rs",  // a client secret, in the registration answer ([8])
         "src/oauth/token.rs",     // the tokens, in the token answer ([27], [31])
-        "src/oauth/client.rs",    // a presented client secret, compared ([26], [32])
+        "src/oauth/client/lookup.rs", // a presented client secret, compared ([26], [32])
         "src/crypto/signing.rs",  // MCP_SIGNING_KEY, into the HMAC key
         "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
         "src/ext/redis/mod.rs",  // REDIS_URL (it may hold the password), to the Redis client

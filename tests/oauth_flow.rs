@@ -469,14 +469,48 @@ fn dcr_is_rate_limited_per_address() {
 
 // ── Registration, way 2: Client ID Metadata Documents ──
 
+/// The metadata offers Client ID Metadata Documents exactly when a resolver
+/// is installed (the `ext::cimd` one by default); without one, an https
+/// `client_id` is an unknown client.
+#[test]
+fn without_client_documents_the_metadata_says_so_and_url_client_ids_are_unknown() {
+    let supported = |srv: &Srv| {
+        json(&srv.get("/.well-known/oauth-authorization-server"))
+            ["client_id_metadata_document_supported"]
+            .clone()
+    };
+    // A fetcher given after `without_client_documents` installs the resolver
+    // again: the last call wins, as with every builder method.
+    let again = password_app()
+        .without_client_documents()
+        .client_metadata_fetcher(|_| Err(remote_mcp::ext::cimd::CimdError::Fetch("x".into())));
+    assert_eq!(supported(&Srv::start(again)), true);
+    let srv = Srv::start(password_app().without_client_documents());
+    assert_eq!(supported(&srv), false);
+    let target = format!(
+        "/authorize?{}",
+        encode_pairs([
+            ("response_type", "code"),
+            (
+                "client_id",
+                "https://claude.ai/oauth/mcp-oauth-client-metadata"
+            ),
+            ("redirect_uri", "https://claude.ai/api/mcp/auth_callback"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+    );
+    let r = srv.get(&target);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("unknown client_id"), "{}", r.text());
+}
+
 #[test]
 fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails() {
     // The fetch is replaced so that no test ever leaves the machine; it fails
     // the way claude.ai's URL does for datacenter fetchers (a bot challenge).
     let app = password_app().client_metadata_fetcher(|_| {
-        Err(remote_mcp::oauth::cimd::CimdError::Fetch(
-            "status 403".into(),
-        ))
+        Err(remote_mcp::ext::cimd::CimdError::Fetch("status 403".into()))
     });
     let srv = Srv::start(app);
     let client_id = "https://claude.ai/oauth/mcp-oauth-client-metadata";
@@ -535,7 +569,7 @@ fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails(
 fn a_fetched_metadata_document_must_list_the_redirect_uri() {
     let doc = r#"{"client_id":"https://app.example/oauth/client.json","client_name":"App","redirect_uris":["https://app.example/cb"],"grant_types":["authorization_code","urn:ietf:params:oauth:grant-type:jwt-bearer"]}"#;
     let app = password_app().client_metadata_fetcher(move |_| {
-        Ok(remote_mcp::oauth::cimd::Fetched {
+        Ok(remote_mcp::ext::cimd::Fetched {
             body: doc.as_bytes().to_vec(),
             max_age: None,
         })

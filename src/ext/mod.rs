@@ -1,4 +1,4 @@
-//! **The advanced layers — read after the core.** The core ([`crate::oauth`],
+//! **[all](crate::_documentation::flow) The advanced layers — read after the core.** The core ([`crate::oauth`],
 //! [`crate::mcp`], [`crate::http`]) implements the sequence diagram of
 //! [docs/FLOW.md](crate::_documentation::flow) on its own; each folder here
 //! adds one thing on top of it, through a trait or hook the core defines, and
@@ -7,7 +7,9 @@
 //!
 //! | extension | adds | read first |
 //! |---|---|---|
+//! | [`cimd`] | Client ID Metadata Documents (`[9]`–`[11]`): an https `client_id` whose document *is* the registration, as claude.ai uses; a cache, an SSRF-fenced fetch, claude.ai's document pinned. The core asks it through [`crate::oauth::client::ClientDocuments`]; [`crate::App`] installs it by default | [`crate::oauth::client`], [`crate::oauth::url`] |
 //! | `redis` (cargo feature `redis`) | the [`crate::oauth::store::Store`] shared by several instances (Cloud Run), chosen by [`crate::app::open_store`] when `REDIS_URL` is set | [`crate::oauth::store`] |
 
+pub mod cimd;
 #[cfg(feature = "redis")]
 pub mod redis;

@@ -26,7 +26,8 @@
 //!
 //! # Where this sits
 //! After discovery and registration ([`super::discovery`], [`super::register`],
-//! [`super::cimd`]); the code it issues is redeemed at [`super::token`].
+//! or a Client ID Metadata Document through [`super::client::ClientDocuments`]); the
+//! code it issues is redeemed at [`super::token`].
 //!
 //! # Not implemented
 //! * Remembered consent (a consent cookie): every authorization shows the form.

@@ -8,7 +8,7 @@
 //! | 401 challenge, token check | [`bearer`] | `/mcp` |
 //! | discovery | [`discovery`] | `GET /.well-known/oauth-protected-resource[/mcp]`, `…/oauth-authorization-server`, `…/openid-configuration` |
 //! | registration (DCR) | [`register`] | `POST /register` |
-//! | registration (CIMD, outbound) | [`cimd`] | — (fetches the client's URL) |
+//! | registration (CIMD, outbound) | the `ext::cimd` extension, through [`client::ClientDocuments`] | — (fetches the client's URL) |
 //! | who the client is | [`client`] | — |
 //! | the URL rules (redirect URIs, `resource`) | [`url`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
@@ -38,7 +38,6 @@
 
 pub mod authorize;
 pub mod bearer;
-pub mod cimd;
 pub mod claims;
 pub mod client;
 pub mod cookie;
@@ -63,6 +62,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::crypto::secret::Secret;
 use crate::crypto::signing::SigningKey;
+use client::ClientDocuments;
 use provider::AuthProvider;
 use store::Store;
 
@@ -76,8 +76,11 @@ pub struct OAuth {
     /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set
     /// ([`crate::app::open_store`]).
     pub store: Arc<dyn Store>,
-    /// Client ID Metadata Document resolution (cache + guarded fetch).
-    pub cimd: cimd::Cimd,
+    /// Where an https `client_id` (a Client ID Metadata Document) is
+    /// resolved: the `ext::cimd` extension, which [`crate::App`] installs by
+    /// default. `None`: such ids are unknown, and the discovery metadata
+    /// does not offer them.
+    pub client_documents: Option<Box<dyn ClientDocuments>>,
     /// Scopes, lifetimes, the operator's client.
     pub settings: Settings,
 }

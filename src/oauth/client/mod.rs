@@ -1,22 +1,28 @@
 //! **[7–9, 12, 14, 26, 30, 32](crate::_documentation::flow) Registration step,
 //! read back — who the client is.** Every endpoint that receives a `client_id`
-//! (`/authorize`, `/token`, `/revoke`) asks [`lookup`], which recognises the
-//! three kinds of client this server supports:
+//! (`/authorize`, `/token`, `/revoke`) asks [`lookup()`] (in
+//! [`lookup`](mod@lookup), read it next), which recognises the three kinds of
+//! client this server supports:
 //!
 //! | `client_id` looks like | kind | where its metadata comes from |
 //! |---|---|---|
 //! | `MCP_CLIENT_ID` | [`ClientKind::Operator`] | configuration (claude.ai "Advanced settings") |
-//! | `https://…` | [`ClientKind::MetadataDocument`] | fetched by [`super::cimd`] |
+//! | `https://…` | [`ClientKind::MetadataDocument`] | a [`ClientDocuments`] source, if one is installed |
 //! | `mcp_client.…` | [`ClientKind::Registered`] | signed into the id by [`super::register`] |
 //!
-//! The URL rules it relies on (redirect URIs, loopback hosts) are in
+//! This file is what every step sees of a client: [`Client`], how it
+//! authenticates, which redirects it allows, and the [`ClientDocuments`]
+//! trait through which an https `client_id` becomes a client. The core does
+//! not fetch documents itself: the Client ID Metadata Document resolver is an
+//! extension (`ext::cimd`, cache and guarded fetch), which [`crate::App`]
+//! installs by default. The URL rules (redirect URIs, loopback hosts) are in
 //! [`super::url`].
 //!
 //! # Spec
 //! * RFC 6749 §2.3 (client authentication), §3.1.2 (redirect URIs, exact match).
 //! * RFC 8252 §7.3: a loopback redirect may use any port at request time.
 //! * MCP 2025-11-25 *Communication Security*: redirect URIs are `https` or
-//!   loopback `http`.
+//!   loopback `http`; *Client ID Metadata Documents*.
 //!
 //! # Where this sits
 //! Between registration (DCR, CIMD, operator) and every later step.
@@ -25,12 +31,11 @@
 //! * Custom-scheme redirect URIs (`myapp://cb`) for native apps: not needed by
 //!   claude.ai or the SDK clients, and refused.
 
-use super::OAuth;
-use super::cimd::CimdError;
-use super::claims::RegistrationClaims;
-use super::store::{StoreError, now};
+pub mod lookup;
+
 use super::url::{UrlParts, is_loopback_host};
-use crate::crypto::secret::{Secret, hash_hex};
+use crate::crypto::secret::Secret;
+pub use lookup::{LookupError, lookup, mark_used};
 
 /// How a client authenticates at `POST /token` (RFC 7591 §2
 /// `token_endpoint_auth_method`).
@@ -95,104 +100,6 @@ pub struct Client {
     pub kind: ClientKind,
 }
 
-/// Why a `client_id` is not a client we know.
-#[derive(Debug)]
-pub enum LookupError {
-    /// Not the operator's id, not a URL, not signed by us (or signed under an
-    /// older key: the client must register again).
-    Unknown,
-    /// An https `client_id` URL that breaks the rules (checked before any
-    /// fetch, so saying why reveals nothing about our network).
-    Document(CimdError),
-    /// An https `client_id` whose metadata document could not be fetched or
-    /// used: shown to the client without the details (the log has them).
-    Unusable(CimdError),
-}
-
-impl std::fmt::Display for LookupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LookupError::Unknown => f.write_str("unknown client_id (register again)"),
-            LookupError::Document(e) => write!(f, "{e}"),
-            // What happened when we fetched it is not shown (the server log
-            // has it): it would tell a stranger what our network can reach.
-            LookupError::Unusable(_) => {
-                f.write_str("its client metadata document could not be fetched or is not valid")
-            }
-        }
-    }
-}
-
-/// Finds the client named by `client_id`.
-pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
-    if let Some(operator_id) = &oauth.settings.operator_client_id
-        && operator_id == client_id
-    {
-        return Ok(Client {
-            id: client_id.to_string(),
-            name: Some("Operator-configured client".to_string()),
-            redirect_uris: OPERATOR_REDIRECT_URIS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            auth_method: AuthMethod::SecretPost,
-            refresh_allowed: true,
-            kind: ClientKind::Operator,
-        });
-    }
-    if client_id.starts_with("https://") {
-        super::cimd::check_client_id_url(client_id).map_err(LookupError::Document)?;
-        let doc = oauth
-            .cimd
-            .resolve(client_id)
-            .map_err(LookupError::Unusable)?;
-        return Ok(Client {
-            id: doc.client_id,
-            name: doc.client_name,
-            redirect_uris: doc.redirect_uris,
-            auth_method: AuthMethod::None,
-            refresh_allowed: doc.grant_types.iter().any(|g| g == "refresh_token"),
-            kind: ClientKind::MetadataDocument,
-        });
-    }
-    let reg =
-        RegistrationClaims::verify(&oauth.key, client_id).map_err(|_| LookupError::Unknown)?;
-    if !registration_alive(oauth, client_id, reg.issued_at, now()) {
-        return Err(LookupError::Unknown);
-    }
-    Ok(Client {
-        id: client_id.to_string(),
-        name: reg.name,
-        redirect_uris: reg.redirect_uris,
-        auth_method: AuthMethod::parse(&reg.auth_method).ok_or(LookupError::Unknown)?,
-        refresh_allowed: true,
-        kind: ClientKind::Registered,
-    })
-}
-
-/// Whether a dynamically registered client is still known: registered less
-/// than `MCP_CLIENT_TTL` ago, or issued a token less than that ago
-/// ([`mark_used`]). An unused registration expires, and the client (claude.ai
-/// does so on `401 invalid_client`) registers again. The store is read only
-/// for registrations older than that; if it cannot answer, the registration
-/// stays valid: expiry is housekeeping, not a defence, and must not turn a
-/// Redis outage into "register again" for every client.
-fn registration_alive(oauth: &OAuth, client_id: &str, issued_at: u64, now: u64) -> bool {
-    issued_at.saturating_add(oauth.settings.client_ttl) > now
-        || oauth.store.contains(&used_key(client_id)).unwrap_or(true)
-}
-
-/// Records that a token was issued to a registered client: it stays known
-/// for another `MCP_CLIENT_TTL` (see [`lookup`]).
-pub fn mark_used(oauth: &OAuth, client_id: &str, now: u64) -> Result<(), StoreError> {
-    let until = now.saturating_add(oauth.settings.client_ttl);
-    oauth.store.put(&used_key(client_id), b"", until)
-}
-
-fn used_key(client_id: &str) -> String {
-    format!("client-used:{}", hash_hex(client_id))
-}
-
 /// claude.ai's callbacks (the second is announced as its future home): the
 /// redirect URIs of the operator-created client.
 pub const OPERATOR_REDIRECT_URIS: [&str; 2] = [
@@ -229,28 +136,35 @@ impl Client {
                 }
         })
     }
+}
 
-    /// Checks the client's credentials against the method it registered:
-    /// exactly that method (a public client must not send a secret, a
-    /// confidential one must send its secret the way it said it would).
-    pub fn authenticate(&self, oauth: &OAuth, presented: &Presented) -> bool {
-        let expected = match self.kind {
-            ClientKind::Operator => oauth.settings.operator_client_secret.clone(),
-            ClientKind::Registered if self.auth_method != AuthMethod::None => {
-                Some(RegistrationClaims::client_secret(&oauth.key, &self.id))
-            }
-            _ => None,
-        };
-        match (self.kind, self.auth_method, presented, expected) {
-            (_, AuthMethod::None, Presented::Nothing, None) => true,
-            (ClientKind::Operator, _, Presented::Post(s) | Presented::Basic(s), Some(e)) => {
-                e.matches(s.expose())
-            }
-            (_, AuthMethod::SecretPost, Presented::Post(s), Some(e)) => e.matches(s.expose()),
-            (_, AuthMethod::SecretBasic, Presented::Basic(s), Some(e)) => e.matches(s.expose()),
-            _ => false,
-        }
-    }
+/// A source of clients whose `client_id` is an https URL: Client ID Metadata
+/// Documents (draft-ietf-oauth-client-id-metadata-document), where the
+/// document at the URL *is* the registration. [`lookup()`] asks the one in
+/// [`super::OAuth::client_documents`]; with none installed, such ids are
+/// unknown and the discovery metadata does not offer them
+/// (`client_id_metadata_document_supported`).
+///
+/// The crate's implementation is `ext::cimd::Cimd` (a cache, a fetch fenced
+/// against SSRF, claude.ai's document pinned); [`crate::App`] installs it
+/// unless told otherwise ([`crate::App::client_documents`],
+/// [`crate::App::without_client_documents`]).
+pub trait ClientDocuments: Send + Sync {
+    /// The client named by the https URL `client_id`: a public client
+    /// ([`AuthMethod::None`]) of kind [`ClientKind::MetadataDocument`].
+    fn resolve(&self, client_id: &str) -> Result<Client, DocumentError>;
+}
+
+/// Why a [`ClientDocuments`] source gave no client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentError {
+    /// The URL breaks the rules, found before any fetch: saying why reveals
+    /// nothing about our network, so the client is told.
+    Refused(String),
+    /// The document could not be fetched or is not acceptable. The reason
+    /// stays in the server log: shown to a stranger, it would tell what our
+    /// network can reach.
+    Unusable(String),
 }
 
 #[cfg(test)]
