@@ -44,6 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::oauth::store::{Store, now};
 use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};
@@ -84,7 +85,10 @@ fn run() -> Result<(), Box<dyn Error>> {
     // when REDIS_URL is set (build with --features redis), else memory.
     let store: Arc<dyn Store> = remote_mcp::open_store(&config)?;
     let api = GitHubApi::new(&github.api_url);
-    let provider = provider(&github, api.clone(), store.clone());
+    // Users' GitHub tokens are sealed before they reach it, under a key
+    // derived from MCP_SIGNING_KEY (the same on every instance).
+    let secrets = Sealed::new(store.clone(), SealKey::from_config(&config));
+    let provider = provider(&github, api.clone(), secrets);
     App::new(build(api, provider.clone()))
         .config(config)
         .store(store)
@@ -170,7 +174,7 @@ impl GitHubConfig {
 
 /// The sign-in: GitHub's endpoints, our OAuth App, and `GET /user` to learn
 /// who signed in (the numeric id is the subject; logins can change hands).
-pub fn provider(config: &GitHubConfig, api: GitHubApi, store: Arc<dyn Store>) -> UpstreamProvider {
+pub fn provider(config: &GitHubConfig, api: GitHubApi, store: Sealed) -> UpstreamProvider {
     let idp = UpstreamIdp {
         name: "github".into(),
         display_name: "GitHub".into(),

@@ -48,7 +48,6 @@ use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
 use crate::oauth::client::ClientDocuments;
 use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
-use crate::oauth::seal::SealKey;
 use crate::oauth::store::{MemoryStore, Store};
 use crate::oauth::{OAuth, Settings};
 pub use crate::shared::Shared;
@@ -232,13 +231,13 @@ impl App {
             )
             .into());
         }
-        // MCP_SIGNING_KEY, built once: it signs tokens, and keys are derived
-        // from it for the store's seal and for 2026-07-28 requestState.
+        // MCP_SIGNING_KEY, built once: it signs tokens, and a key is derived
+        // from it for 2026-07-28 requestState.
         let configured_key = config.signing_key.as_ref().map(SigningKey::from_secret);
         let store = if self.without_auth {
             None
         } else {
-            Some(state_store(self.store, &config, configured_key.as_ref())?)
+            Some(state_store(self.store, &config)?)
         };
         // The socket is bound as late as possible (below, after everything
         // else is built): from `listen` on, a client can connect, and it
@@ -332,48 +331,30 @@ fn log_listening(addr: SocketAddr, public_url: &str) {
 fn state_store(
     given: Option<Arc<dyn Store>>,
     config: &Config,
-    signing_key: Option<&SigningKey>,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     match given {
         Some(store) => Ok(store),
-        None => open_store_with_key(config, signing_key),
+        None => open_store(config),
     }
 }
 
-/// What the seal key of [`open_store`] is derived for (its label).
-const SEAL_PURPOSE: &str = "store-secrets";
-
 /// The store a server uses, from its configuration: Redis when `REDIS_URL`
-/// is set (with the `redis` cargo feature; without it this fails and says
-/// so), else a [`MemoryStore`]. Secret values are sealed under a key derived
-/// from `MCP_SIGNING_KEY` (random when it is unset: then, as with tokens,
-/// nothing sealed survives the process). [`crate::App`] calls it when
-/// [`crate::App::store`] was not given; call it yourself when a provider needs
-/// the same store, e.g. `UpstreamProvider::new(…, open_store(&config)?)`.
+/// is set (the `ext::redis` extension, with the `redis` cargo feature;
+/// without it this fails and says so), else a [`MemoryStore`].
+/// [`crate::App`] calls it when [`crate::App::store`] was not given; call it
+/// yourself when a provider needs the same store, e.g. the upstream sign-in
+/// (`Sealed::new(open_store(&config)?, SealKey::from_config(&config))`,
+/// `ext::seal`).
 pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let key = config.signing_key.as_ref().map(SigningKey::from_secret);
-    open_store_with_key(config, key.as_ref())
-}
-
-/// [`open_store`] with the key from `MCP_SIGNING_KEY` already built (`None`: unset),
-/// so that [`crate::App`] builds it once.
-fn open_store_with_key(
-    config: &Config,
-    signing_key: Option<&SigningKey>,
-) -> Result<Arc<dyn Store>, Box<dyn Error>> {
-    let seal_key = match signing_key {
-        Some(key) => SealKey::derive(key, SEAL_PURPOSE),
-        None => SealKey::random(),
-    };
     match &config.redis_url {
-        Some(url) => open_redis(url, config.redis_ca_cert.as_deref(), seal_key),
+        Some(url) => open_redis(url, config.redis_ca_cert.as_deref()),
         None => {
             crate::log::event(
                 "INFO",
                 "OAuth state (spent codes, refresh rotation, revocations) is kept in memory: \
                  run one instance, or set REDIS_URL to share it between instances",
             );
-            Ok(Arc::new(MemoryStore::with_seal_key(seal_key)))
+            Ok(Arc::new(MemoryStore::new()))
         }
     }
 }
@@ -382,7 +363,6 @@ fn open_store_with_key(
 fn open_redis(
     url: &Secret,
     ca_cert: Option<&std::path::Path>,
-    seal_key: SealKey,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     let ca_pem = match ca_cert {
         Some(path) => Some(
@@ -390,7 +370,7 @@ fn open_redis(
         ),
         None => None,
     };
-    let store = crate::ext::redis::RedisStore::open_with_ca(url, seal_key, ca_pem)?;
+    let store = crate::ext::redis::RedisStore::open_with_ca(url, ca_pem)?;
     // A Redis that is not up yet is no reason to crash-loop: requests that
     // need it get 503 until it answers.
     match store.ping() {
@@ -413,7 +393,6 @@ fn open_redis(
 fn open_redis(
     _url: &Secret,
     _ca_cert: Option<&std::path::Path>,
-    _seal_key: SealKey,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     Err(
         "REDIS_URL is set, but this server was built without the `redis` cargo feature. \

@@ -132,7 +132,7 @@ fn secrets_are_exposed_only_where_the_architecture_says() {
         "src/crypto/signing.rs",  // MCP_SIGNING_KEY, into the HMAC key
         "src/oauth/upstream.rs", // our IdP client secret and PKCE verifier, to the IdP ([20]); state into its MAC
         "src/ext/redis/mod.rs",  // REDIS_URL (it may hold the password), to the Redis client
-        "src/oauth/seal.rs",     // a secret value (pending sign-in, upstream token), into the AEAD
+        "src/ext/seal/aead.rs",  // a secret value (pending sign-in, upstream token), into the AEAD
         "src/doctor/probe.rs", // mcp-doctor's password and tokens, to the server under test, and to shorten them in its report
         "src/oauth/oidc/mod.rs", // the caller's upstream token, to the provider's userinfo ([21]); the kept profile, read back
     ];

@@ -20,7 +20,8 @@
 //!
 //! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (the
 //! trait and the in-memory backend; the Redis one is the `ext::redis`
-//! extension), [`seal`] (secret values at rest), [`encoding`], [`error`].
+//! extension; secret values are sealed by the `ext::seal` extension),
+//! [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -51,7 +52,6 @@ pub mod pkce;
 pub mod provider;
 pub mod register;
 pub mod revoke;
-pub mod seal;
 pub mod store;
 pub mod token;
 pub mod upstream;
@@ -73,7 +73,7 @@ pub struct OAuth {
     /// Signs and checks tokens, codes, client ids and CSRF tokens.
     pub key: SigningKey,
     /// Spent codes and refresh tokens, revocations, rate-limit counters,
-    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set
+    /// sealed upstream tokens (`ext::seal`): memory, or Redis when `REDIS_URL` is set
     /// ([`crate::app::open_store`]).
     pub store: Arc<dyn Store>,
     /// Where an https `client_id` (a Client ID Metadata Document) is

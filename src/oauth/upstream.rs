@@ -44,7 +44,7 @@
 //!   cannot complete any *other* authorization request, so consent given to
 //!   one client is never reused for another.
 //! * **Upstream tokens never leave the server.** They are kept in the
-//!   [`Store`] under a hash of the user's subject, as secrets (a shared store
+//!   store under a hash of the user's subject, sealed ([`Sealed`]: a shared store
 //!   must seal them), and the tools fetch them with
 //!   [`UpstreamProvider::access_token`]. The client gets *our* tokens
 //!   (`mcp_at.…`), which are useless at GitHub; GitHub's tokens are useless here.
@@ -90,9 +90,10 @@ use super::encoding::{Params, with_query};
 use super::error::redirect_to_client;
 use super::pkce;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::store::{Store, StoreError, now};
+use super::store::{StoreError, now};
 use crate::config::Config;
 use crate::crypto::secret::{Secret, constant_time_eq, hash_hex, random_id};
+use crate::ext::seal::Sealed;
 use crate::http::{Request, Response};
 use crate::identity::Identity;
 use crate::outbound::{Outbound, OutboundError, Reply};
@@ -454,11 +455,15 @@ impl std::error::Error for UpstreamTokenError {}
 /// ```no_run
 /// use std::sync::Arc;
 /// use remote_mcp::crypto::secret::Secret;
+/// use remote_mcp::ext::seal::{SealKey, Sealed};
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::oauth::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+/// // Users' GitHub tokens are sealed in it; with a shared store, use
+/// // `SealKey::from_config(&config)` so every instance holds the same key.
+/// let secrets = Sealed::new(store.clone(), SealKey::random());
 /// let idp = UpstreamIdp {
 ///     name: "github".into(),
 ///     display_name: "GitHub".into(),
@@ -469,7 +474,7 @@ impl std::error::Error for UpstreamTokenError {}
 ///     scopes: vec![],
 ///     identify: Box::new(|_token| Ok(UpstreamUser { id: "1".into(), login: "octocat".into() })),
 /// };
-/// let provider = UpstreamProvider::new(idp, Allowlist::parse("octocat"), store.clone());
+/// let provider = UpstreamProvider::new(idp, Allowlist::parse("octocat"), secrets);
 /// let tools_side = provider.clone(); // the tools call tools_side.access_token(caller)
 /// # let _ = tools_side;
 /// App::new(McpServer::new("my-service")).store(store).provider(provider).run()
@@ -483,7 +488,7 @@ pub struct UpstreamProvider {
 struct Inner {
     idp: UpstreamIdp,
     allowlist: Allowlist,
-    store: Arc<dyn Store>,
+    store: Sealed,
     http: Outbound,
     /// OpenID Connect: replaces `idp.identify` and `allowlist`.
     layer: Option<Arc<dyn IdentityLayer>>,
@@ -545,9 +550,9 @@ impl PendingSignIn {
 
 impl UpstreamProvider {
     /// A provider signing users in at `idp`, admitting those on `allowlist`,
-    /// keeping its records in `store` (give [`crate::App::store`] the same
-    /// one, so a shared backend covers both).
-    pub fn new(idp: UpstreamIdp, allowlist: Allowlist, store: Arc<dyn Store>) -> UpstreamProvider {
+    /// keeping its records in `store`, secret values sealed (give
+    /// [`crate::App::store`] the same store, so a shared backend covers both).
+    pub fn new(idp: UpstreamIdp, allowlist: Allowlist, store: Sealed) -> UpstreamProvider {
         let http = Outbound::new(concat!(
             "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
@@ -561,7 +566,7 @@ impl UpstreamProvider {
     pub fn with_outbound(
         idp: UpstreamIdp,
         allowlist: Allowlist,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> UpstreamProvider {
         UpstreamProvider {
@@ -581,7 +586,7 @@ impl UpstreamProvider {
     pub fn with_layer(
         idp: UpstreamIdp,
         layer: Arc<dyn IdentityLayer>,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> UpstreamProvider {
         UpstreamProvider {

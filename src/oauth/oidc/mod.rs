@@ -76,11 +76,12 @@ use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_u
 use self::id_token::{Claims, Expected, IdTokenError, KeySet};
 use super::encoding::Params;
 use super::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use super::store::{Store, now};
+use super::store::now;
 use super::upstream::{
     IdentityLayer, Refusal, UpstreamIdp, UpstreamProvider, UpstreamTokenError, UpstreamUser,
 };
 use crate::crypto::secret::{Secret, hash_hex};
+use crate::ext::seal::Sealed;
 use crate::http::{Request, Response};
 use crate::identity::Identity;
 use crate::outbound::Outbound;
@@ -210,13 +211,15 @@ impl std::error::Error for UserinfoError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
+/// use remote_mcp::ext::seal::{SealKey, Sealed};
 /// use remote_mcp::oauth::oidc::{Oidc, OidcSettings};
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+/// let secrets = Sealed::new(store.clone(), SealKey::random()); // shared store: SealKey::from_config
 /// let settings = OidcSettings::from_lookup(|name| std::env::var(name).ok())?;
-/// let oidc = Oidc::discover(settings, store.clone())?; // fetches discovery + JWKS
+/// let oidc = Oidc::discover(settings, secrets)?; // fetches discovery + JWKS
 /// let tools_side = oidc.clone(); // tools call tools_side.user(caller), .access_token(caller)
 /// # let _ = tools_side;
 /// App::new(McpServer::new("my-service")).store(store).provider(oidc).run()
@@ -244,7 +247,7 @@ struct Core {
     display_name: String,
     kind: IssuerKind,
     allowlist: OidcAllowlist,
-    store: Arc<dyn Store>,
+    store: Sealed,
     http: Outbound,
     cache: Mutex<Cache>,
 }
@@ -260,7 +263,7 @@ impl Oidc {
     /// Reads the provider's discovery document and keys (an error names
     /// `OIDC_ISSUER` and what is wrong), and checks the allowlist against the
     /// kind of issuer (an error names `OIDC_ALLOWED`).
-    pub fn discover(settings: OidcSettings, store: Arc<dyn Store>) -> Result<Oidc, OidcError> {
+    pub fn discover(settings: OidcSettings, store: Sealed) -> Result<Oidc, OidcError> {
         let http = Outbound::new(concat!(
             "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
@@ -272,7 +275,7 @@ impl Oidc {
     /// Like [`Oidc::discover`], with this client toward the provider.
     pub fn with_outbound(
         settings: OidcSettings,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> Result<Oidc, OidcError> {
         let issuer = settings.issuer.clone();

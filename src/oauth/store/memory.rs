@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::{Store, StoreError, now};
-use crate::oauth::seal::SealKey;
 
 /// How often, at most, [`MemoryStore`] sweeps out expired records.
 pub const SWEEP_EVERY_SECS: u64 = 60;
@@ -26,7 +25,6 @@ pub const SWEEP_EVERY_SECS: u64 = 60;
 pub struct MemoryStore {
     inner: Mutex<Records>,
     sweep_every: u64,
-    seal: SealKey,
 }
 
 #[derive(Debug, Default)]
@@ -74,17 +72,6 @@ impl MemoryStore {
         MemoryStore {
             inner: Mutex::new(Records::default()),
             sweep_every: seconds,
-            seal: SealKey::random(),
-        }
-    }
-
-    /// An empty store that seals secret values with `seal_key` (what
-    /// [`crate::app::open_store`] builds). [`MemoryStore::new`] uses a random key: its values
-    /// never leave the process anyway.
-    pub fn with_seal_key(seal_key: SealKey) -> MemoryStore {
-        MemoryStore {
-            seal: seal_key,
-            ..MemoryStore::new()
         }
     }
 
@@ -195,16 +182,11 @@ impl Store for MemoryStore {
         self.lock_for_write(now).map.remove(key);
         Ok(())
     }
-
-    fn seal_key(&self) -> &SealKey {
-        &self.seal
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::secret::Secret;
 
     // The behaviour both backends share is tested in tests/store_contract.rs;
     // these are about the memory backend's own housekeeping.
@@ -217,64 +199,6 @@ mod tests {
         store.lock().last_sweep = 0;
         store.insert_once("c", now() + 60).unwrap();
         assert_eq!(store.len(), 1);
-    }
-
-    #[test]
-    fn secrets_are_sealed_bound_to_their_key_and_taken_once() {
-        let store = MemoryStore::new();
-        store
-            .put_secret("upstream-token:a", &Secret::new("gho_1"), now() + 60)
-            .unwrap();
-        store
-            .put_secret("upstream-token:a", &Secret::new("gho_2"), now() + 60)
-            .unwrap();
-        let raw = store.get("upstream-token:a").unwrap().unwrap();
-        assert!(!raw.windows(4).any(|w| w == b"gho_"), "sealed at rest");
-        assert!(
-            store
-                .get_secret("upstream-token:a")
-                .unwrap()
-                .unwrap()
-                .matches("gho_2")
-        );
-        // Moved to another record, it does not open.
-        store.put("upstream-token:b", &raw, now() + 60).unwrap();
-        assert!(store.get_secret("upstream-token:b").unwrap().is_none());
-        assert!(
-            store
-                .take_secret("upstream-token:a")
-                .unwrap()
-                .unwrap()
-                .matches("gho_2")
-        );
-        assert!(
-            store.take_secret("upstream-token:a").unwrap().is_none(),
-            "taken once"
-        );
-        store
-            .put_secret("upstream-state:old", &Secret::new("x"), now() - 1)
-            .unwrap();
-        assert!(
-            store.get_secret("upstream-state:old").unwrap().is_none(),
-            "expired"
-        );
-    }
-
-    #[test]
-    fn another_signing_key_opens_nothing() {
-        let key = |k: &str| {
-            SealKey::derive(
-                &crate::crypto::signing::SigningKey::from_secret(&Secret::new(k)),
-                "store-secrets",
-            )
-        };
-        let a = MemoryStore::with_seal_key(key("first-signing-key-0123456789abcdef0123"));
-        let b = MemoryStore::with_seal_key(key("other-signing-key-0123456789abcdef0123"));
-        a.put_secret("upstream-token:x", &Secret::new("gho_x"), now() + 60)
-            .unwrap();
-        let raw = a.get("upstream-token:x").unwrap().unwrap();
-        b.put("upstream-token:x", &raw, now() + 60).unwrap();
-        assert!(b.get_secret("upstream-token:x").unwrap().is_none());
     }
 
     #[test]

@@ -19,12 +19,13 @@
 //! Keys hold hashes, never a usable code or token. The two values that are
 //! secrets — what a pending upstream sign-in needs at the callback (our PKCE
 //! verifier toward the IdP), and each user's upstream token, which tools use —
-//! go through [`Store::put_secret`], which seals them ([`super::seal`]:
-//! XChaCha20-Poly1305 under a key derived from `MCP_SIGNING_KEY`) *before*
-//! they reach the backend. A dump of Redis gives an attacker nothing to
-//! present. Every record carries its expiry and disappears with it, so the
-//! store never grows without bound: claude.ai registers a new client on every
-//! connection, and none of that lands here.
+//! are sealed by the upstream sign-in *before* they reach this trait
+//! (XChaCha20-Poly1305 under a key derived from `MCP_SIGNING_KEY`; the
+//! `ext::seal` extension), so the trait itself only ever sees bytes, and a
+//! dump of Redis gives an attacker nothing to present. Every record carries
+//! its expiry and disappears with it, so the store never grows without bound:
+//! claude.ai registers a new client on every connection, and none of that
+//! lands here.
 //!
 //! Two backends implement [`Store`]: [`MemoryStore`] (the default, one
 //! process; [`memory`](MemoryStore) in this folder) and, with the `redis`
@@ -63,8 +64,7 @@ mod memory;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::seal::{SealKey, open_secret, seal_secret};
-use crate::crypto::secret::{Secret, hash_hex};
+use crate::crypto::secret::hash_hex;
 pub use memory::{MemoryStore, SWEEP_EVERY_SECS};
 
 /// Seconds since the Unix epoch: the clock of every expiry in this crate.
@@ -147,46 +147,6 @@ pub trait Store: Send + Sync {
 
     /// Deletes `key` (no error if it is absent).
     fn remove(&self, key: &str) -> Result<(), StoreError>;
-
-    /// The key that seals this store's secret values ([`Store::put_secret`]).
-    /// Every instance sharing a backend must hold the same one:
-    /// [`crate::app::open_store`] derives it from `MCP_SIGNING_KEY`.
-    fn seal_key(&self) -> &SealKey;
-
-    /// Keeps the secret `value` under `key` until `expires_at`, replacing any
-    /// value there. It is sealed first, bound to `key` (a sealed value copied
-    /// to another record does not open), so the backend never holds it in clear.
-    fn put_secret(&self, key: &str, value: &Secret, expires_at: u64) -> Result<(), StoreError> {
-        let sealed = seal_secret(self.seal_key(), key.as_bytes(), value);
-        self.put(key, &sealed, expires_at)
-    }
-
-    /// The secret value under `key`, if present, unexpired and openable. One
-    /// that does not open (sealed under another `MCP_SIGNING_KEY`, or altered)
-    /// is reported as absent: the user signs in upstream again.
-    fn get_secret(&self, key: &str) -> Result<Option<Secret>, StoreError> {
-        Ok(self
-            .get(key)?
-            .and_then(|sealed| unseal(self.seal_key(), key, &sealed)))
-    }
-
-    /// Removes the secret value under `key` and returns it, atomically (see
-    /// [`Store::take`]): single-use records such as an upstream `state`.
-    fn take_secret(&self, key: &str) -> Result<Option<Secret>, StoreError> {
-        Ok(self
-            .take(key)?
-            .and_then(|sealed| unseal(self.seal_key(), key, &sealed)))
-    }
-}
-
-fn unseal(seal_key: &SealKey, key: &str, sealed: &[u8]) -> Option<Secret> {
-    match open_secret(seal_key, key.as_bytes(), sealed) {
-        Ok(secret) => Some(secret),
-        Err(e) => {
-            crate::log::event("WARNING", &format!("a stored secret was ignored: {e}"));
-            None
-        }
-    }
 }
 
 /// The key of a revoked access token (written by [`super::revoke`], read by
