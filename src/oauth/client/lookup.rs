@@ -21,8 +21,9 @@ use crate::oauth::store::{StoreError, now};
 /// Why a `client_id` is not a client we know.
 #[derive(Debug)]
 pub enum LookupError {
-    /// Not the operator's id, not a URL, not signed by us (or signed under an
-    /// older key: the client must register again).
+    /// Not the operator's id, not signed by us (or signed under an older
+    /// key: the client must register again), or a URL while no
+    /// [`super::ClientDocuments`] source is installed.
     Unknown,
     /// An https `client_id` the [`super::ClientDocuments`] source refused or could
     /// not use ([`DocumentError`] says what the client may be told).

@@ -28,7 +28,7 @@
 //! lands here.
 //!
 //! Two backends implement [`Store`]: [`MemoryStore`] (the default, one
-//! process; [`memory`](MemoryStore) in this folder) and, with the `redis`
+//! process; `memory.rs` in this folder) and, with the `redis`
 //! cargo feature, the extension `ext::redis::RedisStore` (several
 //! instances; chosen at start-up by [`crate::app::open_store`] when
 //! `REDIS_URL` is set). The contract tests in `tests/store_contract.rs` run
