@@ -469,6 +469,51 @@ fn dcr_is_rate_limited_per_address() {
 
 // ── Registration, way 2: Client ID Metadata Documents ──
 
+/// The core asks whatever [`ClientDocuments`] source is installed: one of
+/// your own (here, a fixed list) replaces the fetching resolver, and its
+/// clients go through `/authorize` like any other.
+#[test]
+fn a_client_documents_source_of_your_own_answers_for_url_client_ids() {
+    use remote_mcp::oauth::client::{
+        AuthMethod, Client, ClientDocuments, ClientKind, DocumentError,
+    };
+    struct Known;
+    impl ClientDocuments for Known {
+        fn resolve(&self, client_id: &str) -> Result<Client, DocumentError> {
+            match client_id {
+                "https://app.example/client.json" => Ok(Client {
+                    id: client_id.to_string(),
+                    name: Some("Known App".into()),
+                    redirect_uris: vec![REDIRECT.to_string()],
+                    auth_method: AuthMethod::None,
+                    refresh_allowed: true,
+                    kind: ClientKind::MetadataDocument,
+                }),
+                _ => Err(DocumentError::Refused("not on our list".into())),
+            }
+        }
+    }
+    let srv = Srv::start(password_app().client_documents(Known));
+    let authorize = |client_id: &str| {
+        srv.get(&format!(
+            "/authorize?{}",
+            encode_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", REDIRECT),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ])
+        ))
+    };
+    let r = authorize("https://app.example/client.json");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Known App"), "{}", r.text());
+    let r = authorize("https://other.example/client.json");
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("not on our list"), "{}", r.text());
+}
+
 /// The metadata offers Client ID Metadata Documents exactly when a resolver
 /// is installed (the `ext::cimd` one by default); without one, an https
 /// `client_id` is an unknown client.
