@@ -44,8 +44,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
-use remote_mcp::oauth::store::{self, Store, now};
+use remote_mcp::oauth::store::{Store, now};
 use remote_mcp::outbound::{Outbound, OutboundError, Reply, link_next};
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::{Value, json};
@@ -82,9 +83,12 @@ fn run() -> Result<(), Box<dyn Error>> {
     // One store for the authorization server and the upstream sign-in: spent
     // codes, pending sign-ins, and each user's GitHub token (sealed). Redis
     // when REDIS_URL is set (build with --features redis), else memory.
-    let store: Arc<dyn Store> = store::open(&config)?;
+    let store: Arc<dyn Store> = remote_mcp::open_store(&config)?;
     let api = GitHubApi::new(&github.api_url);
-    let provider = provider(&github, api.clone(), store.clone());
+    // Users' GitHub tokens are sealed before they reach it, under a key
+    // derived from MCP_SIGNING_KEY (the same on every instance).
+    let secrets = Sealed::new(store.clone(), SealKey::from_config(&config));
+    let provider = provider(&github, api.clone(), secrets);
     App::new(build(api, provider.clone()))
         .config(config)
         .store(store)
@@ -170,7 +174,7 @@ impl GitHubConfig {
 
 /// The sign-in: GitHub's endpoints, our OAuth App, and `GET /user` to learn
 /// who signed in (the numeric id is the subject; logins can change hands).
-pub fn provider(config: &GitHubConfig, api: GitHubApi, store: Arc<dyn Store>) -> UpstreamProvider {
+pub fn provider(config: &GitHubConfig, api: GitHubApi, store: Sealed) -> UpstreamProvider {
     let idp = UpstreamIdp {
         name: "github".into(),
         display_name: "GitHub".into(),

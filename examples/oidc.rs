@@ -34,8 +34,9 @@
 use std::error::Error;
 use std::sync::Arc;
 
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::ext::upstream::oidc::{Oidc, OidcSettings};
-use remote_mcp::oauth::store::{self, Store};
+use remote_mcp::oauth::store::Store;
 use remote_mcp::{App, Config, McpServer, Tool, ToolCall, ToolError, ToolResult};
 use serde_json::json;
 
@@ -48,8 +49,10 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn Error>> {
     let config = Config::from_env()?;
-    let store: Arc<dyn Store> = store::open(&config)?;
-    let oidc = from_lookup(|name| std::env::var(name).ok(), store.clone())?;
+    let store: Arc<dyn Store> = remote_mcp::open_store(&config)?;
+    // Pending sign-ins and users' tokens are sealed before they reach it.
+    let secrets = Sealed::new(store.clone(), SealKey::from_config(&config));
+    let oidc = from_lookup(|name| std::env::var(name).ok(), secrets)?;
     remote_mcp::log::event(
         "INFO",
         &format!(
@@ -75,7 +78,7 @@ fn run() -> Result<(), Box<dyn Error>> {
 /// document cannot be read.
 pub fn from_lookup(
     get: impl Fn(&str) -> Option<String>,
-    store: Arc<dyn Store>,
+    store: Sealed,
 ) -> Result<Oidc, Box<dyn Error>> {
     let settings = OidcSettings::from_lookup(get)?;
     Ok(Oidc::discover(settings, store)?)

@@ -12,8 +12,9 @@
 //! ```
 //!
 //! Where the OAuth state lives is decided here too: the store given to
-//! [`App::store`]; else Redis when `REDIS_URL` is set (built with the `redis`
-//! cargo feature; without it, start-up fails and says so); else memory.
+//! [`App::store`]; else [`open_store`]: Redis when `REDIS_URL` is set (the
+//! `ext::redis` extension, built with the `redis` cargo feature; without it,
+//! start-up fails and says so); else memory.
 //!
 //! [`App::run`] also owns the end of the server's life: SIGTERM (Cloud Run
 //! stopping an instance, 10 s before SIGKILL) or SIGINT (Ctrl-C) stops
@@ -40,12 +41,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::crypto::secret::Secret;
 use crate::crypto::signing::SigningKey;
+use crate::ext::cimd::{Cimd, CimdError, Fetched};
 use crate::http::{Server, ShutdownHandle};
 use crate::mcp::McpServer;
-use crate::oauth::cimd::{Cimd, CimdError, Fetched};
+use crate::oauth::client::ClientDocuments;
 use crate::oauth::provider::{AuthProvider, SingleUserProvider, StaticPasswordProvider};
-use crate::oauth::store::Store;
+use crate::oauth::store::{MemoryStore, Store};
 use crate::oauth::{OAuth, Settings};
 pub use crate::shared::Shared;
 
@@ -55,7 +58,8 @@ pub struct App {
     config: Option<Config>,
     provider: Option<Box<dyn AuthProvider>>,
     store: Option<Arc<dyn Store>>,
-    cimd: Option<Cimd>,
+    /// `None`: the default ([`Cimd`]); `Some(None)`: none at all.
+    client_documents: Option<Option<Box<dyn ClientDocuments>>>,
     scopes: Option<(Vec<String>, Vec<String>)>,
     without_auth: bool,
     allow_anyone: bool,
@@ -69,7 +73,7 @@ impl App {
             config: None,
             provider: None,
             store: None,
-            cimd: None,
+            client_documents: None,
             scopes: None,
             without_auth: false,
             allow_anyone: false,
@@ -106,7 +110,24 @@ impl App {
         mut self,
         fetch: impl Fn(&str) -> Result<Fetched, CimdError> + Send + Sync + 'static,
     ) -> App {
-        self.cimd = Some(Cimd::with_fetcher(fetch));
+        self.client_documents = Some(Some(Box::new(Cimd::with_fetcher(fetch))));
+        self
+    }
+
+    /// Where an https `client_id` (a Client ID Metadata Document) is
+    /// resolved. Default: [`Cimd`] (`ext::cimd`: a cache, a fetch fenced
+    /// against SSRF, claude.ai's document pinned).
+    pub fn client_documents(mut self, documents: impl ClientDocuments + 'static) -> App {
+        self.client_documents = Some(Some(Box::new(documents)));
+        self
+    }
+
+    /// Accepts no Client ID Metadata Documents: an https `client_id` is
+    /// unknown, and the discovery metadata no longer offers them
+    /// (`client_id_metadata_document_supported: false`); clients register
+    /// (`POST /register`) instead.
+    pub fn without_client_documents(mut self) -> App {
+        self.client_documents = Some(None);
         self
     }
 
@@ -269,8 +290,8 @@ impl App {
             )
             .into());
         }
-        // MCP_SIGNING_KEY, built once: it signs tokens, and keys are derived
-        // from it for the store's seal and for 2026-07-28 requestState.
+        // MCP_SIGNING_KEY, built once: it signs tokens, and a key is derived
+        // from it for 2026-07-28 requestState.
         let configured_key = config.signing_key.as_ref().map(SigningKey::from_secret);
         let oauth = if self.without_auth {
             crate::log::event(
@@ -279,7 +300,7 @@ impl App {
             );
             None
         } else {
-            let store = state_store(self.store, &config, configured_key.as_ref())?;
+            let store = state_store(self.store, &config)?;
             let mut settings = Settings::from_config(&config, &self.mcp.name);
             if let Some((supported, required)) = self.scopes {
                 settings.scopes_supported = supported;
@@ -289,7 +310,9 @@ impl App {
                 key: signing_key(configured_key.clone()),
                 provider,
                 store,
-                cimd: self.cimd.unwrap_or_default(),
+                client_documents: self
+                    .client_documents
+                    .unwrap_or_else(|| Some(Box::new(Cimd::default()))),
                 settings,
             })
         };
@@ -328,16 +351,80 @@ fn log_listening(addr: SocketAddr, public_url: &str) {
 }
 
 /// The state store: the one given to [`App::store`], else the one the
-/// configuration asks for ([`crate::oauth::store::open`]).
+/// configuration asks for ([`open_store`]).
 fn state_store(
     given: Option<Arc<dyn Store>>,
     config: &Config,
-    signing_key: Option<&SigningKey>,
 ) -> Result<Arc<dyn Store>, Box<dyn Error>> {
     match given {
         Some(store) => Ok(store),
-        None => crate::oauth::store::open_with_key(config, signing_key),
+        None => open_store(config),
     }
+}
+
+/// The store a server uses, from its configuration: Redis when `REDIS_URL`
+/// is set (the `ext::redis` extension, with the `redis` cargo feature;
+/// without it this fails and says so), else a [`MemoryStore`].
+/// [`crate::App`] calls it when [`crate::App::store`] was not given; call it
+/// yourself when a provider needs the same store, e.g. the upstream sign-in
+/// (`Sealed::new(open_store(&config)?, SealKey::from_config(&config))`,
+/// `ext::seal`).
+pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    match &config.redis_url {
+        Some(url) => open_redis(url, config.redis_ca_cert.as_deref()),
+        None => {
+            crate::log::event(
+                "INFO",
+                "OAuth state (spent codes, refresh rotation, revocations) is kept in memory: \
+                 run one instance, or set REDIS_URL to share it between instances",
+            );
+            Ok(Arc::new(MemoryStore::new()))
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+fn open_redis(
+    url: &Secret,
+    ca_cert: Option<&std::path::Path>,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    let ca_pem = match ca_cert {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|e| format!("REDIS_CA_CERT {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let store = crate::ext::redis::RedisStore::open_with_ca(url, ca_pem)?;
+    // A Redis that is not up yet is no reason to crash-loop: requests that
+    // need it get 503 until it answers.
+    match store.ping() {
+        Ok(()) => crate::log::event(
+            "INFO",
+            &format!("OAuth state is kept in Redis at {}", store.address()),
+        ),
+        Err(e) => crate::log::event(
+            "WARNING",
+            &format!(
+                "OAuth state goes to Redis, which does not answer yet ({e}); \
+                 requests that need it get 503 until it does"
+            ),
+        ),
+    }
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "redis"))]
+fn open_redis(
+    _url: &Secret,
+    _ca_cert: Option<&std::path::Path>,
+) -> Result<Arc<dyn Store>, Box<dyn Error>> {
+    Err(
+        "REDIS_URL is set, but this server was built without the `redis` cargo feature. \
+         Build it with `cargo build --features redis` (Docker: `--build-arg FEATURES=redis`; \
+         ./deploy.sh does this when REDIS_URL is given), or unset REDIS_URL to keep the \
+         OAuth state in memory."
+            .into(),
+    )
 }
 
 /// Turns the first SIGTERM or SIGINT into [`ShutdownHandle::shutdown`], on a

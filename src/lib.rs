@@ -141,7 +141,7 @@ pub mod router;
 pub mod shared;
 pub mod testing;
 
-pub use app::{App, RunningServer};
+pub use app::{App, RunningServer, open_store};
 pub use config::Config;
 pub use identity::Identity;
 pub use mcp::{McpServer, Param, Tool, ToolCall, ToolError, ToolResult, Type};

@@ -37,7 +37,7 @@
 //! Used by tool handlers in `examples/`, by the upstream-IdP provider, and
 //! by `mcp-doctor` ([`crate::doctor::probe`]), which needs any method and
 //! every header ([`Outbound::send`], [`Outbound::send_head_only`]).
-//! Together with the CIMD fetcher (`oauth::cimd`, a separately fenced client
+//! Together with the CIMD fetcher (`ext::cimd`, a separately fenced client
 //! for URLs chosen by strangers), this is the only code that uses `ureq`: an
 //! architecture invariant, so that every outbound request in the crate can be
 //! found by looking at two files.

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
 use raw::{Answer, Conn};
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
 use remote_mcp::oauth::store::{MemoryStore, Store};
@@ -38,7 +39,11 @@ fn start(gh: &github::GitHub, allowed: &str) -> Srv {
     let config = example::GitHubConfig::from_lookup(env, "http://localhost").unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let api = example::GitHubApi::new(&config.api_url);
-    let provider = example::provider(&config, api.clone(), store.clone());
+    let provider = example::provider(
+        &config,
+        api.clone(),
+        Sealed::new(store.clone(), SealKey::random()),
+    );
     let srv = Srv::start(
         App::new(example::build(api, provider.clone()))
             .config(Config::local(0))

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use browser::{CHALLENGE, REDIRECT, Srv, hidden_fields, test_mcp};
 use raw::{TestServer, echo};
 use remote_mcp::crypto::secret::Secret;
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider};
 use remote_mcp::http::Limits;
 use remote_mcp::oauth::encoding::encode_pairs;
@@ -97,7 +98,11 @@ fn upstream_app() -> App {
         scopes: Vec::new(),
         identify: Box::new(|_| Err("never called".into())),
     };
-    let provider = UpstreamProvider::new(idp, Allowlist::parse("someone"), store.clone());
+    let provider = UpstreamProvider::new(
+        idp,
+        Allowlist::parse("someone"),
+        Sealed::new(store.clone(), SealKey::random()),
+    );
     App::new(test_mcp("upstream"))
         .config(Config::local(0))
         .store(store)

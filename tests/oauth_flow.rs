@@ -520,14 +520,93 @@ fn dcr_is_rate_limited_per_address() {
 
 // ── Registration, way 2: Client ID Metadata Documents ──
 
+/// The core asks whatever [`ClientDocuments`] source is installed: one of
+/// your own (here, a fixed list) replaces the fetching resolver, and its
+/// clients go through `/authorize` like any other.
+#[test]
+fn a_client_documents_source_of_your_own_answers_for_url_client_ids() {
+    use remote_mcp::oauth::client::{
+        AuthMethod, Client, ClientDocuments, ClientKind, DocumentError,
+    };
+    struct Known;
+    impl ClientDocuments for Known {
+        fn resolve(&self, client_id: &str) -> Result<Client, DocumentError> {
+            match client_id {
+                "https://app.example/client.json" => Ok(Client {
+                    id: client_id.to_string(),
+                    name: Some("Known App".into()),
+                    redirect_uris: vec![REDIRECT.to_string()],
+                    auth_method: AuthMethod::None,
+                    refresh_allowed: true,
+                    kind: ClientKind::MetadataDocument,
+                }),
+                _ => Err(DocumentError::Refused("not on our list".into())),
+            }
+        }
+    }
+    let srv = Srv::start(password_app().client_documents(Known));
+    let authorize = |client_id: &str| {
+        srv.get(&format!(
+            "/authorize?{}",
+            encode_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", REDIRECT),
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ])
+        ))
+    };
+    let r = authorize("https://app.example/client.json");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Known App"), "{}", r.text());
+    let r = authorize("https://other.example/client.json");
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("not on our list"), "{}", r.text());
+}
+
+/// The metadata offers Client ID Metadata Documents exactly when a resolver
+/// is installed (the `ext::cimd` one by default); without one, an https
+/// `client_id` is an unknown client.
+#[test]
+fn without_client_documents_the_metadata_says_so_and_url_client_ids_are_unknown() {
+    let supported = |srv: &Srv| {
+        json(&srv.get("/.well-known/oauth-authorization-server"))
+            ["client_id_metadata_document_supported"]
+            .clone()
+    };
+    // A fetcher given after `without_client_documents` installs the resolver
+    // again: the last call wins, as with every builder method.
+    let again = password_app()
+        .without_client_documents()
+        .client_metadata_fetcher(|_| Err(remote_mcp::ext::cimd::CimdError::Fetch("x".into())));
+    assert_eq!(supported(&Srv::start(again)), true);
+    let srv = Srv::start(password_app().without_client_documents());
+    assert_eq!(supported(&srv), false);
+    let target = format!(
+        "/authorize?{}",
+        encode_pairs([
+            ("response_type", "code"),
+            (
+                "client_id",
+                "https://claude.ai/oauth/mcp-oauth-client-metadata"
+            ),
+            ("redirect_uri", "https://claude.ai/api/mcp/auth_callback"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ])
+    );
+    let r = srv.get(&target);
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("unknown client_id"), "{}", r.text());
+}
+
 #[test]
 fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails() {
     // The fetch is replaced so that no test ever leaves the machine; it fails
     // the way claude.ai's URL does for datacenter fetchers (a bot challenge).
     let app = password_app().client_metadata_fetcher(|_| {
-        Err(remote_mcp::oauth::cimd::CimdError::Fetch(
-            "status 403".into(),
-        ))
+        Err(remote_mcp::ext::cimd::CimdError::Fetch("status 403".into()))
     });
     let srv = Srv::start(app);
     let client_id = "https://claude.ai/oauth/mcp-oauth-client-metadata";
@@ -586,7 +665,7 @@ fn claude_ai_metadata_document_client_uses_the_pinned_copy_when_the_fetch_fails(
 fn a_fetched_metadata_document_must_list_the_redirect_uri() {
     let doc = r#"{"client_id":"https://app.example/oauth/client.json","client_name":"App","redirect_uris":["https://app.example/cb"],"grant_types":["authorization_code","urn:ietf:params:oauth:grant-type:jwt-bearer"]}"#;
     let app = password_app().client_metadata_fetcher(move |_| {
-        Ok(remote_mcp::oauth::cimd::Fetched {
+        Ok(remote_mcp::ext::cimd::Fetched {
             body: doc.as_bytes().to_vec(),
             max_age: None,
         })
@@ -637,7 +716,7 @@ fn a_bad_client_id_url_or_metadata_document_is_a_page_never_a_redirect() {
                 r#"{"client_id":"https://app.example/c.json","redirect_uris":["http://localhost:33418/callback"]}"#
             }
         };
-        Ok(remote_mcp::oauth::cimd::Fetched {
+        Ok(remote_mcp::ext::cimd::Fetched {
             body: body.as_bytes().to_vec(),
             max_age: None,
         })
@@ -688,9 +767,7 @@ fn a_bad_client_id_url_or_metadata_document_is_a_page_never_a_redirect() {
 #[test]
 fn the_consent_page_says_whether_the_name_is_verified_and_where_the_browser_goes() {
     let app = password_app().client_metadata_fetcher(|_| {
-        Err(remote_mcp::oauth::cimd::CimdError::Fetch(
-            "status 403".into(),
-        ))
+        Err(remote_mcp::ext::cimd::CimdError::Fetch("status 403".into()))
     });
     let srv = Srv::start(app);
     let this_computer = "a program on <strong>this computer</strong>";

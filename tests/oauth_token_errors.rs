@@ -141,7 +141,7 @@ fn a_code_works_once_and_its_replay_revokes_what_it_issued() {
 fn a_client_without_the_refresh_grant_is_unauthorized_client() {
     let doc = r#"{"client_id":"https://app.example/c.json","redirect_uris":["http://localhost:33418/callback"]}"#;
     let srv = Srv::start(password_app().client_metadata_fetcher(move |_| {
-        Ok(remote_mcp::oauth::cimd::Fetched {
+        Ok(remote_mcp::ext::cimd::Fetched {
             body: doc.as_bytes().to_vec(),
             max_age: None,
         })

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use browser::{REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
 use op::{Bad, Op, SigningKey};
 use raw::{Answer, Conn};
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::oauth::encoding::{Params, encode_pairs};
 use remote_mcp::oauth::pkce;
 use remote_mcp::oauth::store::{MemoryStore, Store};
@@ -41,7 +42,11 @@ fn env(op: &Op, allowed: &str) -> impl Fn(&str) -> Option<String> {
 /// The example server, configured for the stand-in, with this allowlist.
 fn start(op: &Op, allowed: &str) -> Srv {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let oidc = example::from_lookup(env(op, allowed), store.clone()).unwrap();
+    let oidc = example::from_lookup(
+        env(op, allowed),
+        Sealed::new(store.clone(), SealKey::random()),
+    )
+    .unwrap();
     let srv = Srv::start(
         App::new(example::build(oidc.clone()))
             .config(Config::local(0))
@@ -392,7 +397,7 @@ fn expiring_upstream_tokens_are_refreshed_and_revoked_ones_forgotten() {
 
 #[test]
 fn a_bad_discovery_stops_start_up_naming_oidc_issuer() {
-    let store = || -> Arc<dyn Store> { Arc::new(MemoryStore::new()) };
+    let store = || Sealed::new(Arc::new(MemoryStore::new()), SealKey::random());
     let live = Op::start(SigningKey::es256("k"));
     let base = env(&live, "*");
     // Unreachable.

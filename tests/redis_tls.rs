@@ -16,8 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use remote_mcp::crypto::secret::Secret;
-use remote_mcp::oauth::redis_store::RedisStore;
-use remote_mcp::oauth::seal::SealKey;
+use remote_mcp::ext::redis::RedisStore;
 use remote_mcp::oauth::store::{Store, now};
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -134,7 +133,7 @@ fn rediss_with_the_servers_ca_works_and_an_unknown_ca_is_refused() {
     let _redis = TlsRedis(child);
     let url = Secret::new(format!("rediss://localhost:{port}"));
     let ca = std::fs::read(dir.join("ca.pem")).unwrap();
-    let store = RedisStore::open_with_ca(&url, SealKey::random(), Some(ca)).unwrap();
+    let store = RedisStore::open_with_ca(&url, Some(ca)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while store.ping().is_err() {
         assert!(
@@ -151,15 +150,11 @@ fn rediss_with_the_servers_ca_works_and_an_unknown_ca_is_refused() {
     );
     assert!(store.contains(&key).unwrap());
     // Without the CA the certificate is unknown: no connection, no data.
-    let unverified = RedisStore::open(&url, SealKey::random()).unwrap();
+    let unverified = RedisStore::open(&url).unwrap();
     assert!(unverified.ping().is_err());
     assert!(unverified.contains(&key).is_err());
     // Plain redis:// to the TLS port gets nothing either.
-    let plain = RedisStore::open(
-        &Secret::new(format!("redis://localhost:{port}")),
-        SealKey::random(),
-    )
-    .unwrap();
+    let plain = RedisStore::open(&Secret::new(format!("redis://localhost:{port}"))).unwrap();
     assert!(plain.ping().is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }

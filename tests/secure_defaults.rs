@@ -251,7 +251,7 @@ fn a_foreign_origin_is_403_before_the_bearer_check() {
 /// server log, not the stranger: the page says only that it failed.
 #[test]
 fn metadata_fetch_failures_are_generic_to_the_client() {
-    use remote_mcp::oauth::cimd::CimdError;
+    use remote_mcp::ext::cimd::CimdError;
     let app = password_app().client_metadata_fetcher(|url| {
         Err(if url.contains("inside") {
             CimdError::Forbidden("internal.example resolves to 10.1.2.3".into())

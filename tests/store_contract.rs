@@ -15,6 +15,7 @@ use std::thread;
 use std::time::Duration;
 
 use remote_mcp::crypto::secret::{Secret, random_id};
+use remote_mcp::ext::seal::{SealKey, Sealed};
 use remote_mcp::oauth::store::{MemoryStore, Store, now};
 
 /// Every assertion of the contract, against `store`.
@@ -73,24 +74,42 @@ fn contract(store: Arc<dyn Store>) {
     assert_eq!(s.get(&k("absent")).unwrap(), None);
 
     // ── secret values: sealed before the backend sees them, bound to their key ──
+    // (`ext::seal::Sealed` over this very backend: the store only sees bytes.)
+    let sealed = Sealed::new(store.clone(), SealKey::random());
     let token = Secret::new("gho_16C7e42F292c6912E7710c838347Ae178B4a");
-    s.put_secret(&k("upstream-token:u"), &token, now() + 60)
+    sealed
+        .put_secret(&k("upstream-token:u"), &token, now() + 60)
         .unwrap();
     let raw = s.get(&k("upstream-token:u")).unwrap().unwrap();
     assert!(
         !raw.windows(4).any(|w| w == b"gho_"),
         "the backend holds it sealed"
     );
-    let back = s.get_secret(&k("upstream-token:u")).unwrap().unwrap();
+    let back = sealed.get_secret(&k("upstream-token:u")).unwrap().unwrap();
     assert!(token.matches(back.expose()));
     s.put(&k("upstream-token:v"), &raw, now() + 60).unwrap();
     assert!(
-        s.get_secret(&k("upstream-token:v")).unwrap().is_none(),
+        sealed.get_secret(&k("upstream-token:v")).unwrap().is_none(),
         "moved: does not open"
     );
-    assert!(s.take_secret(&k("upstream-token:u")).unwrap().is_some());
-    assert!(s.take_secret(&k("upstream-token:u")).unwrap().is_none());
-    assert!(s.get_secret(&k("upstream-token:none")).unwrap().is_none());
+    assert!(
+        sealed
+            .take_secret(&k("upstream-token:u"))
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        sealed
+            .take_secret(&k("upstream-token:u"))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        sealed
+            .get_secret(&k("upstream-token:none"))
+            .unwrap()
+            .is_none()
+    );
 
     // ── races: exactly one winner, and no lost increments ──
     let racers = 8;
@@ -191,8 +210,7 @@ fn the_memory_store_stays_bounded_under_churn() {
 #[cfg(feature = "redis")]
 mod redis_backend {
     use super::*;
-    use remote_mcp::oauth::redis_store::RedisStore;
-    use remote_mcp::oauth::seal::SealKey;
+    use remote_mcp::ext::redis::RedisStore;
 
     #[test]
     fn the_redis_store_keeps_the_contract() {
@@ -200,7 +218,7 @@ mod redis_backend {
             return;
         };
         contract(Arc::new(
-            RedisStore::open(&Secret::new(url.as_str()), SealKey::random()).unwrap(),
+            RedisStore::open(&Secret::new(url.as_str())).unwrap(),
         ));
     }
 
@@ -209,7 +227,7 @@ mod redis_backend {
         let Some(url) = redis_support::test_url("redis_records_carry_a_ttl") else {
             return;
         };
-        let store = RedisStore::open(&Secret::new(url.as_str()), SealKey::random()).unwrap();
+        let store = RedisStore::open(&Secret::new(url.as_str())).unwrap();
         let ns = random_id();
         let key = format!("test:{ns}:ttl");
         store.insert_once(&key, now() + 100).unwrap();
@@ -234,7 +252,7 @@ mod redis_backend {
             return;
         }
         let mut server = redis_support::RedisServer::start();
-        let store = RedisStore::open(&Secret::new(server.url()), SealKey::random()).unwrap();
+        let store = RedisStore::open(&Secret::new(server.url())).unwrap();
         for i in 0..4 {
             assert!(store.insert_once(&format!("k{i}"), now() + 60).unwrap());
         }

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use browser::{PASSWORD, REDIRECT, Srv, consent_cookie, hidden_fields, json, redirect_params};
 use remote_mcp::oauth::encoding::encode_pairs;
-use remote_mcp::oauth::seal::SealKey;
 use remote_mcp::oauth::store::{MemoryStore, Store, StoreError};
 use remote_mcp::{App, Config, StaticPasswordProvider};
 
@@ -68,9 +67,6 @@ impl Store for Switchable {
     fn remove(&self, key: &str) -> Result<(), StoreError> {
         self.check()?;
         self.inner.remove(key)
-    }
-    fn seal_key(&self) -> &SealKey {
-        self.inner.seal_key()
     }
 }
 

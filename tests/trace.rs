@@ -15,7 +15,7 @@ mod raw;
 use std::process::Command;
 
 use browser::{PASSWORD, Srv, VERIFIER, json, password_app};
-use remote_mcp::oauth::cimd::Fetched;
+use remote_mcp::ext::cimd::Fetched;
 use remote_mcp::oauth::encoding::encode_pairs;
 use remote_mcp::{App, Config, SingleUserProvider};
 

@@ -32,7 +32,7 @@
 use std::time::{Duration, Instant};
 
 use crate::crypto::secret::Secret;
-use crate::oauth::client::UrlParts;
+use crate::oauth::url::UrlParts;
 use crate::outbound::{Outbound, OutboundError, Reply};
 
 /// The User-Agent claude.ai's connector sends on `/mcp` (Anthropic's

@@ -26,19 +26,21 @@
 //!
 //! # Where this sits
 //! After discovery and registration ([`super::discovery`], [`super::register`],
-//! [`super::cimd`]); the code it issues is redeemed at [`super::token`].
+//! or a Client ID Metadata Document through [`super::client::ClientDocuments`]); the
+//! code it issues is redeemed at [`super::token`].
 //!
 //! # Not implemented
 //! * Remembered consent (a consent cookie): every authorization shows the form.
 //! * `prompt`, `max_age`, `login_hint` (OpenID Connect parameters): ignored.
 
 use super::claims::CodeClaims;
-use super::client::{self, Client, ClientKind, display_host};
+use super::client::{self, Client, ClientKind};
 use super::encoding::{Params, with_query};
 use super::error::{AuthorizeError, Delivery, html_page, html_page_with_link, redirect_to_client};
 use super::login_form;
 use super::provider::{AuthorizationRequest, LoginStep, ProviderContext};
 use super::store::{StoreError, now};
+use super::url::display_host;
 use super::{OAuth, pkce};
 use crate::config::Config;
 use crate::crypto::secret::random_id;
@@ -127,8 +129,8 @@ fn identify_client(oauth: &OAuth, params: &Params) -> Result<(Client, String), A
         None => return Err(AuthorizeError::BadRedirectUri),
     };
     // Registered before the host rules were as strict as the consent screen
-    // needs ([`client::check_redirect_uri`]): shown to no one, sent nowhere.
-    client::check_redirect_uri(&redirect_uri).map_err(|_| AuthorizeError::BadRedirectUri)?;
+    // needs ([`super::url::check_redirect_uri`]): shown to no one, sent nowhere.
+    super::url::check_redirect_uri(&redirect_uri).map_err(|_| AuthorizeError::BadRedirectUri)?;
     Ok((client, redirect_uri))
 }
 
@@ -161,7 +163,7 @@ fn validate(
         ));
     }
     if let Some(resource) = params.get("resource")
-        && !super::is_our_resource(config, resource)
+        && !super::url::is_our_resource(config, resource)
     {
         return Err(AuthorizeError::InvalidTarget);
     }

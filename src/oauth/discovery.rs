@@ -23,7 +23,8 @@
 //! * RFC 8414 §2 (fields), §3 (well-known URI); RFC 9207 §3
 //!   (`authorization_response_iss_parameter_supported`).
 //! * draft-ietf-oauth-client-id-metadata-document
-//!   (`client_id_metadata_document_supported`).
+//!   (`client_id_metadata_document_supported`: true when a
+//!   [`super::client::ClientDocuments`] source is installed, as it is by default).
 //! * MCP 2025-11-25 *Authorization Server Discovery*.
 //!
 //! # Where this sits
@@ -80,7 +81,7 @@ pub fn authorization_server_document(config: &Config, oauth: &OAuth) -> Value {
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "scopes_supported": oauth.settings.scopes_supported,
-        "client_id_metadata_document_supported": true,
+        "client_id_metadata_document_supported": oauth.client_documents.is_some(),
         "authorization_response_iss_parameter_supported": true,
     })
 }

@@ -42,11 +42,12 @@
 //! * Per-scope checkboxes: the user approves all requested scopes or denies.
 //! * JavaScript: none at all, so the page works with scripts switched off.
 
-use super::client::{ClientKind, display_host, is_loopback_host};
+use super::client::ClientKind;
 use super::cookie::{self, SameSite};
 use super::encoding::{Params, html_escape};
 use super::page::{self, Page};
 use super::provider::AuthorizationRequest;
+use super::url::{display_host, is_loopback_host};
 use crate::config::Config;
 use crate::crypto::secret::{constant_time_eq, random_id};
 use crate::crypto::signing::SigningKey;
@@ -215,8 +216,7 @@ pub fn render(status: u16, c: &Consent<'_>) -> Response {
     };
     let redirect_host = display_host(&pending.redirect_uri);
     let mut notes = String::new();
-    if super::client::UrlParts::parse(&pending.redirect_uri)
-        .is_some_and(|p| is_loopback_host(&p.host))
+    if super::url::UrlParts::parse(&pending.redirect_uri).is_some_and(|p| is_loopback_host(&p.host))
     {
         notes.push_str(
             "<p class=\"note\">The browser will be sent to a program on <strong>this computer</strong> \

@@ -8,16 +8,18 @@
 //! | 401 challenge, token check | [`bearer`] | `/mcp` |
 //! | discovery | [`discovery`] | `GET /.well-known/oauth-protected-resource[/mcp]`, `…/oauth-authorization-server`, `…/openid-configuration` |
 //! | registration (DCR) | [`register`] | `POST /register` |
-//! | registration (CIMD, outbound) | [`cimd`] | — (fetches the client's URL) |
+//! | registration (CIMD, outbound) | the `ext::cimd` extension, through [`client::ClientDocuments`] | — (fetches the client's URL) |
 //! | who the client is | [`client`] | — |
+//! | the URL rules (redirect URIs, `resource`) | [`url`] | — |
 //! | PKCE challenge | [`authorize`] | `GET`/`POST /authorize` |
 //! | login / consent | [`login_form`], [`provider`] | (the form `/authorize` shows) |
 //! | PKCE verify, refresh | [`token`], [`pkce`] | `POST /token` |
 //! | revocation | [`revoke`] | `POST /revoke` |
 //!
-//! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (with
-//! `redis_store` under the `redis` feature), [`seal`] (secret values at
-//! rest), [`encoding`], [`error`].
+//! Shared pieces: [`claims`] (signed format; the key and the `Secret` type are in [`crate::crypto`]), [`store`] (the
+//! trait and the in-memory backend; the Redis one is the `ext::redis`
+//! extension; secret values are sealed by the `ext::seal` extension),
+//! [`encoding`], [`error`].
 //!
 //! # Spec
 //! * OAuth 2.1 (draft-ietf-oauth-v2-1-13), RFC 6749, RFC 7636, RFC 8414,
@@ -29,12 +31,12 @@
 //! [`crate::router`] calls the step modules.
 //!
 //! # Not implemented
-//! * Redis Cluster, Sentinel or TLS for the shared store: one plain `redis://`
-//!   server (Memorystore basic or standard tier) is what `redis_store` speaks.
+//! * Redis Cluster or Sentinel for the shared store: one `redis://` or
+//!   `rediss://` server (Memorystore basic or standard tier) is what the
+//!   `ext::redis` extension speaks.
 
 pub mod authorize;
 pub mod bearer;
-pub mod cimd;
 pub mod claims;
 pub mod client;
 pub mod cookie;
@@ -45,19 +47,18 @@ pub mod login_form;
 pub mod page;
 pub mod pkce;
 pub mod provider;
-#[cfg(feature = "redis")]
-pub mod redis_store;
 pub mod register;
 pub mod revoke;
-pub mod seal;
 pub mod store;
 pub mod token;
+pub mod url;
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::crypto::secret::Secret;
 use crate::crypto::signing::SigningKey;
+use client::ClientDocuments;
 use provider::AuthProvider;
 use store::Store;
 
@@ -68,10 +69,14 @@ pub struct OAuth {
     /// Signs and checks tokens, codes, client ids and CSRF tokens.
     pub key: SigningKey,
     /// Spent codes and refresh tokens, revocations, rate-limit counters,
-    /// sealed upstream tokens: memory, or Redis when `REDIS_URL` is set.
+    /// sealed upstream tokens (`ext::seal`): memory, or Redis when `REDIS_URL` is set
+    /// ([`crate::app::open_store`]).
     pub store: Arc<dyn Store>,
-    /// Client ID Metadata Document resolution (cache + guarded fetch).
-    pub cimd: cimd::Cimd,
+    /// Where an https `client_id` (a Client ID Metadata Document) is
+    /// resolved: the `ext::cimd` extension, which [`crate::App`] installs by
+    /// default. `None`: such ids are unknown, and the discovery metadata
+    /// does not offer them.
+    pub client_documents: Option<Box<dyn ClientDocuments>>,
     /// Scopes, lifetimes, the operator's client.
     pub settings: Settings,
 }
@@ -119,31 +124,6 @@ impl Settings {
     }
 }
 
-/// Whether `resource` (RFC 8707) names this server: our MCP URL or our origin,
-/// compared after lower-casing scheme and host and dropping one trailing slash
-/// (claude.ai has sent `https://host/` for origin-level resources).
-pub fn is_our_resource(config: &Config, resource: &str) -> bool {
-    let canonical = |url: &str| {
-        let parts = client::UrlParts::parse(url)?;
-        if url.contains('#') || parts.rest.contains('?') {
-            return None;
-        }
-        let port = parts.port.map(|p| format!(":{p}")).unwrap_or_default();
-        Some(format!(
-            "{}://{}{port}{}",
-            parts.scheme,
-            parts.host,
-            parts.rest.trim_end_matches('/')
-        ))
-    };
-    match canonical(resource) {
-        Some(given) => [config.mcp_url(), config.public_url.clone()]
-            .iter()
-            .any(|ours| canonical(ours).as_deref() == Some(given.as_str())),
-        None => false,
-    }
-}
-
 /// The scopes to grant for a requested `scope` parameter: all supported ones
 /// when absent; otherwise the supported ones among those asked for (unknown
 /// ones, e.g. `offline_access`, are dropped). `None` if nothing is left.
@@ -164,30 +144,6 @@ pub fn grant_scopes(settings: &Settings, requested: Option<&str>) -> Option<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn resource_variants_are_ours_foreign_ones_are_not() {
-        let mut config = Config::local(0);
-        config.public_url = "https://mcp.example".into();
-        for ours in [
-            "https://mcp.example/mcp",
-            "https://mcp.example/mcp/",
-            "HTTPS://MCP.EXAMPLE/mcp",
-            "https://mcp.example/",
-            "https://mcp.example",
-        ] {
-            assert!(is_our_resource(&config, ours), "{ours}");
-        }
-        for foreign in [
-            "https://evil.example/mcp",
-            "https://mcp.example/other",
-            "https://mcp.example/MCP",
-            "https://mcp.example:8443/mcp",
-            "mcp",
-        ] {
-            assert!(!is_our_resource(&config, foreign), "{foreign}");
-        }
-    }
 
     #[test]
     fn scopes_narrow_to_what_is_supported() {

@@ -144,7 +144,7 @@ pub fn render(status: u16, page: &Page<'_>) -> Response {
 
 /// The origin (`scheme://host[:port]`) of an absolute URL, for `form-action`.
 pub fn origin_of(url: &str) -> Option<String> {
-    let parts = super::client::UrlParts::parse(url)?;
+    let parts = super::url::UrlParts::parse(url)?;
     Some(match parts.port {
         Some(port) => format!("{}://{}:{port}", parts.scheme, parts.host),
         None => format!("{}://{}", parts.scheme, parts.host),

@@ -77,7 +77,7 @@ impl AuthorizationRequest {
 
     /// The host the user will be sent to (shown on the consent screen).
     pub fn redirect_host(&self) -> String {
-        super::client::UrlParts::parse(&self.redirect_uri)
+        super::url::UrlParts::parse(&self.redirect_uri)
             .map(|p| p.host)
             .unwrap_or_default()
     }
@@ -91,8 +91,8 @@ pub struct ProviderContext<'a> {
     /// The server's signing key.
     pub key: &'a SigningKey,
     /// The state store. Secret values (a pending upstream sign-in, a user's
-    /// upstream token) go through [`Store::put_secret`] and its siblings,
-    /// which seal them ([`super::seal`]), never through [`Store::put`].
+    /// upstream token) are sealed before they reach it (the `ext::seal`
+    /// extension's `Sealed::put_secret`), never put in clear.
     /// Store operations can fail (Redis unreachable): answer with a `503`
     /// page or a `temporarily_unavailable` redirect, never with a panic.
     pub store: &'a dyn Store,

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! **Deprecated in MCP 2026-07-28** in favour of Client ID Metadata Documents
-//! ([`super::cimd`], `basic/authorization/client-registration`), which claude.ai
+//! ([`super::client::ClientDocuments`], the `ext::cimd` extension;
+//! `basic/authorization/client-registration`), which claude.ai
 //! uses when the metadata advertises them (it does). DCR stays for every client
 //! of the 2025 revisions, as the revision itself says ("remains available for
 //! backwards compatibility").
@@ -44,7 +45,7 @@
 //!
 //! # Where this sits
 //! After discovery ([`super::discovery`] advertises `registration_endpoint`);
-//! the id it issues is read back by [`super::client::lookup`].
+//! the id it issues is read back by [`super::client::lookup()`].
 //!
 //! # Not implemented
 //! * The management API (RFC 7592: read/update/delete a registration).
@@ -54,9 +55,10 @@ use serde_json::{Value, json};
 
 use super::OAuth;
 use super::claims::RegistrationClaims;
-use super::client::{AuthMethod, UrlParts, check_redirect_uri, is_loopback_host};
+use super::client::AuthMethod;
 use super::error::RegisterError;
 use super::store::now;
+use super::url::{UrlParts, check_redirect_uri, is_loopback_host};
 use crate::config::Config;
 use crate::http::{Request, Response};
 

@@ -237,7 +237,7 @@ fn authorization_code(
         ));
     }
     if let Some(resource) = params.get("resource")
-        && !super::is_our_resource(config, resource)
+        && !super::url::is_our_resource(config, resource)
     {
         return Err(TokenError::InvalidTarget);
     }
@@ -285,7 +285,7 @@ fn refresh(
         ));
     }
     if let Some(resource) = params.get("resource")
-        && !super::is_our_resource(config, resource)
+        && !super::url::is_our_resource(config, resource)
     {
         return Err(TokenError::InvalidTarget);
     }

@@ -105,7 +105,7 @@ impl UpstreamProvider {
     pub fn access_token(&self, caller: Option<&Identity>) -> Result<Secret, UpstreamTokenError> {
         let caller = caller.ok_or(UpstreamTokenError::NoCaller)?;
         let idp = &self.inner.idp;
-        let store = self.inner.store.as_ref();
+        let store = &self.inner.store;
         let display = || idp.display_name.clone();
         let token = records::get_user_token(store, &idp.name, &caller.sub)
             .map_err(|e| {
@@ -162,7 +162,7 @@ impl UpstreamProvider {
     /// and the next use finds it refused again.
     pub fn forget(&self, caller: Option<&Identity>) {
         if let Some(caller) = caller {
-            let store = self.inner.store.as_ref();
+            let store = &self.inner.store;
             if let Err(e) = records::remove_user_token(store, &self.inner.idp.name, &caller.sub) {
                 crate::oauth::error::log_unavailable(&e);
             }

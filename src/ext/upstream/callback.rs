@@ -112,7 +112,7 @@ fn check_browser(
 /// `[19]`: the state is known, fresh and unused — and from now on used: it
 /// is *taken* from the store, so a replayed callback finds nothing.
 fn take_pending(provider: &UpstreamProvider, state: &str) -> Result<PendingSignIn, Response> {
-    match records::take_pending(provider.inner.store.as_ref(), state) {
+    match records::take_pending(&provider.inner.store, state) {
         Ok(Some(pending)) => Ok(pending),
         Ok(None) => Err(pages::callback_refused(
             "This sign-in link has expired or was already used.",
@@ -249,7 +249,7 @@ fn keep(
     now: u64,
 ) -> Result<(), StoreError> {
     let until = token_ttl_end(token, now, Some(ctx.config));
-    let store = provider.inner.store.as_ref();
+    let store = &provider.inner.store;
     records::put_user_token(store, &provider.inner.idp.name, &user.id, token, until)
 }
 

@@ -89,7 +89,7 @@ fn session_user(
     let Some(session) = cookies::session(request, pending, ctx) else {
         return Ok(None);
     };
-    let store = provider.inner.store.as_ref();
+    let store = &provider.inner.store;
     let first_use = records::first_use_of_session(store, &session.jti, session.exp)?;
     Ok(first_use.then_some(session.sub))
 }
@@ -124,7 +124,7 @@ fn redirect_upstream(
         verifier: verifier.clone(),
         nonce: Secret::generate().expose().to_string(),
     };
-    let store = provider.inner.store.as_ref();
+    let store = &provider.inner.store;
     if let Err(e) = records::put_pending(store, state.expose(), &record) {
         return unavailable(&e);
     }

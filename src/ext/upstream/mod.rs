@@ -44,7 +44,7 @@
 //!   cannot complete any *other* authorization request, so consent given to
 //!   one client is never reused for another.
 //! * **Upstream tokens never leave the server.** They are kept in the
-//!   [`Store`] under a hash of the user's subject, as secrets (a shared store
+//!   [`crate::oauth::store::Store`] under a hash of the user's subject, as secrets (a shared store
 //!   must seal them), and the tools fetch them with
 //!   [`UpstreamProvider::access_token`]. The client gets *our* tokens
 //!   (`mcp_at.…`), which are useless at GitHub; GitHub's tokens are useless here.
@@ -131,7 +131,7 @@ pub use records::STATE_TTL_SECS;
 /// regression tests, which read it as `upstream::cookie`).
 pub use crate::oauth::cookie::get as cookie;
 
-use crate::oauth::store::Store;
+use crate::ext::seal::Sealed;
 use crate::outbound::Outbound;
 
 /// The upstream-IdP [`AuthProvider`](crate::oauth::provider::AuthProvider).
@@ -141,11 +141,14 @@ use crate::outbound::Outbound;
 /// ```no_run
 /// use std::sync::Arc;
 /// use remote_mcp::crypto::secret::Secret;
-/// use remote_mcp::oauth::store::{MemoryStore, Store};
+/// use remote_mcp::ext::seal::{SealKey, Sealed};
 /// use remote_mcp::ext::upstream::{Allowlist, UpstreamIdp, UpstreamProvider, UpstreamUser};
+/// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+/// // Secret records are sealed before the store sees them (shared store: SealKey::from_config).
+/// let secrets = Sealed::new(store.clone(), SealKey::random());
 /// let idp = UpstreamIdp {
 ///     name: "github".into(),
 ///     display_name: "GitHub".into(),
@@ -156,7 +159,7 @@ use crate::outbound::Outbound;
 ///     scopes: vec![],
 ///     identify: Box::new(|_token| Ok(UpstreamUser { id: "1".into(), login: "octocat".into() })),
 /// };
-/// let provider = UpstreamProvider::new(idp, Allowlist::parse("octocat"), store.clone());
+/// let provider = UpstreamProvider::new(idp, Allowlist::parse("octocat"), secrets);
 /// let tools_side = provider.clone(); // the tools call tools_side.access_token(caller)
 /// # let _ = tools_side;
 /// App::new(McpServer::new("my-service")).store(store).provider(provider).run()
@@ -170,7 +173,7 @@ pub struct UpstreamProvider {
 struct Inner {
     idp: UpstreamIdp,
     allowlist: Allowlist,
-    store: Arc<dyn Store>,
+    store: Sealed,
     http: Outbound,
     /// OpenID Connect: replaces `idp.identify` and `allowlist`.
     layer: Option<Arc<dyn IdentityLayer>>,
@@ -189,7 +192,7 @@ impl UpstreamProvider {
     /// A provider signing users in at `idp`, admitting those on `allowlist`,
     /// keeping its records in `store` (give [`crate::App::store`] the same
     /// one, so a shared backend covers both).
-    pub fn new(idp: UpstreamIdp, allowlist: Allowlist, store: Arc<dyn Store>) -> UpstreamProvider {
+    pub fn new(idp: UpstreamIdp, allowlist: Allowlist, store: Sealed) -> UpstreamProvider {
         let http = Outbound::new(concat!(
             "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
@@ -203,7 +206,7 @@ impl UpstreamProvider {
     pub fn with_outbound(
         idp: UpstreamIdp,
         allowlist: Allowlist,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> UpstreamProvider {
         UpstreamProvider {
@@ -223,7 +226,7 @@ impl UpstreamProvider {
     pub fn with_layer(
         idp: UpstreamIdp,
         layer: Arc<dyn IdentityLayer>,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> UpstreamProvider {
         UpstreamProvider {

@@ -31,7 +31,7 @@ pub(super) fn page(status: u16, title: &str, message: &str, back: Option<&str>) 
     let text = back.map(|href| {
         (
             href,
-            format!("Return to {}", crate::oauth::client::display_host(href)),
+            format!("Return to {}", crate::oauth::url::display_host(href)),
         )
     });
     let link = text.as_ref().map(|(href, text)| (*href, text.as_str()));

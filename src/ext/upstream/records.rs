@@ -2,7 +2,7 @@
 //! sign-in keeps in the store — the pending sign-in, the used sessions, each
 //! user's upstream token.** Every store call of the extension is in this
 //! file, with its key and its lifetime. The secret records go through the
-//! store's sealed API ([`Store::put_secret`] and its siblings), so that a
+//! store's sealed API ([`Sealed::put_secret`] and its siblings), so that a
 //! shared backend only ever holds ciphertext.
 //!
 //! | record | key | sealed | lives | written | read |
@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::crypto::secret::{Secret, hash_hex};
+use crate::ext::seal::Sealed;
 use crate::oauth::store::{Store, StoreError, now};
 
 /// A pending upstream sign-in lives this long (the IdP's own code lives 10
@@ -141,7 +142,7 @@ fn pending_signin_key(state: &str) -> String {
 
 /// Keeps `record` under its upstream `state` for [`STATE_TTL_SECS`].
 pub(super) fn put_pending(
-    store: &dyn Store,
+    store: &Sealed,
     state: &str,
     record: &PendingSignIn,
 ) -> Result<(), StoreError> {
@@ -155,7 +156,7 @@ pub(super) fn put_pending(
 /// Takes (reads and deletes) the pending sign-in of `state`: a callback is
 /// accepted once. `None`: unknown, expired or already used.
 pub(super) fn take_pending(
-    store: &dyn Store,
+    store: &Sealed,
     state: &str,
 ) -> Result<Option<PendingSignIn>, StoreError> {
     let taken = store.take_secret(&pending_signin_key(state))?;
@@ -176,7 +177,7 @@ pub(super) fn count_signin(store: &dyn Store, bucket: &str) -> Result<u64, Store
 /// Whether this is the first time the session `jti` is used (it is then
 /// recorded as used until `expires_at`).
 pub(super) fn first_use_of_session(
-    store: &dyn Store,
+    store: &Sealed,
     jti: &str,
     expires_at: u64,
 ) -> Result<bool, StoreError> {
@@ -191,7 +192,7 @@ fn user_token_key(idp: &str, sub: &str) -> String {
 
 /// Keeps `sub`'s token at the IdP named `idp` until `until`.
 pub(super) fn put_user_token(
-    store: &dyn Store,
+    store: &Sealed,
     idp: &str,
     sub: &str,
     token: &UpstreamToken,
@@ -202,7 +203,7 @@ pub(super) fn put_user_token(
 
 /// `sub`'s token at the IdP named `idp`, if one is kept.
 pub(super) fn get_user_token(
-    store: &dyn Store,
+    store: &Sealed,
     idp: &str,
     sub: &str,
 ) -> Result<Option<UpstreamToken>, StoreError> {
@@ -211,7 +212,7 @@ pub(super) fn get_user_token(
 }
 
 /// Forgets `sub`'s token at the IdP named `idp`.
-pub(super) fn remove_user_token(store: &dyn Store, idp: &str, sub: &str) -> Result<(), StoreError> {
+pub(super) fn remove_user_token(store: &Sealed, idp: &str, sub: &str) -> Result<(), StoreError> {
     store.remove(&user_token_key(idp, sub))
 }
 
@@ -223,7 +224,7 @@ fn profile_key(issuer: &str, sub: &str) -> String {
 
 /// Keeps the profile an ID token of `issuer` gave about `sub` until `until`.
 pub(super) fn put_profile(
-    store: &dyn Store,
+    store: &Sealed,
     issuer: &str,
     sub: &str,
     profile: &Value,
@@ -238,7 +239,7 @@ pub(super) fn put_profile(
 
 /// The profile kept for `sub` at `issuer` (`None`: none, or unreadable).
 pub(super) fn get_profile(
-    store: &dyn Store,
+    store: &Sealed,
     issuer: &str,
     sub: &str,
 ) -> Result<Option<Value>, StoreError> {
@@ -249,6 +250,9 @@ pub(super) fn get_profile(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    use crate::ext::seal::SealKey;
     use crate::oauth::store::MemoryStore;
 
     #[test]
@@ -283,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_pending_sign_in_is_taken_once_and_tokens_are_kept_per_idp_and_user() {
-        let store = MemoryStore::new();
+        let store = Sealed::new(Arc::new(MemoryStore::new()), SealKey::random());
         let p = PendingSignIn {
             bind: "b".into(),
             resume: "/authorize?x=1".into(),

@@ -23,7 +23,7 @@
 //! documents [`super::discovery`]'s. The profile is kept by
 //! [`crate::ext::upstream::records`].
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::json;
 
@@ -31,9 +31,10 @@ use super::allow::{Decision, IssuerKind, OidcAllowlist};
 use super::discovery::{Discovery, fetch_discovery, fetch_keys};
 use super::id_token::{self, Claims, Expected, IdTokenError, KeySet};
 use crate::crypto::secret::Secret;
+use crate::ext::seal::Sealed;
 use crate::ext::upstream::idp::{IdentityLayer, SignInRefusal, UpstreamUser};
 use crate::ext::upstream::records;
-use crate::oauth::store::{Store, now};
+use crate::oauth::store::now;
 use crate::outbound::Outbound;
 
 /// The discovery document and the JWKS are fetched again when older than this.
@@ -48,7 +49,7 @@ pub(super) struct OidcLayer {
     pub(super) display_name: String,
     pub(super) kind: IssuerKind,
     pub(super) allowlist: OidcAllowlist,
-    pub(super) store: Arc<dyn Store>,
+    pub(super) store: Sealed,
     pub(super) http: Outbound,
     pub(super) cache: Mutex<Cache>,
 }
@@ -199,7 +200,7 @@ impl IdentityLayer for OidcLayer {
             "name": name,
         });
         let until = now() + PROFILE_TTL_SECS;
-        let kept = records::put_profile(&*self.store, &self.issuer, &claims.sub, &profile, until);
+        let kept = records::put_profile(&self.store, &self.issuer, &claims.sub, &profile, until);
         if let Err(e) = kept {
             crate::oauth::error::log_unavailable(&e);
             return Err(SignInRefusal::failed(

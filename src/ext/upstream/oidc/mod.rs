@@ -83,6 +83,7 @@ use self::allow::{IssuerKind, OidcAllowlist};
 use self::discovery::{Discovery, fetch_discovery, fetch_keys, issuer_kind, web_url};
 use self::layer::{Cache, OidcLayer};
 use crate::crypto::secret::Secret;
+use crate::ext::seal::Sealed;
 use crate::ext::upstream::idp::{IdentityLayer, UpstreamIdp};
 use crate::ext::upstream::records;
 use crate::ext::upstream::{UpstreamProvider, UpstreamTokenError};
@@ -90,7 +91,7 @@ use crate::http::{Request, Response};
 use crate::identity::Identity;
 use crate::oauth::encoding::Params;
 use crate::oauth::provider::{AuthProvider, AuthorizationRequest, LoginStep, ProviderContext};
-use crate::oauth::store::{Store, now};
+use crate::oauth::store::now;
 use crate::outbound::Outbound;
 
 /// The signed-in user, as the ID token said at sign-in.
@@ -134,13 +135,15 @@ impl std::error::Error for UserinfoError {}
 ///
 /// ```no_run
 /// use std::sync::Arc;
+/// use remote_mcp::ext::seal::{SealKey, Sealed};
 /// use remote_mcp::ext::upstream::oidc::{Oidc, OidcSettings};
 /// use remote_mcp::oauth::store::{MemoryStore, Store};
 /// use remote_mcp::{App, McpServer};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+/// let secrets = Sealed::new(store.clone(), SealKey::random()); // shared store: SealKey::from_config
 /// let settings = OidcSettings::from_lookup(|name| std::env::var(name).ok())?;
-/// let oidc = Oidc::discover(settings, store.clone())?; // fetches discovery + JWKS
+/// let oidc = Oidc::discover(settings, secrets)?; // fetches discovery + JWKS
 /// let tools_side = oidc.clone(); // tools call tools_side.user(caller), .access_token(caller)
 /// # let _ = tools_side;
 /// App::new(McpServer::new("my-service")).store(store).provider(oidc).run()
@@ -165,7 +168,7 @@ impl Oidc {
     /// Reads the provider's discovery document and keys (an error names
     /// `OIDC_ISSUER` and what is wrong), and checks the allowlist against the
     /// kind of issuer (an error names `OIDC_ALLOWED`).
-    pub fn discover(settings: OidcSettings, store: Arc<dyn Store>) -> Result<Oidc, OidcError> {
+    pub fn discover(settings: OidcSettings, store: Sealed) -> Result<Oidc, OidcError> {
         let http = Outbound::new(concat!(
             "remote-mcp/",
             env!("CARGO_PKG_VERSION"),
@@ -177,7 +180,7 @@ impl Oidc {
     /// Like [`Oidc::discover`], with this client toward the provider.
     pub fn with_outbound(
         settings: OidcSettings,
-        store: Arc<dyn Store>,
+        store: Sealed,
         http: Outbound,
     ) -> Result<Oidc, OidcError> {
         let issuer = settings.issuer.clone();
@@ -262,7 +265,7 @@ impl Oidc {
         let not_signed_in = || UpstreamTokenError::NotSignedIn {
             idp: self.core.display_name.clone(),
         };
-        let v = records::get_profile(&*self.core.store, &self.core.issuer, &caller.sub)
+        let v = records::get_profile(&self.core.store, &self.core.issuer, &caller.sub)
             .map_err(|e| {
                 crate::oauth::error::log_unavailable(&e);
                 UpstreamTokenError::Unavailable

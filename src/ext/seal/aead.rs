@@ -2,7 +2,7 @@
 //! calls — secrets at rest.** An upstream identity
 //! provider (GitHub) hands us a token that acts *as the user* there. We must
 //! keep it to call the upstream API on the user's behalf, and we keep it in
-//! the [`super::store`] — which may be a Redis shared by many instances. It is
+//! the state store ([`crate::oauth::store`]) — which may be a Redis shared by many instances. It is
 //! sealed before it gets there: encrypted and authenticated with a key only
 //! the server holds, so a dump of Redis, a backup or a stray `MONITOR` shows
 //! nothing usable.
@@ -22,10 +22,9 @@
 //!   seal with no risk of reuse.
 //! * The leading version byte leaves room for another format later.
 //!
-//! Use it through [`super::store::Store::put_secret`] and its siblings, which
-//! pick the key (the store's, derived by [`super::store::open`]) and the `aad`
-//! (the record's key); call [`seal`]/[`open`] directly only for something
-//! that is not a store record.
+//! Use it through [`super::Sealed`], which picks the key (derived by
+//! [`SealKey::from_config`]) and the `aad` (the record's key); call
+//! [`seal`]/[`open`] directly only for something that is not a store record.
 //!
 //! # Spec
 //! * RFC 8439 (ChaCha20-Poly1305), draft-irtf-cfrg-xchacha (the extended nonce).
@@ -34,13 +33,13 @@
 //!   from an upstream server are credentials and are protected at rest.
 //!
 //! # Where this sits
-//! Called by the secret-value methods of [`super::store::Store`], which
-//! [`crate::ext::upstream`] uses for pending sign-ins and users' upstream tokens;
-//! keyed from [`crate::crypto::signing::SigningKey`].
+//! Called by [`super::Sealed`], which the upstream sign-in uses for pending
+//! sign-ins and users' upstream tokens; keyed from
+//! [`crate::crypto::signing::SigningKey`].
 //!
 //! # Not implemented
 //! * Key rotation: a new `MCP_SIGNING_KEY` makes every sealed value unreadable
-//!   ([`open`] fails; [`super::store::Store::get_secret`] then reports none, so
+//!   ([`open`] fails; [`super::Sealed::get_secret`] then reports none, so
 //!   the user signs in upstream again). That is also how to wipe them all.
 
 use std::fmt;
@@ -48,9 +47,13 @@ use std::fmt;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 
+use crate::config::Config;
 use crate::crypto::secret::{Secret, random_bytes};
 use crate::crypto::signing::SigningKey;
 
+/// The purpose the store's seal key is derived for ([`SealKey::from_config`]).
+/// Changing it makes every sealed record unreadable.
+pub const STORE_SECRETS: &str = "store-secrets";
 /// The format version, the first byte of every sealed value.
 const VERSION: u8 = 1;
 /// XChaCha20 nonce length.
@@ -75,10 +78,22 @@ impl SealKey {
         SealKey(signing_key.mac("seal-key", purpose.as_bytes()))
     }
 
-    /// A random key: what it seals dies with the process (the memory store
-    /// without `MCP_SIGNING_KEY`).
+    /// A random key: what it seals dies with the process (tests, or a
+    /// server without `MCP_SIGNING_KEY`).
     pub fn random() -> SealKey {
         SealKey(random_bytes::<32>())
+    }
+
+    /// The key a server seals its store records with: derived from
+    /// `MCP_SIGNING_KEY` for the purpose [`STORE_SECRETS`], so every instance
+    /// sharing a store (and the same key) opens what the others sealed;
+    /// random when the key is unset (then, as with tokens, nothing sealed
+    /// survives the process).
+    pub fn from_config(config: &Config) -> SealKey {
+        match &config.signing_key {
+            Some(secret) => SealKey::derive(&SigningKey::from_secret(secret), STORE_SECRETS),
+            None => SealKey::random(),
+        }
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {

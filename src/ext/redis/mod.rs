@@ -1,8 +1,11 @@
 //! **[7, 14, 26, 28, 30–33](crate::_documentation::flow) Token, refresh and
-//! revocation steps on several instances — the Redis store.** Cloud Run runs several instances at once and spreads one user's
+//! revocation steps on several instances — the Redis store (extension,
+//! cargo feature `redis`).** Read [`crate::oauth::store`] first: this is a
+//! second implementation of its [`Store`] trait, and adds no behaviour of its
+//! own. Cloud Run runs several instances at once and spreads one user's
 //! requests over them; a code spent on instance A must be spent on B too. With
 //! `REDIS_URL` set (and the `redis` cargo feature built in), every instance
-//! keeps the records of [`super::store`] in one Redis — Memorystore on Google
+//! keeps the records of [`crate::oauth::store`] in one Redis — Memorystore on Google
 //! Cloud — and Redis's own expiry (TTL) deletes each record when it ends.
 //!
 //! Each [`Store`] operation is one Redis command, atomic on the server, so
@@ -14,7 +17,7 @@
 //! | [`Store::contains`], [`Store::contains_any`] (revoked?) | `EXISTS key…` |
 //! | [`Store::increment`] (rate limits) | `EVAL` of `INCR`, then `EXPIREAT` if new (one script: atomic) |
 //! | [`Store::count`], [`Store::get`] | `GET key` |
-//! | [`Store::put`], [`Store::put_secret`] (sealed before it is sent) | `SET key value EXAT t` |
+//! | [`Store::put`] (a secret value arrives already sealed, `ext::seal`) | `SET key value EXAT t` |
 //! | [`Store::take`] (single-use upstream `state`) | `GETDEL key` |
 //! | [`Store::remove`] | `DEL key` |
 //!
@@ -42,8 +45,9 @@
 //!   `EVAL`, `GET`, `GETDEL`, `DEL`, `PING` (redis.io/commands).
 //!
 //! # Where this sits
-//! Built by [`super::store::open`] from `REDIS_URL` ([`crate::Config::redis_url`]);
-//! used through `Arc<dyn Store>` exactly like [`super::store::MemoryStore`].
+//! Built by [`crate::app::open_store`] from `REDIS_URL` ([`crate::Config::redis_url`]);
+//! used through `Arc<dyn Store>` exactly like [`crate::oauth::store::MemoryStore`].
+//! The core never names it: only the assembly ([`crate::app`]) does.
 //!
 //! # TLS
 //! `rediss://` connects with TLS (rustls): the Redis server's certificate
@@ -61,9 +65,8 @@ use std::time::Duration;
 
 use redis::{Client, Connection, RedisError, RedisResult};
 
-use super::seal::SealKey;
-use super::store::{Store, StoreError};
 use crate::crypto::secret::Secret;
+use crate::oauth::store::{Store, StoreError};
 
 /// Connect, read and write timeout of every Redis connection.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
@@ -85,7 +88,6 @@ pub struct RedisStore {
     client: Client,
     idle: Mutex<Vec<Connection>>,
     address: String,
-    seal: SealKey,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -95,20 +97,16 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// A store for `url` (`redis://[:password@]host[:port][/db]`) whose
-    /// secret values are sealed with `seal_key`. Only parses the URL; nothing
-    /// is connected until the first operation (see [`RedisStore::ping`]).
-    pub fn open(url: &Secret, seal_key: SealKey) -> Result<RedisStore, StoreError> {
-        RedisStore::open_with_ca(url, seal_key, None)
+    /// A store for `url` (`redis://[:password@]host[:port][/db]`). Only
+    /// parses the URL; nothing is connected until the first operation (see
+    /// [`RedisStore::ping`]).
+    pub fn open(url: &Secret) -> Result<RedisStore, StoreError> {
+        RedisStore::open_with_ca(url, None)
     }
 
     /// [`RedisStore::open`] for a `rediss://` URL whose server certificate
     /// is signed by the CA in `ca_pem` (PEM) rather than a public one.
-    pub fn open_with_ca(
-        url: &Secret,
-        seal_key: SealKey,
-        ca_pem: Option<Vec<u8>>,
-    ) -> Result<RedisStore, StoreError> {
+    pub fn open_with_ca(url: &Secret, ca_pem: Option<Vec<u8>>) -> Result<RedisStore, StoreError> {
         // The URL may carry the password: it goes to the client, nowhere else.
         let url = url.expose();
         let tls = url.starts_with("rediss://");
@@ -138,7 +136,6 @@ impl RedisStore {
             client,
             idle: Mutex::new(Vec::new()),
             address,
-            seal: seal_key,
         })
     }
 
@@ -209,7 +206,7 @@ fn key(k: &str) -> String {
 }
 
 /// `EXAT` refuses 0; any past time makes the record expire at once, as
-/// [`super::store::MemoryStore`] treats it.
+/// [`crate::oauth::store::MemoryStore`] treats it.
 fn at(expires_at: u64) -> u64 {
     expires_at.max(1)
 }
@@ -290,10 +287,6 @@ impl Store for RedisStore {
         let k = key(k);
         self.run(|c| redis::cmd("DEL").arg(&k).query::<()>(c))
     }
-
-    fn seal_key(&self) -> &SealKey {
-        &self.seal
-    }
 }
 
 #[cfg(test)]
@@ -302,20 +295,15 @@ mod tests {
 
     #[test]
     fn urls_are_checked_before_anything_connects() {
-        let tls = RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"), SealKey::random());
+        let tls = RedisStore::open(&Secret::new("rediss://10.0.0.3:6378"));
         assert_eq!(tls.unwrap().address(), "10.0.0.3:6378");
-        assert!(RedisStore::open(&Secret::new("http://10.0.0.3"), SealKey::random()).is_err());
+        assert!(RedisStore::open(&Secret::new("http://10.0.0.3")).is_err());
         let plain_with_ca = RedisStore::open_with_ca(
             &Secret::new("redis://10.0.0.3"),
-            SealKey::random(),
             Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
         );
         assert!(plain_with_ca.is_err());
-        let store = RedisStore::open(
-            &Secret::new("redis://:hunter2@10.0.0.3:6379/2"),
-            SealKey::random(),
-        )
-        .unwrap();
+        let store = RedisStore::open(&Secret::new("redis://:hunter2@10.0.0.3:6379/2")).unwrap();
         assert_eq!(store.address(), "10.0.0.3:6379");
         assert!(!format!("{store:?}").contains("hunter2"));
     }
@@ -328,11 +316,7 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let store = RedisStore::open(
-            &Secret::new(format!("redis://127.0.0.1:{port}")),
-            SealKey::random(),
-        )
-        .unwrap();
+        let store = RedisStore::open(&Secret::new(format!("redis://127.0.0.1:{port}"))).unwrap();
         let e = store.insert_once("code:x", 10).unwrap_err();
         assert!(
             e.what.starts_with(&format!("redis at 127.0.0.1:{port}:")),
