@@ -6,8 +6,8 @@
 //!   capitalised segment).
 //! * FLOW.md's arrows are exactly `[1]` … `[33]`, in order.
 //! * Every file under `src/` opens with the step line
-//!   `//! **[STEPS](crate::_documentation::flow) …`, claims only arrows
-//!   FLOW.md has, and claims exactly what FLOW.md's module table says.
+//!   `//! **[STEPS](crate::_documentation::flow) …` and claims only arrows
+//!   FLOW.md has.
 //! * FLOW.md's headings are the arrows of `remote_mcp::arrow::Arrow`.
 //! * Every backticked Rust path (`oauth::token::handle`) in FLOW.md,
 //!   ARCHITECTURE.md, README.md and docs/*.md names a module and an item
@@ -217,24 +217,10 @@ fn claimed_steps(source: &str) -> Option<&str> {
         .then_some(steps)
 }
 
-/// FLOW.md's module table: file → STEPS.
-fn table(flow: &str) -> BTreeMap<String, String> {
-    let mut rows = BTreeMap::new();
-    for line in flow.lines().filter(|l| l.starts_with("| [`")) {
-        let cells: Vec<&str> = line.split(" | ").collect();
-        let Some((_, file)) = code_links(cells[0]).into_iter().next() else {
-            continue;
-        };
-        rows.insert(file, cells[1].trim().to_string());
-    }
-    rows
-}
-
 #[test]
-fn every_module_claims_arrows_that_flow_md_has_and_its_table_agrees() {
+fn every_module_claims_arrows_that_flow_md_has() {
     let flow = read("docs/FLOW.md");
     let arrows = flow_arrows(&flow);
-    let table = table(&flow);
     let mut problems = Vec::new();
     for file in source_files() {
         if file == "lib.rs" {
@@ -257,22 +243,6 @@ fn every_module_claims_arrows_that_flow_md_has_and_its_table_agrees() {
                     ));
                 }
             }
-        }
-        match table.get(&file) {
-            None => problems.push(format!(
-                "src/{file} is missing from the module table of docs/FLOW.md (\"The modules, by step\")"
-            )),
-            Some(row) if row != steps => problems.push(format!(
-                "src/{file} claims [{steps}] but docs/FLOW.md's table says {row}"
-            )),
-            Some(_) => {}
-        }
-    }
-    for file in table.keys() {
-        if !root().join("src").join(file).exists() {
-            problems.push(format!(
-                "docs/FLOW.md's table lists src/{file}, which does not exist"
-            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
