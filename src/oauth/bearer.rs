@@ -1,6 +1,6 @@
 //! **[1–2, 28](crate::_documentation::flow) Discovery's first arrow and every
 //! tool call — the bearer check on `/mcp`.** No token: `401` with a challenge
-//! that tells the client where to start (this is step 0 of the flow, not an
+//! that tells the client where to start (this is arrow `[2]`, the start of the flow, not an
 //! error). A token: check it; the caller's [`Identity`] goes on to the tools.
 //!
 //! ```text
@@ -41,7 +41,7 @@ use crate::identity::Identity;
 /// Why a request to `/mcp` was not let through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BearerError {
-    /// No `Authorization: Bearer` header: step 0. → 401, challenge without `error`
+    /// No `Authorization: Bearer` header: arrow `[1]`. → `[2]` 401, challenge without `error`
     Missing,
     /// A token in the query string (`?access_token=`). → 400 `invalid_request`
     TokenInQuery,
