@@ -548,3 +548,81 @@ fn the_layer_checks_see_cycles_and_upward_imports() {
     ];
     assert_eq!(a_cycle(&import_graph(&fixed)), None);
 }
+
+// ── The crate tour (src/lib.rs) ────────────────────────────────────────────
+
+/// The lines of a file a reader reads: everything before its tests.
+fn reading_lines(file: &str) -> usize {
+    let text = fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(file))
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    text.lines()
+        .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+        .count()
+}
+
+/// `oauth::bearer` → `src/oauth/bearer.rs` or `src/oauth/bearer/mod.rs`.
+fn file_of(module: &str) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = module.replace("::", "/");
+    let flat = format!("src/{path}.rs");
+    if root.join(&flat).exists() {
+        flat
+    } else {
+        format!("src/{path}/mod.rs")
+    }
+}
+
+/// The crate tour's core reading path: the modules its table links, in
+/// order (the rows of the table under "# Reading order" in src/lib.rs).
+fn core_reading_path(lib: &str) -> Vec<String> {
+    let mut modules = Vec::new();
+    let section = lib
+        .split("# Reading order")
+        .nth(1)
+        .and_then(|s| s.split("Below the diagram").next())
+        .unwrap_or("");
+    for row in section.lines().filter(|l| l.starts_with("//! | `[")) {
+        for link in row.split("[`").skip(1) {
+            let Some(name) = link.split("`]").next() else {
+                continue;
+            };
+            let module = name.trim_start_matches("crate::").to_string();
+            if !modules.contains(&module) {
+                modules.push(module);
+            }
+        }
+    }
+    modules
+}
+
+/// ARCHITECTURE.md, "Reading order": the crate tour in src/lib.rs lists the
+/// core's reading path for the diagram, says how many lines it is, and the
+/// number is true (within 3 %) and about an evening's reading (≤ 4,200).
+#[test]
+fn the_tour_says_how_long_the_core_reading_path_is() {
+    let lib = fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .unwrap();
+    let path = core_reading_path(&lib);
+    assert!(path.len() >= 15, "the tour's table lists only {path:?}");
+    let mut total = reading_lines("src/lib.rs");
+    for module in &path {
+        total += reading_lines(&file_of(module));
+    }
+    let stated: usize = lib
+        .split("the path below is ")
+        .nth(1)
+        .and_then(|s| s.split(" lines").next())
+        .map(|n| n.replace([',', ' '], ""))
+        .and_then(|n| n.parse().ok())
+        .expect("src/lib.rs says \"the path below is N lines\"");
+    let off = total.abs_diff(stated) as f64 / total as f64;
+    assert!(
+        off <= 0.03,
+        "src/lib.rs says the core reading path is {stated} lines; it is {total} \
+         (src/lib.rs and the files of its table, tests excluded): update the tour"
+    );
+    assert!(
+        total <= 4_200,
+        "the core reading path is {total} lines: more than an evening (issue 14 says about 4,000)"
+    );
+}
