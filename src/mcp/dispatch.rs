@@ -38,65 +38,22 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
+use super::ask::ClientInput;
+use super::call::ToolCall;
+use super::exchange::Exchange;
 use super::jsonrpc::{
     self, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError,
     RpcRequest,
 };
 use super::logging::LogLevel;
-use super::modern::{self, Envelope};
-use super::mrtr::{Binding, ClientInput, Round};
+use super::modern;
 use super::prompts::{PromptError, PromptRequest};
 use super::resources::{ResourceError, ResourceReader, ResourceRequest};
-use super::session::SessionView;
-use super::tools::{Tool, ToolCall, ToolError, ToolResult};
-use super::{McpServer, schema, subscriptions, version};
-use crate::identity::Identity;
-
-/// Everything a request is answered with, besides its own params.
-pub struct Exchange<'a> {
-    /// The server (handlers and state).
-    pub server: &'a McpServer,
-    /// The caller, as decided by the auth hook.
-    pub caller: Option<&'a Identity>,
-    /// The live session named by the request, if any (legacy era only).
-    pub session: Option<SessionView>,
-    /// The revision the request is served with ([`version::decide`]).
-    pub version: &'static str,
-    /// The request's `_meta` envelope: `Some` for a 2026-07-28 request.
-    pub modern: Option<&'a Envelope>,
-    /// Sends one message (notification or request) to the client on this
-    /// request's stream; `false` if the client is gone.
-    pub emit: &'a dyn Fn(&Value) -> bool,
-    /// Sends an SSE comment on this request's stream (long-lived streams use
-    /// it to stay open and to notice a client that left); `false` if gone.
-    pub keep_alive: &'a dyn Fn() -> bool,
-}
-
-impl Exchange<'_> {
-    /// The caller's subject: sessions, cancellations and answers are bound to it.
-    pub fn owner(&self) -> Option<&str> {
-        self.caller.map(|c| c.sub.as_str())
-    }
-
-    /// The minimum level of log messages sent for this request; `None`: none.
-    /// Legacy: the session's `logging/setLevel` (default info). Modern: the
-    /// request's `_meta` `logLevel`, and without it nothing (2026-07-28
-    /// `server/utilities/logging`: "MUST NOT emit").
-    pub fn log_level(&self) -> Option<LogLevel> {
-        match self.modern {
-            Some(envelope) => envelope.log_level,
-            None => Some(
-                self.session
-                    .as_ref()
-                    .map_or(LogLevel::DEFAULT, |s| s.log_level),
-            ),
-        }
-    }
-
-    fn session_id(&self) -> Option<&str> {
-        self.session.as_ref().map(|s| s.id.as_str())
-    }
-}
+use super::result::{ToolError, ToolResult};
+use super::round_trip::{Binding, Round};
+use super::server::McpServer;
+use super::tool::Tool;
+use super::{schema, subscriptions, version};
 
 /// Answers a request: `Some(response)`, or `None` if the client cancelled it
 /// (or, on a long-lived stream, went away).

@@ -41,9 +41,9 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::McpServer;
 use super::jsonrpc::RpcRequest;
 use super::modern::{Envelope, Refusal};
+use super::server::McpServer;
 use crate::http::Request;
 
 /// Base64 values are wrapped in this prefix…

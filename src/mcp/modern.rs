@@ -31,7 +31,7 @@
 //!
 //! # Results
 //! Every modern result carries `resultType` (`"complete"`, or
-//! `"input_required"` from [`crate::mcp::mrtr`]) and names the server in
+//! `"input_required"` from [`crate::mcp::round_trip`]) and names the server in
 //! `_meta["io.modelcontextprotocol/serverInfo"]`. The cacheable ones —
 //! `server/discover`, `tools/list`, `prompts/list`, `resources/list`,
 //! `resources/templates/list`, `resources/read` — carry `ttlMs` and
@@ -48,7 +48,8 @@ use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, RpcRequest};
 use super::logging::LogLevel;
-use super::{McpServer, version};
+use super::server::McpServer;
+use super::version;
 
 /// `-32020`: the HTTP headers do not match the body, or a required one is missing.
 pub const HEADER_MISMATCH: i64 = -32020;

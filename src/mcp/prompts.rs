@@ -24,7 +24,7 @@
 //! ```
 //!
 //! A prompt handler may ask the user for input with [`PromptRequest::elicit`],
-//! as a tool can, in both protocol eras ([`crate::mcp::mrtr`]).
+//! as a tool can, in both protocol eras ([`crate::mcp::round_trip`]).
 //!
 //! # Where this sits
 //! Registered with [`crate::McpServer::prompt`]; served by [`crate::mcp::dispatch`].
@@ -34,9 +34,8 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use super::ask::{AskError, ClientInput, Elicitation};
 use super::content::Content;
-use super::mrtr::{AskError, ClientInput};
-use super::tools::Elicitation;
 use crate::identity::Identity;
 
 /// Suggests values for one argument: `(typed_so_far, other_arguments) -> candidates`.

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::dispatch::Exchange;
+use super::exchange::Exchange;
 use super::jsonrpc::{self, INTERNAL_ERROR, RpcError, RpcRequest};
 
 /// `_meta` key on every message of a listen stream: the listen request's id.

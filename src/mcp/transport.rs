@@ -69,7 +69,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::dispatch::{self, Exchange};
+use super::dispatch;
+use super::exchange::Exchange;
 use super::headers;
 use super::jsonrpc::{self, INVALID_REQUEST, Incoming, RpcError, RpcRequest};
 use super::modern::{self, Envelope, Refusal};
@@ -255,7 +256,7 @@ fn legacy_post(
         Incoming::Response { id, message } => {
             // The client answering our elicitation/sampling request. A late or
             // foreign answer is accepted and dropped: there is nothing to retry.
-            state.answer(&id, owner, message);
+            state.route_response(&id, owner, message);
             return Response::empty(202);
         }
         Incoming::Notification { method, params } => {
