@@ -262,6 +262,10 @@ impl App {
             crate::log::event(severity, &oauth.provider.describe());
         }
         let mut mcp = self.mcp;
+        // The advanced layers, on by default: the 2026-07-28 era on the same
+        // endpoint, and resources and prompts (the core serves tools alone).
+        crate::ext::era_2026::install(&mut mcp);
+        crate::ext::capabilities::install(&mut mcp);
         if let Some(key) = &configured_key {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
             mcp.default_state_key(key.derive("mcp-request-state"));
@@ -271,7 +275,11 @@ impl App {
             None => Server::bind((config.host.as_str(), config.port), config.limits.clone())?,
         };
         let addr = server.local_addr()?;
-        let shared = Arc::new(Shared { config, mcp, oauth });
+        let shared = Arc::new(Shared {
+            config,
+            mcp: Arc::new(mcp),
+            oauth,
+        });
         let shutdown = server.shutdown_handle()?;
         let handler: crate::http::server::Handler =
             Arc::new(move |request| crate::router::route(&shared, request));

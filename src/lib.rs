@@ -17,6 +17,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod doctor;
+pub mod ext;
 pub mod http;
 pub mod identity;
 pub mod log;

@@ -43,7 +43,7 @@ fn answer(shared: &Arc<Shared>, request: Request) -> Response {
         (_, "/mcp", _) => match crate::mcp::transport::check_origin_and_host(config, &request)
             .and_then(|()| crate::auth::authenticate(shared, &request))
         {
-            Ok(caller) => crate::mcp::transport::handle(shared, request, caller),
+            Ok(caller) => crate::mcp::transport::handle(&shared.mcp, request, caller),
             Err(refusal) => refusal,
         },
         // ── Browser clients' CORS preflight on the OAuth paths ──

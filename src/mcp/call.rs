@@ -11,32 +11,28 @@
 //! notification switches the HTTP response to an SSE stream, flushed event by
 //! event ([`crate::mcp::transport`]).
 //!
-//! The same handler serves both protocol eras. Questions to the client are the
-//! one place where the eras differ visibly: in 2025-11-25 and earlier they are
-//! requests on the call's stream and the handler waits for the answer; in
-//! 2026-07-28 the call ends with an interim `input_required` result and the
-//! handler runs again, from the top, when the client retries with the answers
-//! ([`crate::mcp::round_trip`]). Use `?` on [`ToolCall::elicit`] and the handler
-//! needs no other change; do side effects after the questions.
+//! The same handler serves both protocol eras ([`crate::ext::era_2026`]
+//! explains them): use `?` on [`ToolCall::elicit`] and the handler needs no
+//! other change; do side effects after the questions, since in 2026-07-28 the
+//! handler runs again, from the top, with the answers.
 //!
 //! # Where this sits
 //! Built by [`crate::mcp::dispatch`] for each `tools/call` and handed to the
 //! tool's handler ([`crate::Tool::handler`]); questions go through
 //! [`crate::mcp::ask`].
 
+use std::any::Any;
 use std::cell::Cell;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::ask::{Answer, ClientInput, Elicitation};
-use super::exchange::Exchange;
+use super::ask::ClientInput;
 use super::jsonrpc;
 use super::logging::LogLevel;
+use super::question::{Answer, Elicitation};
 use super::result::ToolError;
-use super::round_trip::Round;
 use super::schema::{self, Param};
-use super::session::CallGuard;
 use crate::identity::Identity;
 
 /// One running `tools/call`: the arguments and the call's context. Handlers get
@@ -45,9 +41,12 @@ pub struct ToolCall<'a> {
     pub(crate) name: &'a str,
     pub(crate) arguments: &'a Map<String, Value>,
     pub(crate) progress_token: Option<Value>,
-    pub(crate) exchange: &'a Exchange<'a>,
-    pub(crate) guard: &'a CallGuard<'a>,
-    pub(crate) round: Option<&'a Round>,
+    /// Where the call's questions go; also its request and cancellation flag.
+    pub(crate) client: ClientInput<'a>,
+    /// `serverInfo.name`, the `logger` of log messages.
+    pub(crate) logger: &'a str,
+    /// The application's state ([`crate::McpServer::with_state`]).
+    pub(crate) user_state: Option<&'a (dyn Any + Send + Sync)>,
     pub(crate) last_progress: Cell<Option<f64>>,
 }
 
@@ -177,18 +176,18 @@ impl<'a> ToolCall<'a> {
     /// Who is calling, as decided by the auth hook ([`crate::auth`]); `None`
     /// when the server runs without authorization.
     pub fn caller(&self) -> Option<&Identity> {
-        self.exchange.caller
+        self.client.exchange.caller
     }
 
     /// The protocol revision this call is served with, e.g. `"2026-07-28"` or `"2025-11-25"`.
     pub fn protocol_version(&self) -> &'static str {
-        self.exchange.version
+        self.client.exchange.version
     }
 
     /// Whether the client cancelled this call. Long tools should check it
     /// between steps and return `Err(ToolError::Cancelled)`.
     pub fn is_cancelled(&self) -> bool {
-        self.guard.is_cancelled()
+        self.client.guard.is_cancelled()
     }
 
     /// Reports progress (`notifications/progress`). Sent only when the client
@@ -211,7 +210,7 @@ impl<'a> ToolCall<'a> {
         if let Some(m) = message {
             params.insert("message".into(), m.into());
         }
-        (self.exchange.emit)(&jsonrpc::notification(
+        (self.client.exchange.emit)(&jsonrpc::notification(
             "notifications/progress",
             Value::Object(params),
         ));
@@ -226,11 +225,11 @@ impl<'a> ToolCall<'a> {
     /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
     /// new code log to stderr ([`crate::log`]) or OpenTelemetry instead.
     pub fn log(&self, level: LogLevel, data: impl Into<Value>) {
-        if self.exchange.log_level().is_none_or(|min| level < min) {
+        if self.client.exchange.log_level.is_none_or(|min| level < min) {
             return;
         }
-        let params = json!({"level": level.as_str(), "logger": self.exchange.server.name, "data": data.into()});
-        (self.exchange.emit)(&jsonrpc::notification("notifications/message", params));
+        let params = json!({"level": level.as_str(), "logger": self.logger, "data": data.into()});
+        (self.client.exchange.emit)(&jsonrpc::notification("notifications/message", params));
     }
 
     /// Asks the user to fill in a form (`elicitation/create`, form mode)
@@ -319,7 +318,7 @@ impl<'a> ToolCall<'a> {
     pub fn elicit(&self, message: &str, requested_schema: Value) -> Result<Elicitation, ToolError> {
         // No `mode`: form is the default in both eras, and 2025-06-18 clients do not know the field.
         let params = json!({"message": message, "requestedSchema": requested_schema});
-        let result = self.client().ask(None, "elicitation/create", params)?;
+        let result = self.client.ask(None, "elicitation/create", params)?;
         Ok(Elicitation {
             action: result
                 .get("action")
@@ -337,7 +336,7 @@ impl<'a> ToolCall<'a> {
     /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
     /// new tools call an LLM provider's API directly.
     pub fn sample(&self, params: Value) -> Result<Value, ToolError> {
-        Ok(self.client().ask(None, "sampling/createMessage", params)?)
+        Ok(self.client.ask(None, "sampling/createMessage", params)?)
     }
 
     /// The client's root directories (`roots/list`): the raw `roots` array of
@@ -346,7 +345,7 @@ impl<'a> ToolCall<'a> {
     /// **Deprecated in MCP 2026-07-28** (SEP-2577): it keeps working, but for
     /// new tools take paths as tool parameters or resource URIs.
     pub fn roots(&self) -> Result<Vec<Value>, ToolError> {
-        let result = self.client().ask(None, "roots/list", json!({}))?;
+        let result = self.client.ask(None, "roots/list", json!({}))?;
         Ok(result
             .get("roots")
             .and_then(Value::as_array)
@@ -360,7 +359,7 @@ impl<'a> ToolCall<'a> {
     /// `inputRequests` (the default names are `elicitation-1`, `sampling-2`…,
     /// by order of asking); it must be unique within the call.
     pub fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, ToolError> {
-        Ok(self.client().ask(Some(key), method, params)?)
+        Ok(self.client.ask(Some(key), method, params)?)
     }
 
     /// Whether the client declared it can answer `capability` questions
@@ -368,14 +367,6 @@ impl<'a> ToolCall<'a> {
     /// per session before. A tool that can do without the answer checks this
     /// first; asking anyway fails the call (`-32021` in 2026-07-28).
     pub fn client_declares(&self, capability: &str) -> bool {
-        self.client().declares(capability)
-    }
-
-    fn client(&self) -> ClientInput<'_> {
-        ClientInput {
-            exchange: self.exchange,
-            guard: self.guard,
-            round: self.round,
-        }
+        self.client.declares(capability)
     }
 }

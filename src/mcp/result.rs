@@ -20,8 +20,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::ask::AskError;
 use super::content::{Content, ResourceContents};
+use super::question::AskError;
 
 /// What a tool sends back: content blocks, optional structured content, and
 /// whether it is an error. Built from a `String`/`&str` (one text block) or
@@ -214,7 +214,7 @@ pub enum ToolError {
     /// MCP 2026-07-28: the client has not answered a question yet. Return it
     /// (with `?`): the call then ends with an `input_required` result, and the
     /// handler runs again when the client retries with the answer
-    /// ([`crate::mcp::round_trip`]). Never happens in the legacy era.
+    /// ([`crate::ext::era_2026::round_trip`]). Never happens in the legacy era.
     InputRequired,
 }
 

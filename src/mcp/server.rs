@@ -12,21 +12,25 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::prompts::Prompt;
-use super::resources::{Resource, ResourceTemplate};
-use super::subscriptions::{self, Notifier};
+use serde_json::{Map, Value, json};
+
+use super::exchange::Exchange;
+use super::jsonrpc::{Incoming, RpcError, RpcRequest};
 use super::tool::Tool;
 use super::{
     DEFAULT_CACHE_TTL, DEFAULT_CLIENT_REQUEST_TIMEOUT, DEFAULT_PAGE_SIZE,
-    DEFAULT_UNKNOWN_CLIENT_WAIT, headers, schema, session,
+    DEFAULT_UNKNOWN_CLIENT_WAIT, schema, session,
 };
 use crate::crypto::signing::SigningKey;
+use crate::http::{Request, Response};
+use crate::identity::Identity;
 
-/// One MCP server: its identity, its tools, resources and prompts, and its
-/// memory between requests (sessions, calls in flight).
+/// One MCP server: its identity, its tools (and, through the capabilities
+/// installed on it, resources and prompts), and its memory between requests
+/// (sessions, calls in flight).
 ///
 /// ```
 /// use remote_mcp::{McpServer, Param, Tool};
@@ -51,25 +55,28 @@ pub struct McpServer {
     pub(crate) instructions: Option<String>,
     pub(crate) tools: Vec<Tool>,
     pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<Resource>,
-    pub(crate) resource_index: HashMap<String, usize>,
-    pub(crate) templates: Vec<ResourceTemplate>,
-    pub(crate) prompts: Vec<Prompt>,
-    pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
     pub(crate) unknown_client_wait: Duration,
+    /// `ttlMs` of cacheable results: read by the 2026-07-28 era (`ext::era_2026`).
     pub(crate) cache_ttl: Duration,
+    /// Whether the application announces list changes: read by the 2026-07-28
+    /// era, whose clients have a stream to hear them on.
     pub(crate) announces_list_changes: bool,
-    /// The HMAC key of 2026-07-28 `requestState` ([`crate::mcp::round_trip`]).
+    /// The HMAC key of 2026-07-28 `requestState` (`ext::era_2026::round_trip`).
     pub(crate) state_key: SigningKey,
     /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
     state_key_chosen: bool,
     pub(crate) state: session::State,
-    pub(crate) hub: Arc<subscriptions::Hub>,
     /// The application's state ([`McpServer::with_state`]), handed to
     /// [`crate::mcp::Tool::handler_with_state`] handlers.
     pub(crate) user_state: Option<Arc<dyn Any + Send + Sync>>,
+    /// The features beyond tools (resources, prompts): [`Capability`] hooks.
+    pub(crate) capabilities: Vec<Box<dyn Capability>>,
+    /// The later protocol era served on the same endpoint, if installed ([`EraHook`]).
+    pub(crate) era: Option<Box<dyn EraHook>>,
+    /// Per-server data of extensions, one value per type ([`McpServer::extension`]).
+    extensions: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -77,9 +84,8 @@ impl std::fmt::Debug for McpServer {
         f.debug_struct("McpServer")
             .field("name", &self.name)
             .field("tools", &self.tools.len())
-            .field("resources", &self.resources.len())
-            .field("templates", &self.templates.len())
-            .field("prompts", &self.prompts.len())
+            .field("capabilities", &self.capabilities.len())
+            .field("era", &self.era.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -94,11 +100,6 @@ impl McpServer {
             instructions: None,
             tools: Vec::new(),
             tool_index: HashMap::new(),
-            resources: Vec::new(),
-            resource_index: HashMap::new(),
-            templates: Vec::new(),
-            prompts: Vec::new(),
-            prompt_index: HashMap::new(),
             page_size: DEFAULT_PAGE_SIZE,
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
             unknown_client_wait: DEFAULT_UNKNOWN_CLIENT_WAIT,
@@ -109,8 +110,10 @@ impl McpServer {
             state_key: SigningKey::generate(),
             state_key_chosen: false,
             state: session::State::default(),
-            hub: Arc::default(),
             user_state: None,
+            capabilities: Vec::new(),
+            era: None,
+            extensions: Mutex::default(),
         }
     }
 
@@ -210,7 +213,7 @@ impl McpServer {
         if let Some(state) = &self.user_state {
             check_state_type(&tool, state.as_ref().type_id());
         }
-        if let Err(why) = headers::mirrored_params(tool.schema()) {
+        if let Err(why) = schema::mirrored_params(tool.schema()) {
             panic!("tool `{}`: {why}", tool.name);
         }
         let previous = self.tool_index.insert(tool.name.clone(), self.tools.len());
@@ -223,47 +226,6 @@ impl McpServer {
         self
     }
 
-    /// Registers a resource with a fixed URI.
-    ///
-    /// # Panics
-    /// If a resource with the same URI is already registered.
-    pub fn resource(mut self, resource: Resource) -> McpServer {
-        let previous = self
-            .resource_index
-            .insert(resource.uri.clone(), self.resources.len());
-        assert!(
-            previous.is_none(),
-            "resource `{}` is registered twice",
-            resource.uri
-        );
-        self.resources.push(resource);
-        self
-    }
-
-    /// Registers a resource template. `resources/read` tries templates in
-    /// registration order, after the fixed resources.
-    pub fn resource_template(mut self, template: ResourceTemplate) -> McpServer {
-        self.templates.push(template);
-        self
-    }
-
-    /// Registers a prompt.
-    ///
-    /// # Panics
-    /// If a prompt with the same name is already registered.
-    pub fn prompt(mut self, prompt: Prompt) -> McpServer {
-        let previous = self
-            .prompt_index
-            .insert(prompt.name.clone(), self.prompts.len());
-        assert!(
-            previous.is_none(),
-            "prompt `{}` is registered twice",
-            prompt.name
-        );
-        self.prompts.push(prompt);
-        self
-    }
-
     /// Items per page of every `*/list` method (at least 1).
     pub fn page_size(mut self, page_size: usize) -> McpServer {
         self.page_size = page_size.max(1);
@@ -273,7 +235,7 @@ impl McpServer {
     /// How long a tool waits for the client's answer to [`crate::mcp::ToolCall::elicit`]
     /// or [`crate::mcp::ToolCall::sample`] in the legacy era, when the client's session
     /// declared the capability (default [`DEFAULT_CLIENT_REQUEST_TIMEOUT`]; in
-    /// 2026-07-28 nothing waits: the client retries with the answer, see [`crate::mcp::round_trip`]).
+    /// 2026-07-28 nothing waits: the client retries with the answer, see [`crate::ext::era_2026::round_trip`]).
     pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
         self.client_request_timeout = timeout;
         self
@@ -295,23 +257,9 @@ impl McpServer {
         self
     }
 
-    /// `ttlMs` of cacheable 2026-07-28 results (default [`DEFAULT_CACHE_TTL`]).
-    pub fn cache_ttl(mut self, ttl: Duration) -> McpServer {
-        self.cache_ttl = ttl;
-        self
-    }
-
-    /// Declares `listChanged` for tools, prompts and resources to 2026-07-28
-    /// clients, and honours their `subscriptions/listen` requests for those
-    /// lists. Call it only if you announce changes through [`McpServer::notifier`].
-    pub fn announce_list_changes(mut self) -> McpServer {
-        self.announces_list_changes = true;
-        self
-    }
-
-    /// The key that seals 2026-07-28 `requestState` (HMAC-SHA256). By default
+    /// The key that signs 2026-07-28 `requestState` (HMAC-SHA256). By default
     /// it is derived from `MCP_SIGNING_KEY` when that is set (so every instance
-    /// accepts what another sealed), else random per process, which is right
+    /// accepts what another signed), else random per process, which is right
     /// for one instance: a retry that reaches an instance with another key is
     /// refused. Give at least 32 random bytes.
     ///
@@ -335,14 +283,6 @@ impl McpServer {
         }
     }
 
-    /// A handle that announces changes to listening 2026-07-28 clients; keep it
-    /// (it is cheap to clone) before handing the server to [`crate::App`].
-    pub fn notifier(&self) -> Notifier {
-        Notifier {
-            hub: self.hub.clone(),
-        }
-    }
-
     /// The registered tools, in order.
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
         self.tools.iter()
@@ -352,6 +292,113 @@ impl McpServer {
     pub fn find_tool(&self, name: &str) -> Option<&Tool> {
         self.tool_index.get(name).and_then(|i| self.tools.get(*i))
     }
+
+    // ── What the extensions hook into ──
+
+    /// The `capabilities` this server declares in `initialize` (MCP 2025-11-25
+    /// `basic/lifecycle#capability-negotiation`): `tools` and `logging`, plus
+    /// what each installed [`Capability`] adds — only what is implemented and
+    /// registered. A later era may dress them (2026-07-28 adds `listChanged`).
+    pub fn declared_capabilities(&self) -> Value {
+        let mut capabilities = Map::new();
+        capabilities.insert("tools".into(), json!({}));
+        capabilities.insert("logging".into(), json!({}));
+        for capability in &self.capabilities {
+            capability.declare(&mut capabilities);
+        }
+        Value::Object(capabilities)
+    }
+
+    /// `{"name", "version"[, "title"]}`: the server's identity, in `serverInfo`.
+    pub fn server_info(&self) -> Value {
+        let mut info = Map::new();
+        info.insert("name".into(), self.name.as_str().into());
+        info.insert("version".into(), self.version.as_str().into());
+        if let Some(t) = &self.title {
+            info.insert("title".into(), t.as_str().into());
+        }
+        Value::Object(info)
+    }
+
+    /// The installed capability of type `C`, if any.
+    pub(crate) fn capability<C: Capability>(&self) -> Option<&C> {
+        self.capabilities
+            .iter()
+            .find_map(|c| (c.as_ref() as &dyn Any).downcast_ref::<C>())
+    }
+
+    /// The installed capability of type `C`, installed (empty) first if it
+    /// was not: the builder methods of an extension register into it.
+    pub(crate) fn capability_mut<C: Capability + Default>(&mut self) -> &mut C {
+        if self.capability::<C>().is_none() {
+            self.capabilities.push(Box::new(C::default()));
+        }
+        match self
+            .capabilities
+            .iter_mut()
+            .find_map(|c| (c.as_mut() as &mut dyn Any).downcast_mut::<C>())
+        {
+            Some(c) => c,
+            None => unreachable!("a capability of this type was installed just above"),
+        }
+    }
+
+    /// Installs the later era served on the same endpoint (the assembly,
+    /// [`crate::App`], installs 2026-07-28).
+    pub(crate) fn install_era(&mut self, era: Box<dyn EraHook>) {
+        self.era = Some(era);
+    }
+
+    /// An extension's per-server value of type `T`, made (with `T::default()`)
+    /// on first use: e.g. the 2026-07-28 era's open subscription streams,
+    /// reachable from a handle the application keeps.
+    pub(crate) fn extension<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut slots = self
+            .extensions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let slot = slots
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        match Arc::clone(slot).downcast::<T>() {
+            Ok(value) => value,
+            Err(_) => unreachable!("the slot of a type holds a value of that type"),
+        }
+    }
+}
+
+/// A server feature beyond tools — resources, prompts (`ext::capabilities`) —
+/// hooked into the core: what it declares, and the methods it answers. The
+/// core dispatcher ([`crate::mcp::dispatch`]) offers each method it does not
+/// know itself to every installed capability, in order, and answers `-32601`
+/// when none takes it.
+pub trait Capability: Any + Send + Sync {
+    /// Adds what it offers to the `capabilities` object (only what is registered).
+    fn declare(&self, capabilities: &mut Map<String, Value>);
+
+    /// Answers `req` if its method is one of this capability's; `None` otherwise.
+    fn answer(
+        &self,
+        server: &McpServer,
+        ex: &Exchange<'_>,
+        req: &RpcRequest,
+        params: &Map<String, Value>,
+    ) -> Option<Result<Value, RpcError>>;
+}
+
+/// A later protocol era served on the same endpoint (2026-07-28:
+/// `ext::era_2026`): [`crate::mcp::transport`] hands it every POSTed message
+/// that [`crate::mcp::version::decide`] finds to be of that era. Without one,
+/// such a message is refused with `400`.
+pub trait EraHook: Send + Sync {
+    /// Answers one POSTed message of this era.
+    fn post(
+        &self,
+        server: &Arc<McpServer>,
+        http: &Request,
+        message: Incoming,
+        caller: Option<Identity>,
+    ) -> Response;
 }
 
 /// Panics if `tool` needs a state whose type is not `state`.

@@ -418,10 +418,7 @@ impl Tool {
         self.state_type = Some((TypeId::of::<S>(), std::any::type_name::<S>()));
         self.handler = Box::new(move |call| {
             let state = call
-                .exchange
-                .server
                 .user_state
-                .as_deref()
                 .and_then(|s| s.downcast_ref::<S>())
                 // Checked when the server was built (McpServer::tool).
                 .ok_or_else(|| {

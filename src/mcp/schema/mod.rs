@@ -53,7 +53,7 @@ pub(crate) use param::add_param;
 pub use param::{Param, Type};
 #[cfg(feature = "schemars")]
 pub use rules::from_type;
-pub use rules::{MAX_SCHEMA_BYTES, Which, check, inline_refs, valid_tool_name};
+pub use rules::{MAX_SCHEMA_BYTES, Which, check, inline_refs, mirrored_params, valid_tool_name};
 pub use validate::validate;
 pub(crate) use validate::validate_arguments;
 
@@ -184,5 +184,34 @@ mod tests {
             json!({"type": "object", "properties": {"x": {"type": "integer"}}})
         );
         assert!(check(&flat, Which::Output).is_ok());
+    }
+
+    #[test]
+    fn annotations_are_found_only_on_the_properties_chain() {
+        let ok = json!({"type": "object", "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "nested": {"type": "object", "properties": {"n": {"type": "integer", "x-mcp-header": "N"}}},
+            "plain": {"type": "string", "default": {"x-mcp-header": "ignored"}}}});
+        let mut found = mirrored_params(&ok).unwrap();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                (vec!["nested".to_string(), "n".to_string()], "N".to_string()),
+                (vec!["region".to_string()], "Region".to_string())
+            ]
+        );
+        for bad in [
+            json!({"type": "object", "properties": {"a": {"type": "number", "x-mcp-header": "A"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "x-mcp-header": "A B"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "string", "x-mcp-header": ""}}}),
+            json!({"type": "object", "properties": {
+                "a": {"type": "string", "x-mcp-header": "X"}, "b": {"type": "string", "x-mcp-header": "x"}}}),
+            json!({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string", "x-mcp-header": "A"}}}}),
+            json!({"type": "object", "anyOf": [{"properties": {"a": {"type": "string", "x-mcp-header": "A"}}}]}),
+            json!({"type": "string", "x-mcp-header": "Root"}),
+        ] {
+            assert!(mirrored_params(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! module docs when the server is built ([`crate::McpServer::tool`]): a schema
 //! that some client refuses is a start-up panic naming the tool and the rule.
 //! Also here: [`inline_refs`] (no client has to resolve `$ref`),
-//! [`valid_tool_name`] (`server/tools#tool-names`) and, with the `schemars`
-//! feature, [`from_type`].
+//! [`valid_tool_name`] (`server/tools#tool-names`), [`mirrored_params`] (the
+//! `x-mcp-header` annotations a 2026-07-28 client mirrors into headers) and,
+//! with the `schemars` feature, [`from_type`].
 //!
 //! # Where this sits
 //! Called by [`crate::McpServer::tool`] at start-up; nothing here runs per request.
@@ -302,4 +303,96 @@ pub fn valid_tool_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// The `x-mcp-header` annotations of an input schema (MCP 2026-07-28
+/// `server/tools#x-mcp-header`, checked when a tool is registered, whichever
+/// era later calls it): the property path (the
+/// chain of `properties` keys) and the header name (`Mcp-Param-{name}`), or
+/// why the schema breaks the rules of `server/tools#x-mcp-header`.
+pub fn mirrored_params(schema: &Value) -> Result<Vec<(Vec<String>, String)>, String> {
+    let mut found = Vec::new();
+    walk_headers(schema, Some(Vec::new()), &mut found)?;
+    let mut seen: Vec<String> = Vec::new();
+    for (path, header) in &found {
+        let lower = header.to_ascii_lowercase();
+        if seen.contains(&lower) {
+            return Err(format!(
+                "x-mcp-header {header:?} (on `{}`) is used twice",
+                path.join(".")
+            ));
+        }
+        seen.push(lower);
+    }
+    Ok(found)
+}
+
+/// Collects annotations below `node`; `path` is `None` once the walk has left
+/// the pure `properties` chain (inside `items`, `anyOf`, `$defs`…).
+fn walk_headers(
+    node: &Value,
+    path: Option<Vec<String>>,
+    found: &mut Vec<(Vec<String>, String)>,
+) -> Result<(), String> {
+    let Value::Object(schema) = node else {
+        return Ok(());
+    };
+    if let Some(header) = schema.get("x-mcp-header") {
+        let place = match &path {
+            Some(p) if !p.is_empty() => p.clone(),
+            _ => {
+                return Err(
+                    "x-mcp-header is only allowed on properties reached through `properties` keys"
+                        .into(),
+                );
+            }
+        };
+        let Some(header) = header.as_str().filter(|h| is_token(h)) else {
+            return Err(format!(
+                "x-mcp-header on `{}` must be a non-empty HTTP token",
+                place.join(".")
+            ));
+        };
+        if !matches!(
+            schema.get("type").and_then(Value::as_str),
+            Some("string" | "integer" | "boolean")
+        ) {
+            return Err(format!(
+                "x-mcp-header on `{}` needs a string, integer or boolean property",
+                place.join(".")
+            ));
+        }
+        found.push((place, header.to_string()));
+    }
+    for (keyword, value) in schema {
+        match (keyword.as_str(), value) {
+            ("properties", Value::Object(props)) => {
+                for (name, sub) in props {
+                    let sub_path = path.as_ref().map(|p| {
+                        let mut p = p.clone();
+                        p.push(name.clone());
+                        p
+                    });
+                    walk_headers(sub, sub_path, found)?;
+                }
+            }
+            // Instance data, not schemas: never look inside.
+            ("default" | "examples" | "const" | "enum", _) => {}
+            (_, Value::Object(_)) => walk_headers(value, None, found)?,
+            (_, Value::Array(items)) => {
+                for item in items {
+                    walk_headers(item, None, found)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// RFC 9110 §5.6.2 `token`: the characters allowed in a header name.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }

@@ -62,8 +62,10 @@
 //! [`crate::McpServer::request_state_secret`] (several instances must share it).
 //!
 //! # Where this sits
-//! Opened and closed by [`crate::mcp::dispatch`] around a `tools/call` or
-//! `prompts/get` handler; [`crate::mcp::ask`] hands it the handler's questions.
+//! Opened by [`super::post`] (the core's [`crate::mcp::exchange::EraRequest`])
+//! when [`crate::mcp::dispatch`] or the prompts capability starts a
+//! `tools/call` or `prompts/get` handler; [`crate::mcp::ask`] hands it the
+//! handler's questions; the dispatcher asks it for the interim result after.
 
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -73,10 +75,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::ask::{AskError, Kind};
-use super::jsonrpc::RpcError;
-use super::modern;
+use super::envelope::{self, Envelope};
 use crate::crypto::signing::{SigningKey, VerifyError};
+use crate::mcp::exchange;
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::question::{AskError, Kind};
 
 /// How long a `requestState` stays valid: the user has this long to answer.
 pub const STATE_TTL: Duration = Duration::from_secs(15 * 60);
@@ -224,7 +227,7 @@ impl Round {
     /// The answer to the question `key`, or a note to ask it.
     pub(crate) fn ask(
         &self,
-        envelope: &modern::Envelope,
+        envelope: &Envelope,
         key: Option<&str>,
         kind: Kind,
         method: &str,
@@ -245,7 +248,7 @@ impl Round {
             _ => envelope.declares(kind.capability()),
         };
         if !declared {
-            return Err(self.fail(modern::missing_capability(kind.capability())));
+            return Err(self.fail(envelope::missing_capability(kind.capability())));
         }
         if let Some(answer) = self.answers.get(&key) {
             if !kind.valid_answer(answer) {
@@ -281,6 +284,34 @@ impl Round {
     }
 }
 
+/// A [`Round`] with what it needs to answer the core: the request's envelope
+/// (which capabilities the client declared) and the key that signs the next
+/// `requestState`.
+pub struct RoundTrip<'a> {
+    /// The answers and questions of this run of the handler.
+    pub round: Round,
+    /// The request's `_meta` envelope.
+    pub envelope: &'a Envelope,
+    /// [`crate::McpServer::request_state_secret`], or the default key.
+    pub key: &'a SigningKey,
+}
+
+impl exchange::Round for RoundTrip<'_> {
+    fn ask(
+        &self,
+        key: Option<&str>,
+        kind: Kind,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, AskError> {
+        self.round.ask(self.envelope, key, kind, method, params)
+    }
+
+    fn interim(&self) -> Option<Result<Value, RpcError>> {
+        self.round.interim(self.key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,8 +324,8 @@ mod tests {
         Binding::new("tools/call", "t", &json!({"a": 1}), Some("alice"))
     }
 
-    fn envelope(caps: Value) -> modern::Envelope {
-        modern::Envelope {
+    fn envelope(caps: Value) -> Envelope {
+        Envelope {
             version: "2026-07-28".into(),
             client_capabilities: caps,
             client_info: None,
@@ -458,7 +489,7 @@ mod tests {
             Err(AskError::Client(_))
         ));
         let e = round.interim(&key()).unwrap().unwrap_err();
-        assert_eq!(e.code, modern::MISSING_CLIENT_CAPABILITY);
+        assert_eq!(e.code, envelope::MISSING_CLIENT_CAPABILITY);
         assert_eq!(e.data, Some(json!({"requiredCapabilities": {"roots": {}}})));
 
         let url_only = envelope(json!({"elicitation": {"url": {}}}));
@@ -493,7 +524,7 @@ mod tests {
         );
         assert_eq!(
             round.interim(&key()).unwrap().unwrap_err().code,
-            super::super::jsonrpc::INVALID_PARAMS
+            crate::mcp::jsonrpc::INVALID_PARAMS
         );
 
         let mut params = Map::new();
