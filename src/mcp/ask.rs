@@ -33,7 +33,7 @@
 //! A request of a later era ([`crate::mcp::exchange::EraRequest`]) brings its
 //! own way: 2026-07-28 removed requests from server to client, and its round
 //! trip ends the call with the questions and runs the handler again with the
-//! answers (`ext::era_2026::round_trip`). [`ClientInput::ask`] hands the
+//! answers ([`crate::ext::era_2026::round_trip`]). [`ClientInput::ask`] hands the
 //! question to that era's [`crate::mcp::exchange::Round`]; the handler's code is
 //! the same.
 //!

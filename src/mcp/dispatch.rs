@@ -14,7 +14,7 @@
 //! | `tools/list` | one page; `nextCursor` if more (`server/utilities/pagination`) |
 //! | `tools/call` | the tool's result; a failing tool is `isError: true`; unknown tool `-32602` (`server/tools`) |
 //! | `logging/setLevel` | `{}`; unknown level `-32602` (`server/utilities/logging`) |
-//! | a method of an installed [`crate::mcp::server::Capability`] | its answer (`resources/*`, `prompts/*`, `completion/complete`: `ext::capabilities`) |
+//! | a method of an installed [`crate::mcp::server::Capability`] | its answer (`resources/*`, `prompts/*`, `completion/complete`: [`crate::ext::capabilities`]) |
 //! | anything else | `-32601` |
 //!
 //! Params that are not an object are `-32602` for every method.

@@ -9,7 +9,7 @@
 //! [`EraRequest`]: what the client declared on this request, and how its
 //! questions travel ([`Round`]). The core defines these two traits and never
 //! names an implementation; the 2026-07-28 era implements them
-//! (`ext::era_2026`, installed by [`crate::App`]).
+//! ([`crate::ext::era_2026`], installed by [`crate::App`]).
 //!
 //! # Where this sits
 //! Built by [`crate::mcp::transport`] once the era is known (or by the era's
@@ -61,7 +61,7 @@ impl Exchange<'_> {
 
 /// What the core asks of a request of a later era while serving a method both
 /// eras share (`tools/call`, `prompts/get`): implemented by the 2026-07-28 era
-/// (`ext::era_2026`).
+/// ([`crate::ext::era_2026`]).
 pub trait EraRequest {
     /// Whether the client declared `capability` (e.g. `"elicitation"`) on this request.
     fn declares(&self, capability: &str) -> bool;

@@ -6,6 +6,20 @@
 //! registered, so that a definition some client would refuse stops the server
 //! at start-up rather than losing a tool silently.
 //!
+//! # The hooks the extensions use
+//! The core serves tools in the 2025 era. What lies beyond plugs in here,
+//! without the core naming it ([`crate::ext`]):
+//! * [`Capability`]: a feature that declares itself in `capabilities` and
+//!   answers methods of its own (resources, prompts, completion:
+//!   [`crate::ext::capabilities`]);
+//! * [`EraHook`]: a later protocol era on the same endpoint (2026-07-28:
+//!   [`crate::ext::era_2026`]), given every POST of that era;
+//! * per-server values of an extension (its open streams, for instance),
+//!   one per type, made on first use.
+//!
+//! [`crate::App`] installs both extensions by default; their builder methods
+//! (`.resource(..)`, `.prompt(..)`, `.notifier()`…) are defined beside them.
+//!
 //! # Where this sits
 //! Built by the application (`main`), handed to [`crate::App`], reached through
 //! [`crate::shared::Shared::mcp`] by [`crate::mcp::transport::handle`].
@@ -58,18 +72,18 @@ pub struct McpServer {
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
     pub(crate) unknown_client_wait: Duration,
-    /// `ttlMs` of cacheable results: read by the 2026-07-28 era (`ext::era_2026`).
+    /// `ttlMs` of cacheable results: read by the 2026-07-28 era ([`crate::ext::era_2026`]).
     pub(crate) cache_ttl: Duration,
     /// Whether the application announces list changes: read by the 2026-07-28
     /// era, whose clients have a stream to hear them on.
     pub(crate) announces_list_changes: bool,
-    /// The HMAC key of 2026-07-28 `requestState` (`ext::era_2026::round_trip`).
+    /// The HMAC key of 2026-07-28 `requestState` ([`crate::ext::era_2026::round_trip`]).
     pub(crate) state_key: SigningKey,
     /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
     state_key_chosen: bool,
     pub(crate) state: session::State,
     /// The application's state ([`McpServer::with_state`]), handed to
-    /// [`crate::mcp::Tool::handler_with_state`] handlers.
+    /// [`Tool::handler_with_state`] handlers.
     pub(crate) user_state: Option<Arc<dyn Any + Send + Sync>>,
     /// The features beyond tools (resources, prompts): [`Capability`] hooks.
     pub(crate) capabilities: Vec<Box<dyn Capability>>,
@@ -106,7 +120,7 @@ impl McpServer {
             cache_ttl: DEFAULT_CACHE_TTL,
             announces_list_changes: false,
             // Random per process, as for OAuth tokens: without randomness from
-            // the OS this panics rather than seal with a guessable key.
+            // the OS this panics rather than sign with a guessable key.
             state_key: SigningKey::generate(),
             state_key_chosen: false,
             state: session::State::default(),
@@ -118,7 +132,7 @@ impl McpServer {
     }
 
     /// The service's state — a store, a client, a cache — given once and
-    /// handed to every [`crate::mcp::Tool::handler_with_state`] handler by reference, so
+    /// handed to every [`Tool::handler_with_state`] handler by reference, so
     /// no handler needs its own `Arc` clone. Put a `Mutex` or `RwLock` inside
     /// for what changes: handlers run on several threads at once.
     ///
@@ -367,7 +381,7 @@ impl McpServer {
     }
 }
 
-/// A server feature beyond tools — resources, prompts (`ext::capabilities`) —
+/// A server feature beyond tools — resources, prompts ([`crate::ext::capabilities`]) —
 /// hooked into the core: what it declares, and the methods it answers. The
 /// core dispatcher ([`crate::mcp::dispatch`]) offers each method it does not
 /// know itself to every installed capability, in order, and answers `-32601`
@@ -387,7 +401,7 @@ pub trait Capability: Any + Send + Sync {
 }
 
 /// A later protocol era served on the same endpoint (2026-07-28:
-/// `ext::era_2026`): [`crate::mcp::transport`] hands it every POSTed message
+/// [`crate::ext::era_2026`]): [`crate::mcp::transport`] hands it every POSTed message
 /// that [`crate::mcp::version::decide`] finds to be of that era. Without one,
 /// such a message is refused with `400`.
 pub trait EraHook: Send + Sync {

@@ -35,8 +35,8 @@
 //!
 //! # Where this sits
 //! Called by [`super::post`] between the envelope and the version checks of
-//! [`super::envelope`]; with [`crate::mcp::transport`] the only MCP code that
-//! reads HTTP headers.
+//! [`super::envelope`]; the only code of this era that reads the headers a
+//! client sets for the body (the core reads its own in [`crate::mcp::transport`]).
 
 use base64::Engine;
 use serde_json::{Map, Value};
