@@ -377,6 +377,49 @@ fn set_level(
 mod tests {
     use super::*;
 
+    fn ask(server: &McpServer, method: &str) -> Value {
+        let ex = Exchange {
+            caller: None,
+            session: None,
+            version: "2025-11-25",
+            log_level: None,
+            era: None,
+            emit: &|_| false,
+            keep_alive: &|| false,
+        };
+        let req = RpcRequest {
+            id: json!(1),
+            method: method.into(),
+            params: json!({}),
+        };
+        request(server, &ex, &req).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_core_alone_serves_tools_and_refuses_what_no_capability_answers() {
+        let server = McpServer::new("s").tool(Tool::new("t", "T."));
+        assert_eq!(
+            ask(&server, "tools/list")["result"]["tools"][0]["name"],
+            "t"
+        );
+        assert_eq!(ask(&server, "ping")["result"], json!({}));
+        // Without the capabilities extension, resources and prompts are unknown…
+        for method in ["resources/list", "prompts/list", "completion/complete"] {
+            assert_eq!(
+                ask(&server, method)["error"]["code"],
+                METHOD_NOT_FOUND,
+                "{method}"
+            );
+        }
+        // …and so are the 2026-07-28 methods, in the 2025 era.
+        assert_eq!(
+            ask(&server, "server/discover")["error"]["code"],
+            METHOD_NOT_FOUND
+        );
+        let caps = &ask(&server, "initialize")["result"]["capabilities"];
+        assert_eq!(caps, &json!({"tools": {}, "logging": {}}));
+    }
+
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         assert_eq!(decode_cursor(&encode_cursor(3), 5), Some(3));

@@ -47,3 +47,57 @@ pub fn install(server: &mut McpServer) {
     server.capability_mut::<resources::Resources>();
     server.capability_mut::<prompts::Prompts>();
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::mcp::dispatch;
+    use crate::mcp::exchange::Exchange;
+    use crate::mcp::jsonrpc::RpcRequest;
+
+    fn ask(server: &McpServer, method: &str) -> Value {
+        let ex = Exchange {
+            caller: None,
+            session: None,
+            version: "2025-11-25",
+            log_level: None,
+            era: None,
+            emit: &|_| false,
+            keep_alive: &|| false,
+        };
+        let req = RpcRequest {
+            id: json!(1),
+            method: method.into(),
+            params: json!({}),
+        };
+        dispatch::request(server, &ex, &req).unwrap_or_default()
+    }
+
+    #[test]
+    fn installed_capabilities_answer_their_methods_and_declare_only_what_is_registered() {
+        let mut server = McpServer::new("s");
+        install(&mut server);
+        assert_eq!(
+            ask(&server, "resources/list")["result"],
+            json!({"resources": []})
+        );
+        assert_eq!(
+            ask(&server, "prompts/list")["result"],
+            json!({"prompts": []})
+        );
+        let caps = &ask(&server, "initialize")["result"]["capabilities"];
+        assert!(caps.get("resources").is_none() && caps.get("prompts").is_none());
+
+        // Registering one is the same builder call with or without `install`.
+        let server = McpServer::new("s").prompt(Prompt::new("p", "P."));
+        let caps = &ask(&server, "initialize")["result"]["capabilities"];
+        assert_eq!(caps["prompts"], json!({}));
+        assert_eq!(caps["completions"], json!({}));
+        assert_eq!(
+            ask(&server, "prompts/list")["result"]["prompts"][0]["name"],
+            "p"
+        );
+    }
+}

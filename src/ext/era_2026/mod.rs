@@ -100,3 +100,39 @@ impl McpServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::http::Request;
+    use crate::mcp::transport;
+
+    fn discover() -> Request {
+        Request::new("POST", "/mcp").with_body(
+            r#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#,
+        )
+    }
+
+    #[test]
+    fn without_the_extension_a_2026_request_is_refused_with_400() {
+        let core_only = Arc::new(McpServer::new("s"));
+        let response = transport::handle(&core_only, discover(), None);
+        assert_eq!(response.status, 400);
+        let body = String::from_utf8_lossy(response.body_bytes()).into_owned();
+        assert!(
+            body.contains("-32600") && body.contains("speaks only"),
+            "{body}"
+        );
+
+        // With it, the request gets past the era decision to this era's own
+        // checks: here the missing mirrored headers (-32020, also 400).
+        let mut server = McpServer::new("s");
+        install(&mut server);
+        let response = transport::handle(&Arc::new(server), discover(), None);
+        assert_eq!(response.status, 400);
+        let body = String::from_utf8_lossy(response.body_bytes()).into_owned();
+        assert!(body.contains("-32020"), "{body}");
+    }
+}
