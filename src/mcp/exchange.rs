@@ -3,7 +3,9 @@
 //! request may use besides its params and the server: the caller (from the
 //! bearer token, [`crate::auth`]), the session (2025 era), the log level, and
 //! the response stream (`emit`), on which progress, log messages and questions
-//! to the client travel before the answer.
+//! to the client travel before the answer (MCP 2025-11-25
+//! `basic/transports#sending-messages-to-the-server`: the server MAY send
+//! requests and notifications on the stream before the response).
 //!
 //! A request of a later protocol era brings its own context through
 //! [`EraRequest`]: what the client declared on this request, and how its
