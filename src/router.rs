@@ -40,7 +40,7 @@ fn answer(shared: &Arc<Shared>, request: Request) -> Response {
         // ── Discovery 1 + tool calls: the MCP endpoint (401 challenge first) ──
         // A foreign Origin or Host is refused (403) before the bearer check:
         // MCP's DNS-rebinding rule holds whether or not a token came.
-        (_, "/mcp", _) => match crate::mcp::transport::check_origin_and_host(config, &request)
+        (_, "/mcp", _) => match crate::mcp::origin::check(config, &request)
             .and_then(|()| crate::auth::authenticate(shared, &request))
         {
             Ok(caller) => crate::mcp::transport::handle(&shared.mcp, request, caller),

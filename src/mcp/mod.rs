@@ -32,6 +32,7 @@
 //!
 //! | module | job | spec (MCP 2025-11-25) |
 //! |---|---|---|
+//! | [`origin`] | `Origin`/`Host` checked first (DNS rebinding) | `basic/transports#security-warning` |
 //! | [`transport`] | Streamable HTTP in and out | `basic/transports` |
 //! | [`jsonrpc`] | JSON-RPC 2.0 messages | `basic/index` |
 //! | [`version`] | which revision (era) a message speaks | `basic/lifecycle#version-negotiation` |
@@ -66,6 +67,7 @@ pub mod dispatch;
 pub mod exchange;
 pub mod jsonrpc;
 pub mod logging;
+pub mod origin;
 pub mod question;
 pub mod result;
 pub mod schema;
