@@ -61,6 +61,11 @@
 //! is random per process unless set with
 //! [`crate::McpServer::request_state_secret`] (several instances must share it).
 //!
+//! # Capabilities and errors
+//! A question the client did not declare the capability for (per request, in
+//! `clientCapabilities`) is not asked: the call fails with `-32021`
+//! MissingRequiredClientCapability. A malformed answer fails it with `-32602`.
+//!
 //! # Where this sits
 //! Opened by [`super::post`] (the core's [`crate::mcp::exchange::EraRequest`])
 //! when [`crate::mcp::dispatch`] or the prompts capability starts a
