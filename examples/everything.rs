@@ -13,10 +13,8 @@
 use std::thread::sleep;
 use std::time::Duration;
 
-use remote_mcp::mcp::{
-    Content, LogLevel, Prompt, PromptMessage, Resource, ResourceContents, ResourceTemplate,
-    ToolError,
-};
+use remote_mcp::ext::capabilities::{Prompt, PromptMessage, Resource, ResourceTemplate};
+use remote_mcp::mcp::{Content, LogLevel, ResourceContents, ToolError};
 use remote_mcp::{App, Config, McpServer, Tool, ToolResult};
 use serde_json::json;
 

@@ -43,10 +43,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use remote_mcp::mcp::{
-    Notifier, Prompt, PromptError, PromptMessage, ResourceContents, ResourceError,
-    ResourceTemplate, Type,
+use remote_mcp::ext::capabilities::{
+    Prompt, PromptError, PromptMessage, ResourceError, ResourceTemplate,
 };
+use remote_mcp::ext::era_2026::Notifier;
+use remote_mcp::mcp::{ResourceContents, Type};
 use remote_mcp::{App, McpServer, Param, Tool, ToolCall, ToolError, ToolResult};
 use serde::{Deserialize, Serialize};
 

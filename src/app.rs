@@ -325,11 +325,19 @@ impl App {
             crate::log::event(severity, &oauth.provider.describe());
         }
         let mut mcp = self.mcp;
+        // The advanced layers, on by default: the 2026-07-28 era on the same
+        // endpoint, and resources and prompts (the core serves tools alone).
+        crate::ext::era_2026::install(&mut mcp);
+        crate::ext::capabilities::install(&mut mcp);
         if let Some(key) = &configured_key {
             // Instances sharing MCP_SIGNING_KEY also accept each other's 2026-07-28 requestState.
             mcp.default_state_key(key.derive("mcp-request-state"));
         }
-        Ok(Shared { config, mcp, oauth })
+        Ok(Shared {
+            config,
+            mcp: Arc::new(mcp),
+            oauth,
+        })
     }
 }
 

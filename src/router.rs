@@ -114,10 +114,10 @@ pub fn handle(shared: &Arc<Shared>, request: Request) -> (Option<Arrow>, Respons
 /// (MCP's DNS-rebinding rule holds whether or not a token came), then
 /// [`crate::auth::authenticate`] decides who is calling, then the transport.
 fn mcp(shared: &Arc<Shared>, request: Request) -> Response {
-    match crate::mcp::transport::check_origin_and_host(&shared.config, &request)
+    match crate::mcp::origin::check(&shared.config, &request)
         .and_then(|()| crate::auth::authenticate(shared, &request))
     {
-        Ok(caller) => crate::mcp::transport::handle(shared, request, caller),
+        Ok(caller) => crate::mcp::transport::handle(&shared.mcp, request, caller),
         Err(refusal) => refusal,
     }
 }

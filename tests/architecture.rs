@@ -600,8 +600,8 @@ fn core_reading_path(lib: &str) -> Vec<String> {
 /// number is true (within 3 %) and about an evening's reading (≤ 4,200).
 #[test]
 fn the_tour_says_how_long_the_core_reading_path_is() {
-    let lib = fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
-        .unwrap();
+    let lib =
+        fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
     let path = core_reading_path(&lib);
     assert!(path.len() >= 15, "the tour's table lists only {path:?}");
     let mut total = reading_lines("src/lib.rs");

@@ -13,7 +13,9 @@ mod mcp_client;
 
 use mcp_client::{Stream, initialize, request, rpc};
 use remote_mcp::crypto::secret::Secret;
-use remote_mcp::mcp::{LogLevel, Notifier, Prompt, PromptMessage, Resource, ResourceContents};
+use remote_mcp::ext::capabilities::{Prompt, PromptMessage, Resource};
+use remote_mcp::ext::era_2026::Notifier;
+use remote_mcp::mcp::{LogLevel, ResourceContents};
 use remote_mcp::{App, Config, McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 

@@ -5,9 +5,10 @@
 mod mcp_client;
 
 use mcp_client::{initialize, rpc, start};
-use remote_mcp::mcp::{
-    Content, Prompt, PromptMessage, Resource, ResourceContents, ResourceError, ResourceTemplate,
+use remote_mcp::ext::capabilities::{
+    Prompt, PromptMessage, Resource, ResourceError, ResourceTemplate,
 };
+use remote_mcp::mcp::{Content, ResourceContents};
 use remote_mcp::{McpServer, RunningServer};
 use serde_json::{Value, json};
 

@@ -7,7 +7,8 @@
 mod mcp_client;
 
 use mcp_client::{ACCEPT_BOTH, initialize, post, request, request_with_host, rpc};
-use remote_mcp::mcp::{Prompt, PromptMessage, Resource, ResourceContents};
+use remote_mcp::ext::capabilities::{Prompt, PromptMessage, Resource};
+use remote_mcp::mcp::ResourceContents;
 use remote_mcp::{McpServer, RunningServer, Tool};
 use serde_json::{Value, json};
 

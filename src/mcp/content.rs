@@ -10,7 +10,7 @@
 //!
 //! # Where this sits
 //! Built by tool handlers ([`crate::mcp::ToolResult`]), resource readers
-//! ([`crate::mcp::Resource`]) and prompt handlers ([`crate::mcp::PromptMessage`]);
+//! ([`crate::ext::capabilities::Resource`]) and prompt handlers ([`crate::ext::capabilities::PromptMessage`]);
 //! turned into JSON by [`crate::mcp::dispatch`].
 
 use base64::Engine;

@@ -1,221 +1,136 @@
 //! **[28–29](crate::_documentation::flow) Tool calls — one JSON-RPC request in,
 //! one response out.** The dispatcher is a single `match` on the method name,
-//! in the order a client uses them (`server/discover` or `initialize` first,
-//! then the server features). It knows nothing about HTTP: it gets a parsed
-//! [`RpcRequest`] and an [`Exchange`] (who is calling, the era — the session if
-//! legacy, the `_meta` envelope if modern — and an `emit` function that sends a
-//! notification or a server→client request on the response stream) and returns
-//! the response message — or nothing, when the client cancelled the call or
-//! left.
+//! in the order a client uses them (`initialize` first, then the server
+//! features). It knows nothing about HTTP: it gets a parsed [`RpcRequest`], the
+//! [`McpServer`] and an [`Exchange`] (who is calling, the session, and an
+//! `emit` function that sends a notification or a server→client request on the
+//! response stream) and returns the response message — or nothing, when the
+//! client cancelled the call.
 //!
-//! | method | era | answer |
-//! |---|---|---|
-//! | `server/discover` | 2026 | versions, capabilities, `instructions` (2026-07-28 `server/discover`) |
-//! | `initialize` | 2025 | negotiated version, capabilities, `serverInfo`, `instructions` |
-//! | `ping` | 2025 | `{}` |
-//! | `tools/list`, `resources/list`, `resources/templates/list`, `prompts/list` | both | one page; `nextCursor` if more (`server/utilities/pagination`) |
-//! | `tools/call` | both | the tool's result; a failing tool is `isError: true`; unknown tool `-32602`; 2026: `input_required` while the tool waits for answers |
-//! | `resources/read` | both | `contents`; unknown URI `-32002` (2025), `-32602` (2026) |
-//! | `resources/subscribe`, `resources/unsubscribe` | 2025 | `{}` for a known URI, nothing recorded: no update can reach a 2025 client (no GET stream), so `resources.subscribe` is not declared to it |
-//! | `prompts/get` | both | `messages`; unknown prompt or missing argument `-32602`; 2026: `input_required` as for tools |
-//! | `completion/complete` | both | `{completion: {values, total, hasMore}}` |
-//! | `subscriptions/listen` | 2026 | a stream of change notifications ([`crate::mcp::subscriptions`]) |
-//! | `logging/setLevel` | 2025 | `{}`; unknown level `-32602` |
-//! | anything else, or a method of the other era | | `-32601` |
+//! | method | answer |
+//! |---|---|
+//! | `initialize` | negotiated version, capabilities, `serverInfo`, `instructions` (MCP 2025-11-25 `basic/lifecycle`) |
+//! | `ping` | `{}` (`basic/utilities/ping`) |
+//! | `tools/list` | one page; `nextCursor` if more (`server/utilities/pagination`) |
+//! | `tools/call` | the tool's result; a failing tool is `isError: true`; unknown tool `-32602` (`server/tools`) |
+//! | `logging/setLevel` | `{}`; unknown level `-32602` (`server/utilities/logging`) |
+//! | a method of an installed [`crate::mcp::server::Capability`] | its answer (`resources/*`, `prompts/*`, `completion/complete`: [`crate::ext::capabilities`]) |
+//! | anything else | `-32601` |
 //!
-//! Params that are not an object are `-32602` for every method. Modern results
-//! are dressed by [`crate::mcp::modern::decorate`] (`resultType`, cache hints,
-//! `serverInfo`); legacy results are sent as they are.
+//! Params that are not an object are `-32602` for every method.
+//!
+//! A request of a later era (2026-07-28) is not dispatched here but by that
+//! era's hook ([`crate::mcp::server::EraHook`]), which answers its own methods
+//! (`server/discover`, `subscriptions/listen`) and hands the methods both eras
+//! share to [`serve`].
+//!
+//! # Logging stays in the core
+//! `logging/setLevel` and the `logging` capability are served here, not by an
+//! extension, because [`crate::ToolCall::log`] belongs to every tool call: the
+//! level a client sets and the messages a tool sends must agree.
 //!
 //! # Where this sits
 //! Called by [`crate::mcp::transport`] for each parsed message; calls the
 //! handlers registered on [`McpServer`].
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use super::jsonrpc::{
-    self, INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, RpcError,
-    RpcRequest,
-};
+use super::ask::ClientInput;
+use super::call::ToolCall;
+use super::exchange::{Exchange, Round};
+use super::jsonrpc::{self, INTERNAL_ERROR, METHOD_NOT_FOUND, RpcError, RpcRequest};
 use super::logging::LogLevel;
-use super::modern::{self, Envelope};
-use super::mrtr::{Binding, ClientInput, Round};
-use super::prompts::{PromptError, PromptRequest};
-use super::resources::{ResourceError, ResourceReader, ResourceRequest};
-use super::session::SessionView;
-use super::tools::{Tool, ToolCall, ToolError, ToolResult};
-use super::{McpServer, schema, subscriptions, version};
-use crate::identity::Identity;
+use super::result::{ToolError, ToolResult};
+use super::server::McpServer;
+use super::session::CallGuard;
+use super::tool::Tool;
+use super::{schema, version};
 
-/// Everything a request is answered with, besides its own params.
-pub struct Exchange<'a> {
-    /// The server (handlers and state).
-    pub server: &'a McpServer,
-    /// The caller, as decided by the auth hook.
-    pub caller: Option<&'a Identity>,
-    /// The live session named by the request, if any (legacy era only).
-    pub session: Option<SessionView>,
-    /// The revision the request is served with ([`version::decide`]).
-    pub version: &'static str,
-    /// The request's `_meta` envelope: `Some` for a 2026-07-28 request.
-    pub modern: Option<&'a Envelope>,
-    /// Sends one message (notification or request) to the client on this
-    /// request's stream; `false` if the client is gone.
-    pub emit: &'a dyn Fn(&Value) -> bool,
-    /// Sends an SSE comment on this request's stream (long-lived streams use
-    /// it to stay open and to notice a client that left); `false` if gone.
-    pub keep_alive: &'a dyn Fn() -> bool,
-}
-
-impl Exchange<'_> {
-    /// The caller's subject: sessions, cancellations and answers are bound to it.
-    pub fn owner(&self) -> Option<&str> {
-        self.caller.map(|c| c.sub.as_str())
-    }
-
-    /// The minimum level of log messages sent for this request; `None`: none.
-    /// Legacy: the session's `logging/setLevel` (default info). Modern: the
-    /// request's `_meta` `logLevel`, and without it nothing (2026-07-28
-    /// `server/utilities/logging`: "MUST NOT emit").
-    pub fn log_level(&self) -> Option<LogLevel> {
-        match self.modern {
-            Some(envelope) => envelope.log_level,
-            None => Some(
-                self.session
-                    .as_ref()
-                    .map_or(LogLevel::DEFAULT, |s| s.log_level),
-            ),
-        }
-    }
-
-    fn session_id(&self) -> Option<&str> {
-        self.session.as_ref().map(|s| s.id.as_str())
-    }
-}
-
-/// Answers a request: `Some(response)`, or `None` if the client cancelled it
-/// (or, on a long-lived stream, went away).
-pub fn request(ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
-    // Borrowed, not cloned: a copy of the params map was a measurable share
-    // of a small tools/call (docs/PERFORMANCE.md).
-    let no_params = Map::new();
-    let params = match &req.params {
-        Value::Null => &no_params,
-        Value::Object(p) => p,
-        _ => {
-            let e = RpcError::invalid_params("Invalid params: `params` must be an object");
-            return Some(jsonrpc::failure(Some(&req.id), &e));
-        }
+/// Answers a 2025-era request: `Some(response)`, or `None` if the client
+/// cancelled it.
+pub fn request(server: &McpServer, ex: &Exchange<'_>, req: &RpcRequest) -> Option<Value> {
+    let params = match params(req) {
+        Ok(p) => p,
+        Err(failure) => return Some(failure),
     };
-    let modern = ex.modern.is_some();
     let outcome = match req.method.as_str() {
-        // ── Lifecycle: discovery (2026) or the handshake (2025) ──
-        "server/discover" if modern => Ok(modern::discover(ex.server)),
-        "initialize" if !modern => Ok(initialize(ex.server, params)),
-        "ping" if !modern => Ok(json!({})),
-        // ── Tools ──
-        "tools/list" => list(
-            ex.server,
-            params,
-            "tools",
-            ex.server.tools.iter().map(|t| t.to_json()),
-        ),
-        "tools/call" => call_tool(ex, req, params)?,
-        // ── Resources ──
-        "resources/list" => list(
-            ex.server,
-            params,
-            "resources",
-            ex.server.resources.iter().map(|r| r.to_json()),
-        ),
-        "resources/templates/list" => list(
-            ex.server,
-            params,
-            "resourceTemplates",
-            ex.server.templates.iter().map(|t| t.to_json()),
-        ),
-        "resources/read" => read_resource(ex, params),
-        "resources/subscribe" if !modern => subscribe(ex, params),
-        "resources/unsubscribe" if !modern => subscribe(ex, params),
-        // ── Prompts and completion ──
-        "prompts/list" => list(
-            ex.server,
-            params,
-            "prompts",
-            ex.server.prompts.iter().map(|p| p.to_json()),
-        ),
-        "prompts/get" => get_prompt(ex, req, params),
-        "completion/complete" => complete(ex.server, params),
-        // ── Change notifications (2026) ──
-        "subscriptions/listen" if modern => return subscriptions::listen(ex, req, params),
-        // ── Logging (2025; 2026 sets the level per request, in `_meta`) ──
-        "logging/setLevel" if !modern => set_level(ex, params),
-        other => Err(RpcError::new(
-            METHOD_NOT_FOUND,
-            format!("Method not found: {other}"),
-        )),
+        // ── Lifecycle: the handshake ──
+        "initialize" => Ok(initialize(server, params)),
+        "ping" => Ok(json!({})),
+        // ── Logging (set per session) ──
+        "logging/setLevel" => set_level(server, ex, params),
+        // ── Tools, and what the capabilities add ──
+        _ => serve(server, ex, req, params)?,
     };
     Some(match outcome {
-        Ok(result) if modern => {
-            jsonrpc::success(&req.id, modern::decorate(ex.server, &req.method, result))
-        }
         Ok(result) => jsonrpc::success(&req.id, result),
         Err(e) => jsonrpc::failure(Some(&req.id), &e),
     })
 }
 
+/// The params of `req` as an object (`null` is none), or the `-32602`
+/// response for anything else.
+pub fn params(req: &RpcRequest) -> Result<&Map<String, Value>, Value> {
+    // Borrowed, not cloned: a copy of the params map was a measurable share
+    // of a small tools/call (docs/PERFORMANCE.md).
+    static NO_PARAMS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    match &req.params {
+        Value::Null => Ok(NO_PARAMS.get_or_init(Map::new)),
+        Value::Object(p) => Ok(p),
+        _ => {
+            let e = RpcError::invalid_params("Invalid params: `params` must be an object");
+            Err(jsonrpc::failure(Some(&req.id), &e))
+        }
+    }
+}
+
+/// The methods both eras share: tools, then each installed [`crate::mcp::server::Capability`].
+/// `None`: no response (the call was cancelled); `-32601` for a method
+/// nobody serves.
+pub fn serve(
+    server: &McpServer,
+    ex: &Exchange<'_>,
+    req: &RpcRequest,
+    params: &Map<String, Value>,
+) -> Option<Result<Value, RpcError>> {
+    match req.method.as_str() {
+        "tools/list" => Some(list(
+            server,
+            params,
+            "tools",
+            server.tools.iter().map(Tool::to_json),
+        )),
+        "tools/call" => call_tool(server, ex, req, params),
+        method => Some(
+            server
+                .capabilities
+                .iter()
+                .find_map(|c| c.answer(server, ex, req, params))
+                .unwrap_or_else(|| {
+                    Err(RpcError::new(
+                        METHOD_NOT_FOUND,
+                        format!("Method not found: {method}"),
+                    ))
+                }),
+        ),
+    }
+}
+
 /// Handles a notification; there is never an answer.
-pub fn notification(ex: &Exchange<'_>, method: &str, params: &Value) {
+pub fn notification(server: &McpServer, ex: &Exchange<'_>, method: &str, params: &Value) {
     // `notifications/initialized` needs no action: we serve requests that
     // arrive without it (claude.ai spreads the handshake over many nodes).
     // Unknown notifications are ignored too.
     if method == "notifications/cancelled" {
         // 2025-11-25 `basic/utilities/cancellation`: unknown ids are ignored.
         if let Some(id) = params.get("requestId") {
-            ex.server.state.cancel(id, ex.session_id(), ex.owner());
+            server.state.cancel(id, ex.session_id(), ex.owner());
         }
     }
-}
-
-/// The server's capabilities, as `initialize` (legacy) or `server/discover`
-/// (modern) declares them. Only what is implemented and registered
-/// (2025-11-25 `basic/lifecycle#capability-negotiation`). `listChanged` only
-/// for modern clients, who have a stream to hear it on, and only if the
-/// application announces changes ([`McpServer::announce_list_changes`]).
-pub fn capabilities(server: &McpServer, modern: bool) -> Value {
-    let list_changed = || {
-        if modern && server.announces_list_changes {
-            json!({"listChanged": true})
-        } else {
-            json!({})
-        }
-    };
-    let mut capabilities = Map::new();
-    capabilities.insert("tools".into(), list_changed());
-    if !server.resources.is_empty() || !server.templates.is_empty() {
-        let mut resources = list_changed();
-        // Updates reach only a modern client, on its `subscriptions/listen`
-        // stream. A legacy client would need a GET stream, which we do not
-        // offer (GET is 405): its `resources/subscribe` is accepted as a
-        // no-op, but the capability is not declared.
-        if modern {
-            resources["subscribe"] = true.into();
-        }
-        capabilities.insert("resources".into(), resources);
-    }
-    if !server.prompts.is_empty() {
-        capabilities.insert("prompts".into(), list_changed());
-    }
-    if !server.prompts.is_empty() || !server.templates.is_empty() {
-        capabilities.insert("completions".into(), json!({}));
-    }
-    capabilities.insert("logging".into(), json!({}));
-    Value::Object(capabilities)
 }
 
 /// The `initialize` result for these params.
@@ -223,8 +138,8 @@ pub fn initialize(server: &McpServer, params: &Map<String, Value>) -> Value {
     let negotiated = version::negotiate(params.get("protocolVersion").and_then(Value::as_str));
     let mut result = Map::new();
     result.insert("protocolVersion".into(), negotiated.into());
-    result.insert("capabilities".into(), capabilities(server, false));
-    result.insert("serverInfo".into(), modern::server_info(server));
+    result.insert("capabilities".into(), server.declared_capabilities());
+    result.insert("serverInfo".into(), server.server_info());
     if let Some(i) = &server.instructions {
         result.insert("instructions".into(), i.as_str().into());
     }
@@ -246,7 +161,9 @@ fn decode_cursor(cursor: &str, len: usize) -> Option<usize> {
     (offset > 0 && offset <= len).then_some(offset)
 }
 
-fn list(
+/// One page of `items` under `key`, from the params' `cursor` (`-32602`
+/// for a cursor we did not issue), with `nextCursor` when more follow.
+pub fn list(
     server: &McpServer,
     params: &Map<String, Value>,
     key: &str,
@@ -277,6 +194,7 @@ fn list(
 
 /// The result of a `tools/call`; `None` after a cancellation (no response).
 fn call_tool(
+    server: &McpServer,
     ex: &Exchange<'_>,
     req: &RpcRequest,
     params: &Map<String, Value>,
@@ -296,7 +214,7 @@ fn call_tool(
             )));
         }
     };
-    let Some(tool) = ex.server.find_tool(name) else {
+    let Some(tool) = server.find_tool(name) else {
         return Some(Err(RpcError::invalid_params(format!(
             "Unknown tool: {name}"
         ))));
@@ -323,17 +241,16 @@ fn call_tool(
         .and_then(|m| m.get("progressToken"))
         .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
         .cloned();
-    let guard = ex
-        .server
+    let guard = server
         .state
         .start_call(&req.id, ex.session_id(), ex.owner());
     let call = ToolCall {
         name,
         arguments,
         progress_token,
-        exchange: ex,
-        guard: &guard,
-        round: round.as_ref(),
+        client: client_input(server, ex, &guard, round.as_deref()),
+        logger: &server.name,
+        user_state: server.user_state.as_deref(),
         last_progress: Cell::new(None),
     };
     // A panicking handler is a bug in the tool, not a reason to drop the connection.
@@ -341,9 +258,9 @@ fn call_tool(
     if guard.is_cancelled() {
         return None; // 2025-11-25 `basic/utilities/cancellation`: no response.
     }
-    // 2026-07-28: questions still without answers make the call's result an
-    // interim one, whatever the handler returned.
-    if let Some(interim) = round.as_ref().and_then(|r| r.interim(&ex.server.state_key)) {
+    // A later era (2026-07-28): questions still without answers make the
+    // call's result an interim one, whatever the handler returned.
+    if let Some(interim) = round.as_ref().and_then(|r| r.interim()) {
         return Some(interim);
     }
     Some(match outcome {
@@ -403,237 +320,47 @@ fn conforms(tool: &Tool, result: &ToolResult) -> Result<(), String> {
     }
 }
 
-/// A 2026-07-28 call's multi round-trip state (`None` in the legacy era).
-/// A forged or stale `requestState` is `-32602`.
-fn start_round(
-    ex: &Exchange<'_>,
+/// A later era's questions for one call (`None` in the 2025 era): opened
+/// before the handler runs, from what a retry carries in `params`.
+pub fn start_round<'e>(
+    ex: &'e Exchange<'_>,
     method: &str,
     target: &str,
     arguments: &Value,
     params: &Map<String, Value>,
-) -> Result<Option<Round>, RpcError> {
-    if ex.modern.is_none() {
-        return Ok(None);
-    }
-    let binding = Binding::new(method, target, arguments, ex.owner());
-    Round::start(&ex.server.state_key, binding, params).map(Some)
-}
-
-// ── Resources ──
-
-fn uri_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
-    params
-        .get("uri")
-        .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::invalid_params("Invalid params: `uri` must be a string"))
-}
-
-/// An unknown resource: `-32002` for legacy clients, `-32602` in 2026-07-28
-/// (`server/resources#error-handling`, which retired `-32002`).
-fn not_found(ex: &Exchange<'_>, uri: &str) -> RpcError {
-    let code = if ex.modern.is_some() {
-        INVALID_PARAMS
-    } else {
-        RESOURCE_NOT_FOUND
-    };
-    RpcError {
-        data: Some(json!({"uri": uri})),
-        ..RpcError::new(code, format!("Resource not found: {uri}"))
+) -> Result<Option<Box<dyn Round + 'e>>, RpcError> {
+    match ex.era {
+        None => Ok(None),
+        Some(era) => era
+            .open_round(method, target, arguments, ex.owner(), params)
+            .map(Some),
     }
 }
 
-/// The reader for `uri`, and the template variables it was matched with.
-fn find_resource<'s>(
-    server: &'s McpServer,
-    uri: &str,
-) -> Option<(&'s ResourceReader, HashMap<String, String>)> {
-    if let Some(r) = server
-        .resource_index
-        .get(uri)
-        .and_then(|i| server.resources.get(*i))
-    {
-        return Some((&r.reader, HashMap::new()));
+/// Where the questions of a handler running for `ex` go ([`crate::mcp::ask`]).
+pub fn client_input<'a>(
+    server: &'a McpServer,
+    ex: &'a Exchange<'a>,
+    guard: &'a CallGuard<'a>,
+    round: Option<&'a dyn Round>,
+) -> ClientInput<'a> {
+    ClientInput {
+        exchange: ex,
+        guard,
+        round,
+        state: &server.state,
+        wait: server.client_request_timeout,
+        unknown_wait: server.unknown_client_wait,
     }
-    server
-        .templates
-        .iter()
-        .find_map(|t| t.matches(uri).map(|vars| (&t.reader, vars)))
-}
-
-fn read_resource(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
-    let uri = uri_param(params)?;
-    let (reader, variables) = find_resource(ex.server, uri).ok_or_else(|| not_found(ex, uri))?;
-    let request = ResourceRequest {
-        uri,
-        variables,
-        caller: ex.caller,
-    };
-    match catch_unwind(AssertUnwindSafe(|| reader(&request))) {
-        Ok(Ok(contents)) => Ok(json!({"contents": [contents.to_json()]})),
-        Ok(Err(ResourceError::NotFound(_))) => Err(not_found(ex, uri)),
-        Ok(Err(ResourceError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
-        Err(_) => Err(RpcError::new(
-            INTERNAL_ERROR,
-            "Internal error: the resource reader failed",
-        )),
-    }
-}
-
-/// `resources/subscribe` and `unsubscribe` (2025): checked, then a no-op.
-fn subscribe(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
-    let uri = uri_param(params)?;
-    if find_resource(ex.server, uri).is_none() {
-        return Err(not_found(ex, uri));
-    }
-    Ok(json!({}))
-}
-
-// ── Prompts and completion ──
-
-fn get_prompt(
-    ex: &Exchange<'_>,
-    req: &RpcRequest,
-    params: &Map<String, Value>,
-) -> Result<Value, RpcError> {
-    let Some(name) = params.get("name").and_then(Value::as_str) else {
-        return Err(RpcError::invalid_params(
-            "Invalid params: `name` must be a string",
-        ));
-    };
-    let prompt = ex
-        .server
-        .prompt_index
-        .get(name)
-        .and_then(|i| ex.server.prompts.get(*i))
-        .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
-    let mut arguments = HashMap::new();
-    match params.get("arguments") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(given)) => {
-            for (k, v) in given {
-                let Some(s) = v.as_str() else {
-                    return Err(RpcError::invalid_params(format!(
-                        "Invalid params: argument `{k}` must be a string"
-                    )));
-                };
-                arguments.insert(k.clone(), s.to_string());
-            }
-        }
-        Some(_) => {
-            return Err(RpcError::invalid_params(
-                "Invalid params: `arguments` must be an object",
-            ));
-        }
-    }
-    if let Some(missing) = prompt
-        .arguments
-        .iter()
-        .find(|a| a.required && !arguments.contains_key(&a.name))
-    {
-        return Err(RpcError::invalid_params(format!(
-            "Missing required argument `{}` for prompt `{name}`",
-            missing.name
-        )));
-    }
-    let round = start_round(ex, "prompts/get", name, &json!(arguments), params)?;
-    let guard = ex
-        .server
-        .state
-        .start_call(&req.id, ex.session_id(), ex.owner());
-    let request = PromptRequest {
-        name,
-        arguments,
-        caller: ex.caller,
-        client: ClientInput {
-            exchange: ex,
-            guard: &guard,
-            round: round.as_ref(),
-        },
-    };
-    let outcome = catch_unwind(AssertUnwindSafe(|| (prompt.handler)(&request)));
-    if let Some(interim) = round.as_ref().and_then(|r| r.interim(&ex.server.state_key)) {
-        return interim;
-    }
-    match outcome {
-        Ok(Ok(messages)) => Ok(json!({
-            "description": prompt.description(),
-            "messages": messages.iter().map(|m| m.to_json()).collect::<Vec<_>>(),
-        })),
-        Ok(Err(e @ PromptError::MissingArgument(_))) => {
-            Err(RpcError::invalid_params(e.to_string()))
-        }
-        Ok(Err(PromptError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
-        // Legacy handlers never get it; a modern one got its interim result above.
-        Ok(Err(PromptError::InputRequired)) => Err(RpcError::new(
-            INTERNAL_ERROR,
-            "Internal error: the prompt waited for input that was never asked",
-        )),
-        Err(_) => Err(RpcError::new(
-            INTERNAL_ERROR,
-            "Internal error: the prompt handler failed",
-        )),
-    }
-}
-
-/// At most this many values per completion (2025-11-25 `server/utilities/completion`).
-const MAX_COMPLETIONS: usize = 100;
-
-fn complete(server: &McpServer, params: &Map<String, Value>) -> Result<Value, RpcError> {
-    let bad = |m: &str| RpcError::invalid_params(format!("Invalid params: {m}"));
-    let reference = params.get("ref").ok_or_else(|| bad("`ref` is required"))?;
-    let argument = params
-        .get("argument")
-        .and_then(Value::as_object)
-        .ok_or_else(|| bad("`argument` must be an object"))?;
-    let arg_name = argument
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("`argument.name` must be a string"))?;
-    let typed = argument.get("value").and_then(Value::as_str).unwrap_or("");
-    let empty = Map::new();
-    let context = params
-        .get("context")
-        .and_then(|c| c.get("arguments"))
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let completers = match reference.get("type").and_then(Value::as_str) {
-        Some("ref/prompt") => {
-            let name = reference.get("name").and_then(Value::as_str).unwrap_or("");
-            let prompt = server
-                .prompt_index
-                .get(name)
-                .and_then(|i| server.prompts.get(*i))
-                .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
-            &prompt.completers
-        }
-        Some("ref/resource") => {
-            let uri = reference.get("uri").and_then(Value::as_str).unwrap_or("");
-            let template = server
-                .templates
-                .iter()
-                .find(|t| t.uri_template() == uri)
-                .ok_or_else(|| {
-                    RpcError::invalid_params(format!("Unknown resource template: {uri}"))
-                })?;
-            &template.completers
-        }
-        _ => return Err(bad("`ref.type` must be \"ref/prompt\" or \"ref/resource\"")),
-    };
-    let mut values = match completers.get(arg_name) {
-        Some(completer) => catch_unwind(AssertUnwindSafe(|| completer(typed, context)))
-            .map_err(|_| RpcError::new(INTERNAL_ERROR, "Internal error: the completer failed"))?,
-        None => Vec::new(),
-    };
-    let total = values.len();
-    values.truncate(MAX_COMPLETIONS);
-    Ok(
-        json!({"completion": {"values": values, "total": total, "hasMore": total > MAX_COMPLETIONS}}),
-    )
 }
 
 // ── Logging ──
 
-fn set_level(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+fn set_level(
+    server: &McpServer,
+    ex: &Exchange<'_>,
+    params: &Map<String, Value>,
+) -> Result<Value, RpcError> {
     let name = params.get("level").and_then(Value::as_str).unwrap_or("");
     let level = LogLevel::parse(name).ok_or_else(|| {
         RpcError::invalid_params(format!(
@@ -641,7 +368,7 @@ fn set_level(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, Rp
         ))
     })?;
     if let Some(id) = ex.session_id() {
-        ex.server.state.set_log_level(id, level);
+        server.state.set_log_level(id, level);
     }
     Ok(json!({}))
 }
@@ -649,6 +376,49 @@ fn set_level(ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, Rp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ask(server: &McpServer, method: &str) -> Value {
+        let ex = Exchange {
+            caller: None,
+            session: None,
+            version: "2025-11-25",
+            log_level: None,
+            era: None,
+            emit: &|_| false,
+            keep_alive: &|| false,
+        };
+        let req = RpcRequest {
+            id: json!(1),
+            method: method.into(),
+            params: json!({}),
+        };
+        request(server, &ex, &req).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_core_alone_serves_tools_and_refuses_what_no_capability_answers() {
+        let server = McpServer::new("s").tool(Tool::new("t", "T."));
+        assert_eq!(
+            ask(&server, "tools/list")["result"]["tools"][0]["name"],
+            "t"
+        );
+        assert_eq!(ask(&server, "ping")["result"], json!({}));
+        // Without the capabilities extension, resources and prompts are unknown…
+        for method in ["resources/list", "prompts/list", "completion/complete"] {
+            assert_eq!(
+                ask(&server, method)["error"]["code"],
+                METHOD_NOT_FOUND,
+                "{method}"
+            );
+        }
+        // …and so are the 2026-07-28 methods, in the 2025 era.
+        assert_eq!(
+            ask(&server, "server/discover")["error"]["code"],
+            METHOD_NOT_FOUND
+        );
+        let caps = &ask(&server, "initialize")["result"]["capabilities"];
+        assert_eq!(caps, &json!({"tools": {}, "logging": {}}));
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -1,106 +1,92 @@
 //! **[28–29](crate::_documentation::flow) Tool calls — the MCP server.**
-//! Everything after the bearer token has been checked: `POST /mcp` carries one
-//! JSON-RPC message of the Model Context Protocol, and the answer is a JSON-RPC
-//! response, sent as `application/json` or, when the handler talks back while
-//! working, as a `text/event-stream`.
+//! Everything after the bearer token has been checked (arrow `[28]`): `POST
+//! /mcp` carries one JSON-RPC message of the Model Context Protocol, and the
+//! answer (arrow `[29]`) is a JSON-RPC response, sent as `application/json` or,
+//! when the handler talks back while working, as a `text/event-stream`.
 //!
-//! The server is **dual-era** on the one endpoint (MCP 2026-07-28
-//! `basic/versioning#backward-compatibility-with-initialization-based-versions`):
-//! * **modern** — revision **2026-07-28**: no `initialize`, no session; each
-//!   request carries its version and the client's capabilities in `_meta`,
-//!   `server/discover` says what the server offers, input from the client
-//!   travels in multi round-trip results, changes on a `subscriptions/listen` stream;
-//! * **legacy** — revisions **2025-11-25**, **2025-06-18**, **2025-03-26**:
-//!   `initialize`, an optional session, requests back to the client on the
-//!   call's SSE stream.
-//!
-//! [`version::decide`] is the one place that decides the era of a request;
-//! tools, resources and prompts are written once and work in both.
+//! This is the core: the 2025 era of MCP (revisions 2025-11-25, 2025-06-18,
+//! 2025-03-26) — `initialize`, an optional session, tools, questions to the
+//! client on the open request. A newcomer can read it alone. The advanced
+//! parts are extensions the core never imports, installed by [`crate::App`]
+//! through small hooks the core defines:
+//! * the 2026-07-28 era on the same endpoint — [`crate::ext::era_2026`], which
+//!   also explains the two eras — through [`server::EraHook`] and
+//!   [`exchange::EraRequest`];
+//! * resources, prompts and completion — [`crate::ext::capabilities`] —
+//!   through [`server::Capability`].
 //!
 //! ```text
-//!   router ──▶ transport::handle     HTTP: method, Origin/Host, session header,
+//!   router ──▶ transport::handle     HTTP: method, session header,
 //!                 │                  era (version::decide), JSON vs SSE
 //!                 │ jsonrpc::parse   bytes → request | notification | response
-//!                 │ modern, headers  2026-07-28 only: _meta envelope, mirrored
-//!                 │                  headers, version (-32602/-32020/-32022)
+//!                 │                  (2026-07-28 → the era hook)
 //!                 ▼
 //!              dispatch::request     one `match` on the method:
-//!                 │                  server/discover | initialize, ping, tools/*,
-//!                 │                  resources/*, prompts/*, completion/complete,
-//!                 │                  subscriptions/listen | logging/setLevel
+//!                 │                  initialize, ping, logging/setLevel,
+//!                 │                  tools/list, tools/call | a Capability's method
 //!                 ▼
-//!              your handlers         Tool / Resource / ResourceTemplate / Prompt
-//!                                    (questions to the client: mrtr)
+//!              your handlers         Tool (call.rs: ToolCall; questions: ask.rs)
 //! ```
 //!
-//! | module | spec |
-//! |---|---|
-//! | [`transport`] | 2025-11-25 `basic/transports` (Streamable HTTP); 2026-07-28 `basic/transports/streamable-http` |
-//! | [`jsonrpc`] | `basic/index` (JSON-RPC 2.0 messages) |
-//! | [`version`] | 2025-11-25 `basic/lifecycle#version-negotiation`; 2026-07-28 `basic/versioning` |
-//! | [`modern`] | 2026-07-28 `basic/index#meta`, `server/discover`, `server/utilities/caching` |
-//! | [`headers`] | 2026-07-28 `basic/transports/streamable-http#request-metadata` (SEP-2243) |
-//! | [`dispatch`] | `basic/lifecycle`, `basic/utilities/{ping,progress,cancellation}`, `server/utilities/{pagination,completion}` |
-//! | [`session`] | 2025-11-25 `basic/transports#session-management`, `basic/utilities/cancellation` |
-//! | [`mrtr`] | 2025-11-25 `client/{elicitation,sampling,roots}`; 2026-07-28 `basic/patterns/mrtr` |
-//! | [`subscriptions`] | 2026-07-28 `basic/patterns/subscriptions` |
-//! | [`tools`], [`schema`], [`content`] | `server/tools` |
-//! | [`resources`] | `server/resources` |
-//! | [`prompts`] | `server/prompts`, `server/utilities/completion` |
-//! | [`logging`] | `server/utilities/logging` |
+//! Read in this order:
+//!
+//! | module | job | spec (MCP 2025-11-25) |
+//! |---|---|---|
+//! | [`origin`] | `Origin`/`Host` checked first (DNS rebinding) | `basic/transports#security-warning` |
+//! | [`transport`] | Streamable HTTP in and out | `basic/transports` |
+//! | [`jsonrpc`] | JSON-RPC 2.0 messages | `basic/index` |
+//! | [`version`] | which revision (era) a message speaks | `basic/lifecycle#version-negotiation` |
+//! | [`session`] | what the server remembers between POSTs | `basic/transports#session-management`, `basic/utilities/cancellation` |
+//! | [`exchange`] | what a request is answered with; the later era's hook | |
+//! | [`dispatch`] | one request in, one response out | `basic/lifecycle`, `basic/utilities/{ping,cancellation}`, `server/utilities/pagination` |
+//! | [`server`] | [`McpServer`]: identity, tools, memory, the hooks | `basic/lifecycle#initialization` |
+//! | [`tool`], [`call`], [`result`] | a tool; one running call; what it returns | `server/tools`, `basic/utilities/progress` |
+//! | [`schema`], [`content`] | argument and result schemas; content blocks | `server/tools` |
+//! | [`question`], [`ask`] | asking the client while a call runs | `client/{elicitation,sampling,roots}` |
+//! | [`logging`] | log messages to the client | `server/utilities/logging` |
 //!
 //! # Where this sits
 //! [`McpServer`] is built by the application (`main`), handed to
 //! [`crate::App`], and reached through [`crate::shared::Shared::mcp`] by
 //! [`crate::router`] → [`transport::handle`].
 //!
-//! # Deprecated in 2026-07-28, still served
-//! Sampling ([`ToolCall::sample`]), roots ([`ToolCall::roots`]) and logging
-//! ([`ToolCall::log`]) keep working in both eras, but MCP 2026-07-28 deprecates
-//! them (SEP-2577; earliest removal 2027-07-28). For new tools: call an LLM API
-//! yourself instead of sampling; take paths as tool parameters instead of
-//! roots; log to stderr ([`crate::log`]) instead of to the client.
-//!
 //! # Not implemented (on purpose)
 //! * The legacy standalone `GET /mcp` SSE stream (it answers `405`): claude.ai
-//!   works without it and a hanging GET broke connectors. Legacy clients get no
-//!   change notifications (so `initialize` declares no `listChanged`); modern
-//!   ones get them on `subscriptions/listen`.
+//!   works without it and a hanging GET broke connectors. 2025-era clients get
+//!   no change notifications (so `initialize` declares no `listChanged`);
+//!   2026-07-28 ones get them on `subscriptions/listen`.
 //! * Resumability (`Last-Event-ID`), which 2026-07-28 removes again.
 //! * JSON-RPC batches (see [`jsonrpc`]).
 //! * Tasks (experimental in 2025-11-25, an extension in 2026-07-28).
 //! * URL-mode elicitation, and questions to the client from `resources/read`.
 
+pub mod ask;
+pub mod call;
 pub mod content;
 pub mod dispatch;
-pub mod headers;
+pub mod exchange;
 pub mod jsonrpc;
 pub mod logging;
-pub mod modern;
-pub mod mrtr;
-pub mod prompts;
-pub mod resources;
+pub mod origin;
+pub mod question;
+pub mod result;
 pub mod schema;
+pub mod server;
 pub mod session;
-pub mod subscriptions;
-pub mod tools;
+pub mod tool;
 pub mod transport;
 pub mod version;
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::crypto::signing::SigningKey;
-
+pub use call::ToolCall;
 pub use content::{Content, ResourceBody, ResourceContents};
 pub use logging::LogLevel;
-pub use prompts::{Prompt, PromptError, PromptMessage, PromptRequest};
-pub use resources::{Resource, ResourceError, ResourceRequest, ResourceTemplate};
+pub use question::{Answer, Elicitation};
+pub use result::{ToolError, ToolResult};
 pub use schema::{Param, Type};
-pub use subscriptions::Notifier;
-pub use tools::{Answer, Elicitation, Tool, ToolCall, ToolError, ToolResult};
+pub use server::McpServer;
+pub use tool::Tool;
 
 /// The default page size of `tools/list`, `resources/list`,
 /// `resources/templates/list` and `prompts/list`: large enough that an ordinary
@@ -114,7 +100,7 @@ pub const DEFAULT_CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long a legacy client *without a session* gets to answer an
 /// elicitation or sampling request: it never declared whether it can, so the
 /// tool does not wait the full [`DEFAULT_CLIENT_REQUEST_TIMEOUT`] for an answer
-/// that may never come ([`McpServer::unknown_client_wait`], [`mrtr`]).
+/// that may never come ([`McpServer::unknown_client_wait`], [`ask`]).
 ///
 /// ```
 /// assert_eq!(remote_mcp::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT.as_secs(), 5);
@@ -125,343 +111,3 @@ pub const DEFAULT_UNKNOWN_CLIENT_WAIT: Duration = Duration::from_secs(5);
 /// resource it read (`ttlMs`): a minute, because claude.ai was seen keeping a
 /// stale tool list after a deploy.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
-
-/// One MCP server: its identity, its tools, resources and prompts, and its
-/// memory between requests (sessions, calls in flight).
-///
-/// ```
-/// use remote_mcp::{McpServer, Param, Tool};
-///
-/// let mcp = McpServer::new("my-service")
-///     .instructions("Looks things up.")
-///     .tool(
-///         Tool::new("my_tool", "Look something up.")
-///             .arg(Param::string("query", "What to look up"))
-///             .handler(|call| {
-///                 let query = call.str("query")?;
-///                 Ok(format!("Result for: {query}").into())
-///             }),
-///     );
-/// assert_eq!(mcp.tools().count(), 1);
-/// ```
-pub struct McpServer {
-    /// `serverInfo.name`.
-    pub name: String,
-    pub(crate) version: String,
-    pub(crate) title: Option<String>,
-    pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<Tool>,
-    pub(crate) tool_index: HashMap<String, usize>,
-    pub(crate) resources: Vec<Resource>,
-    pub(crate) resource_index: HashMap<String, usize>,
-    pub(crate) templates: Vec<ResourceTemplate>,
-    pub(crate) prompts: Vec<Prompt>,
-    pub(crate) prompt_index: HashMap<String, usize>,
-    pub(crate) page_size: usize,
-    pub(crate) client_request_timeout: Duration,
-    pub(crate) unknown_client_wait: Duration,
-    pub(crate) cache_ttl: Duration,
-    pub(crate) announces_list_changes: bool,
-    /// The HMAC key of 2026-07-28 `requestState` ([`mrtr`]).
-    pub(crate) state_key: SigningKey,
-    /// Whether the application chose `state_key` ([`McpServer::request_state_secret`]).
-    state_key_chosen: bool,
-    pub(crate) state: session::State,
-    pub(crate) hub: Arc<subscriptions::Hub>,
-    /// The application's state ([`McpServer::with_state`]), handed to
-    /// [`Tool::handler_with_state`] handlers.
-    pub(crate) user_state: Option<Arc<dyn Any + Send + Sync>>,
-}
-
-impl std::fmt::Debug for McpServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpServer")
-            .field("name", &self.name)
-            .field("tools", &self.tools.len())
-            .field("resources", &self.resources.len())
-            .field("templates", &self.templates.len())
-            .field("prompts", &self.prompts.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl McpServer {
-    /// A server named `name` (shown in `serverInfo`), with nothing registered yet.
-    pub fn new(name: &str) -> McpServer {
-        McpServer {
-            name: name.to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            title: None,
-            instructions: None,
-            tools: Vec::new(),
-            tool_index: HashMap::new(),
-            resources: Vec::new(),
-            resource_index: HashMap::new(),
-            templates: Vec::new(),
-            prompts: Vec::new(),
-            prompt_index: HashMap::new(),
-            page_size: DEFAULT_PAGE_SIZE,
-            client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
-            unknown_client_wait: DEFAULT_UNKNOWN_CLIENT_WAIT,
-            cache_ttl: DEFAULT_CACHE_TTL,
-            announces_list_changes: false,
-            // Random per process, as for OAuth tokens: without randomness from
-            // the OS this panics rather than seal with a guessable key.
-            state_key: SigningKey::generate(),
-            state_key_chosen: false,
-            state: session::State::default(),
-            hub: Arc::default(),
-            user_state: None,
-        }
-    }
-
-    /// The service's state — a store, a client, a cache — given once and
-    /// handed to every [`Tool::handler_with_state`] handler by reference, so
-    /// no handler needs its own `Arc` clone. Put a `Mutex` or `RwLock` inside
-    /// for what changes: handlers run on several threads at once.
-    ///
-    /// # Panics
-    /// If a tool registered before or after needs a state of another type
-    /// (found at start-up, with the tool's name).
-    ///
-    /// ```
-    /// use remote_mcp::{McpServer, Tool, ToolCall, ToolError, ToolResult};
-    ///
-    /// struct Greeter { greeting: String }
-    ///
-    /// fn greet(greeter: &Greeter, _call: &ToolCall<'_>) -> Result<ToolResult, ToolError> {
-    ///     Ok(greeter.greeting.clone().into())
-    /// }
-    ///
-    /// let mcp = McpServer::new("greeter")
-    ///     .with_state(Greeter { greeting: "Hello!".into() })
-    ///     .tool(Tool::new("greet", "Greets.").handler_with_state(greet));
-    /// # let _ = mcp;
-    /// ```
-    pub fn with_state<S: Any + Send + Sync>(mut self, state: S) -> McpServer {
-        for tool in &self.tools {
-            check_state_type(tool, TypeId::of::<S>());
-        }
-        self.user_state = Some(Arc::new(state));
-        self
-    }
-
-    /// `serverInfo.version` (default: this crate's version).
-    pub fn version(mut self, version: &str) -> McpServer {
-        self.version = version.to_string();
-        self
-    }
-
-    /// `serverInfo.title`: a display name.
-    pub fn title(mut self, title: &str) -> McpServer {
-        self.title = Some(title.to_string());
-        self
-    }
-
-    /// `instructions` in the `initialize` and `server/discover` results: what the server is for. claude.ai
-    /// shows it on the connector card and gives it to the model.
-    pub fn instructions(mut self, instructions: &str) -> McpServer {
-        self.instructions = Some(instructions.to_string());
-        self
-    }
-
-    /// Registers a tool. Listing order is registration order, the same on
-    /// every `tools/list` (2026-07-28 asks for a deterministic order, so that
-    /// clients can cache the list and models' prompt caches keep working).
-    ///
-    /// # Panics
-    /// On a mistake in the tool's definition, found at start-up rather than
-    /// as a malformed `tools/list`; the message names the tool and the rule:
-    /// a name outside the MCP tool-name rules (1–128 of `A-Z a-z 0-9 _ - .`),
-    /// a name already registered, a parameter declared twice or with an
-    /// unknown type, a schema that breaks one of the rules of
-    /// [`schema::check`] (object input schema, no top-level `anyOf`, no
-    /// `null` types, no `$ref`, 2020-12, ≤ 16 KiB…) or the `x-mcp-header`
-    /// rules, or a state type other than the server's ([`McpServer::with_state`]).
-    ///
-    /// ```should_panic
-    /// use remote_mcp::{McpServer, Param, Tool};
-    /// // panics: "tool `add note`: the name must be 1–128 characters of A-Z a-z 0-9 _ - ."
-    /// let _ = McpServer::new("s").tool(Tool::new("add note", "Adds.").arg(Param::string("title", "")));
-    /// ```
-    pub fn tool(mut self, tool: Tool) -> McpServer {
-        let name = &tool.name;
-        if !schema::valid_tool_name(name) {
-            panic!(
-                "tool `{name}`: the name must be 1–128 characters of A-Z a-z 0-9 _ - . (MCP server/tools#tool-names)"
-            );
-        }
-        if let Some(problem) = tool.problems.first() {
-            panic!("tool `{name}`: {problem}");
-        }
-        if tool.verbatim {
-            if tool.schema().get("type") != Some(&serde_json::json!("object")) {
-                panic!(
-                    "tool `{name}`: the input schema must have \"type\": \"object\" (MCP server/tools#tool)"
-                );
-            }
-        } else if let Err(why) = schema::check(tool.schema(), schema::Which::Input) {
-            panic!("tool `{name}`: {why}");
-        }
-        if let Some(output) = tool.declared_output()
-            && let Err(why) = schema::check(output, schema::Which::Output)
-        {
-            panic!("tool `{name}`: {why}");
-        }
-        if let Some(state) = &self.user_state {
-            check_state_type(&tool, state.as_ref().type_id());
-        }
-        if let Err(why) = headers::mirrored_params(tool.schema()) {
-            panic!("tool `{}`: {why}", tool.name);
-        }
-        let previous = self.tool_index.insert(tool.name.clone(), self.tools.len());
-        assert!(
-            previous.is_none(),
-            "tool `{}` is registered twice",
-            tool.name
-        );
-        self.tools.push(tool);
-        self
-    }
-
-    /// Registers a resource with a fixed URI.
-    ///
-    /// # Panics
-    /// If a resource with the same URI is already registered.
-    pub fn resource(mut self, resource: Resource) -> McpServer {
-        let previous = self
-            .resource_index
-            .insert(resource.uri.clone(), self.resources.len());
-        assert!(
-            previous.is_none(),
-            "resource `{}` is registered twice",
-            resource.uri
-        );
-        self.resources.push(resource);
-        self
-    }
-
-    /// Registers a resource template. `resources/read` tries templates in
-    /// registration order, after the fixed resources.
-    pub fn resource_template(mut self, template: ResourceTemplate) -> McpServer {
-        self.templates.push(template);
-        self
-    }
-
-    /// Registers a prompt.
-    ///
-    /// # Panics
-    /// If a prompt with the same name is already registered.
-    pub fn prompt(mut self, prompt: Prompt) -> McpServer {
-        let previous = self
-            .prompt_index
-            .insert(prompt.name.clone(), self.prompts.len());
-        assert!(
-            previous.is_none(),
-            "prompt `{}` is registered twice",
-            prompt.name
-        );
-        self.prompts.push(prompt);
-        self
-    }
-
-    /// Items per page of every `*/list` method (at least 1).
-    pub fn page_size(mut self, page_size: usize) -> McpServer {
-        self.page_size = page_size.max(1);
-        self
-    }
-
-    /// How long a tool waits for the client's answer to [`ToolCall::elicit`]
-    /// or [`ToolCall::sample`] in the legacy era, when the client's session
-    /// declared the capability (default [`DEFAULT_CLIENT_REQUEST_TIMEOUT`]; in
-    /// 2026-07-28 nothing waits: the client retries with the answer, see [`mrtr`]).
-    pub fn client_request_timeout(mut self, timeout: Duration) -> McpServer {
-        self.client_request_timeout = timeout;
-        self
-    }
-
-    /// How long a tool waits for an answer from a legacy client without a
-    /// session, whose capabilities are unknown (default
-    /// [`DEFAULT_UNKNOWN_CLIENT_WAIT`], 5 s). After it the question fails
-    /// with a message saying why, which a handler can turn into its answer.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use remote_mcp::McpServer;
-    /// let mcp = McpServer::new("notes").unknown_client_wait(Duration::from_secs(2));
-    /// # let _ = mcp;
-    /// ```
-    pub fn unknown_client_wait(mut self, wait: Duration) -> McpServer {
-        self.unknown_client_wait = wait;
-        self
-    }
-
-    /// `ttlMs` of cacheable 2026-07-28 results (default [`DEFAULT_CACHE_TTL`]).
-    pub fn cache_ttl(mut self, ttl: Duration) -> McpServer {
-        self.cache_ttl = ttl;
-        self
-    }
-
-    /// Declares `listChanged` for tools, prompts and resources to 2026-07-28
-    /// clients, and honours their `subscriptions/listen` requests for those
-    /// lists. Call it only if you announce changes through [`McpServer::notifier`].
-    pub fn announce_list_changes(mut self) -> McpServer {
-        self.announces_list_changes = true;
-        self
-    }
-
-    /// The key that seals 2026-07-28 `requestState` (HMAC-SHA256). By default
-    /// it is derived from `MCP_SIGNING_KEY` when that is set (so every instance
-    /// accepts what another sealed), else random per process, which is right
-    /// for one instance: a retry that reaches an instance with another key is
-    /// refused. Give at least 32 random bytes.
-    ///
-    /// # Panics
-    /// If `secret` is shorter than 32 bytes: a short key would let anyone forge
-    /// a `requestState`, so the server refuses to start with one.
-    pub fn request_state_secret(mut self, secret: &[u8]) -> McpServer {
-        if secret.len() < 32 {
-            panic!("request_state_secret: give at least 32 random bytes");
-        }
-        self.state_key = SigningKey::from_bytes(secret);
-        self.state_key_chosen = true;
-        self
-    }
-
-    /// Uses `key` for `requestState` unless the application chose one
-    /// ([`crate::App`] derives it from `MCP_SIGNING_KEY`).
-    pub(crate) fn default_state_key(&mut self, key: SigningKey) {
-        if !self.state_key_chosen {
-            self.state_key = key;
-        }
-    }
-
-    /// A handle that announces changes to listening 2026-07-28 clients; keep it
-    /// (it is cheap to clone) before handing the server to [`crate::App`].
-    pub fn notifier(&self) -> Notifier {
-        Notifier {
-            hub: self.hub.clone(),
-        }
-    }
-
-    /// The registered tools, in order.
-    pub fn tools(&self) -> impl Iterator<Item = &Tool> {
-        self.tools.iter()
-    }
-
-    /// The tool named `name` (a hash lookup).
-    pub fn find_tool(&self, name: &str) -> Option<&Tool> {
-        self.tool_index.get(name).and_then(|i| self.tools.get(*i))
-    }
-}
-
-/// Panics if `tool` needs a state whose type is not `state`.
-fn check_state_type(tool: &Tool, state: TypeId) {
-    if let Some((needed, needed_name)) = tool.state_type {
-        assert!(
-            needed == state,
-            "tool `{}`: its handler needs the state type `{needed_name}`, but McpServer::with_state was given another type",
-            tool.name
-        );
-    }
-}

@@ -20,7 +20,7 @@
 //!   tool polls with [`crate::mcp::ToolCall::is_cancelled`].
 //! * **Requests we sent the client** (`elicitation/create`,
 //!   `sampling/createMessage`) and are waiting on: the client POSTs its answer as a
-//!   JSON-RPC response on another connection; [`State::answer`] routes it to the
+//!   JSON-RPC response on another connection; [`State::route_response`] routes it to the
 //!   waiting call through a channel.
 //!
 //! Everything is in memory: on Cloud Run with several instances, a client's
@@ -155,7 +155,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// 32 bytes from the OS, base64url without padding (43 visible ASCII
 /// characters). Panics, with a message, if the OS generator fails: an id
 /// without its random part would be guessable ([`random_bytes`]).
-fn random_id() -> String {
+fn new_session_id() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
@@ -169,7 +169,7 @@ impl State {
         version: &'static str,
         client_capabilities: Value,
     ) -> String {
-        let id = random_id();
+        let id = new_session_id();
         let now = Instant::now();
         let mut table = lock(&self.sessions);
         if table.live.len() >= MAX_SESSIONS {
@@ -303,7 +303,7 @@ impl State {
     pub fn expect_answer(&self, owner: Option<&str>) -> (String, Receiver<Value>) {
         let n = self.next_request.fetch_add(1, Ordering::Relaxed);
         // The random part keeps ids unguessable, so that nobody else can answer for the client.
-        let id = format!("srv-{n}-{}", random_id().get(..12).unwrap_or(""));
+        let id = format!("srv-{n}-{}", new_session_id().get(..12).unwrap_or(""));
         let (tx, rx) = channel();
         lock(&self.pending).insert(
             id.clone(),
@@ -317,7 +317,7 @@ impl State {
 
     /// Routes a POSTed JSON-RPC response to the call waiting for it. `false`
     /// when nobody waits for this id from this caller (late, or not ours).
-    pub fn answer(&self, id: &Value, owner: Option<&str>, message: Value) -> bool {
+    pub fn route_response(&self, id: &Value, owner: Option<&str>, message: Value) -> bool {
         let Some(key) = id.as_str() else {
             return false;
         };
@@ -422,9 +422,9 @@ mod tests {
     fn answers_reach_the_waiting_call_once() {
         let state = State::default();
         let (id, rx) = state.expect_answer(None);
-        assert!(!state.answer(&json!(id), Some("mallory"), json!({})));
-        assert!(state.answer(&json!(id), None, json!({"result": 1})));
+        assert!(!state.route_response(&json!(id), Some("mallory"), json!({})));
+        assert!(state.route_response(&json!(id), None, json!({"result": 1})));
         assert_eq!(rx.recv().unwrap(), json!({"result": 1}));
-        assert!(!state.answer(&json!(id), None, json!({})));
+        assert!(!state.route_response(&json!(id), None, json!({})));
     }
 }

@@ -4,20 +4,17 @@
 //! 1. [`negotiate`]: the `protocolVersion` answered to `initialize`
 //!    (MCP 2025-11-25 `basic/lifecycle#version-negotiation`: echo the client's
 //!    version when we support it, otherwise offer our latest).
-//! 2. [`decide`]: for every POSTed message, its *era*. The two eras are named by
-//!    MCP 2026-07-28 `basic/versioning#terminology`: **legacy** revisions
-//!    (2025-11-25 and earlier) open a session with `initialize`, and clients send
-//!    `MCP-Protocol-Version` on every later request (2025-06-18
-//!    `basic/transports#protocol-version-header`); the **modern** revision
-//!    2026-07-28 has no `initialize` and no session: every request carries its
-//!    version and the client's capabilities in `params._meta`. A dual-era server
-//!    "selects its behavior from how the client opens" (`#compatibility-matrix`),
-//!    and this server is dual-era on one endpoint.
+//! 2. [`decide`]: for every POSTed message, its *era* — **legacy** (2025-11-25
+//!    and earlier: `initialize`, a session, `MCP-Protocol-Version` on later
+//!    requests) or **modern** (2026-07-28: `params._meta` on every request).
+//!    The names are MCP 2026-07-28 `basic/versioning#terminology`; the two
+//!    eras are explained once, in [`crate::ext::era_2026`]. A dual-era server
+//!    "selects its behavior from how the client opens" (`#compatibility-matrix`).
 //!
 //! # The era rules (one function: [`decide`])
 //! | message | `MCP-Protocol-Version` | era |
 //! |---|---|---|
-//! | `server/discover`, or `params._meta` has `io.modelcontextprotocol/protocolVersion` or `…/clientCapabilities` | any | [`Era::Modern`]: validated and served by [`crate::mcp::modern`], statelessly |
+//! | `server/discover`, or `params._meta` has `io.modelcontextprotocol/protocolVersion` or `…/clientCapabilities` | any | [`Era::Modern`]: handed to the later era's hook ([`crate::ext::era_2026`]), served statelessly |
 //! | legacy-shaped | missing | the session's negotiated version, else `2025-03-26` (the spec's default) |
 //! | legacy-shaped | one we support | that version |
 //! | legacy-shaped | a well-formed date newer than our latest legacy one (e.g. `2026-07-28`) | served with the negotiated (or latest legacy) version: claude.ai kept sending `2026-07-28` on requests of a session it had negotiated as `2025-11-25` (Aug 2026) |
@@ -87,7 +84,7 @@ pub enum Era {
     /// Serve it with this 2025 revision.
     Legacy(&'static str),
     /// A 2026-07-28 request (`server/discover`, or `_meta` stamped with the
-    /// modern keys): checked and served statelessly by [`crate::mcp::modern`].
+    /// modern keys): handed to the later era's hook ([`crate::mcp::server::EraHook`]).
     Modern,
     /// A header value we cannot serve: HTTP 400.
     Unsupported(String),

@@ -29,8 +29,9 @@
 //! and the keep-alive notices a client that went away (its write fails).
 //!
 //! # Where this sits
-//! [`listen`] is called by [`crate::mcp::dispatch`] for `subscriptions/listen`;
-//! the [`Hub`] is owned by [`crate::McpServer`].
+//! [`listen`] is called by [`super::post`] for `subscriptions/listen`; the
+//! [`Hub`] is this extension's per-server value on [`crate::McpServer`],
+//! reached by the [`Notifier`] the application keeps.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -38,8 +39,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::dispatch::Exchange;
-use super::jsonrpc::{self, INTERNAL_ERROR, RpcError, RpcRequest};
+use super::envelope;
+use crate::mcp::McpServer;
+use crate::mcp::exchange::Exchange;
+use crate::mcp::jsonrpc::{self, INTERNAL_ERROR, RpcError, RpcRequest};
 
 /// `_meta` key on every message of a listen stream: the listen request's id.
 pub const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
@@ -262,14 +265,15 @@ fn requested(params: &Map<String, Value>) -> Result<Filter, RpcError> {
     })
 }
 
-/// The part of `asked` this server honours.
-fn honoured(ex: &Exchange<'_>, asked: Filter) -> Filter {
-    let server = ex.server;
+/// The part of `asked` this server honours: what it declares (prompts and
+/// resources only when some are registered, [`McpServer::declared_capabilities`]).
+fn honoured(server: &McpServer, asked: Filter) -> Filter {
     let announces = server.announces_list_changes;
-    let has_resources = !server.resources.is_empty() || !server.templates.is_empty();
+    let declared = server.declared_capabilities();
+    let has_resources = declared.get("resources").is_some();
     Filter {
         tools: asked.tools && announces,
-        prompts: asked.prompts && announces && !server.prompts.is_empty(),
+        prompts: asked.prompts && announces && declared.get("prompts").is_some(),
         resources: asked.resources && announces && has_resources,
         watched: if has_resources {
             asked.watched
@@ -294,13 +298,18 @@ impl Drop for Registration<'_> {
 /// Serves one `subscriptions/listen` until the client leaves: `None` then
 /// (nothing more can be sent); after [`MAX_LISTEN`], the graceful final
 /// result; or an error before the stream starts.
-pub fn listen(ex: &Exchange<'_>, req: &RpcRequest, params: &Map<String, Value>) -> Option<Value> {
+pub fn listen(
+    server: &McpServer,
+    ex: &Exchange<'_>,
+    req: &RpcRequest,
+    params: &Map<String, Value>,
+) -> Option<Value> {
     let fail = |e: RpcError| Some(jsonrpc::failure(Some(&req.id), &e));
     let filter = match requested(params) {
-        Ok(f) => honoured(ex, f),
+        Ok(f) => honoured(server, f),
         Err(e) => return fail(e),
     };
-    let hub = &ex.server.hub;
+    let hub = &*server.extension::<Hub>();
     let Some((id, changes)) = hub.register(filter.clone()) else {
         return fail(RpcError::new(
             INTERNAL_ERROR,
@@ -342,7 +351,7 @@ pub fn listen(ex: &Exchange<'_>, req: &RpcRequest, params: &Map<String, Value>) 
     let result = json!({"_meta": tag()});
     Some(jsonrpc::success(
         &req.id,
-        super::modern::decorate(ex.server, "subscriptions/listen", result),
+        envelope::decorate(server, "subscriptions/listen", result),
     ))
 }
 

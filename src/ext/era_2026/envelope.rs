@@ -16,22 +16,22 @@
 //! ```
 //!
 //! # The checks, in order (first failure wins)
-//! | step | failure | HTTP | code |
+//! | check | failure | HTTP | code |
 //! |---|---|---|---|
-//! | 1. [`envelope`]: `_meta` has the version and the capabilities | missing or malformed | 400 | `-32602` (`basic/index#meta`: "MUST reject … -32602"; "400 Bad Request") |
-//! | 2. the mirrored headers ([`crate::mcp::headers`]) | `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*` absent or different from the body | 400 | `-32020` HeaderMismatch |
-//! | 3. [`check_version`]: we speak the version | e.g. `1900-01-01` | 400 | `-32022` UnsupportedProtocolVersion, `data: {supported, requested}` |
-//! | 4. dispatch | unknown or removed method (`initialize`, `ping`, `logging/setLevel`, `resources/subscribe`…) | 404 | `-32601` |
+//! | [`envelope`]: `_meta` has the version and the capabilities | missing or malformed | 400 | `-32602` (`basic/index#meta`: "MUST reject … -32602"; "400 Bad Request") |
+//! | the mirrored headers ([`super::header_mirror`]) | `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*` absent or different from the body | 400 | `-32020` HeaderMismatch |
+//! | [`check_version`]: we speak the version | e.g. `1900-01-01` | 400 | `-32022` UnsupportedProtocolVersion, `data: {supported, requested}` |
+//! | dispatch ([`super::post::request`]) | unknown or removed method (`initialize`, `ping`, `logging/setLevel`, `resources/subscribe`…) | 404 | `-32601` |
 //! |  | bad params, unknown tool, unknown resource (`-32602`, no longer `-32002`) | 400 | `-32602` |
 //! |  | a tool needs a capability the client did not declare | 400 | `-32021`, `data: {requiredCapabilities}` |
 //!
-//! The header step comes before the version step, as in the official Python
+//! The header check comes before the version check, as in the official Python
 //! SDK: a client whose header and body disagree is told so, rather than told
 //! that the body's version is unsupported.
 //!
 //! # Results
 //! Every modern result carries `resultType` (`"complete"`, or
-//! `"input_required"` from [`crate::mcp::mrtr`]) and names the server in
+//! `"input_required"` from [`super::round_trip`]) and names the server in
 //! `_meta["io.modelcontextprotocol/serverInfo"]`. The cacheable ones —
 //! `server/discover`, `tools/list`, `prompts/list`, `resources/list`,
 //! `resources/templates/list`, `resources/read` — carry `ttlMs` and
@@ -40,15 +40,18 @@
 //! Legacy results are left exactly as they were.
 //!
 //! # Where this sits
-//! Called by [`crate::mcp::transport`] (steps 1 and 3) and
-//! [`crate::mcp::dispatch`] (`server/discover`, decorating results); the era
-//! itself is decided by [`crate::mcp::version::decide`].
+//! Called by [`super::post`] for every 2026-07-28 message (the envelope and
+//! version checks, `server/discover`, decorating results), which [`crate::mcp::transport`]
+//! hands over once [`crate::mcp::version::decide`] has found the era.
 
 use serde_json::{Map, Value, json};
 
-use super::jsonrpc::{INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, RpcRequest};
-use super::logging::LogLevel;
-use super::{McpServer, version};
+use crate::mcp::McpServer;
+use crate::mcp::jsonrpc::{
+    INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, RpcError, RpcRequest,
+};
+use crate::mcp::logging::LogLevel;
+use crate::mcp::version;
 
 /// `-32020`: the HTTP headers do not match the body, or a required one is missing.
 pub const HEADER_MISMATCH: i64 = -32020;
@@ -127,7 +130,7 @@ impl Refusal {
     }
 }
 
-/// Step 1: the envelope of `req`, or `-32602` naming what is missing.
+/// The envelope of `req`, or `-32602` naming what is missing.
 pub fn envelope(req: &RpcRequest) -> Result<Envelope, Refusal> {
     let invalid = |message: String| Refusal {
         status: 400,
@@ -177,7 +180,7 @@ pub fn envelope(req: &RpcRequest) -> Result<Envelope, Refusal> {
     })
 }
 
-/// Step 3: the `'static` version we serve `envelope` with, or `-32022` listing
+/// The `'static` version we serve `envelope` with, or `-32022` listing
 /// every version we speak (2026-07-28 `basic/versioning#protocol-version-negotiation`).
 pub fn check_version(envelope: &Envelope) -> Result<&'static str, Refusal> {
     version::modern(&envelope.version).ok_or_else(|| Refusal {
@@ -219,26 +222,14 @@ pub fn http_status(reply: &Value) -> u16 {
         Some(METHOD_NOT_FOUND) => 404,
         Some(
             INVALID_PARAMS
-            | super::jsonrpc::INVALID_REQUEST
-            | super::jsonrpc::PARSE_ERROR
+            | INVALID_REQUEST
+            | PARSE_ERROR
             | HEADER_MISMATCH
             | MISSING_CLIENT_CAPABILITY
             | UNSUPPORTED_PROTOCOL_VERSION,
         ) => 400,
         _ => 200,
     }
-}
-
-/// `{"name", "version"[, "title"]}`: the server's identity, in `serverInfo`
-/// (legacy `initialize`) and in every modern result's `_meta`.
-pub fn server_info(server: &McpServer) -> Value {
-    let mut info = Map::new();
-    info.insert("name".into(), server.name.as_str().into());
-    info.insert("version".into(), server.version.as_str().into());
-    if let Some(t) = &server.title {
-        info.insert("title".into(), t.as_str().into());
-    }
-    Value::Object(info)
 }
 
 /// Who may keep a cached result (`server/utilities/caching#cache-scope-field`).
@@ -273,9 +264,32 @@ pub fn decorate(server: &McpServer, method: &str, mut result: Value) -> Value {
     }
     let meta = r.entry("_meta").or_insert_with(|| json!({}));
     if let Value::Object(meta) = meta {
-        meta.insert(SERVER_INFO_KEY.into(), server_info(server));
+        meta.insert(SERVER_INFO_KEY.into(), server.server_info());
     }
     result
+}
+
+/// The server's capabilities as a 2026-07-28 client sees them: what the core
+/// declares ([`McpServer::declared_capabilities`]), plus what only this era can
+/// deliver: `listChanged` for tools, prompts and resources, if the application
+/// announces changes ([`McpServer::announce_list_changes`]), and
+/// `resources.subscribe`. Both reach a client only on its
+/// `subscriptions/listen` stream ([`super::subscriptions`]); a 2025 client
+/// would need the GET stream this server does not offer (`GET /mcp` is `405`),
+/// so neither is declared to it, and its `resources/subscribe` is a no-op.
+pub fn capabilities(server: &McpServer) -> Value {
+    let mut capabilities = server.declared_capabilities();
+    for list in ["tools", "prompts", "resources"] {
+        if server.announces_list_changes
+            && let Some(Value::Object(declared)) = capabilities.get_mut(list)
+        {
+            declared.insert("listChanged".into(), true.into());
+        }
+    }
+    if let Some(Value::Object(resources)) = capabilities.get_mut("resources") {
+        resources.insert("subscribe".into(), true.into());
+    }
+    capabilities
 }
 
 /// The `server/discover` result (2026-07-28 `server/discover`): the versions we
@@ -283,10 +297,7 @@ pub fn decorate(server: &McpServer, method: &str, mut result: Value) -> Value {
 pub fn discover(server: &McpServer) -> Value {
     let mut result = Map::new();
     result.insert("supportedVersions".into(), json!(version::all_supported()));
-    result.insert(
-        "capabilities".into(),
-        super::dispatch::capabilities(server, true),
-    );
+    result.insert("capabilities".into(), capabilities(server));
     if let Some(i) = &server.instructions {
         result.insert("instructions".into(), i.as_str().into());
     }

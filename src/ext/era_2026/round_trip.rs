@@ -1,21 +1,5 @@
-//! **[28–29](crate::_documentation::flow) Tool calls — asking the client for
-//! input, in either era.** A tool (or a prompt) may need something only the
-//! client has: the user's answer to a form (elicitation), a completion from the
-//! client's model (sampling, deprecated), the client's root directories (roots,
-//! deprecated). The handler asks with [`crate::ToolCall::elicit`] and friends,
-//! the same call in both eras; what travels on the wire differs, and all of it
-//! is here.
-//!
-//! # Legacy era (2025-11-25 and earlier): a request back to the client
-//! The question goes out as a JSON-RPC *request* on the call's SSE stream; the
-//! client POSTs its answer separately ([`crate::mcp::session::State::answer`]),
-//! and the handler, which waited on a channel, carries on.
-//!
-//! ```text
-//! C→S POST tools/call id=1          S→C SSE {"id":"srv-7","method":"elicitation/create",…}
-//! C→S POST {"id":"srv-7","result":{"action":"accept",…}}     (answer routed to the waiting handler)
-//!                                   S→C SSE {"id":1,"result":{…}}
-//! ```
+//! **[28–29](crate::_documentation::flow) Tool calls — the 2026-07-28 round
+//! trip.** How a question to the client travels in the modern era.
 //!
 //! # Modern era (2026-07-28): multi round-trip requests
 //! MCP 2026-07-28 `basic/patterns/mrtr` removed requests from server to client.
@@ -59,7 +43,7 @@
 //! # `requestState`
 //! The client carries it, so it is attacker-controlled input (`#server-requirements`).
 //! Ours holds the answers of earlier rounds and what they belong to, and is
-//! sealed with HMAC-SHA256:
+//! signed with HMAC-SHA256 ([`sign`], [`verify`]):
 //!
 //! ```text
 //! "mcp_state." base64url(JSON {"m": method, "t": tool or prompt name,
@@ -77,108 +61,33 @@
 //! is random per process unless set with
 //! [`crate::McpServer::request_state_secret`] (several instances must share it).
 //!
-//! # Capabilities, waiting, and errors
+//! # Capabilities and errors
 //! A question the client did not declare the capability for (per request, in
 //! `clientCapabilities`) is not asked: the call fails with `-32021`
 //! MissingRequiredClientCapability. A malformed answer fails it with `-32602`.
 //!
-//! In the legacy era nothing waits forever either. A client whose session
-//! declared no such capability is not asked: the question fails at once. A
-//! session that declared it gets [`crate::McpServer::client_request_timeout`]
-//! (default 300 s, the time a person may need). A client without a session
-//! never said what it supports: it is asked, and waited for only
-//! [`crate::McpServer::unknown_client_wait`] (default
-//! [`crate::mcp::DEFAULT_UNKNOWN_CLIENT_WAIT`], 5 s) — long enough for a
-//! program that answers, short enough that a client that never will gets its
-//! answer well within a few seconds.
-//! Handlers that can do without an answer check [`crate::ToolCall::client_declares`] first.
-//!
 //! # Where this sits
-//! Used by [`crate::mcp::tools`] and [`crate::mcp::prompts`]; the rounds are
-//! opened and closed by [`crate::mcp::dispatch`].
+//! Opened by [`super::post`] (the core's [`crate::mcp::exchange::EraRequest`])
+//! when [`crate::mcp::dispatch`] or the prompts capability starts a
+//! `tools/call` or `prompts/get` handler; [`crate::mcp::ask`] hands it the
+//! handler's questions; the dispatcher asks it for the interim result after.
 
 use std::cell::{Cell, RefCell};
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::dispatch::Exchange;
-use super::jsonrpc::RpcError;
-use super::modern;
-use super::session::CallGuard;
+use super::envelope::{self, Envelope};
 use crate::crypto::signing::{SigningKey, VerifyError};
+use crate::mcp::exchange;
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::question::{AskError, Kind};
 
 /// How long a `requestState` stays valid: the user has this long to answer.
 pub const STATE_TTL: Duration = Duration::from_secs(15 * 60);
-
-/// Why a question got no answer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AskError {
-    /// 2026-07-28: the client has not answered yet; it will, on its retry.
-    InputRequired,
-    /// The client cancelled the call while we waited (legacy era).
-    Cancelled,
-    /// The client cannot or did not answer; the text says why.
-    Client(String),
-}
-
-impl std::fmt::Display for AskError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AskError::InputRequired => f.write_str("Waiting for the client's input."),
-            AskError::Cancelled => f.write_str("The call was cancelled."),
-            AskError::Client(m) => f.write_str(m),
-        }
-    }
-}
-
-/// One kind of question, and what the client must have declared to be asked it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Kind {
-    /// `elicitation/create` (form mode).
-    Elicitation,
-    /// `sampling/createMessage`.
-    Sampling,
-    /// `roots/list`.
-    Roots,
-}
-
-impl Kind {
-    /// The kind of a JSON-RPC method, if it is one a server may ask.
-    pub fn of(method: &str) -> Option<Kind> {
-        match method {
-            "elicitation/create" => Some(Kind::Elicitation),
-            "sampling/createMessage" => Some(Kind::Sampling),
-            "roots/list" => Some(Kind::Roots),
-            _ => None,
-        }
-    }
-
-    /// The client capability it needs, e.g. `"elicitation"`.
-    pub fn capability(self) -> &'static str {
-        match self {
-            Kind::Elicitation => "elicitation",
-            Kind::Sampling => "sampling",
-            Kind::Roots => "roots",
-        }
-    }
-
-    /// Whether `answer` has the shape of this kind's result.
-    fn valid_answer(self, answer: &Value) -> bool {
-        match self {
-            Kind::Elicitation => matches!(
-                answer.get("action").and_then(Value::as_str),
-                Some("accept" | "decline" | "cancel")
-            ),
-            Kind::Sampling => answer.get("role").is_some() && answer.get("content").is_some(),
-            Kind::Roots => answer.get("roots").is_some_and(Value::is_array),
-        }
-    }
-}
 
 /// What the interim result and the next `requestState` are bound to.
 #[derive(Debug, Clone, PartialEq)]
@@ -216,8 +125,9 @@ fn unix_now() -> u64 {
 /// The kind of token a `requestState` is ([`SigningKey::sign`]).
 const STATE_KIND: &str = "mcp_state";
 
-/// Seals the answers of this round into a `requestState`.
-pub fn seal(key: &SigningKey, binding: &Binding, answers: &Map<String, Value>, now: u64) -> String {
+/// Signs the answers of this round into a `requestState` (HMAC-SHA256, not
+/// encryption: the client may read what it answered itself).
+pub fn sign(key: &SigningKey, binding: &Binding, answers: &Map<String, Value>, now: u64) -> String {
     let payload = json!({
         "m": binding.method, "t": binding.target, "a": binding.arguments, "p": binding.principal,
         "exp": now + STATE_TTL.as_secs(), "answers": answers,
@@ -225,8 +135,8 @@ pub fn seal(key: &SigningKey, binding: &Binding, answers: &Map<String, Value>, n
     key.sign(STATE_KIND, &payload)
 }
 
-/// Opens a `requestState`: its answers, or why it is refused.
-pub fn open(
+/// Verifies a `requestState`: its answers, or why it is refused.
+pub fn verify(
     key: &SigningKey,
     binding: &Binding,
     state: &str,
@@ -278,7 +188,7 @@ impl Round {
         let mut answers = match params.get("requestState") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::String(state)) => {
-                open(key, &binding, state, unix_now()).map_err(|why| {
+                verify(key, &binding, state, unix_now()).map_err(|why| {
                     RpcError::invalid_params(format!(
                         "Invalid params: requestState is not valid ({why}); call again without it"
                     ))
@@ -320,9 +230,9 @@ impl Round {
     }
 
     /// The answer to the question `key`, or a note to ask it.
-    fn ask(
+    pub(crate) fn ask(
         &self,
-        envelope: &modern::Envelope,
+        envelope: &Envelope,
         key: Option<&str>,
         kind: Kind,
         method: &str,
@@ -343,7 +253,7 @@ impl Round {
             _ => envelope.declares(kind.capability()),
         };
         if !declared {
-            return Err(self.fail(modern::missing_capability(kind.capability())));
+            return Err(self.fail(envelope::missing_capability(kind.capability())));
         }
         if let Some(answer) = self.answers.get(&key) {
             if !kind.valid_answer(answer) {
@@ -370,7 +280,7 @@ impl Round {
         if asked.is_empty() {
             return None;
         }
-        let state = seal(key, &self.binding, &self.used.borrow(), unix_now());
+        let state = sign(key, &self.binding, &self.used.borrow(), unix_now());
         Some(Ok(json!({
             "resultType": "input_required",
             "inputRequests": Value::Object(asked.clone()),
@@ -379,110 +289,31 @@ impl Round {
     }
 }
 
-/// Where a handler's questions go: the legacy stream, or the modern round.
-pub struct ClientInput<'a> {
-    /// The request being served.
-    pub exchange: &'a Exchange<'a>,
-    /// Its cancellation flag (legacy era).
-    pub guard: &'a CallGuard<'a>,
-    /// The modern round, for a 2026-07-28 request.
-    pub round: Option<&'a Round>,
+/// A [`Round`] with what it needs to answer the core: the request's envelope
+/// (which capabilities the client declared) and the key that signs the next
+/// `requestState`.
+pub struct RoundTrip<'a> {
+    /// The answers and questions of this run of the handler.
+    pub round: Round,
+    /// The request's `_meta` envelope.
+    pub envelope: &'a Envelope,
+    /// [`crate::McpServer::request_state_secret`], or the default key.
+    pub key: &'a SigningKey,
 }
 
-impl ClientInput<'_> {
-    /// Whether the client says it can answer `capability` questions.
-    pub fn declares(&self, capability: &str) -> bool {
-        match (self.exchange.modern, &self.exchange.session) {
-            (Some(envelope), _) if capability == "elicitation" => {
-                envelope.takes_elicitation_forms()
-            }
-            (Some(envelope), _) => envelope.declares(capability),
-            (None, Some(session)) => session.client_capabilities.get(capability).is_some(),
-            // Legacy without a session: we cannot know, so we try, and wait
-            // only `McpServer::unknown_client_wait` for the answer.
-            (None, None) => true,
-        }
+impl exchange::Round for RoundTrip<'_> {
+    fn ask(
+        &self,
+        key: Option<&str>,
+        kind: Kind,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, AskError> {
+        self.round.ask(self.envelope, key, kind, method, params)
     }
 
-    /// Asks the client `method` with `params` and returns its result.
-    pub fn ask(&self, key: Option<&str>, method: &str, params: Value) -> Result<Value, AskError> {
-        let Some(kind) = Kind::of(method) else {
-            return Err(AskError::Client(format!(
-                "{method} is not a question a server may ask a client"
-            )));
-        };
-        match (self.exchange.modern, self.round) {
-            (Some(envelope), Some(round)) => round.ask(envelope, key, kind, method, params),
-            (Some(_), None) => Err(AskError::Client(format!(
-                "{method} cannot be asked while serving this request (MCP 2026-07-28 allows it in tools/call and prompts/get)"
-            ))),
-            (None, _) => self.ask_on_stream(kind, method, params),
-        }
-    }
-
-    /// Legacy: sends the request on this call's stream and waits for the
-    /// answer, which arrives as a separate POST.
-    fn ask_on_stream(&self, kind: Kind, method: &str, params: Value) -> Result<Value, AskError> {
-        let capability = kind.capability();
-        // MCP 2025-11-25 `basic/lifecycle#operation`: only use what the client
-        // declared. Without a session we cannot know, so we try.
-        if !self.declares(capability) {
-            return Err(AskError::Client(format!(
-                "The client does not support {capability} (it did not declare the capability)."
-            )));
-        }
-        let server = self.exchange.server;
-        // A client without a session never told us what it can do: it is
-        // asked, but waited for only briefly, so a client that will never
-        // answer costs the call seconds, not the 300 s a person may need.
-        let (timeout, unknown) = if self.exchange.session.is_some() {
-            (server.client_request_timeout, false)
-        } else {
-            (server.unknown_client_wait, true)
-        };
-        let owner = self.exchange.owner();
-        let (id, answers) = server.state.expect_answer(owner);
-        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        if !(self.exchange.emit)(&request) {
-            server.state.forget(&id);
-            return Err(AskError::Client("The client's connection is gone.".into()));
-        }
-        let deadline = Instant::now() + timeout;
-        let answer = loop {
-            // Wake up regularly to notice a cancellation while waiting.
-            match answers.recv_timeout(Duration::from_millis(100)) {
-                Ok(answer) => break answer,
-                Err(RecvTimeoutError::Timeout) if self.guard.is_cancelled() => {
-                    server.state.forget(&id);
-                    return Err(AskError::Cancelled);
-                }
-                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => continue,
-                Err(_) => {
-                    server.state.forget(&id);
-                    return Err(AskError::Client(if unknown {
-                        format!(
-                            "The client did not answer {method} within {} s; it has no session, so it never said whether it supports {capability}.",
-                            timeout.as_secs_f64()
-                        )
-                    } else {
-                        format!(
-                            "The client did not answer {method} within {} s.",
-                            timeout.as_secs_f64()
-                        )
-                    }));
-                }
-            }
-        };
-        if let Some(result) = answer.get("result") {
-            return Ok(result.clone());
-        }
-        let message = answer
-            .pointer("/error/message")
-            .and_then(Value::as_str)
-            .unwrap_or("no message");
-        Err(AskError::Client(format!(
-            "The client refused {method}: {message}"
-        )))
+    fn interim(&self) -> Option<Result<Value, RpcError>> {
+        self.round.interim(self.key)
     }
 }
 
@@ -498,8 +329,8 @@ mod tests {
         Binding::new("tools/call", "t", &json!({"a": 1}), Some("alice"))
     }
 
-    fn envelope(caps: Value) -> modern::Envelope {
-        modern::Envelope {
+    fn envelope(caps: Value) -> Envelope {
+        Envelope {
             version: "2026-07-28".into(),
             client_capabilities: caps,
             client_info: None,
@@ -508,41 +339,44 @@ mod tests {
     }
 
     #[test]
-    fn sealed_state_opens_only_for_its_call_caller_key_and_time() {
+    fn signed_state_verifies_only_for_its_call_caller_key_and_time() {
         let mut answers = Map::new();
         answers.insert("k".into(), json!({"action": "accept"}));
-        let state = seal(&key(), &binding(), &answers, 1000);
-        assert_eq!(open(&key(), &binding(), &state, 1001), Ok(answers));
+        let state = sign(&key(), &binding(), &answers, 1000);
+        assert_eq!(verify(&key(), &binding(), &state, 1001), Ok(answers));
         assert_eq!(
-            open(&SigningKey::generate(), &binding(), &state, 1001),
+            verify(&SigningKey::generate(), &binding(), &state, 1001),
             Err("bad signature")
         );
         let other_args = Binding::new("tools/call", "t", &json!({"a": 2}), Some("alice"));
         assert_eq!(
-            open(&key(), &other_args, &state, 1001),
+            verify(&key(), &other_args, &state, 1001),
             Err("issued for another request")
         );
         let mallory = Binding::new("tools/call", "t", &json!({"a": 1}), Some("mallory"));
         assert_eq!(
-            open(&key(), &mallory, &state, 1001),
+            verify(&key(), &mallory, &state, 1001),
             Err("issued to another caller")
         );
         let late = 1000 + STATE_TTL.as_secs();
-        assert_eq!(open(&key(), &binding(), &state, late), Err("expired"));
-        // One changed character in the body breaks the seal.
+        assert_eq!(verify(&key(), &binding(), &state, late), Err("expired"));
+        // One changed character in the body breaks the signature.
         let (kind, rest) = state.split_once('.').unwrap();
         let (body, tag) = rest.split_once('.').unwrap();
         assert_eq!(kind, "mcp_state");
         let mut forged = body.to_string();
         forged.replace_range(0..1, if body.starts_with('e') { "f" } else { "e" });
         assert_eq!(
-            open(&key(), &binding(), &format!("{kind}.{forged}.{tag}"), 1001),
+            verify(&key(), &binding(), &format!("{kind}.{forged}.{tag}"), 1001),
             Err("bad signature")
         );
         // An OAuth token signed with the same key is not a requestState.
         let token = key().sign("mcp_access", &json!({}));
-        assert_eq!(open(&key(), &binding(), &token, 1001), Err("malformed"));
-        assert_eq!(open(&key(), &binding(), "garbage", 1001), Err("malformed"));
+        assert_eq!(verify(&key(), &binding(), &token, 1001), Err("malformed"));
+        assert_eq!(
+            verify(&key(), &binding(), "garbage", 1001),
+            Err("malformed")
+        );
     }
 
     #[test]
@@ -660,7 +494,7 @@ mod tests {
             Err(AskError::Client(_))
         ));
         let e = round.interim(&key()).unwrap().unwrap_err();
-        assert_eq!(e.code, modern::MISSING_CLIENT_CAPABILITY);
+        assert_eq!(e.code, envelope::MISSING_CLIENT_CAPABILITY);
         assert_eq!(e.data, Some(json!({"requiredCapabilities": {"roots": {}}})));
 
         let url_only = envelope(json!({"elicitation": {"url": {}}}));
@@ -695,7 +529,7 @@ mod tests {
         );
         assert_eq!(
             round.interim(&key()).unwrap().unwrap_err().code,
-            super::super::jsonrpc::INVALID_PARAMS
+            crate::mcp::jsonrpc::INVALID_PARAMS
         );
 
         let mut params = Map::new();

@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use remote_mcp::McpServer;
-//! use remote_mcp::mcp::{Resource, ResourceContents, ResourceTemplate};
+//! use remote_mcp::ext::capabilities::{Resource, ResourceTemplate};
+//! use remote_mcp::mcp::ResourceContents;
 //!
 //! let mcp = McpServer::new("notes")
 //!     .resource(
@@ -30,22 +31,35 @@
 //! variable matches one or more characters up to the next literal part, never a
 //! `/` (level-1 expansion would have percent-encoded it).
 //!
-//! # Errors
-//! An unknown URI is `-32002` (2025-11-25 `server/resources#error-handling`);
-//! a reader's [`ResourceError::Failed`] is `-32603`.
+//! # The methods
+//! | method | answer |
+//! |---|---|
+//! | `resources/list`, `resources/templates/list` | one page; `nextCursor` if more (`server/utilities/pagination`) |
+//! | `resources/read` | `contents`; unknown URI `-32002` (2025-11-25 `server/resources#error-handling`), `-32602` in 2026-07-28, which retired `-32002`; a reader's [`ResourceError::Failed`] is `-32603` |
+//! | `resources/subscribe`, `resources/unsubscribe` | 2025 only: `{}` for a known URI, nothing recorded — no update can reach a 2025 client (there is no GET stream), so `resources.subscribe` is not declared to it |
 //!
 //! # Where this sits
 //! Registered with [`crate::McpServer::resource`] and
-//! [`crate::McpServer::resource_template`]; served by [`crate::mcp::dispatch`].
+//! [`crate::McpServer::resource_template`] (builder methods this module adds)
+//! into the [`Resources`] capability, which [`crate::mcp::dispatch`] asks
+//! through the core's [`Capability`] hook.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::content::ResourceContents;
-use super::prompts::Completer;
+use super::completion::Completer;
 use crate::identity::Identity;
+use crate::mcp::McpServer;
+use crate::mcp::content::ResourceContents;
+use crate::mcp::dispatch;
+use crate::mcp::exchange::Exchange;
+use crate::mcp::jsonrpc::{
+    INTERNAL_ERROR, INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError, RpcRequest,
+};
+use crate::mcp::server::Capability;
 
 /// The function that reads a resource.
 pub type ResourceReader =
@@ -325,6 +339,143 @@ fn parse_template(template: &str) -> Vec<Part> {
         parts.push(Part::Literal(rest.to_string()));
     }
     parts
+}
+
+/// The resources capability: the registered resources and templates, and the
+/// `resources/*` methods ([`Capability`]).
+#[derive(Default)]
+pub struct Resources {
+    resources: Vec<Resource>,
+    index: HashMap<String, usize>,
+    pub(crate) templates: Vec<ResourceTemplate>,
+}
+
+impl Resources {
+    /// The reader for `uri`, and the template variables it was matched with.
+    fn find(&self, uri: &str) -> Option<(&ResourceReader, HashMap<String, String>)> {
+        if let Some(r) = self.index.get(uri).and_then(|i| self.resources.get(*i)) {
+            return Some((&r.reader, HashMap::new()));
+        }
+        self.templates
+            .iter()
+            .find_map(|t| t.matches(uri).map(|vars| (&t.reader, vars)))
+    }
+
+    fn read(&self, ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        let uri = uri_param(params)?;
+        let (reader, variables) = self.find(uri).ok_or_else(|| not_found(ex, uri))?;
+        let request = ResourceRequest {
+            uri,
+            variables,
+            caller: ex.caller,
+        };
+        match catch_unwind(AssertUnwindSafe(|| reader(&request))) {
+            Ok(Ok(contents)) => Ok(json!({"contents": [contents.to_json()]})),
+            Ok(Err(ResourceError::NotFound(_))) => Err(not_found(ex, uri)),
+            Ok(Err(ResourceError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
+            Err(_) => Err(RpcError::new(
+                INTERNAL_ERROR,
+                "Internal error: the resource reader failed",
+            )),
+        }
+    }
+
+    /// `resources/subscribe` and `unsubscribe` (2025): checked, then a no-op.
+    fn subscribe(&self, ex: &Exchange<'_>, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        let uri = uri_param(params)?;
+        if self.find(uri).is_none() {
+            return Err(not_found(ex, uri));
+        }
+        Ok(json!({}))
+    }
+}
+
+impl Capability for Resources {
+    fn declare(&self, capabilities: &mut Map<String, Value>) {
+        if !self.resources.is_empty() || !self.templates.is_empty() {
+            capabilities.insert("resources".into(), json!({}));
+        }
+        if !self.templates.is_empty() {
+            capabilities.insert("completions".into(), json!({}));
+        }
+    }
+
+    fn answer(
+        &self,
+        server: &McpServer,
+        ex: &Exchange<'_>,
+        req: &RpcRequest,
+        params: &Map<String, Value>,
+    ) -> Option<Result<Value, RpcError>> {
+        Some(match req.method.as_str() {
+            "resources/list" => dispatch::list(
+                server,
+                params,
+                "resources",
+                self.resources.iter().map(Resource::to_json),
+            ),
+            "resources/templates/list" => dispatch::list(
+                server,
+                params,
+                "resourceTemplates",
+                self.templates.iter().map(ResourceTemplate::to_json),
+            ),
+            "resources/read" => self.read(ex, params),
+            // 2025 only: 2026-07-28 removed them (its era answers -32601 first).
+            "resources/subscribe" | "resources/unsubscribe" if ex.era.is_none() => {
+                self.subscribe(ex, params)
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl McpServer {
+    /// Registers a resource with a fixed URI.
+    ///
+    /// # Panics
+    /// If a resource with the same URI is already registered.
+    pub fn resource(mut self, resource: Resource) -> McpServer {
+        let resources = self.capability_mut::<Resources>();
+        let previous = resources
+            .index
+            .insert(resource.uri.clone(), resources.resources.len());
+        assert!(
+            previous.is_none(),
+            "resource `{}` is registered twice",
+            resource.uri
+        );
+        resources.resources.push(resource);
+        self
+    }
+
+    /// Registers a resource template. `resources/read` tries templates in
+    /// registration order, after the fixed resources.
+    pub fn resource_template(mut self, template: ResourceTemplate) -> McpServer {
+        self.capability_mut::<Resources>().templates.push(template);
+        self
+    }
+}
+
+fn uri_param(params: &Map<String, Value>) -> Result<&str, RpcError> {
+    params
+        .get("uri")
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params("Invalid params: `uri` must be a string"))
+}
+
+/// An unknown resource: `-32002` for legacy clients, `-32602` in 2026-07-28
+/// (`server/resources#error-handling`, which retired `-32002`).
+fn not_found(ex: &Exchange<'_>, uri: &str) -> RpcError {
+    let code = if ex.era.is_some() {
+        INVALID_PARAMS
+    } else {
+        RESOURCE_NOT_FOUND
+    };
+    RpcError {
+        data: Some(json!({"uri": uri})),
+        ..RpcError::new(code, format!("Resource not found: {uri}"))
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use remote_mcp::McpServer;
-//! use remote_mcp::mcp::{Prompt, PromptMessage};
+//! use remote_mcp::ext::capabilities::{Prompt, PromptMessage};
 //!
 //! let mcp = McpServer::new("review").prompt(
 //!     Prompt::new("review_code", "Ask for a code review.")
@@ -24,24 +24,31 @@
 //! ```
 //!
 //! A prompt handler may ask the user for input with [`PromptRequest::elicit`],
-//! as a tool can, in both protocol eras ([`crate::mcp::mrtr`]).
+//! as a tool can, in both protocol eras ([`crate::mcp::ask`]).
 //!
 //! # Where this sits
-//! Registered with [`crate::McpServer::prompt`]; served by [`crate::mcp::dispatch`].
+//! Registered with [`crate::McpServer::prompt`] (a builder method this module
+//! adds) into the [`Prompts`] capability, which [`crate::mcp::dispatch`] asks
+//! through the core's [`Capability`] hook; `completion/complete` is answered
+//! here too ([`super::completion`]).
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde_json::{Map, Value, json};
 
-use super::content::Content;
-use super::mrtr::{AskError, ClientInput};
-use super::tools::Elicitation;
+use super::completion::{self, Completer};
+use super::resources::Resources;
 use crate::identity::Identity;
-
-/// Suggests values for one argument: `(typed_so_far, other_arguments) -> candidates`.
-/// At most 100 are sent (the spec's limit); `hasMore` says if there were more.
-pub type Completer = Box<dyn Fn(&str, &Map<String, Value>) -> Vec<String> + Send + Sync>;
+use crate::mcp::McpServer;
+use crate::mcp::ask::ClientInput;
+use crate::mcp::content::Content;
+use crate::mcp::dispatch::{client_input, start_round};
+use crate::mcp::exchange::Exchange;
+use crate::mcp::jsonrpc::{INTERNAL_ERROR, RpcError, RpcRequest};
+use crate::mcp::question::{AskError, Elicitation};
+use crate::mcp::server::Capability;
 
 /// The function that builds a prompt's messages.
 pub type PromptHandler =
@@ -298,5 +305,183 @@ impl Prompt {
             .collect();
         p.insert("arguments".into(), Value::Array(args));
         Value::Object(p)
+    }
+}
+
+/// The prompts capability: the registered prompts, `prompts/*` and
+/// `completion/complete` ([`Capability`]).
+#[derive(Default)]
+pub struct Prompts {
+    prompts: Vec<Prompt>,
+    index: HashMap<String, usize>,
+}
+
+impl Prompts {
+    /// The prompt named `name` (a hash lookup).
+    pub(crate) fn find(&self, name: &str) -> Option<&Prompt> {
+        self.index.get(name).and_then(|i| self.prompts.get(*i))
+    }
+
+    /// The completers of the prompt (`ref/prompt`) or resource template
+    /// (`ref/resource`) that a `completion/complete` names.
+    fn completers_for<'s>(
+        &'s self,
+        server: &'s McpServer,
+        reference: &Value,
+    ) -> Result<&'s HashMap<String, Completer>, RpcError> {
+        match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => {
+                let name = reference.get("name").and_then(Value::as_str).unwrap_or("");
+                let prompt = self
+                    .find(name)
+                    .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
+                Ok(&prompt.completers)
+            }
+            Some("ref/resource") => {
+                let uri = reference.get("uri").and_then(Value::as_str).unwrap_or("");
+                let template = server
+                    .capability::<Resources>()
+                    .and_then(|r| r.templates.iter().find(|t| t.uri_template() == uri))
+                    .ok_or_else(|| {
+                        RpcError::invalid_params(format!("Unknown resource template: {uri}"))
+                    })?;
+                Ok(&template.completers)
+            }
+            _ => Err(RpcError::invalid_params(
+                "Invalid params: `ref.type` must be \"ref/prompt\" or \"ref/resource\"",
+            )),
+        }
+    }
+
+    /// `prompts/get`: the arguments checked, then the handler, which may ask
+    /// the client as a tool does (a 2026-07-28 round trip included).
+    fn get(
+        &self,
+        server: &McpServer,
+        ex: &Exchange<'_>,
+        req: &RpcRequest,
+        params: &Map<String, Value>,
+    ) -> Result<Value, RpcError> {
+        let Some(name) = params.get("name").and_then(Value::as_str) else {
+            return Err(RpcError::invalid_params(
+                "Invalid params: `name` must be a string",
+            ));
+        };
+        let prompt = self
+            .find(name)
+            .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
+        let mut arguments = HashMap::new();
+        match params.get("arguments") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(given)) => {
+                for (k, v) in given {
+                    let Some(s) = v.as_str() else {
+                        return Err(RpcError::invalid_params(format!(
+                            "Invalid params: argument `{k}` must be a string"
+                        )));
+                    };
+                    arguments.insert(k.clone(), s.to_string());
+                }
+            }
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "Invalid params: `arguments` must be an object",
+                ));
+            }
+        }
+        if let Some(missing) = prompt
+            .arguments
+            .iter()
+            .find(|a| a.required && !arguments.contains_key(&a.name))
+        {
+            return Err(RpcError::invalid_params(format!(
+                "Missing required argument `{}` for prompt `{name}`",
+                missing.name
+            )));
+        }
+        let round = start_round(ex, "prompts/get", name, &json!(arguments), params)?;
+        let guard = server
+            .state
+            .start_call(&req.id, ex.session_id(), ex.owner());
+        let request = PromptRequest {
+            name,
+            arguments,
+            caller: ex.caller,
+            client: client_input(server, ex, &guard, round.as_deref()),
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| (prompt.handler)(&request)));
+        if let Some(interim) = round.as_ref().and_then(|r| r.interim()) {
+            return interim;
+        }
+        match outcome {
+            Ok(Ok(messages)) => Ok(json!({
+                "description": prompt.description(),
+                "messages": messages.iter().map(|m| m.to_json()).collect::<Vec<_>>(),
+            })),
+            Ok(Err(e @ PromptError::MissingArgument(_))) => {
+                Err(RpcError::invalid_params(e.to_string()))
+            }
+            Ok(Err(PromptError::Failed(m))) => Err(RpcError::new(INTERNAL_ERROR, m)),
+            // Legacy handlers never get it; a modern one got its interim result above.
+            Ok(Err(PromptError::InputRequired)) => Err(RpcError::new(
+                INTERNAL_ERROR,
+                "Internal error: the prompt waited for input that was never asked",
+            )),
+            Err(_) => Err(RpcError::new(
+                INTERNAL_ERROR,
+                "Internal error: the prompt handler failed",
+            )),
+        }
+    }
+}
+
+impl Capability for Prompts {
+    fn declare(&self, capabilities: &mut Map<String, Value>) {
+        if !self.prompts.is_empty() {
+            capabilities.insert("prompts".into(), json!({}));
+            capabilities.insert("completions".into(), json!({}));
+        }
+    }
+
+    fn answer(
+        &self,
+        server: &McpServer,
+        ex: &Exchange<'_>,
+        req: &RpcRequest,
+        params: &Map<String, Value>,
+    ) -> Option<Result<Value, RpcError>> {
+        Some(match req.method.as_str() {
+            "prompts/list" => crate::mcp::dispatch::list(
+                server,
+                params,
+                "prompts",
+                self.prompts.iter().map(Prompt::to_json),
+            ),
+            "prompts/get" => self.get(server, ex, req, params),
+            "completion/complete" => {
+                completion::complete(params, |reference| self.completers_for(server, reference))
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl McpServer {
+    /// Registers a prompt.
+    ///
+    /// # Panics
+    /// If a prompt with the same name is already registered.
+    pub fn prompt(mut self, prompt: Prompt) -> McpServer {
+        let prompts = self.capability_mut::<Prompts>();
+        let previous = prompts
+            .index
+            .insert(prompt.name.clone(), prompts.prompts.len());
+        assert!(
+            previous.is_none(),
+            "prompt `{}` is registered twice",
+            prompt.name
+        );
+        prompts.prompts.push(prompt);
+        self
     }
 }

@@ -28,23 +28,24 @@
 //!
 //! # `x-mcp-header`
 //! A tool may ask clients to mirror a parameter into a header
-//! ([`crate::Tool::mirror_to_header`]). [`mirrored_params`] finds those
+//! ([`crate::Tool::mirror_to_header`]). [`crate::mcp::schema::mirrored_params`] finds those
 //! annotations; only properties reached through a chain of `properties` keys
 //! count, and only `string`, `integer` and `boolean` ones (`server/tools#x-mcp-header`).
 //! Integers compare numerically (`42` and `42.0` are equal).
 //!
 //! # Where this sits
-//! Called by [`crate::mcp::transport`] between the envelope and the version
-//! checks of [`crate::mcp::modern`]; with [`crate::mcp::transport`] the only
-//! MCP code that reads HTTP headers.
+//! Called by [`super::post`] between the envelope and the version checks of
+//! [`super::envelope`]; the only code of this era that reads the headers a
+//! client sets for the body (the core reads its own in [`crate::mcp::transport`]).
 
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::McpServer;
-use super::jsonrpc::RpcRequest;
-use super::modern::{Envelope, Refusal};
+use super::envelope::{Envelope, Refusal};
 use crate::http::Request;
+use crate::mcp::McpServer;
+use crate::mcp::jsonrpc::RpcRequest;
+use crate::mcp::schema::mirrored_params;
 
 /// Base64 values are wrapped in this prefix…
 const SENTINEL_START: &str = "=?base64?";
@@ -141,96 +142,6 @@ pub fn decode(value: &str) -> Option<String> {
         return None;
     }
     String::from_utf8(bytes).ok()
-}
-
-/// The `x-mcp-header` annotations of an input schema: the property path (the
-/// chain of `properties` keys) and the header name (`Mcp-Param-{name}`), or
-/// why the schema breaks the rules of `server/tools#x-mcp-header`.
-pub fn mirrored_params(schema: &Value) -> Result<Vec<(Vec<String>, String)>, String> {
-    let mut found = Vec::new();
-    walk(schema, Some(Vec::new()), &mut found)?;
-    let mut seen: Vec<String> = Vec::new();
-    for (path, header) in &found {
-        let lower = header.to_ascii_lowercase();
-        if seen.contains(&lower) {
-            return Err(format!(
-                "x-mcp-header {header:?} (on `{}`) is used twice",
-                path.join(".")
-            ));
-        }
-        seen.push(lower);
-    }
-    Ok(found)
-}
-
-/// Collects annotations below `node`; `path` is `None` once the walk has left
-/// the pure `properties` chain (inside `items`, `anyOf`, `$defs`…).
-fn walk(
-    node: &Value,
-    path: Option<Vec<String>>,
-    found: &mut Vec<(Vec<String>, String)>,
-) -> Result<(), String> {
-    let Value::Object(schema) = node else {
-        return Ok(());
-    };
-    if let Some(header) = schema.get("x-mcp-header") {
-        let place = match &path {
-            Some(p) if !p.is_empty() => p.clone(),
-            _ => {
-                return Err(
-                    "x-mcp-header is only allowed on properties reached through `properties` keys"
-                        .into(),
-                );
-            }
-        };
-        let Some(header) = header.as_str().filter(|h| is_token(h)) else {
-            return Err(format!(
-                "x-mcp-header on `{}` must be a non-empty HTTP token",
-                place.join(".")
-            ));
-        };
-        if !matches!(
-            schema.get("type").and_then(Value::as_str),
-            Some("string" | "integer" | "boolean")
-        ) {
-            return Err(format!(
-                "x-mcp-header on `{}` needs a string, integer or boolean property",
-                place.join(".")
-            ));
-        }
-        found.push((place, header.to_string()));
-    }
-    for (keyword, value) in schema {
-        match (keyword.as_str(), value) {
-            ("properties", Value::Object(props)) => {
-                for (name, sub) in props {
-                    let sub_path = path.as_ref().map(|p| {
-                        let mut p = p.clone();
-                        p.push(name.clone());
-                        p
-                    });
-                    walk(sub, sub_path, found)?;
-                }
-            }
-            // Instance data, not schemas: never look inside.
-            ("default" | "examples" | "const" | "enum", _) => {}
-            (_, Value::Object(_)) => walk(value, None, found)?,
-            (_, Value::Array(items)) => {
-                for item in items {
-                    walk(item, None, found)?;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// RFC 9110 §5.6.2 `token`: the characters allowed in a header name.
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The argument at `path`, `None` when absent or `null`.
@@ -335,35 +246,6 @@ mod tests {
             decode("=?BASE64?SGk=?=").as_deref(),
             Some("=?BASE64?SGk=?=")
         );
-    }
-
-    #[test]
-    fn annotations_are_found_only_on_the_properties_chain() {
-        let ok = json!({"type": "object", "properties": {
-            "region": {"type": "string", "x-mcp-header": "Region"},
-            "nested": {"type": "object", "properties": {"n": {"type": "integer", "x-mcp-header": "N"}}},
-            "plain": {"type": "string", "default": {"x-mcp-header": "ignored"}}}});
-        let mut found = mirrored_params(&ok).unwrap();
-        found.sort();
-        assert_eq!(
-            found,
-            vec![
-                (vec!["nested".to_string(), "n".to_string()], "N".to_string()),
-                (vec!["region".to_string()], "Region".to_string())
-            ]
-        );
-        for bad in [
-            json!({"type": "object", "properties": {"a": {"type": "number", "x-mcp-header": "A"}}}),
-            json!({"type": "object", "properties": {"a": {"type": "string", "x-mcp-header": "A B"}}}),
-            json!({"type": "object", "properties": {"a": {"type": "string", "x-mcp-header": ""}}}),
-            json!({"type": "object", "properties": {
-                "a": {"type": "string", "x-mcp-header": "X"}, "b": {"type": "string", "x-mcp-header": "x"}}}),
-            json!({"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string", "x-mcp-header": "A"}}}}),
-            json!({"type": "object", "anyOf": [{"properties": {"a": {"type": "string", "x-mcp-header": "A"}}}]}),
-            json!({"type": "string", "x-mcp-header": "Root"}),
-        ] {
-            assert!(mirrored_params(&bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
