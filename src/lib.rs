@@ -10,20 +10,42 @@
 //!
 //! # Reading order
 //!
-//! **The core** implements the diagram: the path below is CORE_PATH_LINES lines
-//! with their documentation (tests excluded; `tests/architecture.rs` counts
-//! them), an evening's reading. Read it in this order:
+//! **The core** implements the diagram. Its reading path, this file
+//! included: the path below is 4,100 lines with their documentation (tests
+//! excluded; `tests/architecture.rs` counts them), an evening's reading. Read
+//! it in this order, which is the order of the arrows:
 //!
-//! CORE_PATH_TABLE
+//! | arrows | read | what happens there |
+//! |---|---|---|
+//! | `[1]`–`[33]` | [`router`] | one `match` on method and path, arms in arrow order; each arm names its [`arrow::Arrow`] |
+//! | `[1]`–`[2]` | [`auth`], [`oauth::bearer`], [`identity`] | no token: the 401 challenge that starts it all; a token: who is calling |
+//! | `[3]`–`[6]` | [`oauth::discovery`] | the two metadata documents that tell the client where to go |
+//! | `[7]`–`[8]` | [`oauth::register`], [`oauth::claims`], [`crypto::signing`] | a registration, signed into the client id itself |
+//! | `[12]`–`[15]`, `[25]` | [`oauth::authorize`], [`oauth::provider`], [`oauth::login_form`], [`oauth::pkce`] | the PKCE challenge, who the user is (the consent form), the code |
+//! | `[26]`–`[27]`, `[30]`–`[31]` | [`oauth::token`], [`crypto::secret`] | the code and its verifier for tokens; refresh, rotated |
+//! | `[28]`–`[29]` | [`mcp::transport`], [`mcp::jsonrpc`], [`mcp::dispatch`] | Streamable HTTP, JSON-RPC, then your tool |
+//! | `[32]`–`[33]` | [`oauth::revoke`] | the grant ends |
 //!
-//! Below the diagram, read when curious: [`http`] (our HTTP/1.1 server on
-//! `std::net`: accept loop, bounded pool, one connection's keep-alive and
-//! limits), [`config`], [`log`], [`app`] (wiring, binding, shutdown).
+//! Below the diagram, read when curious: what you write a tool with
+//! ([`mcp::tool`], [`mcp::call`], [`mcp::result`], [`mcp::schema`]); [`http`]
+//! (our HTTP/1.1 server on `std::net`: accept loop, bounded pool, one
+//! connection's keep-alive and limits); [`oauth::client`] and
+//! [`oauth::url`] (who a client is, which redirect URIs match);
+//! [`oauth::store`] (the little state OAuth keeps); [`config`], [`log`],
+//! [`app`] (wiring, binding, shutdown); [`arrow`] (the arrows as a type).
 //!
 //! **The advanced layers** ([`ext`]) each add one thing to the core, which
 //! never imports them (`tests/architecture.rs` checks it); only [`app`] and
-//! [`router`] put them in. Read any of them after the core, in any order:
-//! EXT_LIST
+//! [`router`] put them in. Read any of them after the core, in any order;
+//! each folder's first page says what it adds and what to read first:
+//!
+//! * [`ext::era_2026`]: the MCP 2026-07-28 era on the same `/mcp`;
+//! * [`ext::capabilities`]: resources, prompts, completion;
+//! * [`ext::cimd`]: Client ID Metadata Documents (`[9]`–`[11]`), as claude.ai uses;
+//! * [`ext::upstream`]: sign-in through GitHub or an OpenID provider (`[16]`–`[23]`);
+//! * [`ext::seal`]: secret values sealed before any store sees them;
+//! * `ext::redis` (cargo feature `redis`): the store several instances share;
+//! * [`ext::trace`]: `MCP_TRACE=1`, every request narrated as its arrow.
 //!
 //! **Tools:** [`testing`] (a client for your tests, both protocol eras) and
 //! [`doctor`] (`mcp-doctor`, the client side of every arrow against any
