@@ -475,7 +475,6 @@ fn upward_imports(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
 /// ARCHITECTURE.md, invariant 9: the files of `src/` import each other
 /// without a cycle, so that each can be read knowing only what it imports.
 #[test]
-#[ignore = "on until the restructuring of issue 14 lands: http, oauth, mcp and doctor still have cycles"]
 fn the_import_graph_has_no_cycle() {
     let graph = import_graph(&production_sources());
     assert!(graph.len() > 40, "the graph reader lost the files");
