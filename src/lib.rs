@@ -145,22 +145,29 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
-pub mod _documentation;
+// The assembly: builds the core, installs the extensions, routes.
 pub mod app;
+pub mod router;
+
+// The core: the diagram, and the leaves under it.
 pub mod arrow;
 pub mod auth;
 pub mod config;
 pub mod crypto;
-pub mod doctor;
-pub mod ext;
 pub mod http;
 pub mod identity;
 pub mod log;
 pub mod mcp;
 pub mod oauth;
 pub mod outbound;
-pub mod router;
 pub mod shared;
+
+// The advanced layers, read after the core.
+pub mod ext;
+
+// Tools, and the long-form documents in rustdoc.
+pub mod _documentation;
+pub mod doctor;
 pub mod testing;
 
 pub use app::{App, RunningServer, open_store};
