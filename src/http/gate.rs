@@ -58,6 +58,9 @@ pub(crate) const PRESUMED_BLOCKED: Duration = Duration::from_millis(2);
 pub(crate) struct Gate {
     /// `false`: no gate, every connection thread runs its handler at once.
     on: bool,
+    /// How long a slot may be held before the head of the queue takes it
+    /// over: [`PRESUMED_BLOCKED`], except in tests that pin the order.
+    takeover: Duration,
     state: Mutex<State>,
 }
 
@@ -90,8 +93,15 @@ pub(crate) struct Permit<'a> {
 impl Gate {
     /// A gate with `slots` run slots; 0 is no gate at all.
     pub(crate) fn new(slots: usize) -> Gate {
+        Gate::with_takeover(slots, PRESUMED_BLOCKED)
+    }
+
+    /// A gate whose slots are taken over after `takeover` instead of
+    /// [`PRESUMED_BLOCKED`].
+    fn with_takeover(slots: usize, takeover: Duration) -> Gate {
         Gate {
             on: slots > 0,
+            takeover,
             state: Mutex::new(State {
                 slots: vec![None; slots],
                 queue: VecDeque::new(),
@@ -137,12 +147,15 @@ impl Gate {
         let mut queued = false;
         loop {
             let head = state.queue.front().is_some_and(|w| w.ticket == ticket);
-            // A free slot; for the head of the queue also one held so long
-            // that its holder is presumed to be waiting on I/O.
+            // A thread that has not queued, or the head of the queue, takes a
+            // free slot; the head also one held so long that its holder is
+            // presumed to be waiting on I/O. A queued thread behind the head
+            // never does, so waiters are served in arrival order.
             let now = Instant::now();
+            let takeover = self.takeover;
             let free = state.slots.iter_mut().find(|s| match s {
-                None => true,
-                Some(h) => head && now.duration_since(h.since) >= PRESUMED_BLOCKED,
+                None => head || !queued,
+                Some(h) => head && now.duration_since(h.since) >= takeover,
             });
             if let Some(slot) = free {
                 *slot = Some(Holder { ticket, since: now });
@@ -165,9 +178,9 @@ impl Gate {
                 queued = true;
             }
             drop(state);
-            // Woken by `leave`, or after PRESUMED_BLOCKED to look for a slot
+            // Woken by `leave`, or after the takeover time to look for a slot
             // whose holder waits on I/O. Spurious wake-ups only loop.
-            std::thread::park_timeout(PRESUMED_BLOCKED);
+            std::thread::park_timeout(self.takeover);
             state = self.lock();
         }
     }
@@ -236,7 +249,11 @@ mod tests {
 
     #[test]
     fn waiters_are_served_in_arrival_order() {
-        let gate = Arc::new(Gate::new(1));
+        // No takeover during the test: with the real PRESUMED_BLOCKED, a
+        // thread preempted between `enter` and recording its turn (a loaded
+        // machine) would have its slot taken over by the next one, which is
+        // the takeover working, not the order failing.
+        let gate = Arc::new(Gate::with_takeover(1, Duration::from_secs(3600)));
         let order = Arc::new(Mutex::new(Vec::new()));
         let first = gate.enter();
         let mut threads = Vec::new();
@@ -246,15 +263,11 @@ mod tests {
                 let _permit = g.enter();
                 order.lock().unwrap().push(i);
             }));
-            // Wait until this one has its ticket (the first permit took
-            // ticket 0) before starting the next.
-            while gate.lock().next < i as u64 + 2 {
+            // Wait until this one is in the queue before starting the next.
+            while gate.lock().queue.len() < i + 1 {
                 std::thread::yield_now();
             }
         }
-        // Held for less than PRESUMED_BLOCKED at each hand-over below is not
-        // guaranteed on a loaded machine; the head takes over a stale slot,
-        // which keeps the order too.
         drop(first);
         for t in threads {
             t.join().unwrap();
