@@ -26,8 +26,8 @@
 
 use std::time::Instant;
 
+use super::limits::Limits;
 use super::parse::{Filled, Framing, Input, ReadError, is_timeout, left};
-use super::server::Limits;
 
 /// The longest chunk-size line (size, extensions) or trailer line accepted.
 const MAX_LINE: usize = 4096;

@@ -37,9 +37,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use super::body::read_body;
+use super::control::Control;
+use super::gate::Gate;
+use super::limits::{Handler, Limits};
 use super::parse::{Filled, Framing, Head, Input, ReadError, left, read_head};
-use super::server::{Control, Handler, Limits};
-use super::{Body, Responder, Response, Version};
+use super::request::Version;
+use super::response::{Body, Responder, Response, reason};
 use std::sync::Arc;
 
 /// What every connection thread needs.
@@ -51,7 +54,7 @@ pub(crate) struct Context {
     /// Stop flag and open connections.
     pub(crate) control: Arc<Control>,
     /// The run slots: held around the handler call only.
-    pub(crate) gate: super::gate::Gate,
+    pub(crate) gate: Gate,
 }
 
 /// How long, after an error answer, the client's remaining bytes are read
@@ -212,7 +215,7 @@ fn refuse(
 ) {
     let mut sent = 0;
     let mut out = input.socket();
-    let text = format!("{}\n", super::reason(status));
+    let text = format!("{}\n", reason(status));
     let _ = Responder::new(&mut out, version, false, &mut sent)
         .with_date()
         .send(Response::text(status, &text));

@@ -34,8 +34,8 @@ use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::server::Limits;
-use super::{Request, Version};
+use super::limits::Limits;
+use super::request::{Request, Version};
 
 /// Why a request could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

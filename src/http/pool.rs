@@ -35,7 +35,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::conn::{self, Context};
-use super::{Responder, Response, Version};
+use super::request::Version;
+use super::response::{Responder, Response};
 
 /// How long an idle connection thread waits for work before it exits.
 pub(crate) const IDLE_THREAD_EXIT: Duration = Duration::from_secs(30);
