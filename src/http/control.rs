@@ -58,7 +58,7 @@ impl Control {
     }
 
     /// Records an open connection until the returned guard is dropped.
-    pub(crate) fn register(&self, stream: &TcpStream) -> Registration<'_> {
+    pub(crate) fn register(self: &Arc<Self>, stream: &TcpStream) -> Registration {
         let waiting = Arc::new(AtomicBool::new(true));
         let idle = Arc::new(AtomicU64::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -71,7 +71,7 @@ impl Control {
             self.lock().insert(id, entry);
         }
         Registration {
-            control: self,
+            control: self.clone(),
             id,
             waiting,
             idle,
@@ -108,6 +108,11 @@ impl Control {
         closed
     }
 
+    /// How many connections are open (served, or idle between requests).
+    pub(crate) fn open(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Shuts down every connection that is waiting for a request: its thread
     /// sees end of stream at once instead of sitting out the idle timeout.
     pub(crate) fn close_waiting(&self) {
@@ -124,14 +129,14 @@ impl Control {
 }
 
 /// An open connection, known to [`Control`] while this lives.
-pub(crate) struct Registration<'a> {
-    control: &'a Control,
+pub(crate) struct Registration {
+    control: Arc<Control>,
     id: u64,
     waiting: Arc<AtomicBool>,
     idle: Arc<AtomicU64>,
 }
 
-impl Registration<'_> {
+impl Registration {
     /// Marks the connection as waiting for a request (`true`) or answering
     /// one (`false`). Returns whether it may go on: once shutdown has begun,
     /// a connection that would wait for a new request closes instead.
@@ -157,7 +162,7 @@ impl Registration<'_> {
     }
 }
 
-impl Drop for Registration<'_> {
+impl Drop for Registration {
     fn drop(&mut self) {
         self.control.lock().remove(&self.id);
     }
