@@ -57,13 +57,20 @@ const SWEEP: Duration = Duration::from_millis(100);
 
 /// The parked connections and the poller that watches them.
 pub(crate) struct Keeper {
-    /// Owned by [`Keeper::run`]'s thread; `None` once it has started.
-    poll: Mutex<Option<Poll>>,
+    /// Used by one thread at a time, in [`Keeper::wait`].
+    poller: Mutex<Poller>,
     registry: Registry,
     waker: Waker,
     parked: Mutex<Parking>,
     stopping: AtomicBool,
     idle_timeout: Duration,
+}
+
+struct Poller {
+    poll: Poll,
+    events: Events,
+    /// When parked connections are next checked for their idle timeout.
+    next_sweep: Instant,
 }
 
 struct Parking {
@@ -79,7 +86,11 @@ impl Keeper {
         let registry = poll.registry().try_clone()?;
         let waker = Waker::new(poll.registry(), WAKE)?;
         Ok(Keeper {
-            poll: Mutex::new(Some(poll)),
+            poller: Mutex::new(Poller {
+                poll,
+                events: Events::with_capacity(256),
+                next_sweep: Instant::now() + SWEEP,
+            }),
             registry,
             waker,
             parked: Mutex::new(Parking {
@@ -129,60 +140,44 @@ impl Keeper {
         Some(conn)
     }
 
-    /// The keeper thread: hands every parked connection that becomes readable
-    /// to `ready`, and closes those idle too long, until [`Keeper::stop`].
-    pub(crate) fn run(&self, ready: impl Fn(Parked)) {
-        let Some(mut poll) = self
-            .poll
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        else {
-            return;
-        };
-        let mut events = Events::with_capacity(256);
-        let mut next_sweep = Instant::now() + SWEEP;
+    /// Waits up to `timeout` (less when the idle timeouts are due) for
+    /// parked connections to become readable, and returns them, taken out
+    /// of the poller. One thread at a time: the pool's idle threads take
+    /// turns (leader/follower), so the thread that sees a connection become
+    /// readable is the one that serves it, with no hand-off.
+    pub(crate) fn wait(&self, timeout: Duration) -> Vec<Parked> {
+        let mut poller = self.poller.lock().unwrap_or_else(PoisonError::into_inner);
+        let Poller {
+            poll,
+            events,
+            next_sweep,
+        } = &mut *poller;
         let mut woken = Vec::new();
-        loop {
-            let wait = next_sweep.saturating_duration_since(Instant::now());
-            if let Err(e) = poll.poll(&mut events, Some(wait))
-                && e.kind() != io::ErrorKind::Interrupted
-            {
-                crate::log::event("ERROR", &format!("idle connections: poll failed: {e}"));
-                std::thread::sleep(SWEEP);
-            }
-            if self.stopping.load(Ordering::SeqCst) {
-                break;
-            }
-            {
-                let mut parking = self.lock();
-                for event in events.iter() {
-                    if event.token() != WAKE
-                        && let Some(conn) = self.unpark(&mut parking, event.token().0)
-                    {
-                        woken.push(conn);
-                    }
+        if self.stopping.load(Ordering::SeqCst) {
+            return woken;
+        }
+        let wait = timeout.min(next_sweep.saturating_duration_since(Instant::now()));
+        if let Err(e) = poll.poll(events, Some(wait))
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            crate::log::event("ERROR", &format!("idle connections: poll failed: {e}"));
+            std::thread::sleep(SWEEP);
+        }
+        {
+            let mut parking = self.lock();
+            for event in events.iter() {
+                if event.token() != WAKE
+                    && let Some(conn) = self.unpark(&mut parking, event.token().0)
+                {
+                    woken.push(conn);
                 }
             }
-            // Outside the lock: the pool may park connections meanwhile.
-            for conn in woken.drain(..) {
-                ready(conn);
-            }
-            if Instant::now() >= next_sweep {
-                self.close_expired();
-                next_sweep = Instant::now() + SWEEP;
-            }
         }
-        // Stopping: every parked connection goes back to be closed.
-        let mut parking = self.lock();
-        let tokens: Vec<usize> = parking.by_token.keys().copied().collect();
-        for token in tokens {
-            if let Some(conn) = self.unpark(&mut parking, token) {
-                woken.push(conn);
-            }
+        if Instant::now() >= *next_sweep {
+            self.close_expired();
+            *next_sweep = Instant::now() + SWEEP;
         }
-        drop(parking);
-        woken.clear();
+        woken
     }
 
     /// Closes the connections parked longer than the idle timeout (dropping
@@ -206,10 +201,23 @@ impl Keeper {
         drop(closed);
     }
 
-    /// Ends [`Keeper::run`]; parked connections are closed, and no more are
-    /// taken.
+    /// Closes every parked connection, takes no more, and wakes the thread
+    /// in [`Keeper::wait`].
     pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         let _ = self.waker.wake();
+        let mut parking = self.lock();
+        let tokens: Vec<usize> = parking.by_token.keys().copied().collect();
+        let closed: Vec<Parked> = tokens
+            .into_iter()
+            .filter_map(|token| self.unpark(&mut parking, token))
+            .collect();
+        drop(parking);
+        drop(closed);
+    }
+
+    /// Whether any connection is parked.
+    pub(crate) fn any_parked(&self) -> bool {
+        !self.lock().by_token.is_empty()
     }
 }

@@ -57,6 +57,11 @@ pub(crate) const IDLE_THREAD_EXIT: Duration = Duration::from_secs(30);
 /// request slowly). An authorized `tools/call` takes about 25 µs of CPU.
 pub(crate) const PRESUMED_BLOCKED: Duration = Duration::from_millis(2);
 
+/// How long one turn of waiting in the keeper lasts (it also closes the
+/// connections past their idle timeout).
+#[cfg(feature = "idle-keeper")]
+const KEEPER_WAIT: Duration = Duration::from_millis(100);
+
 /// What a connection thread does next.
 enum Job {
     /// Serve a new connection.
@@ -95,6 +100,8 @@ struct State {
     ready: VecDeque<Parked>,
     /// Threads serving a ready connection.
     serving_ready: usize,
+    /// Whether a thread waits in [`Keeper::wait`] (one at a time).
+    polling: bool,
     /// When a thread last took work: ready connections waiting with no
     /// progress for [`PRESUMED_BLOCKED`] get one more thread.
     progress: Instant,
@@ -131,6 +138,7 @@ impl Pool {
                 idle: 0,
                 ready: VecDeque::new(),
                 serving_ready: 0,
+                polling: false,
                 progress: Instant::now(),
                 overflow: false,
                 stopping: false,
@@ -146,19 +154,8 @@ impl Pool {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts the keeper and the overflow thread.
+    /// Starts the overflow thread.
     pub(crate) fn start(self: &Arc<Pool>) -> std::io::Result<()> {
-        #[cfg(feature = "idle-keeper")]
-        if self.keeper.is_some() {
-            let pool = self.clone();
-            std::thread::Builder::new()
-                .name("http-idle".into())
-                .spawn(move || {
-                    if let Some(keeper) = &pool.keeper {
-                        keeper.run(|conn| pool.resume(conn));
-                    }
-                })?;
-        }
         let pool = self.clone();
         std::thread::Builder::new()
             .name("http-overflow".into())
@@ -226,29 +223,6 @@ impl Pool {
         false
     }
 
-    /// A parked connection became readable: an idle thread takes it, or a
-    /// new one while fewer than `workers` serve ready connections; else it
-    /// waits for the next thread that finishes a request (no thread is
-    /// woken for it: that thread is already running).
-    #[cfg(feature = "idle-keeper")]
-    fn resume(self: &Arc<Pool>, conn: Parked) {
-        let mut state = self.lock();
-        if state.stopping {
-            return; // dropped: closed
-        }
-        state.ready.push_back(conn);
-        if state.idle >= state.queue.len() + state.ready.len() {
-            self.work.notify_one();
-        } else if state.serving_ready < self.workers
-            && state.threads < self.context.limits.max_connections.max(1)
-        {
-            self.spawn(&mut state);
-        } else if state.ready.len() == 1 {
-            // The overflow thread watches for a stall (PRESUMED_BLOCKED).
-            self.changed.notify_all();
-        }
-    }
-
     /// A connection thread: serve connections until idle too long or stopped.
     fn worker(self: Arc<Pool>) {
         while let Some(job) = self.next_job() {
@@ -273,6 +247,15 @@ impl Pool {
         }
     }
 
+    /// Whether any connection is parked with the keeper.
+    fn any_parked(&self) -> bool {
+        #[cfg(feature = "idle-keeper")]
+        if let Some(keeper) = &self.keeper {
+            return keeper.any_parked();
+        }
+        false
+    }
+
     /// Parks a connection with the keeper; if it cannot be (stopping),
     /// dropping it closes it.
     fn park(&self, parked: Parked) {
@@ -286,7 +269,7 @@ impl Pool {
 
     /// Waits for the next new or ready connection; `None` when this thread
     /// should exit.
-    fn next_job(&self) -> Option<Job> {
+    fn next_job(self: &Arc<Pool>) -> Option<Job> {
         let mut state = self.lock();
         loop {
             if state.stopping {
@@ -301,7 +284,44 @@ impl Pool {
             if let Some(parked) = state.ready.pop_front() {
                 state.progress = Instant::now();
                 state.serving_ready += 1;
+                if state.serving_ready == 1 {
+                    // The overflow thread starts watching for a stall.
+                    self.changed.notify_all();
+                }
+                // Someone must watch the parked connections while this
+                // thread serves: an idle thread takes over (at low load
+                // only; under load every thread is busy and the next to
+                // finish polls).
+                if !state.polling && state.idle > 0 {
+                    self.work.notify_one();
+                }
                 return Some(Job::Ready(parked));
+            }
+            #[cfg(feature = "idle-keeper")]
+            if let Some(keeper) = &self.keeper
+                && !state.polling
+            {
+                // Leader/follower: this thread watches the parked
+                // connections and serves the first that becomes readable;
+                // the others wait for it (or for new connections).
+                state.polling = true;
+                drop(state);
+                let woken = keeper.wait(KEEPER_WAIT);
+                state = self.lock();
+                state.polling = false;
+                state.ready.extend(woken);
+                // More than this thread takes: an idle thread serves the next
+                // one, or a new thread while fewer than `workers` serve.
+                if state.ready.len() > 1 {
+                    if state.idle > 0 {
+                        self.work.notify_one();
+                    } else if state.serving_ready + 1 < self.workers
+                        && state.threads < self.context.limits.max_connections.max(1)
+                    {
+                        self.spawn(&mut state);
+                    }
+                }
+                continue;
             }
             state.idle += 1;
             let (next, wait) = self
@@ -348,13 +368,22 @@ impl Pool {
             if state.stopping {
                 break;
             }
-            let stall = (!state.ready.is_empty()).then(|| state.progress + PRESUMED_BLOCKED);
+            // Ready connections, or parked ones that nobody watches while
+            // threads serve: if no thread takes work for PRESUMED_BLOCKED,
+            // one more thread starts (it serves, or watches).
+            let serving = state.serving_ready > 0 && self.any_parked();
+            let stalled = !state.ready.is_empty() || (serving && !state.polling);
+            let mut stall =
+                (!state.ready.is_empty() || serving).then(|| state.progress + PRESUMED_BLOCKED);
             if stall.is_some_and(|at| at <= now) {
-                if state.threads < self.context.limits.max_connections.max(1) {
+                if stalled && state.threads < self.context.limits.max_connections.max(1) {
                     self.spawn(&mut state);
                 }
-                state.progress = now;
-                continue;
+                stall = Some(now + PRESUMED_BLOCKED);
+                if stalled {
+                    state.progress = now;
+                    continue;
+                }
             }
             let until = state.queue.front().map(|(_, since)| *since + wait);
             let until = match (until, stall) {
