@@ -37,7 +37,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use super::body::read_body;
-use super::control::{Control, Registration};
+use super::control::Control;
 use super::gate::Gate;
 use super::limits::{Handler, Limits};
 use super::parse::{Filled, Framing, Head, Input, ReadError, left, read_head};
@@ -61,71 +61,22 @@ pub(crate) struct Context {
 /// before the socket closes.
 const LINGER: Duration = Duration::from_millis(500);
 
-/// A keep-alive connection between two requests, with nothing of the next
-/// one read yet: parked by the pool with the [`idle`](super::idle) keeper
-/// until its socket is readable, then given to [`resume`].
-pub(crate) struct Parked {
-    input: Input,
-    registration: Registration,
-    remote_addr: std::net::SocketAddr,
-}
-
-impl Parked {
-    /// The connection's socket.
-    #[cfg(feature = "idle-keeper")]
-    pub(crate) fn socket(&self) -> &TcpStream {
-        self.input.socket()
-    }
-}
-
-/// Serves the requests of a new connection: until it closes (`None`), or,
-/// if `parks`, until it is idle between two requests (`Some`: park it, and
-/// [`resume`] it when its next request arrives). Without `parks` the thread
-/// waits for the next request itself.
-pub(crate) fn serve(stream: TcpStream, cx: &Context, parks: bool) -> Option<Parked> {
+/// Serves every request of one connection, then closes it.
+pub(crate) fn serve(stream: TcpStream, cx: &Context) {
     let taken = Instant::now();
     let limits = &cx.limits;
     // Small answers leave at once instead of waiting for an ACK (Nagle).
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(limits.write_timeout));
-    let remote_addr = stream.peer_addr().ok()?;
+    let Ok(remote_addr) = stream.peer_addr() else {
+        return;
+    };
     let registration = cx.control.register(&stream);
-    let input = Input::new(stream, limits.max_head_bytes.max(8 * 1024));
-    let conn = Parked {
-        input,
-        registration,
-        remote_addr,
-    };
-    requests(conn, cx, Start::New { taken, parks })
-}
-
-/// Serves a parked connection whose socket has become readable, as
-/// [`serve`] does.
-pub(crate) fn resume(conn: Parked, cx: &Context) -> Option<Parked> {
-    requests(conn, cx, Start::Readable)
-}
-
-/// Where [`requests`] begins.
-enum Start {
-    /// A new connection, taken by a thread at `taken`; `parks`: return it
-    /// when idle rather than wait.
-    New { taken: Instant, parks: bool },
-    /// A parked connection, now readable (its next request, or its end).
-    Readable,
-}
-
-/// Request after request on one connection.
-fn requests(mut conn: Parked, cx: &Context, start: Start) -> Option<Parked> {
-    let limits = &cx.limits;
-    let remote_addr = conn.remote_addr;
-    let (mut first, taken, mut readable, parks) = match start {
-        Start::New { taken, parks } => (true, taken, false, parks),
-        Start::Readable => (false, Instant::now(), true, true),
-    };
+    let mut input = Input::new(stream, limits.max_head_bytes.max(8 * 1024));
+    let mut first = true;
     loop {
-        let (input, registration) = (&mut conn.input, &conn.registration);
         if !registration.set_waiting(true) {
-            return None;
+            return;
         }
         // The first byte: a new connection gets the head timeout counted from
         // when its thread took it; an open one waits up to the idle timeout.
@@ -133,26 +84,19 @@ fn requests(mut conn: Parked, cx: &Context, start: Start) -> Option<Parked> {
             let wait = if first {
                 left(taken + limits.head_timeout)
             } else {
-                // Idle between requests: the pool may reclaim it meanwhile
-                // (`set_idle(false)` tells). Parked, or waited for here.
-                if !readable {
-                    registration.set_idle(true);
-                    if parks {
-                        return Some(conn);
-                    }
-                }
+                // Idle between requests: the pool may reclaim this thread.
+                registration.set_idle(true);
                 limits.idle_timeout
             };
-            readable = false;
             let filled = input.fill(wait);
             if !first && !registration.set_idle(false) {
                 // Reclaimed for a new connection while idle.
-                return None;
+                return;
             }
             match filled {
                 Filled::Bytes => {}
                 // Nothing of a request came: close without a word.
-                Filled::Closed | Filled::TimedOut => return None,
+                Filled::Closed | Filled::TimedOut => return,
             }
             if first {
                 taken + limits.head_timeout
@@ -163,17 +107,17 @@ fn requests(mut conn: Parked, cx: &Context, start: Start) -> Option<Parked> {
             Instant::now() + limits.head_timeout
         };
         let started = Instant::now();
-        let head = match read_head(input, limits, head_deadline, remote_addr) {
+        let head = match read_head(&mut input, limits, head_deadline, remote_addr) {
             Ok(head) => head,
-            Err(ReadError::Closed) => return None,
+            Err(ReadError::Closed) => return,
             Err(ReadError::Reject(status)) => {
-                refuse(input, status, Version::Http11, ("-", "-"), started);
-                return None;
+                refuse(&mut input, status, Version::Http11, ("-", "-"), started);
+                return;
             }
         };
         registration.set_waiting(false);
-        if !answer(input, head, cx, started) {
-            return None;
+        if !answer(&mut input, head, cx, started) {
+            return;
         }
         first = false;
     }

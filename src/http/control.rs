@@ -58,7 +58,7 @@ impl Control {
     }
 
     /// Records an open connection until the returned guard is dropped.
-    pub(crate) fn register(self: &Arc<Self>, stream: &TcpStream) -> Registration {
+    pub(crate) fn register(&self, stream: &TcpStream) -> Registration<'_> {
         let waiting = Arc::new(AtomicBool::new(true));
         let idle = Arc::new(AtomicU64::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -71,7 +71,7 @@ impl Control {
             self.lock().insert(id, entry);
         }
         Registration {
-            control: self.clone(),
+            control: self,
             id,
             waiting,
             idle,
@@ -108,11 +108,6 @@ impl Control {
         closed
     }
 
-    /// How many connections are open (served, or idle between requests).
-    pub(crate) fn open(&self) -> usize {
-        self.lock().len()
-    }
-
     /// Shuts down every connection that is waiting for a request: its thread
     /// sees end of stream at once instead of sitting out the idle timeout.
     pub(crate) fn close_waiting(&self) {
@@ -129,14 +124,14 @@ impl Control {
 }
 
 /// An open connection, known to [`Control`] while this lives.
-pub(crate) struct Registration {
-    control: Arc<Control>,
+pub(crate) struct Registration<'a> {
+    control: &'a Control,
     id: u64,
     waiting: Arc<AtomicBool>,
     idle: Arc<AtomicU64>,
 }
 
-impl Registration {
+impl Registration<'_> {
     /// Marks the connection as waiting for a request (`true`) or answering
     /// one (`false`). Returns whether it may go on: once shutdown has begun,
     /// a connection that would wait for a new request closes instead.
@@ -162,7 +157,7 @@ impl Registration {
     }
 }
 
-impl Drop for Registration {
+impl Drop for Registration<'_> {
     fn drop(&mut self) {
         self.control.lock().remove(&self.id);
     }

@@ -31,9 +31,6 @@
 //!   the `503` for connections that find it full.
 //! * `conn.rs` — one connection: request after request, panics caught,
 //!   error answers, one log line per answer.
-//! * `idle.rs` — the idle keeper (an experiment: `idle-keeper` feature and
-//!   `MCP_IDLE_KEEPER=1`): idle keep-alive connections parked in `epoll`
-//!   without a thread, handed back to the pool when readable.
 //! * `gate.rs` — the run slots (opt-in, `MCP_RUN_SLOTS`): at most N
 //!   handlers run at once; the other connection threads queue.
 //! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
@@ -62,8 +59,6 @@ mod date;
 #[cfg(fuzzing)]
 mod fuzz;
 mod gate;
-#[cfg(feature = "idle-keeper")]
-mod idle;
 mod limits;
 mod parse;
 mod pool;

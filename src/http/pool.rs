@@ -23,14 +23,6 @@
 //!   *overflow* thread answers it `503 Service Unavailable` with `Retry-After`
 //!   and `Connection: close`: a client always gets an answer, never silence,
 //!   and the accept loop never waits for anyone.
-//! * With the idle keeper on (an experiment, [`super::idle`]), a keep-alive
-//!   connection between two requests is parked there without a thread, and
-//!   comes back as *ready* when readable: an idle thread takes it, or a new
-//!   one while fewer than the number of cores serve ready connections; else
-//!   it waits for the next thread to finish a request. If ready connections
-//!   wait while no thread has taken work for [`PRESUMED_BLOCKED`] (handlers
-//!   waiting on I/O, clients sending slowly), the overflow thread starts one
-//!   more thread, so a slow client never stalls the others.
 //!
 //! # Where this sits
 //! Between [`super::server`] (the accept loop, which calls [`Pool::submit`]
@@ -42,46 +34,17 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::conn::{self, Context, Parked};
-#[cfg(feature = "idle-keeper")]
-use super::idle::Keeper;
+use super::conn::{self, Context};
 use super::request::Version;
 use super::response::{Responder, Response};
 
 /// How long an idle connection thread waits for work before it exits.
 pub(crate) const IDLE_THREAD_EXIT: Duration = Duration::from_secs(30);
 
-/// How long ready connections may wait while no thread takes any work
-/// before one more thread is started for them: the threads serving them are
-/// presumed blocked (a handler waiting on I/O, or a client sending its
-/// request slowly). An authorized `tools/call` takes about 25 µs of CPU.
-pub(crate) const PRESUMED_BLOCKED: Duration = Duration::from_millis(2);
-
-/// How long one turn of waiting in the keeper lasts (it also closes the
-/// connections past their idle timeout).
-#[cfg(feature = "idle-keeper")]
-const KEEPER_WAIT: Duration = Duration::from_millis(100);
-
-/// What a connection thread does next.
-enum Job {
-    /// Serve a new connection.
-    New(TcpStream),
-    /// Serve the next request of a parked connection that became readable.
-    Ready(Parked),
-}
-
 /// Connection threads, the connections waiting for one, and the overflow
 /// thread that turns away those that waited too long.
 pub(crate) struct Pool {
     context: Context,
-    /// Idle keep-alive connections, parked without a thread (`idle-keeper`
-    /// feature and `MCP_IDLE_KEEPER=1`; otherwise each waits in its thread).
-    #[cfg(feature = "idle-keeper")]
-    keeper: Option<Keeper>,
-    /// Threads serving ready connections at most, unless they stall for
-    /// [`PRESUMED_BLOCKED`]: the number of cores (`MCP_WORKERS` overrides).
-    #[cfg(feature = "idle-keeper")]
-    workers: usize,
     state: Mutex<State>,
     /// Idle connection threads wait here for a queued connection.
     work: Condvar,
@@ -96,15 +59,6 @@ struct State {
     threads: usize,
     /// Connection threads waiting on `work`.
     idle: usize,
-    /// Parked connections that became readable, in the order they did.
-    ready: VecDeque<Parked>,
-    /// Threads serving a ready connection.
-    serving_ready: usize,
-    /// Whether a thread waits in [`Keeper::wait`] (one at a time).
-    polling: bool,
-    /// When a thread last took work: ready connections waiting with no
-    /// progress for [`PRESUMED_BLOCKED`] get one more thread.
-    progress: Instant,
     /// Whether the overflow thread is running.
     overflow: bool,
     /// Set by [`Pool::stop`]: threads exit instead of waiting.
@@ -112,40 +66,20 @@ struct State {
 }
 
 impl Pool {
-    /// A pool with no threads yet; [`Pool::start`] starts the overflow and
-    /// keeper threads.
-    pub(crate) fn new(context: Context) -> std::io::Result<Pool> {
-        #[cfg(feature = "idle-keeper")]
-        let workers = std::env::var("MCP_WORKERS")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .filter(|&n: &usize| n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-        #[cfg(feature = "idle-keeper")]
-        let keeper = match std::env::var("MCP_IDLE_KEEPER").as_deref() {
-            Ok("1") => Some(Keeper::new(context.limits.idle_timeout)?),
-            _ => None,
-        };
-        Ok(Pool {
-            #[cfg(feature = "idle-keeper")]
-            keeper,
-            #[cfg(feature = "idle-keeper")]
-            workers,
+    /// A pool with no threads yet; [`Pool::start`] starts the overflow thread.
+    pub(crate) fn new(context: Context) -> Pool {
+        Pool {
             context,
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 threads: 0,
                 idle: 0,
-                ready: VecDeque::new(),
-                serving_ready: 0,
-                polling: false,
-                progress: Instant::now(),
                 overflow: false,
                 stopping: false,
             }),
             work: Condvar::new(),
             changed: Condvar::new(),
-        })
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -167,27 +101,24 @@ impl Pool {
     /// Gives a new connection to an idle thread, or to a new thread if there
     /// is room, or else queues it for the overflow thread to judge.
     pub(crate) fn submit(self: &Arc<Pool>, stream: TcpStream) {
-        // Parked connections hold no thread but count as open: past
-        // `max_connections`, the longest-idle ones are closed.
-        let open = if self.parks() {
-            self.context.control.open()
-        } else {
-            0
-        };
         let mut state = self.lock();
         state.queue.push_back((stream, Instant::now()));
-        let max = self.context.limits.max_connections.max(1);
-        if self.parks() && open + state.queue.len() > max {
-            self.context
-                .control
-                .reclaim_idle(open + state.queue.len() - max);
-        }
         if state.idle >= state.queue.len() {
             self.work.notify_one();
             return;
         }
-        if state.threads < max {
-            self.spawn(&mut state);
+        if state.threads < self.context.limits.max_connections.max(1) {
+            let pool = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name("http-conn".into())
+                .spawn(move || pool.worker());
+            match spawned {
+                Ok(_) => state.threads += 1,
+                Err(e) => {
+                    crate::log::event("ERROR", &format!("cannot start a thread: {e}"));
+                    self.changed.notify_all();
+                }
+            }
             return;
         }
         // Every thread is taken. Threads that only keep an idle connection
@@ -199,129 +130,30 @@ impl Pool {
         self.changed.notify_all();
     }
 
-    /// Starts one more connection thread (the caller checked the bound).
-    fn spawn(self: &Arc<Pool>, state: &mut State) {
-        let pool = self.clone();
-        let spawned = std::thread::Builder::new()
-            .name("http-conn".into())
-            .spawn(move || pool.worker());
-        match spawned {
-            Ok(_) => state.threads += 1,
-            Err(e) => {
-                crate::log::event("ERROR", &format!("cannot start a thread: {e}"));
-                self.changed.notify_all();
-            }
-        }
-    }
-
-    /// Whether idle keep-alive connections are parked with the keeper
-    /// (else each waits for its next request in its own thread).
-    fn parks(&self) -> bool {
-        #[cfg(feature = "idle-keeper")]
-        return self.keeper.is_some();
-        #[cfg(not(feature = "idle-keeper"))]
-        false
-    }
-
     /// A connection thread: serve connections until idle too long or stopped.
     fn worker(self: Arc<Pool>) {
-        while let Some(job) = self.next_job() {
-            let ready = matches!(job, Job::Ready(_));
+        while let Some(stream) = self.next_connection() {
             // `conn::serve` catches handler panics itself; this catches a bug
             // in the HTTP layer, so that it costs one connection, not a thread.
-            let parks = self.parks();
-            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job {
-                Job::New(stream) => conn::serve(stream, &self.context, parks),
-                Job::Ready(parked) => conn::resume(parked, &self.context),
+            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                conn::serve(stream, &self.context);
             }));
-            if ready {
-                self.lock().serving_ready -= 1;
-            }
-            match served {
-                // Idle between two requests: parked without a thread; if it
-                // cannot be (stopping), dropping it closes it.
-                Ok(Some(parked)) => self.park(parked),
-                Ok(None) => {}
-                Err(_) => crate::log::event("ERROR", "a connection ended in a panic"),
+            if served.is_err() {
+                crate::log::event("ERROR", "a connection ended in a panic");
             }
         }
     }
 
-    /// Whether any connection is parked with the keeper.
-    fn any_parked(&self) -> bool {
-        #[cfg(feature = "idle-keeper")]
-        if let Some(keeper) = &self.keeper {
-            return keeper.any_parked();
-        }
-        false
-    }
-
-    /// Parks a connection with the keeper; if it cannot be (stopping),
-    /// dropping it closes it.
-    fn park(&self, parked: Parked) {
-        #[cfg(feature = "idle-keeper")]
-        if let Some(keeper) = &self.keeper {
-            let _ = keeper.park(parked);
-            return;
-        }
-        drop(parked);
-    }
-
-    /// Waits for the next new or ready connection; `None` when this thread
-    /// should exit.
-    fn next_job(self: &Arc<Pool>) -> Option<Job> {
+    /// Waits for the next queued connection; `None` when this thread should exit.
+    fn next_connection(&self) -> Option<TcpStream> {
         let mut state = self.lock();
         loop {
             if state.stopping {
                 // What is still queued gets its 503 from the overflow thread.
                 break;
             }
-            // New connections first: they have `pool_wait` to be taken.
             if let Some((stream, _)) = state.queue.pop_front() {
-                state.progress = Instant::now();
-                return Some(Job::New(stream));
-            }
-            if let Some(parked) = state.ready.pop_front() {
-                state.progress = Instant::now();
-                state.serving_ready += 1;
-                if state.serving_ready == 1 {
-                    // The overflow thread starts watching for a stall.
-                    self.changed.notify_all();
-                }
-                // Someone must watch the parked connections while this
-                // thread serves: an idle thread takes over (at low load
-                // only; under load every thread is busy and the next to
-                // finish polls).
-                if !state.polling && state.idle > 0 {
-                    self.work.notify_one();
-                }
-                return Some(Job::Ready(parked));
-            }
-            #[cfg(feature = "idle-keeper")]
-            if let Some(keeper) = &self.keeper
-                && !state.polling
-            {
-                // Leader/follower: this thread watches the parked
-                // connections and serves the first that becomes readable;
-                // the others wait for it (or for new connections).
-                state.polling = true;
-                drop(state);
-                let woken = keeper.wait(KEEPER_WAIT);
-                state = self.lock();
-                state.polling = false;
-                state.ready.extend(woken);
-                // More than this thread takes: an idle thread serves the next
-                // one, or a new thread while fewer than `workers` serve.
-                if state.ready.len() > 1 {
-                    if state.idle > 0 {
-                        self.work.notify_one();
-                    } else if state.serving_ready + 1 < self.workers
-                        && state.threads < self.context.limits.max_connections.max(1)
-                    {
-                        self.spawn(&mut state);
-                    }
-                }
-                continue;
+                return Some(stream);
             }
             state.idle += 1;
             let (next, wait) = self
@@ -330,7 +162,7 @@ impl Pool {
                 .unwrap_or_else(PoisonError::into_inner);
             state = next;
             state.idle -= 1;
-            if wait.timed_out() && state.queue.is_empty() && state.ready.is_empty() {
+            if wait.timed_out() && state.queue.is_empty() {
                 break;
             }
         }
@@ -340,10 +172,8 @@ impl Pool {
     }
 
     /// The overflow thread: answers `503` to connections that waited longer
-    /// than `pool_wait` for a thread (all of them once the pool stops), and
-    /// starts one more thread when ready connections wait while no thread
-    /// has taken work for [`PRESUMED_BLOCKED`].
-    fn overflow(self: &Arc<Pool>) {
+    /// than `pool_wait` for a thread (all of them once the pool stops).
+    fn overflow(&self) {
         let wait = self.context.limits.pool_wait;
         let mut state = self.lock();
         loop {
@@ -368,28 +198,7 @@ impl Pool {
             if state.stopping {
                 break;
             }
-            // Ready connections, or parked ones that nobody watches while
-            // threads serve: if no thread takes work for PRESUMED_BLOCKED,
-            // one more thread starts (it serves, or watches).
-            let serving = state.serving_ready > 0 && self.any_parked();
-            let stalled = !state.ready.is_empty() || (serving && !state.polling);
-            let mut stall =
-                (!state.ready.is_empty() || serving).then(|| state.progress + PRESUMED_BLOCKED);
-            if stall.is_some_and(|at| at <= now) {
-                if stalled && state.threads < self.context.limits.max_connections.max(1) {
-                    self.spawn(&mut state);
-                }
-                stall = Some(now + PRESUMED_BLOCKED);
-                if stalled {
-                    state.progress = now;
-                    continue;
-                }
-            }
             let until = state.queue.front().map(|(_, since)| *since + wait);
-            let until = match (until, stall) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
             state = match until {
                 None => self
                     .changed
@@ -415,12 +224,6 @@ impl Pool {
         let deadline = Instant::now() + grace;
         let mut state = self.lock();
         state.stopping = true;
-        // Ready connections are closed; parked ones by the keeper.
-        state.ready.clear();
-        #[cfg(feature = "idle-keeper")]
-        if let Some(keeper) = &self.keeper {
-            keeper.stop();
-        }
         self.work.notify_all();
         self.changed.notify_all();
         self.context.control.close_waiting();

@@ -110,7 +110,7 @@ impl Server {
             limits: self.limits.clone(),
             control: self.control.clone(),
             gate: Gate::from_env(),
-        })?);
+        }));
         // The overflow thread starts after the first `accept`, not before:
         // from `listen` on, a client may already be waiting (cold start,
         // docs/PERFORMANCE.md), and it only matters once every connection
