@@ -29,12 +29,18 @@ How the time goes, per request and per server (all threads, from
 (`schedstat`'s run-queue delay), and voluntary / involuntary context
 switches. These tell where a tail comes from without any special tooling.
 
+The same numbers as Markdown tables (with issue 17's targets, met or
+missed) go to the .md file beside the JSON; `compare.py --table FILE.json`
+prints them again from any kept result.
+
 Environment: ROUNDS (5), DURATION seconds per run (5), LAUNCHES (20),
-BIN (our bench binaries), PEER (the rmcp peer binary), OUT (the JSON file).
+BIN (our bench binaries), PEER (the rmcp peer binary), OUT (the JSON file),
+CONFIGS ("16:keepalive 64:keepalive 16:close", connections:mode each).
 Optional extra targets, measured in the same rotation: GATED=1 adds
 `gated`, our server with the run-slot gate on (MCP_RUN_SLOTS = the number
 of cores; src/http/gate.rs); BASE_BIN=DIR adds `base`, the bench `server`
-built from another commit (for before/after).
+built from another commit (for before/after); VARIANTS="name:VAR=value,…
+…" adds our server again with extra environment for each name.
 """
 import json
 import os
@@ -47,14 +53,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BIN = Path(os.environ["BIN"])
-PEER = Path(os.environ["PEER"])
+BIN = Path(os.environ.get("BIN", "."))
+PEER = Path(os.environ.get("PEER", "."))
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 DURATION = int(os.environ.get("DURATION", "5"))
 LAUNCHES = int(os.environ.get("LAUNCHES", "20"))
 OUT = Path(os.environ.get("OUT", HERE / "results" / "compare-latest.json"))
 HZ = os.sysconf("SC_CLK_TCK")
-CONFIGS = [(16, "keepalive"), (64, "keepalive"), (16, "close")]
+CONFIGS = [(int(c), m) for c, m in (x.split(":") for x in os.environ.get(
+    "CONFIGS", "16:keepalive 64:keepalive 16:close").split())]
 CALL = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'
 
 os.environ.setdefault("MCP_SIGNING_KEY", "bench-signing-key-0123456789abcdef-0123456789")
@@ -202,7 +209,57 @@ def summary(xs):
             "p10": xs[len(xs) // 10], "p90": xs[(len(xs) * 9) // 10]}
 
 
+def markdown(result):
+    """The tables of docs/PERFORMANCE.md ("The quiet run"), from one result."""
+    m, names = result["machine"], result["targets"]
+    out = [f"{result['date']}, {m['cores']} cores, kernel {m['kernel']}; load average "
+           f"{m['load_before']} before, {m['load_after']} after; the rest of the machine used "
+           f"{m['other_cpu_cores_median']:.2f} cores (median over the runs, max "
+           f"{m['other_cpu_cores_max']:.2f}). Medians of {result['rounds']} alternating rounds "
+           f"of {result['duration_s']} s.", "",
+           "| conns | mode | server | req/s | p50 ms | p99 ms (range) | CPU µs/req | run-queue µs/req"
+           " | switches/req (vol+invol) | req/s vs rmcp | p99 vs rmcp |",
+           "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in result["table"]:
+        for n in names:
+            lo, hi = r[f"{n}_p99_ms_range"]
+            ratios = ("| |" if n == "rmcp" else
+                      f"| {r[f'{n}_rps_ratio']:.2f}× | {r[f'{n}_p99_ratio']:.2f}× |")
+            out.append(
+                f"| {r['conns']} | {r['mode']} | {n} | {r[f'{n}_rps']:,.0f} | {r[f'{n}_p50_ms']:.2f} "
+                f"| {r[f'{n}_p99_ms']:.2f} ({lo:.2f}–{hi:.2f}) | {r[f'{n}_server_cpu_us_per_request']:.1f} "
+                f"| {r[f'{n}_runqueue_us_per_request']:.0f} "
+                f"| {r[f'{n}_voluntary_switches_per_request']:.2f}+"
+                f"{r[f'{n}_involuntary_switches_per_request']:.2f} {ratios}".replace(",", " "))
+    out += ["", "| cold start, exec → first answered `initialize` | launches | median | p10–p90 | min–max |",
+            "|---|---:|---:|---:|---:|"]
+    for n, c in result["cold_start_ms"].items():
+        out.append(f"| {n} | {len(c['launches'])} | {c['median']:.2f} ms | {c['p10']:.2f}–{c['p90']:.2f} "
+                   f"| {c['min']:.2f}–{c['max']:.2f} |")
+    # Issue 17's "done when", for our default server.
+    rows = {(r["conns"], r["mode"]): r for r in result["table"]}
+    checks = []
+    for conns in (16, 64):
+        r = rows.get((conns, "keepalive"))
+        if r:
+            checks.append((f"p99 at {conns} keep-alive ≤ rmcp's",
+                           f"{r['ours_p99_ms']:.2f} vs {r['rmcp_p99_ms']:.2f} ms ({r['ours_p99_ratio']:.2f}×)",
+                           r["ours_p99_ratio"] <= 1))
+            checks.append((f"req/s at {conns} keep-alive ≥ 1.5× rmcp's",
+                           f"{r['ours_rps_ratio']:.2f}×", r["ours_rps_ratio"] >= 1.5))
+    c = result["cold_start_ms"]["ours"]
+    checks.append(("cold start median ≤ 3 ms", f"{c['median']:.2f} ms over {len(c['launches'])} launches",
+                   c["median"] <= 3))
+    out += ["", "| target (issue 17) | this run | |", "|---|---|---|"]
+    out += [f"| {what} | {seen} | {'met' if ok else '**missed**'} |" for what, seen, ok in checks]
+    return "\n".join(out) + "\n"
+
+
 def main():
+    if sys.argv[1:2] == ["--table"]:
+        # Re-renders the tables of a kept result: compare.py --table FILE.json
+        print(markdown(json.loads(Path(sys.argv[2]).read_text())), end="")
+        return
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     say(f"machine: {os.cpu_count()} cores; load before: {' '.join(load_before)}")
     body_file = str(OUT.parent / ".call.json")
@@ -216,6 +273,12 @@ def main():
     }
     if os.environ.get("GATED") == "1":
         targets["gated"] = (targets["ours"][0], {"MCP_RUN_SLOTS": str(os.cpu_count())})
+    # VARIANTS="name:VAR=value,VAR2=value ...": our server again with extra
+    # environment (e.g. "slots2:MCP_RUN_SLOTS=2"), in the same rotation.
+    for variant in os.environ.get("VARIANTS", "").split():
+        vname, _, assignments = variant.partition(":")
+        venv = dict(a.split("=", 1) for a in assignments.split(",") if a)
+        targets[vname] = (targets["ours"][0], venv)
     if os.environ.get("BASE_BIN"):
         base = Path(os.environ["BASE_BIN"])
         targets["base"] = (lambda port, token: [str(base / "server"), str(port), "1"], {})
@@ -295,7 +358,7 @@ def main():
                 row[f"{name}_rps_ratio"] = row[f"{name}_rps"] / row["rmcp_rps"]
                 row[f"{name}_p99_ratio"] = row[f"{name}_p99_ms"] / row["rmcp_p99_ms"]
                 row[f"{name}_cpu_ratio"] = (row[f"{name}_server_cpu_us_per_request"]
-                                            / row["rremote_mcp_cpu_us_per_request"])
+                                            / row["rmcp_server_cpu_us_per_request"])
         rows.append(row)
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -312,6 +375,7 @@ def main():
         "runs": runs,
     }
     OUT.write_text(json.dumps(result, indent=1) + "\n")
+    OUT.with_suffix(".md").write_text(markdown(result))
     Path(body_file).unlink()
 
     m = result["machine"]
@@ -339,7 +403,7 @@ def main():
     print("idle RSS: " + ", ".join(f"{n} {kb / 1024:.1f} MiB" for n, kb in rss.items())
           + "; peak under load: " + ", ".join(f"{n} {kb / 1024:.1f} MiB" for n, kb in peak.items()))
     print(f"non-200 answers or socket errors: {result['errors']}")
-    print(f"written: {OUT}")
+    print(f"written: {OUT} and, as the tables of docs/PERFORMANCE.md, {OUT.with_suffix('.md')}")
 
 
 if __name__ == "__main__":

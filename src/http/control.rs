@@ -19,9 +19,10 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// What the accept loop, the connection threads and [`ShutdownHandle`](super::ShutdownHandle) share:
-/// the stop flag, and the open connections, so that shutdown can close those
-/// that are only waiting for a request.
+/// What the accept loop, the connection threads and
+/// [`ShutdownHandle`](super::ShutdownHandle) share: the stop flag, and the
+/// open connections, so that shutdown can close those that are only waiting
+/// for a request.
 #[derive(Default)]
 pub(crate) struct Control {
     stop: AtomicBool,
@@ -52,7 +53,7 @@ impl Control {
 
     /// Sets the stop flag and closes every connection that is waiting for a
     /// request ([`Control::close_waiting`]).
-    pub(crate) fn stop(&self) {
+    pub(crate) fn begin_shutdown(&self) {
         self.stop.store(true, Ordering::SeqCst);
         self.close_waiting();
     }

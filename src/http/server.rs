@@ -63,7 +63,7 @@ impl ShutdownHandle {
     /// [`Server::serve`] returns once in-flight requests end (or after
     /// [`Limits::shutdown_grace`]).
     pub fn shutdown(&self) {
-        self.control.stop();
+        self.control.begin_shutdown();
         // `accept` has no timeout: one connection of our own wakes it.
         let _ = TcpStream::connect_timeout(&self.wake, Duration::from_millis(200));
     }
