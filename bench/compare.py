@@ -35,7 +35,10 @@ prints them again from any kept result.
 
 Environment: ROUNDS (5), DURATION seconds per run (5), LAUNCHES (20),
 BIN (our bench binaries), PEER (the rmcp peer binary), OUT (the JSON file),
-CONFIGS ("16:keepalive 64:keepalive 16:close", connections:mode each).
+CONFIGS ("16:keepalive 64:keepalive 16:close", connections:mode each),
+WRK_NICE (unset: wrk at the servers' priority; e.g. -5: wrk ahead of
+every server, so that the load generator is not slowed by the server it
+measures on the same cores; needs root for a negative value).
 Optional extra targets, measured in the same rotation: GATED=1 adds
 `gated`, our server with the run-slot gate on (MCP_RUN_SLOTS = the number
 of cores; src/http/gate.rs); BASE_BIN=DIR adds `base`, the bench `server`
@@ -58,6 +61,7 @@ PEER = Path(os.environ.get("PEER", "."))
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 DURATION = int(os.environ.get("DURATION", "5"))
 LAUNCHES = int(os.environ.get("LAUNCHES", "20"))
+WRK_NICE = os.environ.get("WRK_NICE", "")
 OUT = Path(os.environ.get("OUT", HERE / "results" / "compare-latest.json"))
 HZ = os.sysconf("SC_CLK_TCK")
 CONFIGS = [(int(c), m) for c, m in (x.split(":") for x in os.environ.get(
@@ -148,8 +152,12 @@ def wrk(name, port, pid, conns, mode, rnd, auth, body_file):
     load = loadavg()
     sched0 = sched(pid)
     busy0, cpu0, t0 = machine_busy_ticks(), cpu_ticks(pid), time.monotonic()
+    # WRK_NICE=-5 runs wrk at a higher priority than every server, so that a
+    # server with many runnable threads cannot slow the load generator that
+    # shares its cores (wrk's own delays would count as the server's latency).
+    nice = ["nice", "-n", WRK_NICE] if WRK_NICE else []
     p = subprocess.Popen(
-        ["wrk", f"-t{threads}", f"-c{conns}", f"-d{DURATION}s", "--timeout", "5s",
+        nice + ["wrk", f"-t{threads}", f"-c{conns}", f"-d{DURATION}s", "--timeout", "5s",
          "-s", str(HERE / "post.lua"), f"http://127.0.0.1:{port}/mcp"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     out = p.stdout.read()
@@ -216,7 +224,9 @@ def markdown(result):
            f"{m['load_before']} before, {m['load_after']} after; the rest of the machine used "
            f"{m['other_cpu_cores_median']:.2f} cores (median over the runs, max "
            f"{m['other_cpu_cores_max']:.2f}). Medians of {result['rounds']} alternating rounds "
-           f"of {result['duration_s']} s.", "",
+           f"of {result['duration_s']} s."
+           + (f" wrk ran at nice {m['wrk_nice']}, the servers at 0." if m.get("wrk_nice") else ""),
+           "",
            "| conns | mode | server | req/s | p50 ms | p99 ms (range) | CPU µs/req | run-queue µs/req"
            " | switches/req (vol+invol) | req/s vs rmcp | p99 vs rmcp |",
            "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -365,7 +375,8 @@ def main():
         "machine": {"cores": os.cpu_count(), "kernel": os.uname().release,
                     "load_before": " ".join(load_before), "load_after": " ".join(load_after),
                     "other_cpu_cores_median": statistics.median(r["other_cpu_cores"] for r in runs),
-                    "other_cpu_cores_max": max(r["other_cpu_cores"] for r in runs)},
+                    "other_cpu_cores_max": max(r["other_cpu_cores"] for r in runs),
+                    "wrk_nice": WRK_NICE or None},
         "rounds": ROUNDS, "duration_s": DURATION, "targets": names,
         "table": rows,
         "errors": sum(r["errors"] for r in runs),
