@@ -84,16 +84,8 @@ pub(super) fn normalize_public_url(url: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::super::Config;
+    use super::super::tests::env;
     use super::*;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
 
     #[test]
     fn token_lifetimes_are_capped_so_now_plus_ttl_cannot_overflow() {

@@ -56,15 +56,7 @@ fn distinct_chars(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::super::Config;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use super::super::tests::env;
 
     #[test]
     fn weak_secrets_are_refused_with_how_to_make_a_good_one() {

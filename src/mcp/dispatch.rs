@@ -374,10 +374,12 @@ fn set_level(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ask(server: &McpServer, method: &str) -> Value {
+    /// The answer to `method` with empty params, as a 2025 client without a
+    /// session gets it (also used by the extensions' tests).
+    pub(crate) fn ask(server: &McpServer, method: &str) -> Value {
         let ex = Exchange {
             caller: None,
             session: None,

@@ -50,30 +50,10 @@ pub fn install(server: &mut McpServer) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     use super::*;
-    use crate::mcp::dispatch;
-    use crate::mcp::exchange::Exchange;
-    use crate::mcp::jsonrpc::RpcRequest;
-
-    fn ask(server: &McpServer, method: &str) -> Value {
-        let ex = Exchange {
-            caller: None,
-            session: None,
-            version: "2025-11-25",
-            log_level: None,
-            era: None,
-            emit: &|_| false,
-            keep_alive: &|| false,
-        };
-        let req = RpcRequest {
-            id: json!(1),
-            method: method.into(),
-            params: json!({}),
-        };
-        dispatch::request(server, &ex, &req).unwrap_or_default()
-    }
+    use crate::mcp::dispatch::tests::ask;
 
     #[test]
     fn installed_capabilities_answer_their_methods_and_declare_only_what_is_registered() {
