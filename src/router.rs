@@ -14,8 +14,10 @@
 use std::sync::Arc;
 
 use crate::arrow::Arrow;
+use crate::config::Config;
 use crate::ext::trace;
 use crate::http::{Request, Response};
+use crate::oauth::client::is_document_url;
 use crate::oauth::encoding::Params;
 use crate::oauth::{authorize, discovery, provider::ProviderContext, register, revoke, token};
 use crate::shared::Shared;
@@ -78,7 +80,7 @@ pub fn handle(shared: &Arc<Shared>, request: Request) -> (Option<Arrow>, Respons
         // ── [9]/[12] → the form [13], a code [25], or the IdP [16];
         //    [14] → a code [15] or the IdP [16]; [23] → a code [24] ──
         ("GET" | "POST", "/authorize", Some(oauth)) => (
-            Some(authorize_arrow(&request)),
+            Some(authorize_arrow(config, &request)),
             authorize::handle(config, oauth, &request),
         ),
         // ── [19] → [22]: the upstream IdP's own routes (e.g. /auth/github/callback) ──
@@ -133,20 +135,14 @@ fn mcp_arrow(request: &Request) -> Arrow {
 /// `POST /authorize` is `[14]`; `GET /authorize` is `[23]` when it comes
 /// back from the upstream IdP with the sign-in cookie, `[9]` (and `[12]`)
 /// when the client id is a metadata document URL, else `[12]`.
-fn authorize_arrow(request: &Request) -> Arrow {
+fn authorize_arrow(config: &Config, request: &Request) -> Arrow {
     if request.method == "POST" {
         return Arrow::Allow;
     }
-    let signed_in = request
-        .header_all("Cookie")
-        .any(|c| c.split(';').any(|kv| kv.trim().contains("mcp_session=")));
     let query = Params::parse(&request.query).unwrap_or_default();
-    if signed_in {
+    if crate::ext::upstream::cookies::carries_session(config, request) {
         Arrow::AuthorizeWithSession
-    } else if query
-        .get("client_id")
-        .is_some_and(|id| id.starts_with("https://"))
-    {
+    } else if query.get("client_id").is_some_and(is_document_url) {
         Arrow::AuthorizeWithDocumentUrl
     } else {
         Arrow::Authorize

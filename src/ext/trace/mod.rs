@@ -42,6 +42,7 @@ use std::sync::OnceLock;
 
 use crate::arrow::Arrow;
 use crate::http::{Body, Request, Response};
+use crate::oauth::client::is_document_url;
 use crate::oauth::encoding::Params;
 
 /// Whether `MCP_TRACE` is set to something other than empty or `0`. Read once.
@@ -423,7 +424,7 @@ fn authorize_facts(a: &Asked) -> Vec<String> {
 /// other (a signed DCR registration, an operator id) shortened.
 fn client_fact(a: &Asked) -> Vec<String> {
     match a.param("client_id") {
-        Some(id) if is_url(Some(id)) => vec![format!("client={id}")],
+        Some(id) if is_document_url(id) => vec![format!("client={id}")],
         Some(id) => vec![format!("client={}", shorten(id))],
         None => Vec::new(),
     }
@@ -476,10 +477,6 @@ fn redirect_host(uri: &str) -> String {
         return host[..=end].to_string(); // an IPv6 literal: `[::1]`
     }
     host.split(':').next().unwrap_or("").to_string()
-}
-
-fn is_url(client_id: Option<&str>) -> bool {
-    client_id.is_some_and(|id| id.starts_with("https://"))
 }
 
 #[cfg(test)]

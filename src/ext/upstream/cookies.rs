@@ -109,6 +109,12 @@ pub(super) fn binding(p: &AuthorizationRequest) -> String {
     )
 }
 
+/// Whether `request` carries a session cookie at all (valid or not): what
+/// makes a `GET /authorize` arrow `[23]` rather than `[12]` for the router.
+pub fn carries_session(config: &Config, request: &Request) -> bool {
+    cookie::get(request, &cookie::name(config, SESSION)).is_some()
+}
+
 /// `[22]`: the `Set-Cookie` value of a session for `sub`, bound to the
 /// authorization request whose [`binding`] is `bind`, valid
 /// [`SESSION_TTL_SECS`] from `now`.

@@ -61,7 +61,7 @@ pub fn lookup(oauth: &OAuth, client_id: &str) -> Result<Client, LookupError> {
             kind: ClientKind::Operator,
         });
     }
-    if client_id.starts_with("https://") {
+    if super::is_document_url(client_id) {
         // A Client ID Metadata Document, if a source is installed.
         let documents = oauth
             .client_documents

@@ -138,6 +138,13 @@ impl Client {
     }
 }
 
+/// Whether `client_id` names a Client ID Metadata Document (`[9]`): an https
+/// URL, which is the document's address and the client's identity at once.
+/// Any other client id is a registration (`[7]`–`[8]`) or the operator's.
+pub fn is_document_url(client_id: &str) -> bool {
+    client_id.starts_with("https://")
+}
+
 /// A source of clients whose `client_id` is an https URL: Client ID Metadata
 /// Documents (draft-ietf-oauth-client-id-metadata-document), where the
 /// document at the URL *is* the registration. [`lookup()`] asks the one in
