@@ -204,19 +204,13 @@ impl App {
     /// [`crate::http::Request`] to [`crate::router::route`] to run the whole
     /// flow in memory (the crate root's example does).
     pub fn build(self) -> Result<Arc<Shared>, Box<dyn Error>> {
-        let config = match &self.config {
-            Some(c) => c.clone(),
-            None => Config::from_env()?,
-        };
+        let config = self.configuration()?;
         Ok(Arc::new(self.assemble(config)?))
     }
 
     /// Builds everything, then binds the socket (not yet accepting).
     fn bind(self) -> Result<Bound, Box<dyn Error>> {
-        let mut config = match &self.config {
-            Some(c) => c.clone(),
-            None => Config::from_env()?,
-        };
+        let mut config = self.configuration()?;
         // The socket is bound as late as possible (below, after everything
         // else is built): from `listen` on, a client can connect, and it
         // waits until the accept loop first calls `accept`. Only port 0
@@ -224,7 +218,6 @@ impl App {
         // actually bound. docs/PERFORMANCE.md, "Cold start".
         let mut early = None;
         if config.port == 0 {
-            self.refuse_unsafe(&config)?;
             let server = Server::bind((config.host.as_str(), 0), config.limits.clone())?;
             if config.public_url == "http://localhost:0" {
                 config.public_url = format!("http://localhost:{}", server.local_addr()?.port());
@@ -253,9 +246,14 @@ impl App {
         })
     }
 
-    /// Refuses what must never start: authorization off on a non-loopback
-    /// address.
-    fn refuse_unsafe(&self, config: &Config) -> Result<(), Box<dyn Error>> {
+    /// The configuration ([`App::config`]'s, else the environment's), once
+    /// it is known not to be what must never start: authorization off on a
+    /// non-loopback address.
+    fn configuration(&self) -> Result<Config, Box<dyn Error>> {
+        let config = match &self.config {
+            Some(c) => c.clone(),
+            None => Config::from_env()?,
+        };
         if self.without_auth && !config.binds_loopback() {
             return Err(format!(
                 "App::without_auth() serves /mcp to anyone, so it only binds a loopback address; HOST is {:?}",
@@ -263,12 +261,11 @@ impl App {
             )
             .into());
         }
-        Ok(())
+        Ok(config)
     }
 
     /// Puts the provider, the store, the keys and your tools together.
     fn assemble(self, config: Config) -> Result<Shared, Box<dyn Error>> {
-        self.refuse_unsafe(&config)?;
         let provider: Box<dyn AuthProvider> = match (self.provider, &config.admin_password) {
             (Some(provider), _) => provider,
             (None, Some(password)) => {
