@@ -374,11 +374,17 @@ fn answer_facts(request: Option<Arrow>, answer: Option<Arrow>, r: &Response) -> 
     }
 }
 
+/// The parameters of the `Location` a redirect sends the browser to (what
+/// goes back to the client: a `code`, or an `error`).
+fn sent_back(r: &Response) -> Params {
+    let location = r.header("Location").unwrap_or("");
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    Params::parse(query).unwrap_or_default()
+}
+
 /// `redirect_uri?code=mcp_code.eyJ…aA&state&iss`: the code shortened.
 fn code_redirect(r: &Response) -> String {
-    let location = r.header("Location").unwrap_or("");
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let back = Params::parse(query).unwrap_or_default();
+    let back = sent_back(r);
     let code = shorten(back.get("code").unwrap_or(""));
     let mut said = format!("redirect_uri?code={code}");
     for name in ["state", "iss"] {
@@ -393,9 +399,7 @@ fn code_redirect(r: &Response) -> String {
 /// Why an authorization request left the flow: an error sent back to the
 /// client, a throttle, or an error page.
 fn authorize_refusal(r: &Response) -> String {
-    let location = r.header("Location").unwrap_or("");
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let back = Params::parse(query).unwrap_or_default();
+    let back = sent_back(r);
     match (r.status, back.get("error")) {
         (302 | 303, Some(error)) => format!("redirect_uri?error={error} (RFC 6749 §4.1.2.1)"),
         (429, _) => "too many attempts: the form again, later".to_string(),
