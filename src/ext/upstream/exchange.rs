@@ -39,21 +39,17 @@ pub(super) fn exchange_code(
     verifier: &Secret,
     now: u64,
 ) -> Result<UpstreamToken, ExchangeError> {
-    let reply = http
-        .post_form(
-            &idp.token_url,
-            &[("Accept", "application/json")],
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", redirect_uri),
-                ("client_id", idp.client_id.as_str()),
-                ("client_secret", idp.client_secret.expose()),
-                ("code_verifier", verifier.expose()),
-            ],
-        )
-        .map_err(ExchangeError::Call)?;
-    parse_token_reply(&reply, now)
+    token_request(
+        http,
+        idp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier.expose()),
+        ],
+        now,
+    )
 }
 
 /// A refresh token for a fresh upstream token (RFC 6749 §6).
@@ -63,17 +59,31 @@ pub(super) fn refresh(
     refresh_token: &Secret,
     now: u64,
 ) -> Result<UpstreamToken, ExchangeError> {
+    token_request(
+        http,
+        idp,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ],
+        now,
+    )
+}
+
+/// One request to the IdP's token endpoint: the grant's fields and our client
+/// credentials (`client_secret_post`, RFC 6749 §2.3.1), the answer read as a
+/// token.
+fn token_request(
+    http: &Outbound,
+    idp: &UpstreamIdp,
+    grant: &[(&str, &str)],
+    now: u64,
+) -> Result<UpstreamToken, ExchangeError> {
+    let mut form = grant.to_vec();
+    form.push(("client_id", &idp.client_id));
+    form.push(("client_secret", idp.client_secret.expose()));
     let reply = http
-        .post_form(
-            &idp.token_url,
-            &[("Accept", "application/json")],
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token.expose()),
-                ("client_id", &idp.client_id),
-                ("client_secret", idp.client_secret.expose()),
-            ],
-        )
+        .post_form(&idp.token_url, &[("Accept", "application/json")], &form)
         .map_err(ExchangeError::Call)?;
     parse_token_reply(&reply, now)
 }
