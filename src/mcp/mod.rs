@@ -69,6 +69,7 @@ pub mod jsonrpc;
 pub mod logging;
 pub mod origin;
 pub mod question;
+pub(crate) mod registry;
 pub mod result;
 pub mod schema;
 pub mod server;

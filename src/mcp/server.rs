@@ -33,6 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::exchange::Exchange;
 use super::jsonrpc::{Incoming, RpcError, RpcRequest};
+use super::registry::Registry;
 use super::tool::Tool;
 use super::{
     DEFAULT_CACHE_TTL, DEFAULT_CLIENT_REQUEST_TIMEOUT, DEFAULT_PAGE_SIZE,
@@ -67,8 +68,7 @@ pub struct McpServer {
     pub(crate) version: String,
     pub(crate) title: Option<String>,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: Vec<Tool>,
-    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) tools: Registry<Tool>,
     pub(crate) page_size: usize,
     pub(crate) client_request_timeout: Duration,
     pub(crate) unknown_client_wait: Duration,
@@ -112,8 +112,7 @@ impl McpServer {
             version: env!("CARGO_PKG_VERSION").to_string(),
             title: None,
             instructions: None,
-            tools: Vec::new(),
-            tool_index: HashMap::new(),
+            tools: Registry::default(),
             page_size: DEFAULT_PAGE_SIZE,
             client_request_timeout: DEFAULT_CLIENT_REQUEST_TIMEOUT,
             unknown_client_wait: DEFAULT_UNKNOWN_CLIENT_WAIT,
@@ -155,7 +154,7 @@ impl McpServer {
     /// # let _ = mcp;
     /// ```
     pub fn with_state<S: Any + Send + Sync>(mut self, state: S) -> McpServer {
-        for tool in &self.tools {
+        for tool in self.tools.iter() {
             check_state_type(tool, TypeId::of::<S>());
         }
         self.user_state = Some(Arc::new(state));
@@ -230,13 +229,7 @@ impl McpServer {
         if let Err(why) = schema::mirrored_params(tool.schema()) {
             panic!("tool `{}`: {why}", tool.name);
         }
-        let previous = self.tool_index.insert(tool.name.clone(), self.tools.len());
-        assert!(
-            previous.is_none(),
-            "tool `{}` is registered twice",
-            tool.name
-        );
-        self.tools.push(tool);
+        self.tools.add("tool", &tool.name.clone(), tool);
         self
     }
 
@@ -304,7 +297,7 @@ impl McpServer {
 
     /// The tool named `name` (a hash lookup).
     pub fn find_tool(&self, name: &str) -> Option<&Tool> {
-        self.tool_index.get(name).and_then(|i| self.tools.get(*i))
+        self.tools.get(name)
     }
 
     // ── What the extensions hook into ──

@@ -48,6 +48,7 @@ use crate::mcp::dispatch::{client_input, start_round};
 use crate::mcp::exchange::Exchange;
 use crate::mcp::jsonrpc::{INTERNAL_ERROR, RpcError, RpcRequest};
 use crate::mcp::question::{AskError, Elicitation};
+use crate::mcp::registry::Registry;
 use crate::mcp::server::Capability;
 
 /// The function that builds a prompt's messages.
@@ -312,14 +313,13 @@ impl Prompt {
 /// `completion/complete` ([`Capability`]).
 #[derive(Default)]
 pub struct Prompts {
-    prompts: Vec<Prompt>,
-    index: HashMap<String, usize>,
+    prompts: Registry<Prompt>,
 }
 
 impl Prompts {
     /// The prompt named `name` (a hash lookup).
     pub(crate) fn find(&self, name: &str) -> Option<&Prompt> {
-        self.index.get(name).and_then(|i| self.prompts.get(*i))
+        self.prompts.get(name)
     }
 
     /// The completers of the prompt (`ref/prompt`) or resource template
@@ -472,16 +472,10 @@ impl McpServer {
     /// # Panics
     /// If a prompt with the same name is already registered.
     pub fn prompt(mut self, prompt: Prompt) -> McpServer {
-        let prompts = self.capability_mut::<Prompts>();
-        let previous = prompts
-            .index
-            .insert(prompt.name.clone(), prompts.prompts.len());
-        assert!(
-            previous.is_none(),
-            "prompt `{}` is registered twice",
-            prompt.name
-        );
-        prompts.prompts.push(prompt);
+        let name = prompt.name.clone();
+        self.capability_mut::<Prompts>()
+            .prompts
+            .add("prompt", &name, prompt);
         self
     }
 }

@@ -59,6 +59,7 @@ use crate::mcp::exchange::Exchange;
 use crate::mcp::jsonrpc::{
     INTERNAL_ERROR, INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError, RpcRequest,
 };
+use crate::mcp::registry::Registry;
 use crate::mcp::server::Capability;
 
 /// The function that reads a resource.
@@ -345,15 +346,14 @@ fn parse_template(template: &str) -> Vec<Part> {
 /// `resources/*` methods ([`Capability`]).
 #[derive(Default)]
 pub struct Resources {
-    resources: Vec<Resource>,
-    index: HashMap<String, usize>,
+    resources: Registry<Resource>,
     pub(crate) templates: Vec<ResourceTemplate>,
 }
 
 impl Resources {
     /// The reader for `uri`, and the template variables it was matched with.
     fn find(&self, uri: &str) -> Option<(&ResourceReader, HashMap<String, String>)> {
-        if let Some(r) = self.index.get(uri).and_then(|i| self.resources.get(*i)) {
+        if let Some(r) = self.resources.get(uri) {
             return Some((&r.reader, HashMap::new()));
         }
         self.templates
@@ -436,16 +436,10 @@ impl McpServer {
     /// # Panics
     /// If a resource with the same URI is already registered.
     pub fn resource(mut self, resource: Resource) -> McpServer {
-        let resources = self.capability_mut::<Resources>();
-        let previous = resources
-            .index
-            .insert(resource.uri.clone(), resources.resources.len());
-        assert!(
-            previous.is_none(),
-            "resource `{}` is registered twice",
-            resource.uri
-        );
-        resources.resources.push(resource);
+        let uri = resource.uri.clone();
+        self.capability_mut::<Resources>()
+            .resources
+            .add("resource", &uri, resource);
         self
     }
 
