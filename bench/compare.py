@@ -39,11 +39,10 @@ CONFIGS ("16:keepalive 64:keepalive 16:close", connections:mode each),
 WRK_NICE (unset: wrk at the servers' priority; e.g. -5: wrk ahead of
 every server, so that the load generator is not slowed by the server it
 measures on the same cores; needs root for a negative value).
-Optional extra targets, measured in the same rotation: GATED=1 adds
-`gated`, our server with the run-slot gate on (MCP_RUN_SLOTS = the number
-of cores; src/http/gate.rs); BASE_BIN=DIR adds `base`, the bench `server`
-built from another commit (for before/after); VARIANTS="name:VAR=value,…
-…" adds our server again with extra environment for each name.
+Optional extra targets, measured in the same rotation: BASE_BIN=DIR adds
+`base`, the bench `server` built from another commit (for before/after);
+VARIANTS="name:VAR=value,… …" adds our server again with extra
+environment for each name.
 """
 import json
 import os
@@ -107,19 +106,39 @@ def machine_busy_ticks():
 
 
 def sched(pid):
-    """(run-queue wait ns, voluntary, involuntary switches) over all threads."""
-    wait = vol = invol = 0
+    """Per thread: (run-queue wait ns, voluntary, involuntary switches).
+
+    By thread id, because threads come and go (an event loop gets a thread
+    while its others are held up, and that thread leaves again): a sum over
+    the threads alive at each end would lose the counts of those that left.
+    """
+    tasks = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            wait += int((task / "schedstat").read_text().split()[1])
+            wait = int((task / "schedstat").read_text().split()[1])
+            vol = invol = 0
             for line in (task / "status").read_text().splitlines():
                 if line.startswith("voluntary_ctxt_switches:"):
-                    vol += int(line.split()[1])
+                    vol = int(line.split()[1])
                 elif line.startswith("nonvoluntary_ctxt_switches:"):
-                    invol += int(line.split()[1])
+                    invol = int(line.split()[1])
+            tasks[task.name] = (wait, vol, invol)
         except (OSError, IndexError, ValueError):
             pass  # a thread that ended meanwhile
-    return wait, vol, invol
+    return tasks
+
+
+def sched_delta(before, after):
+    """What the threads did between two `sched` readings: threads alive at
+    both count their difference, new ones all they did; what a thread did
+    after `before` and before it ended is not seen (an undercount, small:
+    such threads live for a few milliseconds)."""
+    total = [0, 0, 0]
+    for tid, now in after.items():
+        then = before.get(tid, (0, 0, 0))
+        for i in range(3):
+            total[i] += max(now[i] - then[i], 0)
+    return total
 
 
 def loadavg():
@@ -165,7 +184,7 @@ def wrk(name, port, pid, conns, mode, rnd, auth, body_file):
     p.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - t0
     cpu1, busy1 = cpu_ticks(pid), machine_busy_ticks()
-    sched1 = sched(pid)
+    sched1 = sched_delta(sched0, sched(pid))
     if p.returncode != 0:
         raise SystemExit(f"wrk failed:\n{out}")
     j = json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
@@ -180,9 +199,9 @@ def wrk(name, port, pid, conns, mode, rnd, auth, body_file):
         p50_ms=j["p50_us"] / 1000, p99_ms=j["p99_us"] / 1000, requests=j["requests"],
         errors=j["errors"] + (int(non2xx.group(1)) if non2xx else 0),
         server_cpu_us_per_request=server_s * 1e6 / max(j["requests"], 1),
-        runqueue_us_per_request=(sched1[0] - sched0[0]) / 1000 / n,
-        voluntary_switches_per_request=(sched1[1] - sched0[1]) / n,
-        involuntary_switches_per_request=(sched1[2] - sched0[2]) / n,
+        runqueue_us_per_request=sched1[0] / 1000 / n,
+        voluntary_switches_per_request=sched1[1] / n,
+        involuntary_switches_per_request=sched1[2] / n,
         wrk_cpu_cores=wrk_s / elapsed, other_cpu_cores=other_s / elapsed, load1=load,
     )
     print("   %-7s c=%-3d %-9s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  %5.1f us CPU/req"
@@ -281,10 +300,8 @@ def main():
         "ours": (lambda port, token: [str(BIN / "server"), str(port), "1"], {}),
         "rmcp": (lambda port, token: [str(PEER), str(port), token], {}),
     }
-    if os.environ.get("GATED") == "1":
-        targets["gated"] = (targets["ours"][0], {"MCP_RUN_SLOTS": str(os.cpu_count())})
     # VARIANTS="name:VAR=value,VAR2=value ...": our server again with extra
-    # environment (e.g. "slots2:MCP_RUN_SLOTS=2"), in the same rotation.
+    # environment (e.g. "big:MCP_MAX_CONNECTIONS=4096"), in the same rotation.
     for variant in os.environ.get("VARIANTS", "").split():
         vname, _, assignments = variant.partition(":")
         venv = dict(a.split("=", 1) for a in assignments.split(",") if a)

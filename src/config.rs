@@ -10,7 +10,7 @@
 //! | `PUBLIC_URL` | `http://localhost:$PORT` | the origin clients use, no trailing slash |
 //! | `MCP_ALLOWED_HOSTS` | (none) | extra `Host` values accepted, comma-separated |
 //! | `MCP_ALLOWED_ORIGINS` | (none) | extra browser `Origin`s accepted, comma-separated |
-//! | `MCP_MAX_CONNECTIONS` | `512` | connection threads at most |
+//! | `MCP_MAX_CONNECTIONS` | `512` | open connections at most (`503` past that, when none is idle) |
 //! | `MCP_SIGNING_KEY` | (random) | key signing tokens and client ids: ≥ 32 random characters (`openssl rand -base64 32`; short, low-variety or repetitive keys are refused); set it so tokens survive restarts and work across instances |
 //! | `MCP_ACCESS_TOKEN_TTL` | `28800` (8 h) | access token lifetime, seconds (at most 10 years) |
 //! | `MCP_REFRESH_TOKEN_TTL` | `2592000` (30 days) | refresh token lifetime, seconds (at most 10 years) |

@@ -28,8 +28,9 @@
 //!
 //! Below the diagram, read when curious: what you write a tool with
 //! ([`mcp::tool`], [`mcp::call`], [`mcp::result`], [`mcp::schema`]); [`http`]
-//! (our HTTP/1.1 server on `std::net`: accept loop, bounded pool, one
-//! connection's keep-alive and limits); [`oauth::client`] and
+//! (our HTTP/1.1 server on `std::net`: accept loop, event loops on `epoll`
+//! that hand ready connections to plain blocking code, one connection's
+//! keep-alive and limits); [`oauth::client`] and
 //! [`oauth::url`] (who a client is, which redirect URIs match);
 //! [`oauth::store`] (the little state OAuth keeps); [`config`], [`log`],
 //! [`app`] (wiring, binding, shutdown); [`arrow`] (the arrows as a type).

@@ -15,7 +15,7 @@
 //! upstream call should always have, so that an example cannot forget them:
 //!
 //! * **A deadline on every call.** `ureq` has no default timeout; a hung
-//!   upstream would otherwise hold a connection thread for ever. The deadline
+//!   upstream would otherwise hold a thread for ever. The deadline
 //!   covers DNS, connect, TLS, sending and the whole response body.
 //! * **Status codes are answers, not errors.** `ureq` turns every 4xx/5xx
 //!   into an error that drops the body and the headers by default; GitHub

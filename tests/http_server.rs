@@ -46,6 +46,32 @@ fn pipelined_requests_are_answered_in_order() {
     server.stop();
 }
 
+/// A body larger than the read buffer is read straight from the socket; a
+/// request pipelined behind it, whose bytes came while the connection was
+/// being served (so the edge-triggered `epoll` reported them then), must
+/// still be answered once the connection is back in its event loop.
+#[test]
+fn a_request_pipelined_behind_a_large_body_is_answered() {
+    let server = TestServer::start(Limits::default(), echo);
+    let mut conn = server.connect();
+    let body = "a".repeat(50_000);
+    // The head and a little of the body first (the server reads all there
+    // is), then the rest with the next request right behind it.
+    conn.send(format!(
+        "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..100]
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    conn.send(format!(
+        "{}GET /after HTTP/1.1\r\nHost: t\r\n\r\n",
+        &body[100..]
+    ));
+    assert_eq!(conn.answer().text(), format!("POST /big? body={body}"));
+    assert_eq!(conn.answer().text(), "GET /after? body=");
+    server.stop();
+}
+
 #[test]
 fn connection_close_is_honoured() {
     let server = TestServer::start(Limits::default(), echo);

@@ -26,8 +26,9 @@
 
 use std::time::Instant;
 
+use super::input::{Filled, Input, is_timeout, left};
 use super::limits::Limits;
-use super::parse::{Filled, Framing, Input, ReadError, is_timeout, left};
+use super::parse::{Framing, ReadError};
 
 /// The longest chunk-size line (size, extensions) or trailer line accepted.
 const MAX_LINE: usize = 4096;
@@ -172,7 +173,7 @@ fn read_line<T>(
         match input.fill(left(deadline)) {
             Filled::Bytes => {}
             Filled::Closed => return Err(ReadError::Closed),
-            Filled::TimedOut => return Err(ReadError::Reject(408)),
+            Filled::TimedOut | Filled::Pending => return Err(ReadError::Reject(408)),
         }
     }
 }

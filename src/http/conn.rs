@@ -1,17 +1,20 @@
 //! **[all](crate::_documentation::flow) Every arrow — one connection, request
-//! after request.** A connection thread from the [`pool`](super::pool) runs
-//! [`serve`] for one TCP connection: wait for a request, read its head and body
-//! within the limits, call the handler, write the answer, and again while the
-//! connection stays open (keep-alive, pipelining).
+//! after request.** A [`Conn`] is one TCP connection and what is known about
+//! it between two requests. Its event loop ([`super::pool`]) calls
+//! [`serve_ready`] when the socket becomes readable: read the request's head
+//! and body within the limits, call the handler, write the answer, and again
+//! while more requests are already there (keep-alive, pipelining); then the
+//! connection goes back to its loop, holding no thread until the next bytes.
 //!
 //! ```text
-//!   wait (idle_timeout; reclaimable) ─▶ head (head_timeout, caps) ─▶ [100 Continue]
-//!     ▲                      │ 400/408/414/417/431/505: answer, close
-//!     │                      ▼
-//!     │                    body (body_timeout, cap) ── 408/413: answer, close
-//!     │                      ▼
-//!     └─ keep-alive ◀── handler ─▶ Responder (panic → 500, or close if the
-//!                                  head was already sent)
+//!   readable ─▶ head (head_timeout, caps) ─▶ [100 Continue]
+//!     ▲            │ 400/408/414/417/431/505: answer, close
+//!     │            ▼
+//!     │          body (body_timeout, cap) ── 408/413: answer, close
+//!     │            ▼
+//!     │          handler ─▶ Responder (panic → 500, or close if the head was
+//!     │            │                   already sent)
+//!     └─ Park ◀────┘ nothing more to read yet (idle_timeout; reclaimable)
 //! ```
 //!
 //! # Spec
@@ -27,25 +30,25 @@
 //!   back; not sent when the head is refused (413, 417).
 //!
 //! # Where this sits
-//! Called by [`super::pool`]; reads with [`super::parse`] and
+//! Called by [`super::pool`]'s event loops; reads with [`super::parse`] and
 //! [`super::body`]; answers through [`super::Responder`]; logs one line per
 //! answered request through [`crate::log::request`].
 
 use std::io::Write;
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::body::read_body;
-use super::control::Control;
-use super::gate::Gate;
+use super::control::{Control, Registration};
+use super::input::{Filled, Input, left};
 use super::limits::{Handler, Limits};
-use super::parse::{Filled, Framing, Head, Input, ReadError, left, read_head};
+use super::parse::{Framing, Head, ReadError, read_head};
 use super::request::Version;
 use super::response::{Body, Responder, Response, reason};
-use std::sync::Arc;
 
-/// What every connection thread needs.
+/// What every event loop needs.
 pub(crate) struct Context {
     /// The request handler (the router).
     pub(crate) handler: Handler,
@@ -53,74 +56,133 @@ pub(crate) struct Context {
     pub(crate) limits: Limits,
     /// Stop flag and open connections.
     pub(crate) control: Arc<Control>,
-    /// The run slots: held around the handler call only.
-    pub(crate) gate: Gate,
 }
 
 /// How long, after an error answer, the client's remaining bytes are read
 /// before the socket closes.
 const LINGER: Duration = Duration::from_millis(500);
 
-/// Serves every request of one connection, then closes it.
-pub(crate) fn serve(stream: TcpStream, cx: &Context) {
-    let taken = Instant::now();
-    let limits = &cx.limits;
-    // Small answers leave at once instead of waiting for an ACK (Nagle).
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(limits.write_timeout));
-    let Ok(remote_addr) = stream.peer_addr() else {
-        return;
-    };
-    let registration = cx.control.register(&stream);
-    let mut input = Input::new(stream, limits.max_head_bytes.max(8 * 1024));
-    let mut first = true;
-    loop {
-        if !registration.set_waiting(true) {
-            return;
-        }
-        // The first byte: a new connection gets the head timeout counted from
-        // when its thread took it; an open one waits up to the idle timeout.
-        let head_deadline = if input.buffered().is_empty() {
-            let wait = if first {
-                left(taken + limits.head_timeout)
-            } else {
-                // Idle between requests: the pool may reclaim this thread.
-                registration.set_idle(true);
-                limits.idle_timeout
-            };
-            let filled = input.fill(wait);
-            if !first && !registration.set_idle(false) {
-                // Reclaimed for a new connection while idle.
-                return;
-            }
-            match filled {
-                Filled::Bytes => {}
-                // Nothing of a request came: close without a word.
-                Filled::Closed | Filled::TimedOut => return,
-            }
-            if first {
-                taken + limits.head_timeout
-            } else {
-                Instant::now() + limits.head_timeout
-            }
-        } else {
-            Instant::now() + limits.head_timeout
-        };
-        let started = Instant::now();
-        let head = match read_head(&mut input, limits, head_deadline, remote_addr) {
-            Ok(head) => head,
-            Err(ReadError::Closed) => return,
-            Err(ReadError::Reject(status)) => {
-                refuse(&mut input, status, Version::Http11, ("-", "-"), started);
-                return;
-            }
-        };
-        registration.set_waiting(false);
-        if !answer(&mut input, head, cx, started) {
-            return;
-        }
-        first = false;
+/// One open connection, between two of its requests.
+pub(crate) struct Conn {
+    input: Input,
+    registration: Registration,
+    remote_addr: SocketAddr,
+    /// Whether no request has been read yet.
+    first: bool,
+    /// Whether the connection is idle between two requests (kept alive).
+    idle: bool,
+    /// When the connection is closed if nothing more comes: the head timeout
+    /// for a new connection, the idle timeout for a kept-alive one.
+    deadline: Instant,
+}
+
+/// What a connection does after [`serve_ready`].
+pub(crate) enum Next {
+    /// Wait in the event loop until the socket is readable again.
+    Park,
+    /// Close it.
+    Close,
+}
+
+impl Conn {
+    /// Prepares an accepted connection; `None` if it is already gone.
+    pub(crate) fn open(stream: TcpStream, cx: &Context) -> Option<Conn> {
+        // Small answers leave at once instead of waiting for an ACK (Nagle).
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_write_timeout(Some(cx.limits.write_timeout));
+        let remote_addr = stream.peer_addr().ok()?;
+        let registration = cx.control.register(&stream);
+        let input = Input::new(stream, cx.limits.max_head_bytes.max(8 * 1024));
+        // Non-blocking from the start: the event loop asks, it never waits.
+        input.unblock().ok()?;
+        Some(Conn {
+            input,
+            registration,
+            remote_addr,
+            first: true,
+            idle: false,
+            deadline: Instant::now() + cx.limits.head_timeout,
+        })
     }
+
+    /// The socket, for the event loop to watch.
+    pub(crate) fn socket(&self) -> &TcpStream {
+        self.input.socket()
+    }
+
+    /// When the event loop closes this connection if it is still parked.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+/// Serves the requests that have arrived on `conn`, whose socket was
+/// reported readable.
+pub(crate) fn serve_ready(conn: &mut Conn, cx: &Context) -> Next {
+    let limits = &cx.limits;
+    let mut look = true;
+    loop {
+        if !conn.registration.set_waiting(true) {
+            return Next::Close;
+        }
+        if conn.input.buffered().is_empty() {
+            // The last read emptied the kernel's buffer: whatever comes next
+            // wakes the loop again, no need to ask.
+            if !look && conn.input.drained() {
+                return park(conn, limits);
+            }
+            match conn.input.try_fill() {
+                Filled::Bytes => {}
+                Filled::Pending => return park(conn, limits),
+                // Nothing of a request came: close without a word.
+                Filled::Closed | Filled::TimedOut => return Next::Close,
+            }
+            if conn.idle {
+                conn.idle = false;
+                if !conn.registration.set_idle(false) {
+                    // Reclaimed for a new connection while idle.
+                    return Next::Close;
+                }
+            }
+        }
+        look = false;
+        let started = Instant::now();
+        let head_deadline = if conn.first {
+            conn.deadline
+        } else {
+            started + limits.head_timeout
+        };
+        let head = match read_head(&mut conn.input, limits, head_deadline, conn.remote_addr) {
+            Ok(head) => head,
+            Err(ReadError::Closed) => return Next::Close,
+            Err(ReadError::Reject(status)) => {
+                refuse(
+                    &mut conn.input,
+                    status,
+                    Version::Http11,
+                    ("-", "-"),
+                    started,
+                );
+                return Next::Close;
+            }
+        };
+        conn.registration.set_waiting(false);
+        if !answer(&mut conn.input, head, cx, started) {
+            return Next::Close;
+        }
+        conn.first = false;
+    }
+}
+
+/// Back to the event loop until the next bytes (or the deadline).
+fn park(conn: &mut Conn, limits: &Limits) -> Next {
+    if !conn.first && !conn.idle {
+        // Idle between requests: a full server may reclaim it.
+        conn.idle = true;
+        conn.registration.set_idle(true);
+        conn.deadline = Instant::now() + limits.idle_timeout;
+    }
+    Next::Park
 }
 
 /// Reads the body, calls the handler and writes the answer. Returns whether
@@ -134,7 +196,7 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
     } = head;
     let version = request.version;
     if expect_continue && framing != Framing::None {
-        let _ = input.socket().write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+        let _ = input.writer().write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
     }
     let body_deadline = Instant::now() + cx.limits.body_timeout;
     let cap = cx.limits.max_body_bytes_for(&request.path);
@@ -152,12 +214,7 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
     let method = request.method.clone();
     let path = request.path.clone();
     let head_only = method == "HEAD";
-    // A run slot (when MCP_RUN_SLOTS turns the gate on) for the handler's
-    // work only: reading came before, writing comes after, so a slow client
-    // never holds one (gate.rs).
-    let permit = cx.gate.enter();
     let handled = catch_unwind(AssertUnwindSafe(|| (cx.handler)(request)));
-    drop(permit);
     let response = match handled {
         Ok(response) => response,
         Err(_) => {
@@ -172,7 +229,7 @@ fn answer(input: &mut Input, head: Head, cx: &Context, started: Instant) -> bool
         keep_alive && !cx.control.stopping() && !(deferred && version == Version::Http10);
 
     let mut status = 0;
-    let mut out = input.socket();
+    let mut out = input.writer();
     let written = catch_unwind(AssertUnwindSafe(|| {
         let responder = Responder::new(&mut out, version, keep_alive, &mut status).with_date();
         let responder = if head_only {
@@ -214,7 +271,7 @@ fn refuse(
     started: Instant,
 ) {
     let mut sent = 0;
-    let mut out = input.socket();
+    let mut out = input.writer();
     let text = format!("{}\n", reason(status));
     let _ = Responder::new(&mut out, version, false, &mut sent)
         .with_date()
@@ -233,7 +290,7 @@ fn linger(input: &mut Input) {
         input.consume(n);
         match input.fill(left(until)) {
             Filled::Bytes => {}
-            Filled::Closed | Filled::TimedOut => return,
+            Filled::Closed | Filled::TimedOut | Filled::Pending => return,
         }
     }
 }

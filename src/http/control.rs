@@ -1,5 +1,5 @@
 //! **[all](crate::_documentation::flow) Every arrow — the open connections
-//! and the stop flag.** What the accept loop, the connection threads and
+//! and the stop flag.** What the accept loop, the event loops and
 //! [`super::ShutdownHandle`] share: whether the server is stopping, and every
 //! open connection with whether it is waiting for a request or idle between
 //! two, so that shutdown can close the waiting ones and a full pool can
@@ -19,7 +19,7 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// What the accept loop, the connection threads and
+/// What the accept loop, the event loops and
 /// [`ShutdownHandle`](super::ShutdownHandle) share: the stop flag, and the
 /// open connections, so that shutdown can close those that are only waiting
 /// for a request.
@@ -59,7 +59,7 @@ impl Control {
     }
 
     /// Records an open connection until the returned guard is dropped.
-    pub(crate) fn register(&self, stream: &TcpStream) -> Registration<'_> {
+    pub(crate) fn register(self: &Arc<Self>, stream: &TcpStream) -> Registration {
         let waiting = Arc::new(AtomicBool::new(true));
         let idle = Arc::new(AtomicU64::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -72,7 +72,7 @@ impl Control {
             self.lock().insert(id, entry);
         }
         Registration {
-            control: self,
+            control: self.clone(),
             id,
             waiting,
             idle,
@@ -125,14 +125,14 @@ impl Control {
 }
 
 /// An open connection, known to [`Control`] while this lives.
-pub(crate) struct Registration<'a> {
-    control: &'a Control,
+pub(crate) struct Registration {
+    control: Arc<Control>,
     id: u64,
     waiting: Arc<AtomicBool>,
     idle: Arc<AtomicU64>,
 }
 
-impl Registration<'_> {
+impl Registration {
     /// Marks the connection as waiting for a request (`true`) or answering
     /// one (`false`). Returns whether it may go on: once shutdown has begun,
     /// a connection that would wait for a new request closes instead.
@@ -158,7 +158,7 @@ impl Registration<'_> {
     }
 }
 
-impl Drop for Registration<'_> {
+impl Drop for Registration {
     fn drop(&mut self) {
         self.control.lock().remove(&self.id);
     }

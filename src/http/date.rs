@@ -6,7 +6,7 @@
 //! # Where this sits
 //! Called by [`super::Responder`] while it writes a head. The text changes once
 //! a second, so each thread keeps the last one it made and reuses it: a busy
-//! connection thread formats a date once a second, not once a request.
+//! thread formats a date once a second, not once a request.
 
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};

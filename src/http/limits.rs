@@ -5,8 +5,8 @@
 //!
 //! # Spec
 //! * RFC 9112 §2.3 / RFC 9110 §15.5: what the caps answer when exceeded —
-//!   `408`, `413`, `414`, `431`, and `503` with `Retry-After` when every
-//!   connection thread is busy.
+//!   `408`, `413`, `414`, `431`, and `503` with `Retry-After` when
+//!   `max_connections` are open and none is idle.
 //!
 //! # Where this sits
 //! A leaf: given to [`super::Server::bind`] and [`super::Server::serve`], read
@@ -24,10 +24,11 @@ pub type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
 /// Bounds on what connections may cost: threads, bytes and time.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Connection threads at most: connections served at once.
+    /// Open connections at most (each waits in an event loop between
+    /// requests; a thread serves it while a request is read and answered).
     pub max_connections: usize,
-    /// How long a new connection may wait for a free thread before it gets
-    /// `503` with `Retry-After`.
+    /// How long a new connection may wait for room (an open connection
+    /// closing) before it gets `503` with `Retry-After`.
     pub pool_wait: Duration,
     /// Bytes of request line plus headers at most (431 above).
     pub max_head_bytes: usize,

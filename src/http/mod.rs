@@ -4,7 +4,7 @@
 //! on a socket into a [`Request`] and a [`Response`] back into bytes.
 //!
 //! ```text
-//!   client ──TCP──▶ server::serve (accept loop, bounded pool, timeouts, caps)
+//!   client ──TCP──▶ server::serve (accept loop) ─▶ pool (event loops, epoll)
 //!                       │  parse::read_head (httparse, caps, framing rules)
 //!                       │  body::read_body  (Content-Length or chunked, capped)
 //!                       ▼
@@ -27,14 +27,16 @@
 //! * `limits.rs` — [`Limits`] (threads, bytes, time) and [`Handler`].
 //! * `control.rs` — the stop flag and the open connections (shutdown closes
 //!   the waiting ones; a full pool reclaims the idle ones).
-//! * `pool.rs` — the bounded, lazily grown pool of connection threads, and
-//!   the `503` for connections that find it full.
-//! * `conn.rs` — one connection: request after request, panics caught,
-//!   error answers, one log line per answer.
-//! * `gate.rs` — the run slots (opt-in, `MCP_RUN_SLOTS`): at most N
-//!   handlers run at once; the other connection threads queue.
+//! * `pool.rs` — the open connections (at most `max_connections`, `503`
+//!   past that): one event loop per core, where a connection waits in
+//!   `epoll` between requests without a thread, and the threads that serve
+//!   the ready ones (one more for a loop whose threads are all held up).
+//! * `conn.rs` — one connection: the requests that have arrived, panics
+//!   caught, error answers, one log line per answer.
+//! * `input.rs` — the socket of a connection: the read buffer with its
+//!   deadlines, non-blocking between requests, blocking inside one.
 //! * `parse.rs` — the request head: `httparse`, caps, framing and `Host`
-//!   rules; the read buffer with its deadlines.
+//!   rules.
 //! * `body.rs` — the request body: `Content-Length` or chunked, capped.
 //! * `request.rs` — [`Request`] and [`Version`].
 //! * `response.rs` — [`Response`], and the writer of answers
@@ -58,7 +60,7 @@ mod control;
 mod date;
 #[cfg(fuzzing)]
 mod fuzz;
-mod gate;
+mod input;
 mod limits;
 mod parse;
 mod pool;

@@ -29,11 +29,11 @@
 //! Called by [`super::conn`] for every request on a connection; the
 //! [`Input`] it reads from is also what [`super::body`] reads the body from.
 
-use std::io::{self, Read};
 use std::mem::MaybeUninit;
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Instant;
 
+use super::input::{Filled, Input, left};
 use super::limits::Limits;
 use super::request::{Request, Version};
 
@@ -54,131 +54,6 @@ impl std::fmt::Display for ReadError {
             ReadError::Reject(status) => write!(f, "rejected with {status}"),
         }
     }
-}
-
-/// What one `read` from the socket produced.
-pub(crate) enum Filled {
-    /// Some bytes were added to the buffer.
-    Bytes,
-    /// The client closed its side (or the socket failed).
-    Closed,
-    /// The time allowed ran out first.
-    TimedOut,
-}
-
-/// The read side of a connection: the socket and the bytes read ahead of
-/// what has been parsed. Bytes that follow one request (pipelining) stay in
-/// the buffer for the next.
-pub(crate) struct Input {
-    stream: TcpStream,
-    buf: Box<[u8]>,
-    /// `buf[start..end]` is read but not yet used.
-    start: usize,
-    end: usize,
-    /// The read timeout currently set on the socket, to skip a system call
-    /// when the next read wants the same one (the common keep-alive case).
-    timeout: Option<Duration>,
-}
-
-impl Input {
-    /// Reads from `stream` with a buffer of `capacity` bytes.
-    pub(crate) fn new(stream: TcpStream, capacity: usize) -> Input {
-        Input {
-            stream,
-            buf: vec![0; capacity].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            timeout: None,
-        }
-    }
-
-    /// The socket, for writing answers.
-    pub(crate) fn socket(&self) -> &TcpStream {
-        &self.stream
-    }
-
-    /// The bytes read and not yet used.
-    pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    /// Marks `n` buffered bytes as used.
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.start = (self.start + n).min(self.end);
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
-    }
-
-    /// Whether the buffer has no room left after its unused bytes.
-    pub(crate) fn is_full(&self) -> bool {
-        self.end - self.start == self.buf.len()
-    }
-
-    /// Reads once more into the buffer, waiting at most `within`.
-    pub(crate) fn fill(&mut self, within: Duration) -> Filled {
-        if self.end == self.buf.len() {
-            if self.start == 0 {
-                // Full: the callers' caps stop before this happens.
-                return Filled::Closed;
-            }
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        let end = self.end;
-        match self.read_within(within, |stream, buf| stream.read(&mut buf[end..])) {
-            Ok(0) => Filled::Closed,
-            Ok(n) => {
-                self.end += n;
-                Filled::Bytes
-            }
-            Err(e) if is_timeout(&e) => Filled::TimedOut,
-            Err(_) => Filled::Closed,
-        }
-    }
-
-    /// Reads into `out` straight from the socket (after the buffered bytes are
-    /// used up), waiting at most `within`. `Ok(0)` is end of stream.
-    pub(crate) fn read_direct(&mut self, out: &mut [u8], within: Duration) -> io::Result<usize> {
-        self.read_within(within, |stream, _| stream.read(out))
-    }
-
-    fn read_within(
-        &mut self,
-        within: Duration,
-        mut read: impl FnMut(&mut TcpStream, &mut [u8]) -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        if within.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        // A zero timeout means "none" to the OS; round tiny ones up.
-        let within = within.max(Duration::from_millis(1));
-        if self.timeout != Some(within) {
-            self.stream.set_read_timeout(Some(within))?;
-            self.timeout = Some(within);
-        }
-        loop {
-            match read(&mut self.stream, &mut self.buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => return other,
-            }
-        }
-    }
-}
-
-/// Whether a read error is the read timeout firing (`EAGAIN` on Linux).
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
-/// The time left until `deadline` (zero once it has passed).
-pub(crate) fn left(deadline: Instant) -> Duration {
-    deadline.saturating_duration_since(Instant::now())
 }
 
 /// How the body of a request is framed (RFC 9112 §6.3).
@@ -241,7 +116,7 @@ pub(crate) fn read_head(
             Filled::Bytes => {}
             Filled::Closed => return Err(ReadError::Closed),
             // Part of a head came, the rest did not: RFC 9110 §15.5.9.
-            Filled::TimedOut => return Err(ReadError::Reject(408)),
+            Filled::TimedOut | Filled::Pending => return Err(ReadError::Reject(408)),
         }
     }
 }

@@ -1,85 +1,180 @@
-//! **[all](crate::_documentation::flow) Every arrow — the bounded pool of
-//! connection threads.** The accept loop hands each new connection to
-//! [`Pool::submit`]; one thread then serves every request of that connection
-//! ([`super::conn::serve`]) and afterwards waits for the next connection.
+//! **[all](crate::_documentation::flow) Every arrow — open connections and
+//! the threads that serve them.** The accept loop hands each new connection
+//! to [`Pool::submit`]; it joins one of a few *event loops* (one per core),
+//! where it waits in `epoll` (through `mio`) holding no thread until its
+//! socket is readable. Then a thread of that loop serves what has arrived
+//! ([`super::conn::serve_ready`]: plain blocking code, the handler included)
+//! and gives the connection back to the loop.
 //!
-//! # How the pool grows, shrinks and says no
-//! * Threads start lazily, one per connection that finds no idle thread, up
-//!   to [`Limits::max_connections`](super::Limits::max_connections). An idle
-//!   thread exits after [`IDLE_THREAD_EXIT`], so a quiet server holds few
-//!   threads (and little memory).
-//! * The decision "wake an idle thread or start one" is taken under the same
-//!   lock that counts idle threads and queued connections, so a burst on a
-//!   fresh server starts as many threads as it needs. (tiny_http 0.12 reads a
-//!   lagging idle counter here and leaves connections of a burst waiting for
-//!   seconds: docs/DESIGN.md, "Why not tiny_http".)
-//! * When every thread is taken, the connections idle longest between two
-//!   requests (kept alive, nothing sent) are closed, as many as connections
-//!   wait, so their threads take the new ones: 512 idle keep-alive sockets
-//!   must not turn everyone else away (RFC 9112 §9.6 lets a server close an
-//!   idle connection; clients retry on a new one).
-//! * When every thread is busy, a connection waits in the queue for at most
+//! ```text
+//!   accept ─▶ Pool::submit ─▶ open < max_connections? ─▶ a loop (round robin)
+//!                 │ no: close the longest-idle connection, queue;       │
+//!                 │     still queued after pool_wait ─▶ 503             ▼
+//!                 │                     poll (epoll) ─▶ ready ─▶ serve_ready ─▶ park
+//!                 │                          ▲                         │
+//!                 │                          └─────────────────────────┘
+//!   watch thread: a loop whose every thread has been on one connection for
+//!                 STUCK (a slow client, a handler waiting on I/O) gets one
+//!                 more thread; a thread with nothing to do leaves
+//! ```
+//!
+//! # Why event loops, and why handlers still block
+//! A thread per connection was the first design here: one sleep and one
+//! wake-up per request, and with 64 busy connections, 64 runnable threads on
+//! 2 cores served in the scheduler's order, which set the p99
+//! (docs/PERFORMANCE.md, "Where the tail comes from"). Here a busy loop thread
+//! takes the next ready connection without sleeping, in the order the kernel
+//! reported them, and each connection stays registered with its loop for its
+//! whole life (edge-triggered: no `epoll_ctl` per request). The code that
+//! serves a request is unchanged and synchronous: it may block on a slow
+//! client (the socket is switched to blocking, with its timeouts), on a
+//! Redis store or an upstream API. When it does for longer than [`STUCK`],
+//! the watch thread gives that loop another thread, so the loop's other
+//! connections are served meanwhile; the extra thread leaves again once it
+//! finds another thread already polling. So a slow client costs a thread
+//! only while it is slow, never the loop.
+//!
+//! # Bounds
+//! * At most [`Limits::max_connections`](super::Limits::max_connections)
+//!   connections are open. When that many are, the connection idle longest
+//!   between two requests is closed for each newcomer (RFC 9112 §9.6 lets a
+//!   server close an idle connection; clients retry on a new one), and the
+//!   newcomer waits in the queue for at most
 //!   [`Limits::pool_wait`](super::Limits::pool_wait). Past that, the
-//!   *overflow* thread answers it `503 Service Unavailable` with `Retry-After`
-//!   and `Connection: close`: a client always gets an answer, never silence,
-//!   and the accept loop never waits for anyone.
+//!   *overflow* thread answers it `503 Service Unavailable` with
+//!   `Retry-After` and `Connection: close`: a client always gets an answer,
+//!   never silence, and the accept loop never waits for anyone.
+//! * Threads: one per loop, plus one per connection in a slow request, so
+//!   never more than the open connections and the loops.
+//! * A parked connection is closed, without a word, at its deadline: the
+//!   head timeout for a new one that never sent a byte, the idle timeout
+//!   between requests (checked every [`SWEEP`]).
 //!
 //! # Where this sits
 //! Between [`super::server`] (the accept loop, which calls [`Pool::submit`]
 //! and, at shutdown, [`Pool::stop`]) and [`super::conn`] (one connection).
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::os::fd::AsRawFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
-use super::conn::{self, Context};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use super::conn::{self, Conn, Context, Next};
 use super::request::Version;
 use super::response::{Responder, Response};
 
-/// How long an idle connection thread waits for work before it exits.
-pub(crate) const IDLE_THREAD_EXIT: Duration = Duration::from_secs(30);
+/// How long every thread of a loop may stay on one connection before the
+/// loop gets another thread.
+const STUCK: Duration = Duration::from_millis(2);
 
-/// Connection threads, the connections waiting for one, and the overflow
-/// thread that turns away those that waited too long.
+/// How often the watch thread looks while no loop is serving anything.
+const WATCH_IDLE: Duration = Duration::from_millis(50);
+
+/// How often parked connections are checked against their deadline.
+const SWEEP: Duration = Duration::from_millis(100);
+
+/// The token of each loop's waker (connections use slot numbers).
+const WAKE: Token = Token(usize::MAX);
+
+/// The event loops, the connections waiting for room, and the overflow and
+/// watch threads.
 pub(crate) struct Pool {
     context: Context,
+    loops: Vec<Loop>,
+    /// Which loop the next connection joins.
+    next_loop: AtomicUsize,
     state: Mutex<State>,
-    /// Idle connection threads wait here for a queued connection.
-    work: Condvar,
     /// The overflow thread and [`Pool::stop`] wait here for changes.
     changed: Condvar,
 }
 
 struct State {
-    /// Accepted connections no thread has taken yet, with when they came.
+    /// Accepted connections with no room yet, with when they came.
     queue: VecDeque<(TcpStream, Instant)>,
-    /// Connection threads alive (busy or idle).
+    /// Connections admitted to a loop and not yet closed.
+    open: usize,
+    /// Threads serving the loops.
     threads: usize,
-    /// Connection threads waiting on `work`.
-    idle: usize,
-    /// Whether the overflow thread is running.
-    overflow: bool,
-    /// Set by [`Pool::stop`]: threads exit instead of waiting.
+    /// Whether the overflow and watch threads run.
+    helpers: usize,
+    /// Set by [`Pool::stop`].
     stopping: bool,
 }
 
+/// One event loop: an `epoll` instance and the connections registered with it.
+struct Loop {
+    /// Taken by the one thread that waits in `epoll_wait`.
+    poller: Mutex<Poller>,
+    registry: Registry,
+    /// Wakes the poller (a new connection while it sleeps with no deadline,
+    /// or shutdown).
+    waker: Waker,
+    shared: Mutex<Shared>,
+}
+
+struct Poller {
+    poll: Poll,
+    events: Events,
+}
+
+/// A loop's connections and threads, behind its lock.
+struct Shared {
+    /// Connections by token (the index).
+    slots: Vec<Slot>,
+    /// Free indexes in `slots`.
+    free: Vec<usize>,
+    /// Connections reported readable, in the order the kernel reported them.
+    ready: VecDeque<usize>,
+    /// How many slots are [`Slot::Parked`].
+    parked: usize,
+    /// Threads of this loop, and how many are serving a connection.
+    threads: usize,
+    serving: usize,
+    /// Counts served connections and polls: the watch thread compares it
+    /// from one look to the next.
+    progress: u64,
+    /// When parked connections are next checked against their deadline.
+    sweep_at: Instant,
+    /// Whether the poller waits without a deadline (nothing open).
+    sleeping: bool,
+}
+
+enum Slot {
+    Free,
+    /// Waiting for its socket to become readable.
+    Parked(Conn),
+    /// Being served by a thread; `missed` if it was reported readable
+    /// meanwhile (edge-triggered: that report will not come again).
+    Out {
+        missed: bool,
+    },
+}
+
 impl Pool {
-    /// A pool with no threads yet; [`Pool::start`] starts the overflow thread.
-    pub(crate) fn new(context: Context) -> Pool {
-        Pool {
+    /// One event loop per core; no thread yet.
+    pub(crate) fn new(context: Context) -> io::Result<Pool> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let loops = (0..cores).map(|_| Loop::new()).collect::<io::Result<_>>()?;
+        Ok(Pool {
             context,
+            loops,
+            next_loop: AtomicUsize::new(0),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
+                open: 0,
                 threads: 0,
-                idle: 0,
-                overflow: false,
+                helpers: 0,
                 stopping: false,
             }),
-            work: Condvar::new(),
             changed: Condvar::new(),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -88,91 +183,233 @@ impl Pool {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts the overflow thread.
-    pub(crate) fn start(self: &Arc<Pool>) -> std::io::Result<()> {
+    /// Starts the overflow and watch threads.
+    pub(crate) fn start(self: &Arc<Pool>) -> io::Result<()> {
         let pool = self.clone();
         std::thread::Builder::new()
             .name("http-overflow".into())
             .spawn(move || pool.overflow())?;
-        self.lock().overflow = true;
+        self.lock().helpers += 1;
+        let pool = self.clone();
+        std::thread::Builder::new()
+            .name("http-watch".into())
+            .spawn(move || pool.watch())?;
+        self.lock().helpers += 1;
         Ok(())
     }
 
-    /// Gives a new connection to an idle thread, or to a new thread if there
-    /// is room, or else queues it for the overflow thread to judge.
+    /// Admits a new connection to a loop if there is room, else queues it
+    /// (and closes an idle connection to make room).
     pub(crate) fn submit(self: &Arc<Pool>, stream: TcpStream) {
         let mut state = self.lock();
+        if state.open < self.context.limits.max_connections.max(1) && state.queue.is_empty() {
+            state.open += 1;
+            drop(state);
+            self.admit(stream);
+            return;
+        }
         state.queue.push_back((stream, Instant::now()));
-        if state.idle >= state.queue.len() {
-            self.work.notify_one();
-            return;
-        }
-        if state.threads < self.context.limits.max_connections.max(1) {
-            let pool = self.clone();
-            let spawned = std::thread::Builder::new()
-                .name("http-conn".into())
-                .spawn(move || pool.worker());
-            match spawned {
-                Ok(_) => state.threads += 1,
-                Err(e) => {
-                    crate::log::event("ERROR", &format!("cannot start a thread: {e}"));
-                    self.changed.notify_all();
-                }
-            }
-            return;
-        }
-        // Every thread is taken. Threads that only keep an idle connection
-        // open are the cheapest to free: close as many such connections as
-        // connections wait, and their threads take the queue.
-        let waiting = state.queue.len().saturating_sub(state.idle);
-        self.context.control.reclaim_idle(waiting);
+        drop(state);
+        // A connection that already got its answer yields to one that has none.
+        self.context.control.reclaim_idle(1);
         // The overflow thread times what is still queued.
         self.changed.notify_all();
     }
 
-    /// A connection thread: serve connections until idle too long or stopped.
-    fn worker(self: Arc<Pool>) {
-        while let Some(stream) = self.next_connection() {
-            // `conn::serve` catches handler panics itself; this catches a bug
-            // in the HTTP layer, so that it costs one connection, not a thread.
-            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                conn::serve(stream, &self.context);
-            }));
-            if served.is_err() {
-                crate::log::event("ERROR", "a connection ended in a panic");
+    /// Registers a connection (already counted in `open`) with the next loop.
+    fn admit(self: &Arc<Pool>, stream: TcpStream) {
+        let Some(conn) = Conn::open(stream, &self.context) else {
+            self.closed();
+            return;
+        };
+        let k = self.next_loop.fetch_add(1, Ordering::Relaxed) % self.loops.len();
+        let lp = &self.loops[k];
+        let fd = conn.socket().as_raw_fd();
+        let mut shared = lp.lock();
+        // In its slot before it is registered: its first event may come at once.
+        let token = shared.insert(conn);
+        let registered = lp
+            .registry
+            .register(&mut SourceFd(&fd), Token(token), Interest::READABLE);
+        if let Err(e) = registered {
+            crate::log::event("ERROR", &format!("cannot watch a connection: {e}"));
+            let conn = shared.remove(token);
+            drop(shared);
+            drop(conn);
+            self.closed();
+            return;
+        }
+        if shared.sleeping {
+            let _ = lp.waker.wake();
+        }
+        if shared.threads == 0 {
+            self.spawn(k, &mut shared);
+        }
+    }
+
+    /// Starts a thread for loop `k` (whose lock the caller holds).
+    fn spawn(self: &Arc<Pool>, k: usize, shared: &mut Shared) {
+        let pool = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("http-loop".into())
+            .spawn(move || pool.run(k));
+        match spawned {
+            Ok(_) => {
+                shared.threads += 1;
+                self.lock().threads += 1;
+            }
+            Err(e) => crate::log::event("ERROR", &format!("cannot start a thread: {e}")),
+        }
+    }
+
+    /// A thread of loop `k`: serve ready connections; with none, wait in
+    /// `epoll` for more, unless another thread of the loop already does.
+    fn run(self: Arc<Pool>, k: usize) {
+        let lp = &self.loops[k];
+        loop {
+            let mut shared = lp.lock();
+            if let Some((token, mut conn)) = shared.take_ready() {
+                shared.serving += 1;
+                drop(shared);
+                // `serve_ready` catches handler panics itself; this catches a
+                // bug in the HTTP layer, so that it costs one connection.
+                let next = catch_unwind(AssertUnwindSafe(|| {
+                    conn::serve_ready(&mut conn, &self.context)
+                }))
+                .unwrap_or_else(|_| {
+                    crate::log::event("ERROR", "a connection ended in a panic");
+                    Next::Close
+                });
+                let mut shared = lp.lock();
+                shared.serving -= 1;
+                shared.progress += 1;
+                match next {
+                    Next::Park if !self.context.control.stopping() => shared.park(token, conn),
+                    _ => {
+                        let _ = shared.remove(token);
+                        drop(shared);
+                        self.close(lp, conn);
+                    }
+                }
+                continue;
+            }
+            if self.context.control.stopping() {
+                // Shutdown: what waits for a request is closed (RFC 9112
+                // §9.6); requests in flight finish on their threads.
+                let parked = shared.take_parked(|_| true);
+                shared.threads -= 1;
+                drop(shared);
+                for conn in parked {
+                    self.close(lp, conn);
+                }
+                self.exited();
+                return;
+            }
+            let mut poller = match lp.poller.try_lock() {
+                Ok(poller) => poller,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    // Another thread of this loop polls: one is enough.
+                    shared.threads -= 1;
+                    drop(shared);
+                    self.exited();
+                    return;
+                }
+            };
+            let now = Instant::now();
+            let timeout = if shared.free.len() == shared.slots.len() {
+                shared.sleeping = true;
+                None
+            } else {
+                Some(shared.sweep_at.saturating_duration_since(now))
+            };
+            drop(shared);
+            let Poller { poll, events } = &mut *poller;
+            if let Err(e) = poll.poll(events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                crate::log::event("ERROR", &format!("epoll failed: {e}"));
+                std::thread::sleep(SWEEP);
+            }
+            let mut shared = lp.lock();
+            shared.sleeping = false;
+            shared.progress += 1;
+            for event in events.iter() {
+                if event.token() != WAKE {
+                    shared.ready.push_back(event.token().0);
+                }
+            }
+            drop(poller);
+            let now = Instant::now();
+            if now >= shared.sweep_at {
+                shared.sweep_at = now + SWEEP;
+                let expired = shared.take_parked(|conn| conn.deadline() <= now);
+                drop(shared);
+                for conn in expired {
+                    self.close(lp, conn);
+                }
             }
         }
     }
 
-    /// Waits for the next queued connection; `None` when this thread should exit.
-    fn next_connection(&self) -> Option<TcpStream> {
+    /// Stops watching `conn` and closes it; a queued connection takes its room.
+    fn close(self: &Arc<Pool>, lp: &Loop, conn: Conn) {
+        // Before the socket closes: a second handle on it (the one shutdown
+        // uses) would keep its registration alive.
+        let fd = conn.socket().as_raw_fd();
+        let _ = lp.registry.deregister(&mut SourceFd(&fd));
+        drop(conn);
+        self.closed();
+    }
+
+    /// One connection fewer: admit the first queued one, if any.
+    fn closed(self: &Arc<Pool>) {
         let mut state = self.lock();
-        loop {
-            if state.stopping {
-                // What is still queued gets its 503 from the overflow thread.
-                break;
-            }
-            if let Some((stream, _)) = state.queue.pop_front() {
-                return Some(stream);
-            }
-            state.idle += 1;
-            let (next, wait) = self
-                .work
-                .wait_timeout(state, IDLE_THREAD_EXIT)
-                .unwrap_or_else(PoisonError::into_inner);
-            state = next;
-            state.idle -= 1;
-            if wait.timed_out() && state.queue.is_empty() {
-                break;
+        state.open -= 1;
+        if state.stopping {
+            self.changed.notify_all();
+            return;
+        }
+        if let Some((stream, _)) = state.queue.pop_front() {
+            state.open += 1;
+            drop(state);
+            self.admit(stream);
+        }
+    }
+
+    /// A loop thread leaves.
+    fn exited(&self) {
+        self.lock().threads -= 1;
+        self.changed.notify_all();
+    }
+
+    /// The watch thread: gives a loop one more thread when all of its
+    /// threads have been on one connection each for [`STUCK`] (nothing
+    /// served, no poll) — a slow client, or a handler waiting on I/O.
+    fn watch(self: Arc<Pool>) {
+        let mut last = vec![0; self.loops.len()];
+        let mut busy = false;
+        while !self.lock().stopping {
+            std::thread::sleep(if busy { STUCK } else { WATCH_IDLE });
+            busy = false;
+            for (k, lp) in self.loops.iter().enumerate() {
+                let mut shared = lp.lock();
+                let stuck = shared.threads > 0
+                    && shared.serving == shared.threads
+                    && shared.progress == last[k];
+                if stuck && !self.context.control.stopping() {
+                    self.spawn(k, &mut shared);
+                }
+                busy |= shared.serving > 0;
+                last[k] = shared.progress;
             }
         }
-        state.threads -= 1;
+        self.lock().helpers -= 1;
         self.changed.notify_all();
-        None
     }
 
     /// The overflow thread: answers `503` to connections that waited longer
-    /// than `pool_wait` for a thread (all of them once the pool stops).
+    /// than `pool_wait` for room (all of them once the pool stops).
     fn overflow(&self) {
         let wait = self.context.limits.pool_wait;
         let mut state = self.lock();
@@ -213,27 +450,29 @@ impl Pool {
                 }
             };
         }
-        state.overflow = false;
+        state.helpers -= 1;
         self.changed.notify_all();
     }
 
-    /// Stops the pool: queued connections get `503`, idle threads exit, and
-    /// this returns when every connection thread has finished its connection,
-    /// or after `grace`, whichever comes first.
+    /// Stops the pool: queued connections get `503`, connections waiting for
+    /// a request are closed, and this returns when every loop thread has
+    /// finished, or after `grace`, whichever comes first.
     pub(crate) fn stop(&self, grace: Duration) {
         let deadline = Instant::now() + grace;
         let mut state = self.lock();
         state.stopping = true;
-        self.work.notify_all();
         self.changed.notify_all();
         self.context.control.close_waiting();
-        while state.threads > 0 || state.overflow {
+        for lp in &self.loops {
+            let _ = lp.waker.wake();
+        }
+        while state.threads > 0 || state.helpers > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 crate::log::event(
                     "WARNING",
                     &format!(
-                        "shutdown: {} connections still busy, leaving them",
+                        "shutdown: {} connection threads still busy, leaving them",
                         state.threads
                     ),
                 );
@@ -244,6 +483,107 @@ impl Pool {
                 Err(poisoned) => poisoned.into_inner().0,
             };
         }
+    }
+}
+
+impl Loop {
+    fn new() -> io::Result<Loop> {
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = Waker::new(poll.registry(), WAKE)?;
+        Ok(Loop {
+            poller: Mutex::new(Poller {
+                poll,
+                events: Events::with_capacity(256),
+            }),
+            registry,
+            waker,
+            shared: Mutex::new(Shared {
+                slots: Vec::new(),
+                free: Vec::new(),
+                ready: VecDeque::new(),
+                parked: 0,
+                threads: 0,
+                serving: 0,
+                progress: 0,
+                sweep_at: Instant::now() + SWEEP,
+                sleeping: false,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        // Nothing panics while holding this lock.
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Shared {
+    /// Parks a new connection in a free slot; returns its token.
+    fn insert(&mut self, conn: Conn) -> usize {
+        self.parked += 1;
+        match self.free.pop() {
+            Some(token) => {
+                self.slots[token] = Slot::Parked(conn);
+                token
+            }
+            None => {
+                self.slots.push(Slot::Parked(conn));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// Frees a slot; gives back its connection if it was parked there.
+    fn remove(&mut self, token: usize) -> Option<Conn> {
+        let slot = std::mem::replace(&mut self.slots[token], Slot::Free);
+        self.free.push(token);
+        match slot {
+            Slot::Parked(conn) => {
+                self.parked -= 1;
+                Some(conn)
+            }
+            _ => None,
+        }
+    }
+
+    /// The next connection reported readable that is parked; one being
+    /// served is marked so that it is looked at again when it comes back.
+    fn take_ready(&mut self) -> Option<(usize, Conn)> {
+        while let Some(token) = self.ready.pop_front() {
+            let Some(slot) = self.slots.get_mut(token) else {
+                continue;
+            };
+            match std::mem::replace(slot, Slot::Out { missed: false }) {
+                Slot::Parked(conn) => {
+                    self.parked -= 1;
+                    return Some((token, conn));
+                }
+                Slot::Out { .. } => *slot = Slot::Out { missed: true },
+                Slot::Free => *slot = Slot::Free,
+            }
+        }
+        None
+    }
+
+    /// Puts a served connection back in its slot.
+    fn park(&mut self, token: usize, conn: Conn) {
+        if let Slot::Out { missed: true } = self.slots[token] {
+            self.ready.push_back(token);
+        }
+        self.slots[token] = Slot::Parked(conn);
+        self.parked += 1;
+    }
+
+    /// Takes out the parked connections that `select` picks.
+    fn take_parked(&mut self, select: impl Fn(&Conn) -> bool) -> Vec<Conn> {
+        let picked: Vec<usize> = (0..self.slots.len())
+            .filter(|&token| matches!(&self.slots[token], Slot::Parked(conn) if select(conn)))
+            .collect();
+        picked
+            .into_iter()
+            .filter_map(|token| self.remove(token))
+            .collect()
     }
 }
 

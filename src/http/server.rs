@@ -1,14 +1,14 @@
 //! **[all](crate::_documentation::flow) Every arrow — the accept loop and
 //! shutdown.** [`Server::serve`] accepts TCP connections and hands each to the
-//! bounded pool of connection threads (`pool.rs`); [`ShutdownHandle::shutdown`]
+//! pool's event loops (`pool.rs`); [`ShutdownHandle::shutdown`]
 //! stops it the way Cloud Run stops a container (SIGTERM, then 10 s before
 //! SIGKILL).
 //!
 //! ```text
-//!   accept ──▶ Pool::submit ──▶ idle thread │ new thread (≤ max_connections)
-//!     ▲                                     │ all busy: close the oldest idle
-//!     │                                     │   keep-alive connection, queue
-//!     │                                     │ queue ≤ pool_wait, then 503
+//!   accept ──▶ Pool::submit ──▶ an event loop (≤ max_connections open)
+//!     ▲                         │ full: close the oldest idle keep-alive
+//!     │                         │   connection, queue
+//!     │                         │ queue ≤ pool_wait, then 503
 //!     └── an accept error (EMFILE, ECONNABORTED…) is logged, the loop pauses
 //!         ACCEPT_PAUSE and goes on: it never ends the server
 //! ```
@@ -23,9 +23,9 @@
 //!   [`Limits::shutdown_grace`].
 //!
 //! # Where this sits
-//! Started by [`crate::App::start`]; each connection is served by the
-//! private `conn` module (one thread per connection, from the `pool`
-//! module), which reads with `parse` and `body`.
+//! Started by [`crate::App::start`]; each connection waits in one of the
+//! `pool` module's event loops and is served by the private `conn` module,
+//! which reads with `input`, `parse` and `body`.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -34,7 +34,6 @@ use std::time::Duration;
 
 use super::conn::Context;
 use super::control::Control;
-use super::gate::Gate;
 use super::pool::Pool;
 // Also at this path, where they were first defined.
 pub use super::limits::{Handler, Limits};
@@ -102,19 +101,17 @@ impl Server {
 
     /// Serves until shut down, then waits (at most
     /// [`Limits::shutdown_grace`]) for requests in flight. Returns an error
-    /// only if the server cannot start its overflow thread (after the first
-    /// connection).
+    /// only if the server cannot create its event loops (`epoll`), or start
+    /// its overflow and watch threads (after the first connection).
     pub fn serve(self, handler: Handler) -> io::Result<()> {
         let pool = Arc::new(Pool::new(Context {
             handler,
             limits: self.limits.clone(),
             control: self.control.clone(),
-            gate: Gate::from_env(),
-        }));
-        // The overflow thread starts after the first `accept`, not before:
-        // from `listen` on, a client may already be waiting (cold start,
-        // docs/PERFORMANCE.md), and it only matters once every connection
-        // thread is busy.
+        })?);
+        // The overflow and watch threads start after the first `accept`, not
+        // before: from `listen` on, a client may already be waiting (cold
+        // start, docs/PERFORMANCE.md), and they only matter under load.
         let mut overflow_started = false;
         loop {
             let accepted = self.listener.accept();

@@ -25,7 +25,7 @@
 //!
 //! The application sends changes through a [`Notifier`]
 //! ([`crate::McpServer::notifier`]), from a handler or any other thread.
-//! Each open stream holds a connection thread; [`MAX_LISTENERS`] bounds them,
+//! Each open stream holds a thread (its event loop gets another); [`MAX_LISTENERS`] bounds them,
 //! and the keep-alive notices a client that went away (its write fails).
 //!
 //! # Where this sits
@@ -46,7 +46,7 @@ use crate::mcp::jsonrpc::{self, INTERNAL_ERROR, RpcError, RpcRequest};
 
 /// `_meta` key on every message of a listen stream: the listen request's id.
 pub const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
-/// Open listen streams at most (each holds a connection thread).
+/// Open listen streams at most (each holds a thread).
 pub const MAX_LISTENERS: usize = 64;
 /// Resource URIs one stream may watch at most.
 pub const MAX_WATCHED: usize = 256;
