@@ -71,7 +71,7 @@ fn announced_body_sizes_cost_no_memory_until_the_bytes_come() {
         }
         held.push(conn);
     }
-    // Every connection thread reads its head and starts on the body.
+    // Every connection's head is read and its body begun (a thread each).
     std::thread::sleep(Duration::from_secs(2));
     let grown = rss_mib() - before;
     drop(held);

@@ -22,7 +22,7 @@
 //! A thread per connection was the first design here: one sleep and one
 //! wake-up per request, and with 64 busy connections, 64 runnable threads on
 //! 2 cores served in the scheduler's order, which set the p99
-//! (docs/PERFORMANCE.md, "Where the tail comes from"). Here a busy loop thread
+//! (docs/PERFORMANCE.md, "Where the tail came from"). Here a busy loop thread
 //! takes the next ready connection without sleeping, in the order the kernel
 //! reported them, and each connection stays registered with its loop for its
 //! whole life (edge-triggered: no `epoll_ctl` per request). The code that
