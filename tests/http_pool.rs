@@ -7,7 +7,7 @@ mod raw;
 
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use raw::{TestServer, echo, quick_limits};
 use remote_mcp::http::{Limits, Request, Response};
@@ -111,6 +111,43 @@ fn a_full_pool_answers_503_quickly_and_recovers() {
     }
     assert_eq!(answer.status, 200);
     assert_eq!(answer.text(), "GET /fourth? body=");
+    server.stop();
+}
+
+/// Handlers that block (a store, an upstream API, a long stream) hold up
+/// their thread, never their event loop: while four handlers sleep for two
+/// seconds, twenty other requests are answered promptly, whichever loop
+/// their connections joined.
+#[test]
+fn handlers_that_block_do_not_hold_up_other_connections() {
+    let server = TestServer::start(Limits::default(), |request: Request| {
+        if request.path == "/sleep" {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        echo(request)
+    });
+    let sleepers: Vec<_> = (0..4)
+        .map(|_| {
+            let mut conn = server.connect();
+            conn.send("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
+            conn
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    for n in 0..20 {
+        let started = Instant::now();
+        let answer = server.connect().get(&format!("/fast{n}"));
+        assert_eq!(answer.status, 200);
+        // Generous for a loaded machine; a stalled loop would take 2 s.
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "request {n} waited {:?}",
+            started.elapsed()
+        );
+    }
+    for mut conn in sleepers {
+        assert_eq!(conn.answer().text(), "GET /sleep? body=");
+    }
     server.stop();
 }
 
