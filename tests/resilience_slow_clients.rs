@@ -44,9 +44,9 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 /// A field of /proc/self/status (`Threads`, `VmRSS` in kB).
-/// The server's event loops, one per core: each may hold a thread of its own.
+/// The server's event loops, two per core: each may hold a thread of its own.
 fn loops() -> u64 {
-    std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
 }
 
 fn status(field: &str) -> u64 {

@@ -28,7 +28,7 @@
 //! * `control.rs` — the stop flag and the open connections (shutdown closes
 //!   the waiting ones; a full pool reclaims the idle ones).
 //! * `pool.rs` — the open connections (at most `max_connections`, `503`
-//!   past that): one event loop per core, where a connection waits in
+//!   past that): two event loops per core, where a connection waits in
 //!   `epoll` between requests without a thread, and the threads that serve
 //!   the ready ones (one more for a loop whose threads are all held up).
 //! * `conn.rs` — one connection: the requests that have arrived, panics
