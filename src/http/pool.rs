@@ -44,8 +44,9 @@
 //!   *overflow* thread answers it `503 Service Unavailable` with
 //!   `Retry-After` and `Connection: close`: a client always gets an answer,
 //!   never silence, and the accept loop never waits for anyone.
-//! * Threads: one per loop, plus one per connection in a slow request, so
-//!   never more than the open connections and the loops.
+//! * Threads: one per loop that has had a connection, plus one per
+//!   connection in a slow request, plus the overflow and watch threads: never
+//!   more than the open connections, the loops and two.
 //! * A parked connection is closed, without a word, at its deadline: the
 //!   head timeout for a new one that never sent a byte, the idle timeout
 //!   between requests (checked every [`SWEEP`]).
