@@ -141,8 +141,6 @@ struct Shared {
     free: Vec<usize>,
     /// Connections reported readable, in the order the kernel reported them.
     ready: VecDeque<usize>,
-    /// How many slots are [`Slot::Parked`].
-    parked: usize,
     /// Threads of this loop, and how many are serving a connection.
     threads: usize,
     serving: usize,
@@ -513,7 +511,6 @@ impl Loop {
                 slots: Vec::new(),
                 free: Vec::new(),
                 ready: VecDeque::new(),
-                parked: 0,
                 threads: 0,
                 serving: 0,
                 progress: 0,
@@ -532,7 +529,6 @@ impl Loop {
 impl Shared {
     /// Parks a new connection in a free slot; returns its token.
     fn insert(&mut self, conn: Conn) -> usize {
-        self.parked += 1;
         match self.free.pop() {
             Some(token) => {
                 self.slots[token] = Slot::Parked(conn);
@@ -550,10 +546,7 @@ impl Shared {
         let slot = std::mem::replace(&mut self.slots[token], Slot::Free);
         self.free.push(token);
         match slot {
-            Slot::Parked(conn) => {
-                self.parked -= 1;
-                Some(conn)
-            }
+            Slot::Parked(conn) => Some(conn),
             _ => None,
         }
     }
@@ -566,10 +559,7 @@ impl Shared {
                 continue;
             };
             match std::mem::replace(slot, Slot::Out { missed: false }) {
-                Slot::Parked(conn) => {
-                    self.parked -= 1;
-                    return Some((token, conn));
-                }
+                Slot::Parked(conn) => return Some((token, conn)),
                 Slot::Out { .. } => *slot = Slot::Out { missed: true },
                 Slot::Free => *slot = Slot::Free,
             }
@@ -583,7 +573,6 @@ impl Shared {
             self.ready.push_back(token);
         }
         self.slots[token] = Slot::Parked(conn);
-        self.parked += 1;
     }
 
     /// Takes out the parked connections that `select` picks.
